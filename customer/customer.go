@@ -1,0 +1,118 @@
+package customer
+
+import (
+	"context"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/store"
+)
+
+// Customer is a shop's customer (Medusa's Customer, table customer): a
+// guest (HasAccount false) or a registered customer linked to an auth
+// identity (HasAccount true). Empty strings are NULL in the database.
+type Customer struct {
+	ID          string         `json:"id"`
+	CompanyName string         `json:"company_name"`
+	FirstName   string         `json:"first_name"`
+	LastName    string         `json:"last_name"`
+	Email       string         `json:"email"`
+	Phone       string         `json:"phone"`
+	HasAccount  bool           `json:"has_account"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedBy   string         `json:"created_by"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	DeletedAt   *time.Time     `json:"deleted_at"`
+
+	// Addresses and Groups are loaded only when the relations "addresses"
+	// and "groups" are asked for; otherwise they are nil.
+	Addresses []*address.Address `json:"addresses,omitempty"`
+	Groups    []*group.Group     `json:"groups,omitempty"`
+}
+
+// Relation names for store.FindOptions and store.ListOptions.
+const (
+	RelAddresses = "addresses"
+	RelGroups    = "groups"
+)
+
+// CreateParams is the input of [Service.Create]. Nothing is required.
+type CreateParams struct {
+	CompanyName string
+	FirstName   string
+	LastName    string
+	// Email is trimmed and lower-cased. It is unique per HasAccount among
+	// live customers, compared case-insensitively.
+	Email      string
+	Phone      string
+	HasAccount bool
+	Metadata   map[string]any
+	CreatedBy  string
+	// Addresses are created with the customer, in the same unit of work;
+	// their CustomerID is ignored.
+	Addresses []address.CreateParams
+}
+
+// UpdateParams is the input of [Service.Update]: nil fields are left as
+// they are, a pointer to "" clears a field. Metadata is merged key by key
+// and a key set to "" is removed.
+type UpdateParams struct {
+	CompanyName *string
+	FirstName   *string
+	LastName    *string
+	Email       *string
+	Phone       *string
+	Metadata    map[string]any
+}
+
+// Filter selects customers. Zero fields do not filter; a nil slice does
+// not filter, an empty non-nil slice matches nothing.
+type Filter struct {
+	// Q matches when every word occurs, case-insensitively, in one of
+	// company_name, first_name, last_name, email or phone.
+	Q   string
+	IDs []string
+	// Emails matches any of the emails, case-insensitively.
+	Emails     []string
+	HasAccount *bool
+	// GroupIDs keeps the members of any of these groups.
+	GroupIDs    []string
+	CompanyName store.StringFilter
+	FirstName   store.StringFilter
+	LastName    store.StringFilter
+	CreatedBy   store.StringFilter
+	CreatedAt   store.TimeRange
+	UpdatedAt   store.TimeRange
+}
+
+// Sortable lists the columns a customer list may be ordered by.
+var Sortable = map[string]bool{
+	"id": true, "company_name": true, "first_name": true, "last_name": true,
+	"email": true, "phone": true, "has_account": true, "created_by": true,
+	"created_at": true, "updated_at": true, "deleted_at": true,
+}
+
+// Store is the storage a customer Service needs: its own methods plus the
+// address and group stores it loads relations from. See package store for
+// the rules every method follows.
+type Store interface {
+	address.Store
+	group.Store
+	// InsertCustomers inserts customers whose ids, timestamps and values the
+	// service has set. It fails with ErrConflict when two live customers
+	// would share (email, has_account) exactly (Medusa's unique index).
+	InsertCustomers(ctx context.Context, cs []*Customer) error
+	// ListCustomers returns the customers matching f; Relations in opts are
+	// ignored (the service loads them).
+	ListCustomers(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, error)
+	// CountCustomers counts the customers matching f, ignoring paging.
+	CountCustomers(ctx context.Context, f Filter, opts store.ListOptions) (int, error)
+	// UpdateCustomers writes every column but id and created_at of each
+	// customer, by id. Same conflicts as InsertCustomers.
+	UpdateCustomers(ctx context.Context, cs []*Customer) error
+	// DeleteCustomers deletes customers for good, with their addresses and
+	// group memberships.
+	DeleteCustomers(ctx context.Context, ids []string) error
+}

@@ -1,0 +1,610 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/internal/email"
+	"github.com/clientele/clientele/internal/id"
+	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/store"
+)
+
+// Event names emitted by the service, each with data {"id": customer id}.
+const (
+	EventCreated  = "customer.created"
+	EventUpdated  = "customer.updated"
+	EventDeleted  = "customer.deleted"
+	EventRestored = "customer.restored"
+)
+
+// Option configures a Service.
+type Option func(*config)
+
+type config struct {
+	events  event.Emitter
+	now     func() time.Time
+	addrOpt []address.Option
+}
+
+// WithEventSink sends the service's events, and those of the addresses it
+// creates, to sink.
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.events.Sink = sink } }
+
+// WithLogger sets the logger for failures that are not returned to the
+// caller (a failing event sink). The default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.events.Logger = l } }
+
+// WithClock sets the clock used for timestamps.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithAddressOptions configures the address service that creates the
+// addresses nested in new customers (e.g. address.WithPostalCodeCheck).
+func WithAddressOptions(opts ...address.Option) Option {
+	return func(c *config) { c.addrOpt = append(c.addrOpt, opts...) }
+}
+
+// Service manages customers. It is safe for concurrent use.
+type Service struct {
+	st     Store
+	addr   *address.Service
+	events event.Emitter
+	now    func() time.Time
+}
+
+// NewService returns a Service on st.
+func NewService(st Store, opts ...Option) *Service {
+	c := config{now: time.Now}
+	for _, o := range opts {
+		o(&c)
+	}
+	aopts := []address.Option{address.WithEventSink(c.events.Sink), address.WithClock(c.now)}
+	if c.events.Logger != nil {
+		aopts = append(aopts, address.WithLogger(c.events.Logger))
+	}
+	return &Service{
+		st:     st,
+		addr:   address.NewService(st, append(aopts, c.addrOpt...)...),
+		events: c.events,
+		now:    c.now,
+	}
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func invalid(field, format string, args ...any) error {
+	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
+}
+
+func withErr(err error) error {
+	var ve *store.ValidationError
+	if errors.As(err, &ve) && ve.Err == nil {
+		ve.Err = ErrInvalid
+	}
+	return err
+}
+
+func notFound(ids ...string) error {
+	return &store.NotFoundError{Entity: "Customer", IDs: ids, Err: ErrNotFound}
+}
+
+func emailTaken(email string, hasAccount bool) error {
+	return &store.ConflictError{
+		Entity: "Customer",
+		Fields: [][2]string{{"email", email}, {"has_account", strconv.FormatBool(hasAccount)}},
+		Err:    ErrConflict,
+	}
+}
+
+func wrapConflict(err error) error {
+	var ce *store.ConflictError
+	if errors.As(err, &ce) && ce.Err == nil && ce.Entity == "Customer" {
+		ce.Err = ErrConflict
+	}
+	return err
+}
+
+// Create adds a customer, with its nested addresses, in one unit of work.
+func (s *Service) Create(ctx context.Context, p CreateParams) (*Customer, error) {
+	out, err := s.create(ctx, []CreateParams{p}, false)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// CreateMany adds several customers, all or none.
+func (s *Service) CreateMany(ctx context.Context, ps []CreateParams) ([]*Customer, error) {
+	return s.create(ctx, ps, true)
+}
+
+type emailKey struct {
+	email   string
+	account bool
+}
+
+func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]*Customer, error) {
+	if len(ps) == 0 {
+		return []*Customer{}, nil
+	}
+	now := s.clock()
+	cs := make([]*Customer, len(ps))
+	var addrs []address.CreateParams
+	var addrOwner []int // index into cs for each of addrs
+	var addrIdx []int   // index inside its customer's Addresses
+	seen := map[emailKey]bool{}
+	var emails []string
+	for i, p := range ps {
+		prefix := ""
+		if batch {
+			prefix = fmt.Sprintf("[%d].", i)
+		}
+		em, err := email.Normalize(prefix+"email", p.Email)
+		if err != nil {
+			return nil, withErr(err)
+		}
+		m, err := meta.Normalize(prefix+"metadata", p.Metadata)
+		if err != nil {
+			return nil, withErr(err)
+		}
+		c := &Customer{
+			ID: id.New(id.Customer), CompanyName: p.CompanyName, FirstName: p.FirstName,
+			LastName: p.LastName, Email: em, Phone: p.Phone, HasAccount: p.HasAccount,
+			Metadata: m, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now,
+			Addresses: []*address.Address{},
+		}
+		if em != "" {
+			k := emailKey{em, p.HasAccount}
+			if seen[k] {
+				return nil, emailTaken(em, p.HasAccount)
+			}
+			seen[k] = true
+			emails = append(emails, em)
+		}
+		for j, a := range p.Addresses {
+			a.CustomerID = c.ID
+			addrs = append(addrs, a)
+			addrOwner = append(addrOwner, i)
+			addrIdx = append(addrIdx, j)
+		}
+		cs[i] = c
+	}
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.checkEmails(ctx, emails, seen, nil); err != nil {
+			return err
+		}
+		if err := s.st.InsertCustomers(ctx, cs); err != nil {
+			return wrapConflict(err)
+		}
+		s.events.Emit(ctx, event.Each(EventCreated, ids(cs)...)...)
+		if len(addrs) > 0 {
+			created, err := s.addr.CreateForCustomers(ctx, addrs, func(k int) string {
+				if batch {
+					return fmt.Sprintf("[%d].addresses[%d].", addrOwner[k], addrIdx[k])
+				}
+				return fmt.Sprintf("addresses[%d].", addrIdx[k])
+			})
+			if err != nil {
+				return asCustomerError(err)
+			}
+			for k, a := range created {
+				c := cs[addrOwner[k]]
+				c.Addresses = append(c.Addresses, a)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// asCustomerError makes an address validation error of a nested address
+// match ErrInvalid of this package too.
+func asCustomerError(err error) error {
+	var ve *store.ValidationError
+	if errors.As(err, &ve) {
+		return &store.ValidationError{Field: ve.Field, Reason: ve.Reason, Err: errors.Join(ErrInvalid, ve.Err)}
+	}
+	return err
+}
+
+// checkEmails fails when a live customer outside except already uses one of
+// emails (case-insensitively) with the has_account value wanted for it.
+func (s *Service) checkEmails(ctx context.Context, emails []string, want map[emailKey]bool, except map[string]bool) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	found, err := s.st.ListCustomers(ctx, Filter{Emails: emails}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, c := range found {
+		if except[c.ID] {
+			continue
+		}
+		if want[emailKey{strings.ToLower(c.Email), c.HasAccount}] {
+			return emailTaken(c.Email, c.HasAccount)
+		}
+	}
+	return nil
+}
+
+// Retrieve returns the customer with id. opts.Relations may name
+// RelAddresses and RelGroups.
+func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOptions) (*Customer, error) {
+	if id == "" {
+		return nil, invalid("id", "customer - id must be defined")
+	}
+	lo := store.ListOptions{Relations: opts.Relations, WithDeleted: opts.WithDeleted}
+	if err := checkList(lo); err != nil {
+		return nil, err
+	}
+	found, err := s.st.ListCustomers(ctx, Filter{IDs: []string{id}}, lo)
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, notFound(id)
+	}
+	if err := s.load(ctx, found, lo); err != nil {
+		return nil, err
+	}
+	return found[0], nil
+}
+
+// List returns the customers matching f. A group's customers are
+// List(ctx, Filter{GroupIDs: []string{id}}, …).
+func (s *Service) List(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, error) {
+	if err := checkList(opts); err != nil {
+		return nil, err
+	}
+	list, err := s.st.ListCustomers(ctx, normalizeFilter(f), opts)
+	if err != nil {
+		return nil, err
+	}
+	return list, s.load(ctx, list, opts)
+}
+
+// ListAndCount returns a page of the customers matching f and how many
+// match in all.
+func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, int, error) {
+	if err := checkList(opts); err != nil {
+		return nil, 0, err
+	}
+	f = normalizeFilter(f)
+	list, err := s.st.ListCustomers(ctx, f, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	n := len(list)
+	if opts.Skip > 0 || (opts.Take > 0 && n == opts.Take) {
+		if n, err = s.st.CountCustomers(ctx, f, opts); err != nil {
+			return nil, 0, err
+		}
+	} else {
+		n += opts.Skip
+	}
+	if err := s.load(ctx, list, opts); err != nil {
+		return nil, 0, err
+	}
+	return list, n, nil
+}
+
+func checkList(opts store.ListOptions) error {
+	if err := opts.Check(Sortable); err != nil {
+		return withErr(err)
+	}
+	return withErr(store.CheckRelations(opts.Relations, RelAddresses, RelGroups))
+}
+
+func normalizeFilter(f Filter) Filter {
+	if f.Emails != nil {
+		es := make([]string, len(f.Emails))
+		for i, e := range f.Emails {
+			es[i] = strings.ToLower(strings.TrimSpace(e))
+		}
+		f.Emails = es
+	}
+	return f
+}
+
+// load fills the relations named in opts.
+func (s *Service) load(ctx context.Context, cs []*Customer, opts store.ListOptions) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	cids := ids(cs)
+	if store.HasRelation(opts.Relations, RelAddresses) {
+		addrs, err := s.st.ListAddresses(ctx, address.Filter{CustomerIDs: cids}, store.ListOptions{WithDeleted: opts.WithDeleted})
+		if err != nil {
+			return err
+		}
+		by := map[string][]*address.Address{}
+		for _, a := range addrs {
+			by[a.CustomerID] = append(by[a.CustomerID], a)
+		}
+		for _, c := range cs {
+			c.Addresses = by[c.ID]
+			if c.Addresses == nil {
+				c.Addresses = []*address.Address{}
+			}
+		}
+	}
+	if store.HasRelation(opts.Relations, RelGroups) {
+		ms, err := s.st.ListMemberships(ctx, cids, nil)
+		if err != nil {
+			return err
+		}
+		gids := set.Keys(ms, func(m *group.Membership) string { return m.GroupID })
+		groups, err := s.st.ListGroups(ctx, group.Filter{IDs: gids}, store.ListOptions{})
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]*group.Group, len(groups))
+		for _, g := range groups {
+			byID[g.ID] = g
+		}
+		// Medusa databases may hold duplicate memberships: one group once.
+		type pair struct{ c, g string }
+		seen := map[pair]bool{}
+		by := map[string][]*group.Group{}
+		for _, m := range ms {
+			g := byID[m.GroupID]
+			p := pair{m.CustomerID, m.GroupID}
+			if g == nil || seen[p] {
+				continue
+			}
+			seen[p] = true
+			cp := *g
+			by[m.CustomerID] = append(by[m.CustomerID], &cp)
+		}
+		for _, c := range cs {
+			c.Groups = by[c.ID]
+			if c.Groups == nil {
+				c.Groups = []*group.Group{}
+			}
+		}
+	}
+	return nil
+}
+
+// Update changes the customer with id.
+func (s *Service) Update(ctx context.Context, id string, p UpdateParams) (*Customer, error) {
+	out, err := s.update(ctx, Filter{IDs: []string{id}}, []string{id}, p)
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// UpdateMany changes the customers with ids; every id must name a live
+// customer, or nothing changes.
+func (s *Service) UpdateMany(ctx context.Context, ids []string, p UpdateParams) ([]*Customer, error) {
+	return s.update(ctx, Filter{IDs: ids}, ids, p)
+}
+
+// UpdateWhere changes every live customer matching f; none matching is not
+// an error.
+func (s *Service) UpdateWhere(ctx context.Context, f Filter, p UpdateParams) ([]*Customer, error) {
+	return s.update(ctx, normalizeFilter(f), nil, p)
+}
+
+func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateParams) ([]*Customer, error) {
+	want = set.Dedupe(want)
+	if want != nil && len(want) == 0 {
+		return []*Customer{}, nil
+	}
+	var newEmail string
+	if p.Email != nil {
+		var err error
+		if newEmail, err = email.Normalize("email", *p.Email); err != nil {
+			return nil, withErr(err)
+		}
+	}
+	if _, err := meta.Normalize("metadata", p.Metadata); err != nil {
+		return nil, withErr(err)
+	}
+	var out []*Customer
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListCustomers(ctx, f, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if want != nil && len(found) != len(want) {
+			return notFound(set.Missing(want, ids(found))...)
+		}
+		if len(found) == 0 {
+			out = []*Customer{}
+			return nil
+		}
+		now := s.clock()
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		for _, c := range found {
+			set(&c.CompanyName, p.CompanyName)
+			set(&c.FirstName, p.FirstName)
+			set(&c.LastName, p.LastName)
+			set(&c.Phone, p.Phone)
+			if p.Email != nil {
+				c.Email = newEmail
+			}
+			if c.Metadata, err = meta.Merge("metadata", c.Metadata, p.Metadata); err != nil {
+				return withErr(err)
+			}
+			c.UpdatedAt = now
+		}
+		if p.Email != nil && newEmail != "" {
+			wanted := map[emailKey]bool{}
+			mine := map[string]bool{}
+			for _, c := range found {
+				k := emailKey{newEmail, c.HasAccount}
+				if wanted[k] {
+					return emailTaken(newEmail, c.HasAccount)
+				}
+				wanted[k] = true
+				mine[c.ID] = true
+			}
+			if err := s.checkEmails(ctx, []string{newEmail}, wanted, mine); err != nil {
+				return err
+			}
+		}
+		if err := s.st.UpdateCustomers(ctx, found); err != nil {
+			return wrapConflict(err)
+		}
+		s.events.Emit(ctx, event.Each(EventUpdated, ids(found)...)...)
+		out = found
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Delete deletes customers for good, with their addresses and group
+// memberships. Unknown ids are ignored.
+func (s *Service) Delete(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.deleteWhere(ctx, Filter{IDs: set.Dedupe(ids)})
+}
+
+// DeleteWhere deletes every customer matching f (soft-deleted ones
+// included) for good.
+func (s *Service) DeleteWhere(ctx context.Context, f Filter) error {
+	return s.deleteWhere(ctx, normalizeFilter(f))
+}
+
+func (s *Service) deleteWhere(ctx context.Context, f Filter) error {
+	return s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListCustomers(ctx, f, store.ListOptions{WithDeleted: true, Lock: true})
+		if err != nil || len(found) == 0 {
+			return err
+		}
+		if err := s.st.DeleteCustomers(ctx, ids(found)); err != nil {
+			return err
+		}
+		s.events.Emit(ctx, event.Each(EventDeleted, ids(found)...)...)
+		return nil
+	})
+}
+
+// Deleted reports what a SoftDelete or Restore changed.
+type Deleted struct {
+	CustomerIDs []string
+	AddressIDs  []string
+}
+
+// SoftDelete marks customers deleted, with their live addresses. Their
+// group memberships stay, so Restore brings everything back. Unknown and
+// already deleted ids are ignored.
+func (s *Service) SoftDelete(ctx context.Context, ids ...string) (Deleted, error) {
+	return s.setDeleted(ctx, set.Dedupe(ids), true)
+}
+
+// Restore undoes SoftDelete, addresses included. It fails with ErrConflict,
+// restoring nothing, when a live customer has taken the email (with the
+// same has_account) meanwhile.
+func (s *Service) Restore(ctx context.Context, ids ...string) (Deleted, error) {
+	return s.setDeleted(ctx, set.Dedupe(ids), false)
+}
+
+func (s *Service) setDeleted(ctx context.Context, want []string, del bool) (Deleted, error) {
+	res := Deleted{CustomerIDs: []string{}, AddressIDs: []string{}}
+	if len(want) == 0 {
+		return res, nil
+	}
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListCustomers(ctx, Filter{IDs: want}, store.ListOptions{WithDeleted: true, Lock: true})
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		var todo []*Customer
+		wanted := map[emailKey]bool{}
+		var emails []string
+		for _, c := range found {
+			if (c.DeletedAt == nil) != del {
+				continue
+			}
+			if del {
+				c.DeletedAt = &now
+			} else {
+				c.DeletedAt = nil
+				if c.Email != "" {
+					k := emailKey{strings.ToLower(c.Email), c.HasAccount}
+					if wanted[k] {
+						return emailTaken(c.Email, c.HasAccount)
+					}
+					wanted[k] = true
+					emails = append(emails, k.email)
+				}
+			}
+			c.UpdatedAt = now
+			todo = append(todo, c)
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		if err := s.checkEmails(ctx, emails, wanted, nil); err != nil {
+			return err
+		}
+		cids := ids(todo)
+		addrs, err := s.st.ListAddresses(ctx, address.Filter{CustomerIDs: cids}, store.ListOptions{WithDeleted: true})
+		if err != nil {
+			return err
+		}
+		var changed []*address.Address
+		for _, a := range addrs {
+			if (a.DeletedAt == nil) != del {
+				continue
+			}
+			if del {
+				a.DeletedAt = &now
+			} else {
+				a.DeletedAt = nil
+			}
+			a.UpdatedAt = now
+			changed = append(changed, a)
+		}
+		if err := s.st.UpdateCustomers(ctx, todo); err != nil {
+			return wrapConflict(err)
+		}
+		if len(changed) > 0 {
+			if err := s.st.UpdateAddresses(ctx, changed); err != nil {
+				return err
+			}
+		}
+		res.CustomerIDs = cids
+		res.AddressIDs = set.Keys(changed, func(a *address.Address) string { return a.ID })
+		name := EventDeleted
+		if !del {
+			name = EventRestored
+		}
+		s.events.Emit(ctx, event.Each(name, cids...)...)
+		return nil
+	})
+	if err != nil {
+		return Deleted{}, err
+	}
+	return res, nil
+}
+
+func ids(cs []*Customer) []string {
+	return set.Keys(cs, func(c *Customer) string { return c.ID })
+}

@@ -1,0 +1,97 @@
+package group
+
+import (
+	"context"
+	"time"
+
+	"github.com/clientele/clientele/store"
+)
+
+// Group is a customer group (Medusa's CustomerGroup, table customer_group).
+type Group struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Metadata  map[string]any `json:"metadata"`
+	CreatedBy string         `json:"created_by"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	DeletedAt *time.Time     `json:"deleted_at"`
+}
+
+// Membership is one row of the pivot between customers and groups (table
+// customer_group_customer).
+type Membership struct {
+	ID         string         `json:"id"`
+	CustomerID string         `json:"customer_id"`
+	GroupID    string         `json:"customer_group_id"`
+	Metadata   map[string]any `json:"metadata"`
+	CreatedBy  string         `json:"created_by"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	DeletedAt  *time.Time     `json:"deleted_at"`
+}
+
+// Pair names a customer and a group.
+type Pair struct {
+	CustomerID string
+	GroupID    string
+}
+
+// CreateParams is the input of [Service.Create].
+type CreateParams struct {
+	Name      string // required; unique among live groups (case-sensitive, as in Medusa)
+	Metadata  map[string]any
+	CreatedBy string
+}
+
+// UpdateParams is the input of [Service.Update]. Metadata is merged key by
+// key; a key set to "" is removed.
+type UpdateParams struct {
+	Name     *string
+	Metadata map[string]any
+}
+
+// Filter selects groups. Zero fields do not filter.
+type Filter struct {
+	// Q matches groups whose name contains every word, case-insensitively.
+	Q     string
+	IDs   []string
+	Names []string
+	// CustomerIDs keeps the groups that one of these customers belongs to.
+	CustomerIDs []string
+	CreatedBy   store.StringFilter
+	CreatedAt   store.TimeRange
+	UpdatedAt   store.TimeRange
+}
+
+// Sortable lists the columns a group list may be ordered by.
+var Sortable = map[string]bool{
+	"id": true, "name": true, "created_by": true,
+	"created_at": true, "updated_at": true, "deleted_at": true,
+}
+
+// Store is the storage a group Service needs; see package store for the
+// rules every method follows.
+type Store interface {
+	store.Transactor
+	// LockCustomers: see address.Store.
+	LockCustomers(ctx context.Context, ids []string) ([]string, error)
+	// InsertGroups fails with ErrConflict when a name is taken by a live
+	// group (exact match).
+	InsertGroups(ctx context.Context, groups []*Group) error
+	ListGroups(ctx context.Context, f Filter, opts store.ListOptions) ([]*Group, error)
+	CountGroups(ctx context.Context, f Filter, opts store.ListOptions) (int, error)
+	// UpdateGroups writes name, metadata, updated_at and deleted_at by id.
+	UpdateGroups(ctx context.Context, groups []*Group) error
+	// DeleteGroups deletes groups and their memberships for good.
+	DeleteGroups(ctx context.Context, ids []string) error
+	// InsertMemberships inserts pivot rows as given.
+	InsertMemberships(ctx context.Context, ms []*Membership) error
+	// ListMemberships returns the live pivot rows whose customer is in
+	// customerIDs and whose group is in groupIDs (a nil list does not
+	// filter), in id order, duplicates included.
+	ListMemberships(ctx context.Context, customerIDs, groupIDs []string) ([]*Membership, error)
+	// DeleteMemberships deletes for good every pivot row of each pair,
+	// duplicates included.
+	DeleteMemberships(ctx context.Context, pairs []Pair) error
+}

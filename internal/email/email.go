@@ -1,0 +1,42 @@
+// Package email normalises and checks email addresses.
+package email
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/clientele/clientele/store"
+)
+
+// Normalize trims and lower-cases an email address and checks its syntax.
+// The empty string is returned as is (no email).
+func Normalize(field, s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" {
+		return "", nil
+	}
+	if !Valid(s) {
+		return "", store.Invalid(field, "Invalid email")
+	}
+	return s, nil
+}
+
+// Valid reports whether s is a bare address (no display name, no angle
+// brackets) with a dotted domain, as the email validators of Medusa's HTTP
+// layer require.
+func Valid(s string) bool {
+	if len(s) > 320 || strings.ContainsAny(s, " \t\r\n<>()\",;:\\[]") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Name != "" || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 {
+		return false
+	}
+	domain := s[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	return dot > 0 && dot < len(domain)-2 && !strings.Contains(domain, "..")
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error kinds. Every error returned by a clientele service or backend that
+// callers may branch on wraps exactly one of these.
+var (
+	// ErrNotFound is the kind of every "no such record" error.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict is the kind of every error caused by a unique rule: a
+	// duplicate email, a duplicate group name, a second default address
+	// written concurrently. Conflicts caused by concurrent writers may succeed
+	// when retried.
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid is the kind of every error caused by bad input.
+	ErrInvalid = errors.New("invalid input")
+)
+
+// ValidationError reports one bad input field. It wraps [ErrInvalid] and,
+// when Err is set, a more precise sentinel.
+type ValidationError struct {
+	Field  string // the field at fault, e.g. "email" or "addresses[1].country_code"
+	Reason string // a human-readable reason
+	Err    error  // an optional domain sentinel; the error also matches ErrInvalid
+}
+
+func (e *ValidationError) Error() string {
+	if e.Field == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
+}
+
+// Unwrap returns the domain sentinel (if any) and ErrInvalid.
+func (e *ValidationError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Err, ErrInvalid}
+	}
+	return []error{ErrInvalid}
+}
+
+// Invalid returns a *ValidationError for field.
+func Invalid(field, format string, args ...any) *ValidationError {
+	return &ValidationError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// NotFoundError reports records that do not exist (or are soft-deleted and
+// were not asked for). It names them. Err is the domain sentinel, which wraps
+// ErrNotFound.
+type NotFoundError struct {
+	Entity string   // Medusa's model name: "Customer", "CustomerAddress", "CustomerGroup"
+	IDs    []string // the ids that were not found
+	Err    error
+}
+
+// Error returns Medusa's message: "Customer with id: cus_1 was not found" for
+// one id, `Customer with id "cus_1, cus_2" not found` for several.
+func (e *NotFoundError) Error() string {
+	if len(e.IDs) == 1 {
+		return fmt.Sprintf("%s with id: %s was not found", e.Entity, e.IDs[0])
+	}
+	return fmt.Sprintf("%s with id %q not found", e.Entity, strings.Join(e.IDs, ", "))
+}
+
+// Unwrap returns the domain sentinel.
+func (e *NotFoundError) Unwrap() error {
+	if e.Err == nil {
+		return ErrNotFound
+	}
+	return e.Err
+}
+
+// ConflictError reports a write that breaks a unique rule. Fields lists the
+// columns and values of the rule, in order.
+type ConflictError struct {
+	Entity string      // Medusa's table name in words: "Customer", "Customer group", "Customer address"
+	Fields [][2]string // column, value pairs
+	Err    error
+}
+
+// Error returns Medusa's message, e.g. "Customer with email: a@b.c,
+// has_account: false, already exists."
+func (e *ConflictError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Entity)
+	b.WriteString(" with ")
+	for _, f := range e.Fields {
+		b.WriteString(f[0])
+		b.WriteString(": ")
+		b.WriteString(f[1])
+		b.WriteString(", ")
+	}
+	b.WriteString("already exists.")
+	return b.String()
+}
+
+// Unwrap returns the domain sentinel.
+func (e *ConflictError) Unwrap() error {
+	if e.Err == nil {
+		return ErrConflict
+	}
+	return e.Err
+}
+
+// Kind returns a new sentinel for a domain package: its message is
+// "<pkg>: <kind>" and it wraps kind.
+func Kind(pkg string, kind error) error {
+	return &kindError{msg: pkg + ": " + kind.Error(), kind: kind}
+}
+
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }

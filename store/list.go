@@ -1,0 +1,166 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Order is one ORDER BY term.
+type Order struct {
+	Field string // a column name of the entity, e.g. "created_at"
+	Desc  bool
+}
+
+// Asc and Desc build Order terms.
+func Asc(field string) Order  { return Order{Field: field} }
+func Desc(field string) Order { return Order{Field: field, Desc: true} }
+
+// FindOptions configures a retrieve by id.
+type FindOptions struct {
+	// Relations names the relations to load, e.g. "addresses" and "groups"
+	// for a customer.
+	Relations []string
+	// WithDeleted finds soft-deleted records too.
+	WithDeleted bool
+}
+
+// ListOptions configures a list. The zero value lists every live record in
+// id order.
+type ListOptions struct {
+	// Skip and Take page through the results; Take 0 means no limit.
+	// Counts ignore both.
+	Skip, Take int
+	// Order sorts the results; the default is id ascending. The id is
+	// always the last sort key, so pages are stable. Text columns sort by
+	// byte order (COLLATE "C"); empty values (NULL) sort last ascending and
+	// first descending, as in PostgreSQL.
+	Order []Order
+	// Relations names the relations to load.
+	Relations []string
+	// WithDeleted includes soft-deleted records.
+	WithDeleted bool
+	// Lock locks the returned rows until the unit of work ends. Only
+	// meaningful inside [Transactor.InTx].
+	Lock bool
+}
+
+// Check validates the paging and order of o against the entity's sortable
+// columns.
+func (o ListOptions) Check(sortable map[string]bool) error {
+	if o.Skip < 0 {
+		return Invalid("skip", "must not be negative, got %d", o.Skip)
+	}
+	if o.Take < 0 {
+		return Invalid("take", "must not be negative, got %d", o.Take)
+	}
+	for _, ord := range o.Order {
+		if !sortable[ord.Field] {
+			return &ValidationError{Field: "order", Reason: fmt.Sprintf("Order field %s is not valid", ord.Field)}
+		}
+	}
+	return nil
+}
+
+// CheckRelations validates names against the relations an entity has.
+func CheckRelations(names []string, known ...string) error {
+	for _, n := range names {
+		ok := false
+		for _, k := range known {
+			if n == k {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return Invalid("relations", "unknown relation %q (known: %s)", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// HasRelation reports whether names contains name.
+func HasRelation(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}
+
+// StringFilter matches a text column. A value matches when it equals one of
+// In, or when Null is set and the value is empty (NULL). The zero value
+// matches everything.
+type StringFilter struct {
+	In   []string
+	Null bool
+}
+
+// Eq returns a filter matching any of values.
+func Eq(values ...string) StringFilter { return StringFilter{In: values} }
+
+// IsNull returns a filter matching empty (NULL) values.
+func IsNull() StringFilter { return StringFilter{Null: true} }
+
+// IsZero reports whether f matches everything.
+func (f StringFilter) IsZero() bool { return f.In == nil && !f.Null }
+
+// Match reports whether v passes f.
+func (f StringFilter) Match(v string) bool {
+	if f.IsZero() {
+		return true
+	}
+	if f.Null && v == "" {
+		return true
+	}
+	for _, s := range f.In {
+		if s == v && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// TimeRange matches a timestamp column; each zero bound is ignored.
+type TimeRange struct {
+	Gt, Gte, Lt, Lte time.Time
+}
+
+// IsZero reports whether r matches everything.
+func (r TimeRange) IsZero() bool {
+	return r.Gt.IsZero() && r.Gte.IsZero() && r.Lt.IsZero() && r.Lte.IsZero()
+}
+
+// Match reports whether t is inside r.
+func (r TimeRange) Match(t time.Time) bool {
+	return (r.Gt.IsZero() || t.After(r.Gt)) &&
+		(r.Gte.IsZero() || !t.Before(r.Gte)) &&
+		(r.Lt.IsZero() || t.Before(r.Lt)) &&
+		(r.Lte.IsZero() || !t.After(r.Lte))
+}
+
+// Words splits a free-text query into the words that must each match.
+func Words(q string) []string {
+	return strings.FieldsFunc(q, unicode.IsSpace)
+}
+
+// MatchWords reports whether every word occurs, case-insensitively, in at
+// least one of fields. This is the meaning of q for every entity.
+func MatchWords(words []string, fields ...string) bool {
+	for _, w := range words {
+		lw := strings.ToLower(w)
+		found := false
+		for _, f := range fields {
+			if f != "" && strings.Contains(strings.ToLower(f), lw) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,187 @@
+package memory
+
+import (
+	"context"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/store"
+)
+
+func addressField(a *address.Address, col string) any {
+	switch col {
+	case "id":
+		return a.ID
+	case "customer_id":
+		return a.CustomerID
+	case "address_name":
+		return a.AddressName
+	case "is_default_shipping":
+		return a.IsDefaultShipping
+	case "is_default_billing":
+		return a.IsDefaultBilling
+	case "company":
+		return a.Company
+	case "first_name":
+		return a.FirstName
+	case "last_name":
+		return a.LastName
+	case "address_1":
+		return a.Address1
+	case "address_2":
+		return a.Address2
+	case "city":
+		return a.City
+	case "country_code":
+		return a.CountryCode
+	case "province":
+		return a.Province
+	case "postal_code":
+		return a.PostalCode
+	case "phone":
+		return a.Phone
+	case "created_at":
+		return a.CreatedAt
+	case "updated_at":
+		return a.UpdatedAt
+	case "deleted_at":
+		return a.DeletedAt
+	}
+	return nil
+}
+
+func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Address) bool {
+	words := store.Words(f.Q)
+	return func(a *address.Address) bool {
+		return live(a.DeletedAt, opts) &&
+			inList(f.IDs, a.ID) &&
+			inList(f.CustomerIDs, a.CustomerID) &&
+			(f.CountryCodes == nil || (a.CountryCode != "" && inList(f.CountryCodes, a.CountryCode))) &&
+			(f.IsDefaultShipping == nil || *f.IsDefaultShipping == a.IsDefaultShipping) &&
+			(f.IsDefaultBilling == nil || *f.IsDefaultBilling == a.IsDefaultBilling) &&
+			store.MatchWords(words, a.AddressName, a.Company, a.FirstName, a.LastName,
+				a.Address1, a.Address2, a.City, a.Province, a.PostalCode)
+	}
+}
+
+// ListAddresses implements address.Store.
+func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) ([]*address.Address, error) {
+	return read(ctx, s, func() []*address.Address {
+		match := addressMatcher(f, opts)
+		var rows []*address.Address
+		for _, a := range s.addresses {
+			if match(a) {
+				rows = append(rows, a)
+			}
+		}
+		rows = sortAndPage(rows, opts, addressField)
+		out := make([]*address.Address, len(rows))
+		for i, a := range rows {
+			out[i] = cloneAddress(a)
+		}
+		return out
+	})
+}
+
+// CountAddresses implements address.Store.
+func (s *Store) CountAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) (int, error) {
+	return read(ctx, s, func() int {
+		match := addressMatcher(f, opts)
+		n := 0
+		for _, a := range s.addresses {
+			if match(a) {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// checkDefaults enforces Medusa's unique indexes on the default flags (one
+// default shipping and one default billing address per customer, counting
+// soft-deleted rows, as the indexes do), with next replacing or adding to
+// the stored rows.
+func (s *Store) checkDefaults(next []*address.Address) error {
+	replaced := make(map[string]bool, len(next))
+	for _, a := range next {
+		replaced[a.ID] = true
+	}
+	ship, bill := map[string]bool{}, map[string]bool{}
+	check := func(a *address.Address) error {
+		if (a.IsDefaultShipping && ship[a.CustomerID]) || (a.IsDefaultBilling && bill[a.CustomerID]) {
+			return &store.ConflictError{Entity: "Customer address", Fields: [][2]string{{"customer_id", a.CustomerID}}}
+		}
+		ship[a.CustomerID] = ship[a.CustomerID] || a.IsDefaultShipping
+		bill[a.CustomerID] = bill[a.CustomerID] || a.IsDefaultBilling
+		return nil
+	}
+	for _, a := range s.addresses {
+		if !replaced[a.ID] {
+			_ = check(a)
+		}
+	}
+	for _, a := range next {
+		if err := check(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertAddresses implements address.Store.
+func (s *Store) InsertAddresses(ctx context.Context, addrs []*address.Address) error {
+	return s.write(ctx, func(tx *txn) error {
+		for _, a := range addrs {
+			if _, ok := s.customers[a.CustomerID]; !ok {
+				return &store.NotFoundError{Entity: "Customer", IDs: []string{a.CustomerID}}
+			}
+			if _, dup := s.addresses[a.ID]; dup {
+				return &store.ConflictError{Entity: "Customer address", Fields: [][2]string{{"id", a.ID}}}
+			}
+		}
+		if err := s.checkDefaults(addrs); err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			put(tx, s.addresses, a.ID, cloneAddress(a))
+		}
+		return nil
+	})
+}
+
+// UpdateAddresses implements address.Store.
+func (s *Store) UpdateAddresses(ctx context.Context, addrs []*address.Address) error {
+	return s.write(ctx, func(tx *txn) error {
+		next := make([]*address.Address, 0, len(addrs))
+		for _, a := range addrs {
+			old, ok := s.addresses[a.ID]
+			if !ok {
+				continue
+			}
+			if _, ok := s.customers[a.CustomerID]; !ok {
+				return &store.NotFoundError{Entity: "Customer", IDs: []string{a.CustomerID}}
+			}
+			n := cloneAddress(a)
+			n.CreatedAt = old.CreatedAt
+			next = append(next, n)
+		}
+		if err := s.checkDefaults(next); err != nil {
+			return err
+		}
+		for _, a := range next {
+			put(tx, s.addresses, a.ID, a)
+		}
+		return nil
+	})
+}
+
+// DeleteAddresses implements address.Store.
+func (s *Store) DeleteAddresses(ctx context.Context, ids []string) error {
+	return s.write(ctx, func(tx *txn) error {
+		for _, id := range ids {
+			if _, ok := s.addresses[id]; ok {
+				put[address.Address](tx, s.addresses, id, nil)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,233 @@
+package memory
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/store"
+)
+
+func customerField(c *customer.Customer, col string) any {
+	switch col {
+	case "id":
+		return c.ID
+	case "company_name":
+		return c.CompanyName
+	case "first_name":
+		return c.FirstName
+	case "last_name":
+		return c.LastName
+	case "email":
+		return c.Email
+	case "phone":
+		return c.Phone
+	case "has_account":
+		return c.HasAccount
+	case "created_by":
+		return c.CreatedBy
+	case "created_at":
+		return c.CreatedAt
+	case "updated_at":
+		return c.UpdatedAt
+	case "deleted_at":
+		return c.DeletedAt
+	}
+	return nil
+}
+
+// customerMatcher returns f as a predicate; it must run under the lock.
+func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(*customer.Customer) bool {
+	words := store.Words(f.Q)
+	var inGroups map[string]bool
+	if f.GroupIDs != nil {
+		inGroups = map[string]bool{}
+		for _, m := range s.members {
+			if m.DeletedAt == nil && inList(f.GroupIDs, m.GroupID) {
+				inGroups[m.CustomerID] = true
+			}
+		}
+	}
+	var emails map[string]bool
+	if f.Emails != nil {
+		emails = map[string]bool{}
+		for _, e := range f.Emails {
+			emails[strings.ToLower(e)] = true
+		}
+	}
+	return func(c *customer.Customer) bool {
+		return live(c.DeletedAt, opts) &&
+			inList(f.IDs, c.ID) &&
+			(emails == nil || (c.Email != "" && emails[strings.ToLower(c.Email)])) &&
+			(f.HasAccount == nil || *f.HasAccount == c.HasAccount) &&
+			(inGroups == nil || inGroups[c.ID]) &&
+			f.CompanyName.Match(c.CompanyName) &&
+			f.FirstName.Match(c.FirstName) &&
+			f.LastName.Match(c.LastName) &&
+			f.CreatedBy.Match(c.CreatedBy) &&
+			f.CreatedAt.Match(c.CreatedAt) &&
+			f.UpdatedAt.Match(c.UpdatedAt) &&
+			store.MatchWords(words, c.CompanyName, c.FirstName, c.LastName, c.Email, c.Phone)
+	}
+}
+
+// ListCustomers implements customer.Store.
+func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, error) {
+	return read(ctx, s, func() []*customer.Customer {
+		match := s.customerMatcher(f, opts)
+		var rows []*customer.Customer
+		for _, c := range s.customers {
+			if match(c) {
+				rows = append(rows, c)
+			}
+		}
+		rows = sortAndPage(rows, opts, customerField)
+		out := make([]*customer.Customer, len(rows))
+		for i, c := range rows {
+			out[i] = cloneCustomer(c)
+		}
+		return out
+	})
+}
+
+// CountCustomers implements customer.Store.
+func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) (int, error) {
+	return read(ctx, s, func() int {
+		match := s.customerMatcher(f, opts)
+		n := 0
+		for _, c := range s.customers {
+			if match(c) {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+type emailKey struct {
+	email   string
+	account bool
+}
+
+// checkCustomerKeys enforces Medusa's unique index on (email, has_account)
+// among live rows, with next replacing (or adding to) the stored rows.
+func (s *Store) checkCustomerKeys(next []*customer.Customer) error {
+	replaced := make(map[string]bool, len(next))
+	for _, c := range next {
+		replaced[c.ID] = true
+	}
+	taken := map[emailKey]bool{}
+	check := func(c *customer.Customer) error {
+		if c.DeletedAt != nil || c.Email == "" {
+			return nil
+		}
+		k := emailKey{c.Email, c.HasAccount}
+		if taken[k] {
+			return &store.ConflictError{Entity: "Customer", Fields: [][2]string{{"email", c.Email}, {"has_account", strconv.FormatBool(c.HasAccount)}}}
+		}
+		taken[k] = true
+		return nil
+	}
+	for _, c := range s.customers {
+		if !replaced[c.ID] {
+			_ = check(c)
+		}
+	}
+	for _, c := range next {
+		if err := check(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertCustomers implements customer.Store.
+func (s *Store) InsertCustomers(ctx context.Context, cs []*customer.Customer) error {
+	return s.write(ctx, func(tx *txn) error {
+		for _, c := range cs {
+			if _, dup := s.customers[c.ID]; dup {
+				return &store.ConflictError{Entity: "Customer", Fields: [][2]string{{"id", c.ID}}}
+			}
+		}
+		if err := s.checkCustomerKeys(cs); err != nil {
+			return err
+		}
+		for _, c := range cs {
+			put(tx, s.customers, c.ID, cloneCustomer(c))
+		}
+		return nil
+	})
+}
+
+// UpdateCustomers implements customer.Store.
+func (s *Store) UpdateCustomers(ctx context.Context, cs []*customer.Customer) error {
+	return s.write(ctx, func(tx *txn) error {
+		next := make([]*customer.Customer, 0, len(cs))
+		for _, c := range cs {
+			old, ok := s.customers[c.ID]
+			if !ok {
+				continue
+			}
+			n := cloneCustomer(c)
+			n.CreatedAt = old.CreatedAt
+			next = append(next, n)
+		}
+		if err := s.checkCustomerKeys(next); err != nil {
+			return err
+		}
+		for _, c := range next {
+			put(tx, s.customers, c.ID, c)
+		}
+		return nil
+	})
+}
+
+// DeleteCustomers implements customer.Store.
+func (s *Store) DeleteCustomers(ctx context.Context, ids []string) error {
+	return s.write(ctx, func(tx *txn) error {
+		gone := map[string]bool{}
+		for _, id := range ids {
+			if _, ok := s.customers[id]; ok {
+				gone[id] = true
+				put[customer.Customer](tx, s.customers, id, nil)
+			}
+		}
+		for id, a := range s.addresses {
+			if gone[a.CustomerID] {
+				put[address.Address](tx, s.addresses, id, nil)
+			}
+		}
+		for id, m := range s.members {
+			if gone[m.CustomerID] {
+				put[group.Membership](tx, s.members, id, nil)
+			}
+		}
+		return nil
+	})
+}
+
+// LockCustomers implements address.Store and group.Store. Writers are
+// already serialised, so it only reports which customers are live.
+func (s *Store) LockCustomers(ctx context.Context, ids []string) ([]string, error) {
+	return read(ctx, s, func() []string {
+		out := []string{}
+		for _, id := range ids {
+			if c, ok := s.customers[id]; ok && c.DeletedAt == nil && !contains(out, id) {
+				out = append(out, id)
+			}
+		}
+		return out
+	})
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,223 @@
+package memory
+
+import (
+	"context"
+
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/store"
+)
+
+func groupField(g *group.Group, col string) any {
+	switch col {
+	case "id":
+		return g.ID
+	case "name":
+		return g.Name
+	case "created_by":
+		return g.CreatedBy
+	case "created_at":
+		return g.CreatedAt
+	case "updated_at":
+		return g.UpdatedAt
+	case "deleted_at":
+		return g.DeletedAt
+	}
+	return nil
+}
+
+func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group.Group) bool {
+	words := store.Words(f.Q)
+	var withMembers map[string]bool
+	if f.CustomerIDs != nil {
+		withMembers = map[string]bool{}
+		for _, m := range s.members {
+			if m.DeletedAt == nil && inList(f.CustomerIDs, m.CustomerID) {
+				withMembers[m.GroupID] = true
+			}
+		}
+	}
+	return func(g *group.Group) bool {
+		return live(g.DeletedAt, opts) &&
+			inList(f.IDs, g.ID) &&
+			inList(f.Names, g.Name) &&
+			(withMembers == nil || withMembers[g.ID]) &&
+			f.CreatedBy.Match(g.CreatedBy) &&
+			f.CreatedAt.Match(g.CreatedAt) &&
+			f.UpdatedAt.Match(g.UpdatedAt) &&
+			store.MatchWords(words, g.Name)
+	}
+}
+
+// ListGroups implements group.Store.
+func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListOptions) ([]*group.Group, error) {
+	return read(ctx, s, func() []*group.Group {
+		match := s.groupMatcher(f, opts)
+		var rows []*group.Group
+		for _, g := range s.groups {
+			if match(g) {
+				rows = append(rows, g)
+			}
+		}
+		rows = sortAndPage(rows, opts, groupField)
+		out := make([]*group.Group, len(rows))
+		for i, g := range rows {
+			out[i] = cloneGroup(g)
+		}
+		return out
+	})
+}
+
+// CountGroups implements group.Store.
+func (s *Store) CountGroups(ctx context.Context, f group.Filter, opts store.ListOptions) (int, error) {
+	return read(ctx, s, func() int {
+		match := s.groupMatcher(f, opts)
+		n := 0
+		for _, g := range s.groups {
+			if match(g) {
+				n++
+			}
+		}
+		return n
+	})
+}
+
+// checkGroupNames enforces Medusa's unique index on the name of live
+// groups, with next replacing or adding to the stored rows.
+func (s *Store) checkGroupNames(next []*group.Group) error {
+	replaced := make(map[string]bool, len(next))
+	for _, g := range next {
+		replaced[g.ID] = true
+	}
+	taken := map[string]bool{}
+	for _, g := range s.groups {
+		if !replaced[g.ID] && g.DeletedAt == nil {
+			taken[g.Name] = true
+		}
+	}
+	for _, g := range next {
+		if g.DeletedAt != nil {
+			continue
+		}
+		if taken[g.Name] {
+			return &store.ConflictError{Entity: "Customer group", Fields: [][2]string{{"name", g.Name}}}
+		}
+		taken[g.Name] = true
+	}
+	return nil
+}
+
+// InsertGroups implements group.Store.
+func (s *Store) InsertGroups(ctx context.Context, groups []*group.Group) error {
+	return s.write(ctx, func(tx *txn) error {
+		for _, g := range groups {
+			if _, dup := s.groups[g.ID]; dup {
+				return &store.ConflictError{Entity: "Customer group", Fields: [][2]string{{"id", g.ID}}}
+			}
+		}
+		if err := s.checkGroupNames(groups); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			put(tx, s.groups, g.ID, cloneGroup(g))
+		}
+		return nil
+	})
+}
+
+// UpdateGroups implements group.Store.
+func (s *Store) UpdateGroups(ctx context.Context, groups []*group.Group) error {
+	return s.write(ctx, func(tx *txn) error {
+		next := make([]*group.Group, 0, len(groups))
+		for _, g := range groups {
+			old, ok := s.groups[g.ID]
+			if !ok {
+				continue
+			}
+			n := cloneGroup(old)
+			n.Name, n.Metadata, n.UpdatedAt = g.Name, cloneGroup(g).Metadata, g.UpdatedAt
+			n.DeletedAt = cloneTime(g.DeletedAt)
+			next = append(next, n)
+		}
+		if err := s.checkGroupNames(next); err != nil {
+			return err
+		}
+		for _, g := range next {
+			put(tx, s.groups, g.ID, g)
+		}
+		return nil
+	})
+}
+
+// DeleteGroups implements group.Store.
+func (s *Store) DeleteGroups(ctx context.Context, ids []string) error {
+	return s.write(ctx, func(tx *txn) error {
+		gone := map[string]bool{}
+		for _, id := range ids {
+			if _, ok := s.groups[id]; ok {
+				gone[id] = true
+				put[group.Group](tx, s.groups, id, nil)
+			}
+		}
+		for id, m := range s.members {
+			if gone[m.GroupID] {
+				put[group.Membership](tx, s.members, id, nil)
+			}
+		}
+		return nil
+	})
+}
+
+// InsertMemberships implements group.Store.
+func (s *Store) InsertMemberships(ctx context.Context, ms []*group.Membership) error {
+	return s.write(ctx, func(tx *txn) error {
+		for _, m := range ms {
+			if _, ok := s.customers[m.CustomerID]; !ok {
+				return &store.NotFoundError{Entity: "Customer", IDs: []string{m.CustomerID}}
+			}
+			if _, ok := s.groups[m.GroupID]; !ok {
+				return &store.NotFoundError{Entity: "CustomerGroup", IDs: []string{m.GroupID}}
+			}
+			if _, dup := s.members[m.ID]; dup {
+				return &store.ConflictError{Entity: "Customer group customer", Fields: [][2]string{{"id", m.ID}}}
+			}
+		}
+		for _, m := range ms {
+			put(tx, s.members, m.ID, cloneMembership(m))
+		}
+		return nil
+	})
+}
+
+// ListMemberships implements group.Store.
+func (s *Store) ListMemberships(ctx context.Context, customerIDs, groupIDs []string) ([]*group.Membership, error) {
+	return read(ctx, s, func() []*group.Membership {
+		var rows []*group.Membership
+		for _, m := range s.members {
+			if m.DeletedAt == nil && inList(customerIDs, m.CustomerID) && inList(groupIDs, m.GroupID) {
+				rows = append(rows, m)
+			}
+		}
+		rows = sortAndPage(rows, store.ListOptions{}, func(m *group.Membership, _ string) any { return m.ID })
+		out := make([]*group.Membership, len(rows))
+		for i, m := range rows {
+			out[i] = cloneMembership(m)
+		}
+		return out
+	})
+}
+
+// DeleteMemberships implements group.Store.
+func (s *Store) DeleteMemberships(ctx context.Context, pairs []group.Pair) error {
+	return s.write(ctx, func(tx *txn) error {
+		want := make(map[group.Pair]bool, len(pairs))
+		for _, p := range pairs {
+			want[p] = true
+		}
+		for id, m := range s.members {
+			if want[group.Pair{CustomerID: m.CustomerID, GroupID: m.GroupID}] {
+				put[group.Membership](tx, s.members, id, nil)
+			}
+		}
+		return nil
+	})
+}

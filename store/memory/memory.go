@@ -1,0 +1,268 @@
+// Package memory is clientele's in-memory backend: one [Store] implements
+// every domain store (customer.Store, address.Store, group.Store). It is the
+// default for tests, examples and quick starts, and it behaves as the
+// PostgreSQL backend does; both pass store/storetest.
+//
+// # Storage
+//
+// Everything lives in maps inside the process and is gone when it exits.
+// The unique rules of Medusa's schema are enforced as PostgreSQL enforces
+// them: (email, has_account) among live customers, exact match; a group
+// name among live groups; one default shipping and one default billing
+// address per customer, soft-deleted addresses included.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use. A unit of work ([Store.InTx]) holds
+// the write lock from start to end, so writers are serialised and readers
+// never see a unit's changes before it commits; a failed unit's changes are
+// undone before the lock is released. Readers share a read lock.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/store"
+)
+
+var _ customer.Store = (*Store)(nil)
+
+// Store is an in-memory backend. The zero value is not usable; call New.
+type Store struct {
+	mu        sync.RWMutex
+	customers map[string]*customer.Customer
+	addresses map[string]*address.Address
+	groups    map[string]*group.Group
+	members   map[string]*group.Membership
+}
+
+// New returns an empty Store.
+func New() *Store {
+	return &Store{
+		customers: map[string]*customer.Customer{},
+		addresses: map[string]*address.Address{},
+		groups:    map[string]*group.Group{},
+		members:   map[string]*group.Membership{},
+	}
+}
+
+// txn is the undo log of a unit of work.
+type txn struct{ undo []func() }
+
+func (s *Store) unit(ctx context.Context) *txn {
+	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
+		return u.Tx.(*txn)
+	}
+	return nil
+}
+
+// InTx runs fn as one unit of work; see store.Transactor.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if s.unit(ctx) != nil {
+		return fn(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	tx := &txn{}
+	ctx, u := store.BeginUnit(ctx, s, tx)
+	committed := false
+	defer func() {
+		if !committed {
+			for i := len(tx.undo) - 1; i >= 0; i-- {
+				tx.undo[i]()
+			}
+		}
+		s.mu.Unlock()
+		if committed {
+			u.Committed()
+		}
+	}()
+	if err := fn(ctx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// read runs f under the read lock, or directly inside the caller's unit.
+func read[T any](ctx context.Context, s *Store, f func() T) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err
+	}
+	if s.unit(ctx) == nil {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+	}
+	return f(), nil
+}
+
+// write runs f with the write lock held, inside the caller's unit when
+// there is one. f checks everything before it changes anything, so a failed
+// write leaves nothing behind.
+func (s *Store) write(ctx context.Context, f func(tx *txn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if tx := s.unit(ctx); tx != nil {
+		return f(tx)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f(&txn{})
+}
+
+// put sets m[k] = v (or deletes k when v is nil), recording the undo.
+func put[V any](tx *txn, m map[string]*V, k string, v *V) {
+	old, had := m[k]
+	tx.undo = append(tx.undo, func() {
+		if had {
+			m[k] = old
+		} else {
+			delete(m, k)
+		}
+	})
+	if v == nil {
+		delete(m, k)
+	} else {
+		m[k] = v
+	}
+}
+
+// ---- copies ----
+
+func cloneCustomer(c *customer.Customer) *customer.Customer {
+	cp := *c
+	cp.Metadata = meta.Clone(c.Metadata)
+	cp.DeletedAt = cloneTime(c.DeletedAt)
+	cp.Addresses, cp.Groups = nil, nil
+	return &cp
+}
+
+func cloneAddress(a *address.Address) *address.Address {
+	cp := *a
+	cp.Metadata = meta.Clone(a.Metadata)
+	cp.DeletedAt = cloneTime(a.DeletedAt)
+	return &cp
+}
+
+func cloneGroup(g *group.Group) *group.Group {
+	cp := *g
+	cp.Metadata = meta.Clone(g.Metadata)
+	cp.DeletedAt = cloneTime(g.DeletedAt)
+	return &cp
+}
+
+func cloneMembership(m *group.Membership) *group.Membership {
+	cp := *m
+	cp.Metadata = meta.Clone(m.Metadata)
+	cp.DeletedAt = cloneTime(m.DeletedAt)
+	return &cp
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
+}
+
+// ---- filters and ordering shared by every entity ----
+
+// inList reports whether v passes a list filter: nil does not filter, an
+// empty list matches nothing.
+func inList(list []string, v string) bool {
+	return list == nil || slices.Contains(list, v)
+}
+
+// sortAndPage orders rows as PostgreSQL would (NULL/"" greater than any
+// value, id as the last key) and applies skip/take.
+func sortAndPage[T any](rows []T, opts store.ListOptions, field func(T, string) any) []T {
+	order := opts.Order
+	if !slices.ContainsFunc(order, func(o store.Order) bool { return o.Field == "id" }) {
+		order = append(slices.Clone(order), store.Asc("id"))
+	}
+	slices.SortStableFunc(rows, func(a, b T) int {
+		for _, o := range order {
+			c := compare(field(a, o.Field), field(b, o.Field))
+			if o.Desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	if opts.Skip > 0 {
+		if opts.Skip >= len(rows) {
+			return rows[:0]
+		}
+		rows = rows[opts.Skip:]
+	}
+	if opts.Take > 0 && opts.Take < len(rows) {
+		rows = rows[:opts.Take]
+	}
+	return rows
+}
+
+func compare(a, b any) int {
+	an, bn := isNull(a), isNull(b)
+	switch {
+	case an && bn:
+		return 0
+	case an:
+		return 1
+	case bn:
+		return -1
+	}
+	switch x := a.(type) {
+	case string:
+		return strings.Compare(x, b.(string))
+	case bool:
+		y := b.(bool)
+		if x == y {
+			return 0
+		}
+		if !x {
+			return -1
+		}
+		return 1
+	case time.Time:
+		return x.Compare(b.(time.Time))
+	case *time.Time:
+		return x.Compare(*b.(*time.Time))
+	}
+	return cmp.Compare(0, 0)
+}
+
+func isNull(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == ""
+	case *time.Time:
+		return x == nil
+	case nil:
+		return true
+	}
+	return false
+}
+
+func live(deletedAt *time.Time, opts store.ListOptions) bool {
+	return deletedAt == nil || opts.WithDeleted
+}
