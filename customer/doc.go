@@ -1,0 +1,56 @@
+// Package customer manages a shop's customers: what Medusa v2's
+// ICustomerModuleService does for customers, as a Go service.
+//
+// A [Service] creates customers (one or a batch, all or nothing, with nested
+// addresses), retrieves them with their addresses and groups on request,
+// lists and counts them with typed filters ([Filter]), updates them by id,
+// by ids or by filter, and deletes them for good, softly, or restores them.
+// Addresses are managed by package address and groups by package group; a
+// group's customers are a customer list filtered by [Filter.GroupIDs].
+//
+// A customer is a guest (HasAccount false) or registered (HasAccount
+// true). An email is unique per has_account among live customers, so one
+// guest and one registered customer may share it.
+//
+// # Storage
+//
+// The service works on a [Store], which a backend implements
+// (store/memory, store/postgres, or your own checked with store/storetest).
+// On PostgreSQL the tables are Medusa 2.21's own.
+//
+// # Events
+//
+// With [WithEventSink] the service reports customer.created,
+// customer.updated, customer.deleted (hard and soft) and customer.restored,
+// one event per customer with data {"id": …}, after the change commits.
+//
+// # Errors
+//
+// Errors match [ErrNotFound], [ErrConflict] or [ErrInvalid] (and the kinds
+// in package store) with errors.Is. Details are in a *store.NotFoundError
+// (the ids), *store.ConflictError (Medusa's message, e.g. "Customer with
+// email: a@b.c, has_account: false, already exists.") or
+// *store.ValidationError (the field), found with errors.As. A failed call
+// changes nothing.
+//
+// # Concurrency
+//
+// A Service is safe for concurrent use. Of many concurrent creates of one
+// (email, has_account), exactly one succeeds; the others get ErrConflict.
+//
+// # Differences from Medusa
+//
+//   - Emails are trimmed and lower-cased when written, and compared
+//     case-insensitively: "A@x.com" and "a@x.com" are one customer (Medusa
+//     treats them as two). Rows Medusa wrote with upper-case letters are
+//     found case-insensitively and still block a duplicate.
+//   - Emails are checked for syntax in the service, not only over HTTP.
+//   - Creating a customer with two default addresses of one kind is a
+//     validation error naming the field, not a unique-index error.
+//   - Restoring a customer checks the email case-insensitively too.
+//   - Empty strings and NULL are the same value: a field set to "" is
+//     stored as NULL.
+//   - Lists sort text by byte order (COLLATE "C") and always by id last,
+//     so paging is stable.
+//   - Metadata must be a JSON object of at most 64 KiB.
+package customer

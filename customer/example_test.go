@@ -1,0 +1,54 @@
+package customer_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/memory"
+)
+
+func Example() {
+	ctx := context.Background()
+	customers := customer.NewService(memory.New())
+
+	c, err := customers.Create(ctx, customer.CreateParams{
+		FirstName: "Ada", LastName: "Lovelace", Email: "Ada@Example.com",
+		Addresses: []address.CreateParams{{City: "London", CountryCode: "GB", PostalCode: "SW1Y 4JH", IsDefaultShipping: true}},
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Email, c.Addresses[0].CountryCode)
+
+	found, n, _ := customers.ListAndCount(ctx, customer.Filter{Q: "ada love"}, store.ListOptions{Take: 20})
+	fmt.Println(n, found[0].FirstName)
+
+	_, err = customers.Create(ctx, customer.CreateParams{Email: "ADA@example.com"})
+	fmt.Println(errors.Is(err, customer.ErrConflict), err)
+	// Output:
+	// ada@example.com gb
+	// 1 Ada
+	// true Customer with email: ada@example.com, has_account: false, already exists.
+}
+
+func ExampleService_Update_metadata() {
+	ctx := context.Background()
+	customers := customer.NewService(memory.New())
+	c, _ := customers.Create(ctx, customer.CreateParams{Metadata: map[string]any{"tier": "gold", "newsletter": true}})
+
+	// Keys merge one by one; an empty string removes a key.
+	c, _ = customers.Update(ctx, c.ID, customer.UpdateParams{Metadata: map[string]any{"tier": "", "locale": "da"}})
+	fmt.Println(c.Metadata)
+	// Output: map[locale:da newsletter:true]
+}
+
+func ExampleService_Retrieve_notFound() {
+	_, err := customer.NewService(memory.New()).Retrieve(context.Background(), "cus_missing", store.FindOptions{})
+	var nf *store.NotFoundError
+	fmt.Println(errors.Is(err, customer.ErrNotFound), errors.As(err, &nf), nf.IDs)
+	// Output: true true [cus_missing]
+}
