@@ -68,12 +68,12 @@ func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.
 	return read(ctx, s, func() []*address.Address {
 		match := addressMatcher(f, opts)
 		var rows []*address.Address
-		for _, a := range s.addresses {
+		for _, a := range candidates(s.addresses, f.IDs, s.addressesOf, f.CustomerIDs) {
 			if match(a) {
 				rows = append(rows, a)
 			}
 		}
-		rows = sortAndPage(rows, opts, addressField)
+		rows = sortAndPage(rows, opts, func(a *address.Address) string { return a.ID }, addressField)
 		out := make([]*address.Address, len(rows))
 		for i, a := range rows {
 			out[i] = cloneAddress(a)
@@ -87,7 +87,7 @@ func (s *Store) CountAddresses(ctx context.Context, f address.Filter, opts store
 	return read(ctx, s, func() int {
 		match := addressMatcher(f, opts)
 		n := 0
-		for _, a := range s.addresses {
+		for _, a := range candidates(s.addresses, f.IDs, s.addressesOf, f.CustomerIDs) {
 			if match(a) {
 				n++
 			}
@@ -105,24 +105,29 @@ func (s *Store) checkDefaults(next []*address.Address) error {
 	for _, a := range next {
 		replaced[a.ID] = true
 	}
-	ship, bill := map[string]bool{}, map[string]bool{}
-	check := func(a *address.Address) error {
-		if (a.IsDefaultShipping && ship[a.CustomerID]) || (a.IsDefaultBilling && bill[a.CustomerID]) {
-			return &store.ConflictError{Entity: "Customer address", Fields: [][2]string{{"customer_id", a.CustomerID}}}
+	type flags struct{ ship, bill bool }
+	seen := map[string]*flags{}
+	flagsOf := func(customerID string) *flags {
+		f := seen[customerID]
+		if f == nil {
+			f = &flags{}
+			for id := range s.addressesOf[customerID] {
+				if a := s.addresses[id]; !replaced[id] {
+					f.ship = f.ship || a.IsDefaultShipping
+					f.bill = f.bill || a.IsDefaultBilling
+				}
+			}
+			seen[customerID] = f
 		}
-		ship[a.CustomerID] = ship[a.CustomerID] || a.IsDefaultShipping
-		bill[a.CustomerID] = bill[a.CustomerID] || a.IsDefaultBilling
-		return nil
-	}
-	for _, a := range s.addresses {
-		if !replaced[a.ID] {
-			_ = check(a)
-		}
+		return f
 	}
 	for _, a := range next {
-		if err := check(a); err != nil {
-			return err
+		f := flagsOf(a.CustomerID)
+		if (a.IsDefaultShipping && f.ship) || (a.IsDefaultBilling && f.bill) {
+			return &store.ConflictError{Entity: "Customer address", Fields: [][2]string{{"customer_id", a.CustomerID}}}
 		}
+		f.ship = f.ship || a.IsDefaultShipping
+		f.bill = f.bill || a.IsDefaultBilling
 	}
 	return nil
 }
@@ -142,7 +147,7 @@ func (s *Store) InsertAddresses(ctx context.Context, addrs []*address.Address) e
 			return err
 		}
 		for _, a := range addrs {
-			put(tx, s.addresses, a.ID, cloneAddress(a))
+			s.putAddress(tx, a.ID, cloneAddress(a))
 		}
 		return nil
 	})
@@ -168,7 +173,7 @@ func (s *Store) UpdateAddresses(ctx context.Context, addrs []*address.Address) e
 			return err
 		}
 		for _, a := range next {
-			put(tx, s.addresses, a.ID, a)
+			s.putAddress(tx, a.ID, a)
 		}
 		return nil
 	})
@@ -179,7 +184,7 @@ func (s *Store) DeleteAddresses(ctx context.Context, ids []string) error {
 	return s.write(ctx, func(tx *txn) error {
 		for _, id := range ids {
 			if _, ok := s.addresses[id]; ok {
-				put[address.Address](tx, s.addresses, id, nil)
+				s.putAddress(tx, id, nil)
 			}
 		}
 		return nil

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
@@ -41,7 +40,7 @@ func customerField(c *customer.Customer, col string) any {
 
 // customerMatcher returns f as a predicate; it must run under the lock.
 func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(*customer.Customer) bool {
-	words := store.Words(f.Q)
+	words := lowerAll(store.Words(f.Q))
 	var inGroups map[string]bool
 	if f.GroupIDs != nil {
 		inGroups = map[string]bool{}
@@ -70,7 +69,7 @@ func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(
 			f.CreatedBy.Match(c.CreatedBy) &&
 			f.CreatedAt.Match(c.CreatedAt) &&
 			f.UpdatedAt.Match(c.UpdatedAt) &&
-			store.MatchWords(words, c.CompanyName, c.FirstName, c.LastName, c.Email, c.Phone)
+			(len(words) == 0 || matchText(s.searchText[c.ID], words))
 	}
 }
 
@@ -79,12 +78,12 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 	return read(ctx, s, func() []*customer.Customer {
 		match := s.customerMatcher(f, opts)
 		var rows []*customer.Customer
-		for _, c := range s.customers {
+		for _, c := range s.customerCandidates(f) {
 			if match(c) {
 				rows = append(rows, c)
 			}
 		}
-		rows = sortAndPage(rows, opts, customerField)
+		rows = sortAndPage(rows, opts, func(c *customer.Customer) string { return c.ID }, customerField)
 		out := make([]*customer.Customer, len(rows))
 		for i, c := range rows {
 			out[i] = cloneCustomer(c)
@@ -98,7 +97,7 @@ func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts stor
 	return read(ctx, s, func() int {
 		match := s.customerMatcher(f, opts)
 		n := 0
-		for _, c := range s.customers {
+		for _, c := range s.customerCandidates(f) {
 			if match(c) {
 				n++
 			}
@@ -107,39 +106,50 @@ func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts stor
 	})
 }
 
+// customerCandidates narrows a scan by the ids or emails of f.
+func (s *Store) customerCandidates(f customer.Filter) []*customer.Customer {
+	var keys []string
+	if f.Emails != nil {
+		keys = make([]string, 0, len(f.Emails))
+		for _, e := range f.Emails {
+			if e != "" {
+				keys = append(keys, strings.ToLower(e))
+			}
+		}
+	}
+	return candidates(s.customers, f.IDs, s.byEmail, keys)
+}
+
 type emailKey struct {
 	email   string
 	account bool
 }
 
 // checkCustomerKeys enforces Medusa's unique index on (email, has_account)
-// among live rows, with next replacing (or adding to) the stored rows.
+// among live rows, exact match, with next replacing (or adding to) the
+// stored rows.
 func (s *Store) checkCustomerKeys(next []*customer.Customer) error {
 	replaced := make(map[string]bool, len(next))
 	for _, c := range next {
 		replaced[c.ID] = true
 	}
 	taken := map[emailKey]bool{}
-	check := func(c *customer.Customer) error {
+	for _, c := range next {
 		if c.DeletedAt != nil || c.Email == "" {
-			return nil
+			continue
 		}
 		k := emailKey{c.Email, c.HasAccount}
-		if taken[k] {
+		clash := taken[k]
+		for id := range s.byEmail[strings.ToLower(c.Email)] {
+			o := s.customers[id]
+			if !replaced[id] && o.DeletedAt == nil && o.Email == c.Email && o.HasAccount == c.HasAccount {
+				clash = true
+			}
+		}
+		if clash {
 			return &store.ConflictError{Entity: "Customer", Fields: [][2]string{{"email", c.Email}, {"has_account", strconv.FormatBool(c.HasAccount)}}}
 		}
 		taken[k] = true
-		return nil
-	}
-	for _, c := range s.customers {
-		if !replaced[c.ID] {
-			_ = check(c)
-		}
-	}
-	for _, c := range next {
-		if err := check(c); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -156,7 +166,7 @@ func (s *Store) InsertCustomers(ctx context.Context, cs []*customer.Customer) er
 			return err
 		}
 		for _, c := range cs {
-			put(tx, s.customers, c.ID, cloneCustomer(c))
+			s.putCustomer(tx, c.ID, cloneCustomer(c))
 		}
 		return nil
 	})
@@ -179,7 +189,7 @@ func (s *Store) UpdateCustomers(ctx context.Context, cs []*customer.Customer) er
 			return err
 		}
 		for _, c := range next {
-			put(tx, s.customers, c.ID, c)
+			s.putCustomer(tx, c.ID, c)
 		}
 		return nil
 	})
@@ -192,17 +202,17 @@ func (s *Store) DeleteCustomers(ctx context.Context, ids []string) error {
 		for _, id := range ids {
 			if _, ok := s.customers[id]; ok {
 				gone[id] = true
-				put[customer.Customer](tx, s.customers, id, nil)
+				s.putCustomer(tx, id, nil)
 			}
 		}
-		for id, a := range s.addresses {
-			if gone[a.CustomerID] {
-				put[address.Address](tx, s.addresses, id, nil)
+		for cid := range gone {
+			for id := range s.addressesOf[cid] {
+				s.putAddress(tx, id, nil)
 			}
 		}
 		for id, m := range s.members {
 			if gone[m.CustomerID] {
-				put[group.Membership](tx, s.members, id, nil)
+				put[group.Membership](tx, s.members, id, nil, nil)
 			}
 		}
 		return nil

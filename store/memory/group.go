@@ -58,7 +58,7 @@ func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListO
 				rows = append(rows, g)
 			}
 		}
-		rows = sortAndPage(rows, opts, groupField)
+		rows = sortAndPage(rows, opts, func(g *group.Group) string { return g.ID }, groupField)
 		out := make([]*group.Group, len(rows))
 		for i, g := range rows {
 			out[i] = cloneGroup(g)
@@ -118,7 +118,7 @@ func (s *Store) InsertGroups(ctx context.Context, groups []*group.Group) error {
 			return err
 		}
 		for _, g := range groups {
-			put(tx, s.groups, g.ID, cloneGroup(g))
+			put(tx, s.groups, g.ID, cloneGroup(g), nil)
 		}
 		return nil
 	})
@@ -142,7 +142,7 @@ func (s *Store) UpdateGroups(ctx context.Context, groups []*group.Group) error {
 			return err
 		}
 		for _, g := range next {
-			put(tx, s.groups, g.ID, g)
+			put(tx, s.groups, g.ID, g, nil)
 		}
 		return nil
 	})
@@ -155,12 +155,12 @@ func (s *Store) DeleteGroups(ctx context.Context, ids []string) error {
 		for _, id := range ids {
 			if _, ok := s.groups[id]; ok {
 				gone[id] = true
-				put[group.Group](tx, s.groups, id, nil)
+				put[group.Group](tx, s.groups, id, nil, nil)
 			}
 		}
 		for id, m := range s.members {
 			if gone[m.GroupID] {
-				put[group.Membership](tx, s.members, id, nil)
+				put[group.Membership](tx, s.members, id, nil, nil)
 			}
 		}
 		return nil
@@ -182,7 +182,7 @@ func (s *Store) InsertMemberships(ctx context.Context, ms []*group.Membership) e
 			}
 		}
 		for _, m := range ms {
-			put(tx, s.members, m.ID, cloneMembership(m))
+			put(tx, s.members, m.ID, cloneMembership(m), nil)
 		}
 		return nil
 	})
@@ -197,7 +197,7 @@ func (s *Store) ListMemberships(ctx context.Context, customerIDs, groupIDs []str
 				rows = append(rows, m)
 			}
 		}
-		rows = sortAndPage(rows, store.ListOptions{}, func(m *group.Membership, _ string) any { return m.ID })
+		rows = sortAndPage(rows, store.ListOptions{}, func(m *group.Membership) string { return m.ID }, nil)
 		out := make([]*group.Membership, len(rows))
 		for i, m := range rows {
 			out[i] = cloneMembership(m)
@@ -215,7 +215,7 @@ func (s *Store) DeleteMemberships(ctx context.Context, pairs []group.Pair) error
 		}
 		for id, m := range s.members {
 			if want[group.Pair{CustomerID: m.CustomerID, GroupID: m.GroupID}] {
-				put[group.Membership](tx, s.members, id, nil)
+				put[group.Membership](tx, s.members, id, nil, nil)
 			}
 		}
 		return nil

@@ -43,6 +43,11 @@ type Store struct {
 	addresses map[string]*address.Address
 	groups    map[string]*group.Group
 	members   map[string]*group.Membership
+
+	// Indexes, kept in step by putCustomer and putAddress.
+	byEmail     map[string]map[string]bool // lower(email) -> customer ids
+	addressesOf map[string]map[string]bool // customer id -> address ids
+	searchText  map[string]string          // customer id -> lower-cased q columns
 }
 
 // New returns an empty Store.
@@ -52,6 +57,10 @@ func New() *Store {
 		addresses: map[string]*address.Address{},
 		groups:    map[string]*group.Group{},
 		members:   map[string]*group.Membership{},
+
+		byEmail:     map[string]map[string]bool{},
+		addressesOf: map[string]map[string]bool{},
+		searchText:  map[string]string{},
 	}
 }
 
@@ -127,20 +136,106 @@ func (s *Store) write(ctx context.Context, f func(tx *txn) error) error {
 }
 
 // put sets m[k] = v (or deletes k when v is nil), recording the undo.
-func put[V any](tx *txn, m map[string]*V, k string, v *V) {
+// index, when not nil, is told of every change of a row, undo included, so
+// that indexes follow the map.
+func put[V any](tx *txn, m map[string]*V, k string, v *V, index func(k string, from, to *V)) {
 	old, had := m[k]
 	tx.undo = append(tx.undo, func() {
+		if index != nil {
+			index(k, m[k], old)
+		}
 		if had {
 			m[k] = old
 		} else {
 			delete(m, k)
 		}
 	})
+	if index != nil {
+		index(k, old, v)
+	}
 	if v == nil {
 		delete(m, k)
 	} else {
 		m[k] = v
 	}
+}
+
+// reindex moves id from the set of key from to the set of key to.
+func reindex(idx map[string]map[string]bool, id, from, to string) {
+	if from == to {
+		return
+	}
+	if from != "" {
+		delete(idx[from], id)
+		if len(idx[from]) == 0 {
+			delete(idx, from)
+		}
+	}
+	if to != "" {
+		if idx[to] == nil {
+			idx[to] = map[string]bool{}
+		}
+		idx[to][id] = true
+	}
+}
+
+func (s *Store) putCustomer(tx *txn, id string, c *customer.Customer) {
+	put(tx, s.customers, id, c, func(id string, from, to *customer.Customer) {
+		var f, t string
+		if from != nil {
+			f = strings.ToLower(from.Email)
+		}
+		if to != nil {
+			t = strings.ToLower(to.Email)
+		}
+		reindex(s.byEmail, id, f, t)
+		if to == nil {
+			delete(s.searchText, id)
+		} else {
+			s.searchText[id] = searchText(to.CompanyName, to.FirstName, to.LastName, to.Email, to.Phone)
+		}
+	})
+}
+
+func (s *Store) putAddress(tx *txn, id string, a *address.Address) {
+	put(tx, s.addresses, id, a, func(id string, from, to *address.Address) {
+		var f, t string
+		if from != nil {
+			f = from.CustomerID
+		}
+		if to != nil {
+			t = to.CustomerID
+		}
+		reindex(s.addressesOf, id, f, t)
+	})
+}
+
+// candidates returns the rows of m named by ids, or by the union of the
+// index sets of keys, or all rows, whichever is given first.
+func candidates[V any](m map[string]*V, ids []string, idx map[string]map[string]bool, keys []string) []*V {
+	var out []*V
+	switch {
+	case ids != nil:
+		seen := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			if v, ok := m[id]; ok && !seen[id] {
+				seen[id] = true
+				out = append(out, v)
+			}
+		}
+	case keys != nil:
+		for _, k := range keys {
+			for id := range idx[k] {
+				out = append(out, m[id])
+			}
+		}
+	default:
+		out = make([]*V, 0, len(m))
+		for _, v := range m {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // ---- copies ----
@@ -192,23 +287,50 @@ func inList(list []string, v string) bool {
 
 // sortAndPage orders rows as PostgreSQL would (NULL/"" greater than any
 // value, id as the last key) and applies skip/take.
-func sortAndPage[T any](rows []T, opts store.ListOptions, field func(T, string) any) []T {
+func sortAndPage[T any](rows []T, opts store.ListOptions, id func(T) string, field func(T, string) any) []T {
 	order := opts.Order
 	if !slices.ContainsFunc(order, func(o store.Order) bool { return o.Field == "id" }) {
 		order = append(slices.Clone(order), store.Asc("id"))
 	}
-	slices.SortStableFunc(rows, func(a, b T) int {
-		for _, o := range order {
-			c := compare(field(a, o.Field), field(b, o.Field))
-			if o.Desc {
+	if len(order) == 1 && order[0].Field == "id" {
+		// The default order: compare ids without boxing.
+		slices.SortFunc(rows, func(a, b T) int {
+			c := strings.Compare(id(a), id(b))
+			if order[0].Desc {
 				c = -c
 			}
-			if c != 0 {
-				return c
-			}
+			return c
+		})
+	} else {
+		// Read each row's sort keys once.
+		type keyed struct {
+			row  T
+			keys []any
 		}
-		return 0
-	})
+		ks := make([]keyed, len(rows))
+		for i, r := range rows {
+			keys := make([]any, len(order))
+			for j, o := range order {
+				keys[j] = field(r, o.Field)
+			}
+			ks[i] = keyed{r, keys}
+		}
+		slices.SortFunc(ks, func(a, b keyed) int {
+			for j, o := range order {
+				c := compare(a.keys[j], b.keys[j])
+				if o.Desc {
+					c = -c
+				}
+				if c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
+		for i := range ks {
+			rows[i] = ks[i].row
+		}
+	}
 	if opts.Skip > 0 {
 		if opts.Skip >= len(rows) {
 			return rows[:0]
@@ -265,4 +387,28 @@ func isNull(v any) bool {
 
 func live(deletedAt *time.Time, opts store.ListOptions) bool {
 	return deletedAt == nil || opts.WithDeleted
+}
+
+// searchText joins the lower-cased columns q searches, separated by a byte
+// no word contains, so a word matches within one column only.
+func searchText(cols ...string) string {
+	return strings.ToLower(strings.Join(cols, "\x00"))
+}
+
+// matchText reports whether every lower-cased word occurs in text.
+func matchText(text string, lowerWords []string) bool {
+	for _, w := range lowerWords {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = strings.ToLower(w)
+	}
+	return out
 }

@@ -10,3 +10,7 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return memory.New() })
 }
+
+func BenchmarkCustomers(b *testing.B) {
+	storetest.Benchmarks(b, func(b *testing.B) storetest.Store { return memory.New() })
+}

@@ -110,4 +110,3 @@ var eventTests = []test{
 		}
 	}},
 }
-

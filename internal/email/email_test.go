@@ -1,0 +1,36 @@
+package email
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/clientele/clientele/store"
+)
+
+func TestNormalize(t *testing.T) {
+	good := map[string]string{
+		"  Ada@Example.COM ":              "ada@example.com",
+		"first.last+tag@sub.example.org": "first.last+tag@sub.example.org",
+		"o'neil@example.ie":              "o'neil@example.ie",
+		"":                               "",
+		"   ":                            "",
+	}
+	for in, want := range good {
+		got, err := Normalize("email", in)
+		if err != nil || got != want {
+			t.Errorf("Normalize(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	bad := []string{
+		"plain", "a@b", "a@b.c", "@example.com", "a@", "a@@example.com", "a b@example.com",
+		"Ada <ada@example.com>", "ada@example..com", "ada@.example.com", "a,b@example.com",
+		"(comment)a@example.com", "a@example.com.", string(make([]byte, 400)) + "@example.com",
+	}
+	for _, in := range bad {
+		_, err := Normalize("email", in)
+		var ve *store.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "email" || !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("Normalize(%q) = %v; want a validation error on email", in, err)
+		}
+	}
+}
