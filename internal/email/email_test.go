@@ -9,7 +9,7 @@ import (
 
 func TestNormalize(t *testing.T) {
 	good := map[string]string{
-		"  Ada@Example.COM ":              "ada@example.com",
+		"  Ada@Example.COM ":             "ada@example.com",
 		"first.last+tag@sub.example.org": "first.last+tag@sub.example.org",
 		"o'neil@example.ie":              "o'neil@example.ie",
 		"":                               "",
