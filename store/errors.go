@@ -119,3 +119,8 @@ type kindError struct {
 
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
+
+// Sentinel returns a new sentinel error with message msg that wraps kind.
+func Sentinel(msg string, kind error) error {
+	return &kindError{msg: msg, kind: kind}
+}

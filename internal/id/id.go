@@ -10,6 +10,8 @@ const (
 	Address         = "cuaddr"
 	Group           = "cusgroup"
 	GroupMembership = "cusgc"
+	AuthIdentity    = "authid"
+	ResetToken      = "authprt"
 )
 
 // New returns prefix + "_" + a new ULID. ULIDs made by one process are

@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/meta"
@@ -44,6 +45,11 @@ type Store struct {
 	groups    map[string]*group.Group
 	members   map[string]*group.Membership
 
+	authIdentities     map[string]*auth.AuthIdentity
+	providerIdentities map[string]*auth.ProviderIdentity
+	resetTokens        map[string]*auth.ResetToken
+	states             map[string]*stateEntry
+
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
 	addressesOf map[string]map[string]bool // customer id -> address ids
@@ -57,6 +63,11 @@ func New() *Store {
 		addresses: map[string]*address.Address{},
 		groups:    map[string]*group.Group{},
 		members:   map[string]*group.Membership{},
+
+		authIdentities:     map[string]*auth.AuthIdentity{},
+		providerIdentities: map[string]*auth.ProviderIdentity{},
+		resetTokens:        map[string]*auth.ResetToken{},
+		states:             map[string]*stateEntry{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

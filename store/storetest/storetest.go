@@ -31,7 +31,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
@@ -41,6 +43,7 @@ import (
 // Store is what a backend must implement: every domain store.
 type Store interface {
 	customer.Store
+	auth.Store
 }
 
 // NewStore returns an empty, isolated store for one subtest.
@@ -59,6 +62,8 @@ func Run(t *testing.T, newStore NewStore) {
 	all = append(all, addressTests...)
 	all = append(all, groupTests...)
 	all = append(all, eventTests...)
+	all = append(all, authTests...)
+	all = append(all, accountTests...)
 	all = append(all, concurrencyTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,16 +81,22 @@ type env struct {
 	customers *customer.Service
 	addresses *address.Service
 	groups    *group.Service
+	auth      *auth.Service
+	accounts  *account.Service
+	clock     *testClock
 }
 
 func newEnv(t *testing.T, st Store) *env {
 	rec := &event.Recorder{}
-	return &env{
-		t: t, ctx: t.Context(), st: st, events: rec,
+	e := &env{
+		t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{},
 		customers: customer.NewService(st, customer.WithEventSink(rec)),
 		addresses: address.NewService(st, address.WithEventSink(rec)),
 		groups:    group.NewService(st, group.WithEventSink(rec)),
 	}
+	e.auth = e.newAuth()
+	e.accounts = account.NewService(st, e.auth, e.customers)
+	return e
 }
 
 // ---- helpers ----
@@ -177,6 +188,7 @@ type snapshot struct {
 	Addresses []*address.Address
 	Groups    []*group.Group
 	Members   []*group.Membership
+	Auth      []*auth.AuthIdentity
 }
 
 func (e *env) snapshot() snapshot {
@@ -190,7 +202,9 @@ func (e *env) snapshot() snapshot {
 	e.must(err)
 	ms, err := e.st.ListMemberships(e.ctx, nil, nil)
 	e.must(err)
-	return snapshot{cs, as, gs, ms}
+	ai, err := e.st.ListAuthIdentities(e.ctx, auth.IdentityFilter{}, all)
+	e.must(err)
+	return snapshot{cs, as, gs, ms, ai}
 }
 
 // unchanged fails when the store differs from before.

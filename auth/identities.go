@@ -1,0 +1,155 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// identities is the provider.Identities a provider receives, scoped to
+// that provider.
+type identities struct {
+	s        *Service
+	provider provider.Provider
+}
+
+func (i *identities) id() string { return i.provider.ID() }
+
+func (i *identities) folds() bool {
+	f, ok := i.provider.(provider.EntityIDFolder)
+	return ok && f.FoldEntityIDs()
+}
+
+func (i *identities) entityNotFound(entityID string) error {
+	return &provider.Error{Provider: i.id(), Kind: ErrNotFound, Message: fmt.Sprintf("AuthIdentity with entity_id %q not found", entityID)}
+}
+
+// find returns this provider's identity for entityID: the exact match, or
+// for case-insensitive providers the oldest case variant.
+func (i *identities) find(ctx context.Context, entityID string) (*ProviderIdentity, error) {
+	if entityID == "" {
+		return nil, i.entityNotFound(entityID)
+	}
+	st := i.s.st
+	found, err := st.ListProviderIdentities(ctx, ProviderIdentityFilter{EntityIDs: []string{entityID}, Providers: []string{i.id()}}, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 && i.folds() {
+		found, err = st.ListProviderIdentities(ctx, ProviderIdentityFilter{EntityIDsFold: []string{lowerTrim(entityID)}, Providers: []string{i.id()}},
+			store.ListOptions{Order: []store.Order{store.Asc("created_at")}, Take: 1})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(found) == 0 {
+		return nil, i.entityNotFound(entityID)
+	}
+	return found[0], nil
+}
+
+func (i *identities) load(ctx context.Context, authIdentityID, entityID string) (*AuthIdentity, error) {
+	list, err := i.s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, i.entityNotFound(entityID)
+	}
+	return list[0], nil
+}
+
+// Retrieve implements provider.Identities.
+func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdentity, error) {
+	pi, err := i.find(ctx, entityID)
+	if err != nil {
+		return nil, err
+	}
+	return i.load(ctx, pi.AuthIdentityID, entityID)
+}
+
+// Create implements provider.Identities.
+func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
+	now := i.s.clock()
+	a := &AuthIdentity{ID: newAuthIdentityID(), CreatedAt: now, UpdatedAt: now}
+	pi, err := i.s.buildProviderIdentity("", NewProviderIdentity{
+		Provider: i.id(), EntityID: in.EntityID, UserMetadata: in.UserMetadata, ProviderMetadata: in.ProviderMetadata,
+	}, a.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	a.ProviderIdentities = []*ProviderIdentity{pi}
+	if err := i.s.st.InsertAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
+		return nil, wrapConflict(err)
+	}
+	return a, nil
+}
+
+// Update implements provider.Identities.
+func (i *identities) Update(ctx context.Context, entityID string, up provider.IdentityUpdate) (*AuthIdentity, error) {
+	um, err := meta.Normalize("user_metadata", up.UserMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	pm, err := meta.Normalize("provider_metadata", up.ProviderMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	var out *AuthIdentity
+	err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+		pi, err := i.find(ctx, entityID)
+		if err != nil {
+			return err
+		}
+		if up.UserMetadata != nil {
+			pi.UserMetadata = um
+		}
+		if up.ProviderMetadata != nil {
+			pi.ProviderMetadata = pm
+		}
+		pi.UpdatedAt = i.s.clock()
+		if err := i.s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+			return err
+		}
+		out, err = i.load(ctx, pi.AuthIdentityID, entityID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// stateKey namespaces a state key by provider and hashes it: the store
+// never holds a usable state value's key.
+func (i *identities) stateKey(key string) string {
+	sum := sha256.Sum256([]byte(i.id() + "\x00" + key))
+	return hex.EncodeToString(sum[:])
+}
+
+// SetState implements provider.Identities.
+func (i *identities) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	if key == "" || ttl <= 0 {
+		return invalid("state", "a key and a positive ttl are required")
+	}
+	return i.s.st.PutState(ctx, i.stateKey(key), value, i.s.clock().Add(ttl))
+}
+
+// TakeState implements provider.Identities.
+func (i *identities) TakeState(ctx context.Context, key string) ([]byte, error) {
+	if key == "" {
+		return nil, &store.NotFoundError{Entity: "State", Err: ErrNotFound}
+	}
+	v, err := i.s.st.TakeState(ctx, i.stateKey(key), i.s.clock())
+	if err != nil && errors.Is(err, store.ErrNotFound) {
+		return nil, &provider.Error{Provider: i.id(), Kind: ErrNotFound, Message: "No state provided, or session expired"}
+	}
+	return v, err
+}

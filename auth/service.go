@@ -1,0 +1,702 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/id"
+	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// Event names emitted by the service.
+const (
+	// EventPasswordReset carries {"entity_id", "actor_type", "provider",
+	// "token", "metadata"}: the host e-mails the token.
+	EventPasswordReset = "auth.password_reset"
+	// EventPasswordChanged carries {"entity_id", "provider",
+	// "auth_identity_id"}.
+	EventPasswordChanged = "auth.password_changed"
+)
+
+// Option configures a Service.
+type Option func(*Service) error
+
+// WithProvider adds a provider; ids must be unique.
+func WithProvider(p provider.Provider) Option {
+	return func(s *Service) error {
+		if p == nil || p.ID() == "" {
+			return errors.New("auth: a provider needs an id")
+		}
+		if _, dup := s.providers[p.ID()]; dup {
+			return fmt.Errorf("auth: provider %q configured twice", p.ID())
+		}
+		s.providers[p.ID()] = p
+		s.order = append(s.order, p.ID())
+		return nil
+	}
+}
+
+// WithActorProviders restricts the providers actorType may use (Medusa's
+// http.authMethodsPerActor). Actor types without an entry may use every
+// provider.
+func WithActorProviders(actorType string, providerIDs ...string) Option {
+	return func(s *Service) error {
+		if actorType == "" {
+			return errors.New("auth: empty actor type")
+		}
+		s.actors[actorType] = slices.Clone(providerIDs)
+		return nil
+	}
+}
+
+// WithActorTypes sets the actor types identities may act as (default
+// "customer" and "user"). Tokens and logins for other actor types fail with
+// ErrNotAllowed.
+func WithActorTypes(types ...string) Option {
+	return func(s *Service) error {
+		s.known = map[string]bool{}
+		for _, t := range types {
+			if t == "" || strings.ContainsAny(t, " /") {
+				return fmt.Errorf("auth: bad actor type %q", t)
+			}
+			s.known[t] = true
+		}
+		return nil
+	}
+}
+
+// WithEventSink sends the service's events to sink.
+func WithEventSink(sink event.Sink) Option {
+	return func(s *Service) error { s.events.Sink = sink; return nil }
+}
+
+// WithLogger sets the logger for failures that are not returned to the
+// caller. The default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(s *Service) error { s.events.Logger = l; s.logger = l; return nil }
+}
+
+// WithClock sets the clock used for timestamps and reset-token expiry.
+func WithClock(now func() time.Time) Option {
+	return func(s *Service) error { s.now = now; return nil }
+}
+
+// Service is the auth module: it dispatches logins to providers, keeps
+// identities, issues and refreshes tokens and runs password resets. It is
+// safe for concurrent use.
+type Service struct {
+	st        Store
+	tokens    *Tokens
+	providers map[string]provider.Provider
+	order     []string
+	actors    map[string][]string
+	known     map[string]bool
+	events    event.Emitter
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// NewService returns a Service on st that signs with tokens.
+func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
+	if st == nil || tokens == nil {
+		return nil, errors.New("auth: NewService needs a store and tokens")
+	}
+	s := &Service{
+		st: st, tokens: tokens, providers: map[string]provider.Provider{},
+		actors: map[string][]string{}, now: time.Now, logger: slog.Default(),
+		known: map[string]bool{"customer": true, "user": true},
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Tokens returns the token issuer the service signs with.
+func (s *Service) Tokens() *Tokens { return s.tokens }
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// ProviderInfo describes a configured provider (Medusa's listAuthProviders).
+type ProviderInfo struct {
+	ID          string `json:"id"`
+	Identifier  string `json:"identifier"`
+	DisplayName string `json:"display_name"`
+	// Flow is "redirect" for providers with a callback, else "credentials".
+	Flow string `json:"flow"`
+}
+
+// Providers lists the configured providers in the order they were added.
+func (s *Service) Providers() []ProviderInfo {
+	out := make([]ProviderInfo, 0, len(s.order))
+	for _, id := range s.order {
+		p := s.providers[id]
+		info := ProviderInfo{ID: id, Identifier: id, DisplayName: id, Flow: "credentials"}
+		if d, ok := p.(provider.Describer); ok {
+			info.DisplayName = d.DisplayName()
+		}
+		if _, ok := p.(provider.CallbackValidator); ok {
+			info.Flow = "redirect"
+		}
+		out = append(out, info)
+	}
+	return out
+}
+
+// provider finds providerID and checks that actorType may use it.
+func (s *Service) provider(providerID, actorType string) (provider.Provider, error) {
+	p, ok := s.providers[providerID]
+	if !ok {
+		return nil, &provider.Error{Provider: providerID, Kind: ErrUnknownProvider,
+			Message: fmt.Sprintf("Unable to retrieve the auth provider with id: %s", providerID)}
+	}
+	if err := s.checkActor(actorType, providerID); err != nil {
+		return nil, err
+	}
+	if allowed, restricted := s.actors[actorType]; restricted && actorType != "" && !slices.Contains(allowed, providerID) {
+		return nil, &provider.Error{Provider: providerID, Kind: ErrNotAllowed,
+			Message: fmt.Sprintf("The actor type %s is not allowed to use the auth provider %s", actorType, providerID)}
+	}
+	return p, nil
+}
+
+func (s *Service) checkActor(actorType, providerID string) error {
+	if actorType != "" && !s.known[actorType] {
+		return &provider.Error{Provider: providerID, Kind: ErrNotAllowed, Message: fmt.Sprintf("Unknown actor type %s", actorType)}
+	}
+	return nil
+}
+
+// Authenticate checks a login with providerID (or starts its redirect
+// flow: the Result then has a Location).
+func (s *Service) Authenticate(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
+	p, err := s.provider(providerID, in.ActorType)
+	if err != nil {
+		return nil, err
+	}
+	return s.call(ctx, p, "authenticate", func(ids provider.Identities) (*Result, error) {
+		return p.Authenticate(ctx, in, ids)
+	})
+}
+
+// Register creates an identity with providerID.
+func (s *Service) Register(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
+	p, err := s.provider(providerID, in.ActorType)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := p.(provider.Registerer)
+	if !ok {
+		return nil, notSupported(providerID, fmt.Sprintf("Method 'register' not implemented for provider %s", providerID))
+	}
+	return s.call(ctx, p, "register", func(ids provider.Identities) (*Result, error) {
+		return r.Register(ctx, in, ids)
+	})
+}
+
+// ValidateCallback finishes a redirect login with providerID.
+func (s *Service) ValidateCallback(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
+	p, err := s.provider(providerID, in.ActorType)
+	if err != nil {
+		return nil, err
+	}
+	cb, ok := p.(provider.CallbackValidator)
+	if !ok {
+		return nil, notSupported(providerID, fmt.Sprintf("Callback authentication not implemented for provider %s", providerID))
+	}
+	return s.call(ctx, p, "validate callback", func(ids provider.Identities) (*Result, error) {
+		return cb.ValidateCallback(ctx, in, ids)
+	})
+}
+
+// UpdateProvider changes the credentials of an identity with providerID
+// (emailpass: {"entity_id": email, "password": new password}). Prefer
+// ResetPassword and ChangePassword, which prove who asks.
+func (s *Service) UpdateProvider(ctx context.Context, providerID string, data map[string]any) (*Result, error) {
+	p, err := s.provider(providerID, "")
+	if err != nil {
+		return nil, err
+	}
+	u, ok := p.(provider.Updater)
+	if !ok {
+		return nil, notSupported(providerID, fmt.Sprintf("Method 'update' not implemented for provider %s", providerID))
+	}
+	return s.call(ctx, p, "update", func(ids provider.Identities) (*Result, error) {
+		return u.Update(ctx, data, ids)
+	})
+}
+
+func notSupported(providerID, msg string) error {
+	return &provider.Error{Provider: providerID, Kind: ErrNotSupported, Message: msg}
+}
+
+// call runs a provider method: a panic becomes an error, errors are given
+// a kind, and password hashes are stripped from the result.
+func (s *Service) call(ctx context.Context, p provider.Provider, what string, f func(provider.Identities) (*Result, error)) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.ErrorContext(ctx, "clientele: auth provider panicked", "provider", p.ID(), "method", what, "panic", fmt.Sprint(r))
+			res, err = nil, &provider.Error{Provider: p.ID(), Kind: ErrUnauthorized, Message: "Authentication failed"}
+		}
+	}()
+	res, err = f(&identities{s: s, provider: p})
+	if err != nil {
+		return nil, classify(p.ID(), err)
+	}
+	if res == nil {
+		return nil, &provider.Error{Provider: p.ID(), Kind: ErrUnauthorized, Message: "Unauthorized"}
+	}
+	res.AuthIdentity = sanitize(res.AuthIdentity)
+	return res, nil
+}
+
+// classify gives a provider's error the auth sentinel of its kind, so
+// callers can match auth.ErrUnauthorized, auth.ErrInvalid and so on;
+// errors without a kind become ErrUnauthorized failures.
+func classify(providerID string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	kind := authKind(err)
+	if kind == nil {
+		return &provider.Error{Provider: providerID, Kind: ErrUnauthorized, Message: err.Error()}
+	}
+	if errors.Is(err, kind) {
+		return err
+	}
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe == err {
+		cp := *pe
+		cp.Kind = errors.Join(kind, pe.Kind)
+		return &cp
+	}
+	return &kinded{err: err, kind: kind}
+}
+
+// authKind returns the auth sentinel of err's kind, or nil.
+func authKind(err error) error {
+	switch {
+	case errors.Is(err, provider.ErrUnauthorized):
+		return ErrUnauthorized
+	case errors.Is(err, store.ErrNotFound):
+		return ErrNotFound
+	case errors.Is(err, store.ErrConflict):
+		return ErrConflict
+	case errors.Is(err, store.ErrInvalid):
+		return ErrInvalid
+	}
+	return nil
+}
+
+// kinded adds an auth sentinel to an error, keeping its message.
+type kinded struct{ err, kind error }
+
+func (k *kinded) Error() string   { return k.err.Error() }
+func (k *kinded) Unwrap() []error { return []error{k.err, k.kind} }
+
+// sanitize returns a copy of a without any password hash.
+func sanitize(a *AuthIdentity) *AuthIdentity {
+	if a == nil {
+		return nil
+	}
+	cp := *a
+	cp.ProviderIdentities = make([]*ProviderIdentity, len(a.ProviderIdentities))
+	for i, p := range a.ProviderIdentities {
+		cp.ProviderIdentities[i] = sanitizeProvider(p)
+	}
+	return &cp
+}
+
+func sanitizeProvider(p *ProviderIdentity) *ProviderIdentity {
+	pc := *p
+	if _, has := p.ProviderMetadata["password"]; has {
+		pc.ProviderMetadata = make(map[string]any, len(p.ProviderMetadata))
+		for k, v := range p.ProviderMetadata {
+			if k != "password" {
+				pc.ProviderMetadata[k] = v
+			}
+		}
+	}
+	return &pc
+}
+
+func sanitizeAll(as []*AuthIdentity) []*AuthIdentity {
+	for i, a := range as {
+		as[i] = sanitize(a)
+	}
+	return as
+}
+
+// ---- tokens ----
+
+// Token issues an auth token for identity acting as actorType, after a
+// login with providerID (Medusa's claims: actor_id is
+// app_metadata["<actorType>_id"], or "" while no actor is linked).
+func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (string, error) {
+	if identity == nil || actorType == "" {
+		return "", invalid("actor_type", "an identity and an actor type are required")
+	}
+	if err := s.checkActor(actorType, providerID); err != nil {
+		return "", err
+	}
+	c := Claims{
+		ActorID: identity.ActorID(actorType), ActorType: actorType, AuthIdentityID: identity.ID,
+		AuthProvider: providerID, AppMetadata: map[string]any{}, UserMetadata: map[string]any{},
+	}
+	for k, v := range identity.AppMetadata {
+		if v != nil {
+			c.AppMetadata[k] = v
+		}
+	}
+	if pi := identity.Provider(providerID); pi != nil && pi.UserMetadata != nil {
+		c.UserMetadata = meta.Clone(pi.UserMetadata)
+	}
+	return s.tokens.Issue(c)
+}
+
+// Verify checks an auth token and returns its claims.
+func (s *Service) Verify(token string) (*Claims, error) { return s.tokens.Verify(token) }
+
+// Refresh re-issues a valid auth token with a new expiry and the identity's
+// current app_metadata, so a registration token refreshed after the actor
+// was created carries the actor's id. A token whose identity is gone fails
+// with ErrNotFound.
+func (s *Service) Refresh(ctx context.Context, token string) (string, error) {
+	c, err := s.tokens.Verify(token)
+	if err != nil {
+		return "", err
+	}
+	identity, err := s.RetrieveAuthIdentity(ctx, c.AuthIdentityID, store.FindOptions{})
+	if err != nil {
+		return "", err
+	}
+	return s.Token(identity, c.ActorType, c.AuthProvider)
+}
+
+// ---- identity CRUD ----
+
+// NewProviderIdentity is a provider identity to create.
+type NewProviderIdentity struct {
+	Provider         string
+	EntityID         string
+	UserMetadata     map[string]any
+	ProviderMetadata map[string]any
+}
+
+// CreateIdentityParams is the input of CreateAuthIdentity.
+type CreateIdentityParams struct {
+	AppMetadata        map[string]any
+	ProviderIdentities []NewProviderIdentity
+}
+
+func identityNotFound(ids ...string) error {
+	return &store.NotFoundError{Entity: "AuthIdentity", IDs: ids, Err: ErrNotFound}
+}
+
+func providerIdentityNotFound(ids ...string) error {
+	return &store.NotFoundError{Entity: "ProviderIdentity", IDs: ids, Err: ErrNotFound}
+}
+
+func wrapConflict(err error) error {
+	var ce *store.ConflictError
+	if errors.As(err, &ce) && ce.Err == nil {
+		ce.Err = ErrConflict
+	}
+	return err
+}
+
+func invalid(field, format string, args ...any) error {
+	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
+}
+
+func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, authID string, now time.Time) (*ProviderIdentity, error) {
+	if p.Provider == "" {
+		return nil, invalid(prefix+"provider", "is required")
+	}
+	if p.EntityID == "" {
+		return nil, invalid(prefix+"entity_id", "is required")
+	}
+	um, err := meta.Normalize(prefix+"user_metadata", p.UserMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	pm, err := meta.Normalize(prefix+"provider_metadata", p.ProviderMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	return &ProviderIdentity{
+		ID: ulid.Make().String(), EntityID: p.EntityID, Provider: p.Provider, AuthIdentityID: authID,
+		UserMetadata: um, ProviderMetadata: pm, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+func withErr(err error) error {
+	var ve *store.ValidationError
+	if errors.As(err, &ve) && ve.Err == nil {
+		ve.Err = ErrInvalid
+	}
+	return err
+}
+
+// CreateAuthIdentity creates an identity with its provider identities.
+func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams) (*AuthIdentity, error) {
+	now := s.clock()
+	am, err := meta.Normalize("app_metadata", p.AppMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	a := &AuthIdentity{ID: newAuthIdentityID(), AppMetadata: am, CreatedAt: now, UpdatedAt: now, ProviderIdentities: []*ProviderIdentity{}}
+	for i, np := range p.ProviderIdentities {
+		pi, err := s.buildProviderIdentity(fmt.Sprintf("provider_identities[%d].", i), np, a.ID, now)
+		if err != nil {
+			return nil, err
+		}
+		a.ProviderIdentities = append(a.ProviderIdentities, pi)
+	}
+	if err := s.st.InsertAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
+		return nil, wrapConflict(err)
+	}
+	return sanitize(a), nil
+}
+
+// RetrieveAuthIdentity returns the identity with id, with its provider
+// identities.
+func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, opts store.FindOptions) (*AuthIdentity, error) {
+	if id == "" {
+		return nil, invalid("id", "authIdentity - id must be defined")
+	}
+	found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{id}}, store.ListOptions{WithDeleted: opts.WithDeleted})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, identityNotFound(id)
+	}
+	return sanitize(found[0]), nil
+}
+
+// ListAuthIdentities returns the identities matching f.
+func (s *Service) ListAuthIdentities(ctx context.Context, f IdentityFilter, opts store.ListOptions) ([]*AuthIdentity, error) {
+	if err := opts.Check(Sortable); err != nil {
+		return nil, withErr(err)
+	}
+	list, err := s.st.ListAuthIdentities(ctx, f, opts)
+	return sanitizeAll(list), err
+}
+
+// ListAndCountAuthIdentities returns a page of the identities matching f
+// and how many match in all.
+func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f IdentityFilter, opts store.ListOptions) ([]*AuthIdentity, int, error) {
+	list, err := s.ListAuthIdentities(ctx, f, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := s.st.CountAuthIdentities(ctx, f, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	return list, n, nil
+}
+
+// UpdateAuthIdentity replaces the identity's app_metadata wholesale (as
+// Medusa does).
+func (s *Service) UpdateAuthIdentity(ctx context.Context, id string, appMetadata map[string]any) (*AuthIdentity, error) {
+	am, err := meta.Normalize("app_metadata", appMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	var out *AuthIdentity
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{id}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return identityNotFound(id)
+		}
+		a := found[0]
+		a.AppMetadata = am
+		a.UpdatedAt = s.clock()
+		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sanitize(out), nil
+}
+
+// SetActor links (or, with an empty actorID, unlinks) an actor of
+// actorType to the identity: app_metadata["<actorType>_id"]. It runs in
+// the caller's unit of work when there is one.
+func (s *Service) SetActor(ctx context.Context, authIdentityID, actorType, actorID string) (*AuthIdentity, error) {
+	if actorType == "" {
+		return nil, invalid("actor_type", "is required")
+	}
+	var out *AuthIdentity
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return identityNotFound(authIdentityID)
+		}
+		a := found[0]
+		am := meta.Clone(a.AppMetadata)
+		if am == nil {
+			am = map[string]any{}
+		}
+		if actorID == "" {
+			delete(am, actorType+"_id")
+		} else {
+			am[actorType+"_id"] = actorID
+		}
+		a.AppMetadata = am
+		a.UpdatedAt = s.clock()
+		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sanitize(out), nil
+}
+
+// DeleteAuthIdentities deletes identities for good, with their provider
+// identities and reset tokens. Unknown ids are ignored.
+func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.st.DeleteAuthIdentities(ctx, set.Dedupe(ids))
+}
+
+// CreateProviderIdentity adds a way to log in to an existing identity
+// (Medusa's createProviderIdentities: how accounts are linked).
+func (s *Service) CreateProviderIdentity(ctx context.Context, authIdentityID string, p NewProviderIdentity) (*ProviderIdentity, error) {
+	if authIdentityID == "" {
+		return nil, invalid("auth_identity_id", "is required")
+	}
+	pi, err := s.buildProviderIdentity("", p, authIdentityID, s.clock())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+		var nf *store.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, identityNotFound(authIdentityID)
+		}
+		return nil, wrapConflict(err)
+	}
+	return sanitizeProvider(pi), nil
+}
+
+// RetrieveProviderIdentity returns the provider identity with id.
+func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string) (*ProviderIdentity, error) {
+	found, err := s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{IDs: []string{id}}, store.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, providerIdentityNotFound(id)
+	}
+	return sanitizeProvider(found[0]), nil
+}
+
+// ListProviderIdentities returns the provider identities matching f.
+func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) ([]*ProviderIdentity, error) {
+	if err := opts.Check(Sortable); err != nil {
+		return nil, withErr(err)
+	}
+	list, err := s.st.ListProviderIdentities(ctx, f, opts)
+	for i, p := range list {
+		list[i] = sanitizeProvider(p)
+	}
+	return list, err
+}
+
+// ProviderIdentityUpdate changes a provider identity: nil fields are left
+// as they are; the maps replace the stored values (as in Medusa).
+type ProviderIdentityUpdate struct {
+	EntityID         *string
+	UserMetadata     map[string]any
+	ProviderMetadata map[string]any
+}
+
+// UpdateProviderIdentity changes the provider identity with id.
+func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up ProviderIdentityUpdate) (*ProviderIdentity, error) {
+	um, err := meta.Normalize("user_metadata", up.UserMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	pm, err := meta.Normalize("provider_metadata", up.ProviderMetadata)
+	if err != nil {
+		return nil, withErr(err)
+	}
+	if up.EntityID != nil && *up.EntityID == "" {
+		return nil, invalid("entity_id", "must not be empty")
+	}
+	var out *ProviderIdentity
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{IDs: []string{id}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return providerIdentityNotFound(id)
+		}
+		p := found[0]
+		if up.EntityID != nil {
+			p.EntityID = *up.EntityID
+		}
+		if up.UserMetadata != nil {
+			p.UserMetadata = um
+		}
+		if up.ProviderMetadata != nil {
+			p.ProviderMetadata = pm
+		}
+		p.UpdatedAt = s.clock()
+		if err := s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{p}); err != nil {
+			return wrapConflict(err)
+		}
+		out = p
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sanitizeProvider(out), nil
+}
+
+// DeleteProviderIdentities deletes provider identities for good.
+func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.st.DeleteProviderIdentities(ctx, set.Dedupe(ids))
+}
+
+// lowerTrim is how case-insensitive entity ids are compared.
+func lowerTrim(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func newAuthIdentityID() string { return id.New(id.AuthIdentity) }

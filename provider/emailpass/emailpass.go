@@ -1,0 +1,257 @@
+package emailpass
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/clientele/clientele/internal/email"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// ID is the provider's id, as in Medusa.
+const ID = "emailpass"
+
+// Medusa's messages, which its clients show.
+const (
+	msgInvalidCredentials = "Invalid email or password"
+	msgPasswordNotString  = "Password should be a string"
+	msgEmailNotString     = "Email should be a string"
+	msgIdentityExists     = "Identity with email already exists"
+	msgNoEntityID         = "Cannot update emailpass provider identity without entity_id"
+)
+
+// Policy is the password policy.
+type Policy struct {
+	// MinLength is the least number of characters (default 8).
+	MinLength int
+	// MaxBytes is the most bytes a password may have (default 1,024), so a
+	// huge password cannot burn CPU in the key derivation.
+	MaxBytes int
+}
+
+// DefaultPolicy returns the default policy: 8 characters to 1,024 bytes.
+func DefaultPolicy() Policy { return Policy{MinLength: 8, MaxBytes: 1024} }
+
+// Option configures a Provider.
+type Option func(*Provider)
+
+// WithHasher sets how new passwords are hashed (default DefaultScrypt(),
+// Medusa's format). Stored hashes of any supported format still verify,
+// and a successful login rehashes them with h.
+func WithHasher(h Hasher) Option { return func(p *Provider) { p.hasher = h } }
+
+// WithPolicy sets the password policy.
+func WithPolicy(pol Policy) Option { return func(p *Provider) { p.policy = pol } }
+
+// Provider is the email and password provider. It is safe for concurrent
+// use.
+type Provider struct {
+	hasher Hasher
+	policy Policy
+}
+
+// New returns the provider.
+func New(opts ...Option) *Provider {
+	p := &Provider{hasher: DefaultScrypt(), policy: DefaultPolicy()}
+	for _, o := range opts {
+		o(p)
+	}
+	if p.policy.MaxBytes <= 0 {
+		p.policy.MaxBytes = DefaultPolicy().MaxBytes
+	}
+	return p
+}
+
+var (
+	_ provider.Provider       = (*Provider)(nil)
+	_ provider.Registerer     = (*Provider)(nil)
+	_ provider.Updater        = (*Provider)(nil)
+	_ provider.UpdateChecker  = (*Provider)(nil)
+	_ provider.EntityIDFolder = (*Provider)(nil)
+	_ provider.Describer      = (*Provider)(nil)
+)
+
+// ID implements provider.Provider.
+func (p *Provider) ID() string { return ID }
+
+// DisplayName implements provider.Describer.
+func (p *Provider) DisplayName() string { return "Email/Password Authentication" }
+
+// FoldEntityIDs implements provider.EntityIDFolder: emails are compared
+// case-insensitively.
+func (p *Provider) FoldEntityIDs() bool { return true }
+
+func fail(kind error, msg string) error { return provider.Fail(ID, kind, msg) }
+
+func badCredentials() error { return fail(provider.ErrUnauthorized, msgInvalidCredentials) }
+
+// credentials reads the email and password of a request body, in Medusa's
+// order of checks.
+func credentials(body map[string]any) (emailAddr, password string, err error) {
+	password, ok := body["password"].(string)
+	if !ok || password == "" {
+		return "", "", fail(store.ErrInvalid, msgPasswordNotString)
+	}
+	emailAddr, ok = body["email"].(string)
+	if !ok || strings.TrimSpace(emailAddr) == "" {
+		return "", "", fail(store.ErrInvalid, msgEmailNotString)
+	}
+	return strings.ToLower(strings.TrimSpace(emailAddr)), password, nil
+}
+
+// checkPolicy returns a validation error when password breaks the policy.
+func (p *Provider) checkPolicy(password string) error {
+	if len(password) > p.policy.MaxBytes {
+		return fail(store.ErrInvalid, fmt.Sprintf("Password must be at most %d bytes", p.policy.MaxBytes))
+	}
+	if n := utf8.RuneCountInString(password); n < p.policy.MinLength {
+		return fail(store.ErrInvalid, fmt.Sprintf("Password must be at least %d characters", p.policy.MinLength))
+	}
+	return nil
+}
+
+// verify checks password against the identity's stored hash. When there
+// is no usable hash it spends the same work on a dummy hash, so that
+// unknown emails and wrong passwords cost the same.
+func (p *Provider) verify(identity *provider.AuthIdentity, password string) (ok bool, stored string, err error) {
+	if pi := identity.Provider(ID); pi != nil {
+		stored, _ = pi.ProviderMetadata["password"].(string)
+	}
+	if stored == "" {
+		_, _ = p.hasher.Verify(dummyHash(p.hasher), []byte(password))
+		return false, "", nil
+	}
+	ok, err = p.hasher.Verify(stored, []byte(password))
+	return ok, stored, err
+}
+
+// Authenticate implements provider.Provider: body {"email", "password"}.
+func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
+	emailAddr, password, err := credentials(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	if len(password) > p.policy.MaxBytes {
+		return nil, badCredentials()
+	}
+	identity, err := ids.Retrieve(ctx, emailAddr)
+	if err != nil {
+		if !provider.IsNotFound(err) {
+			return nil, err
+		}
+		_, _ = p.hasher.Verify(dummyHash(p.hasher), []byte(password))
+		return nil, badCredentials()
+	}
+	ok, stored, err := p.verify(identity, password)
+	if err != nil {
+		// A stored hash that cannot be read: the login fails, and the
+		// error says why (never with the hash in it).
+		return nil, &provider.Error{Provider: ID, Message: msgInvalidCredentials, Kind: errors.Join(provider.ErrUnauthorized, err)}
+	}
+	if !ok {
+		return nil, badCredentials()
+	}
+	if p.hasher.NeedsRehash(stored) {
+		if updated, err := p.storeHash(ctx, ids, identity, password); err == nil {
+			identity = updated
+		}
+	}
+	return &provider.Result{AuthIdentity: identity}, nil
+}
+
+// Register implements provider.Registerer: body {"email", "password"}. An
+// email that already has an identity fails with "Identity with email
+// already exists", except when no actor is linked yet and the password is
+// the same: then the request is a login and answers with that identity
+// (Medusa 2.21).
+func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
+	emailAddr, password, err := credentials(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	if !email.Valid(emailAddr) {
+		return nil, fail(store.ErrInvalid, "Invalid email")
+	}
+	if err := p.checkPolicy(password); err != nil {
+		return nil, err
+	}
+	existing, err := ids.Retrieve(ctx, emailAddr)
+	switch {
+	case err == nil:
+		if len(existing.AppMetadata) == 0 {
+			if ok, _, err := p.verify(existing, password); err == nil && ok {
+				return &provider.Result{AuthIdentity: existing}, nil
+			}
+		}
+		return nil, fail(store.ErrConflict, msgIdentityExists)
+	case !provider.IsNotFound(err):
+		return nil, err
+	}
+	hash, err := p.hasher.Hash([]byte(password))
+	if err != nil {
+		return nil, err
+	}
+	created, err := ids.Create(ctx, provider.NewIdentity{EntityID: emailAddr, ProviderMetadata: map[string]any{"password": hash}})
+	if err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, fail(store.ErrConflict, msgIdentityExists)
+		}
+		return nil, err
+	}
+	return &provider.Result{AuthIdentity: created}, nil
+}
+
+// CheckUpdate implements provider.UpdateChecker.
+func (p *Provider) CheckUpdate(data map[string]any) error {
+	if e, _ := data["entity_id"].(string); e == "" {
+		return fail(store.ErrInvalid, msgNoEntityID)
+	}
+	password, ok := data["password"].(string)
+	if !ok || password == "" {
+		return fail(store.ErrInvalid, msgPasswordNotString)
+	}
+	return p.checkPolicy(password)
+}
+
+// Update implements provider.Updater: data {"entity_id", "password"} sets
+// a new password. Callers prove the right to do so first (a reset token,
+// the current password): see auth.Service.ResetPassword and ChangePassword.
+func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider.Identities) (*provider.Result, error) {
+	if err := p.CheckUpdate(data); err != nil {
+		return nil, err
+	}
+	entityID := data["entity_id"].(string)
+	identity, err := ids.Retrieve(ctx, entityID)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := p.storeHash(ctx, ids, identity, data["password"].(string))
+	if err != nil {
+		return nil, err
+	}
+	return &provider.Result{AuthIdentity: updated}, nil
+}
+
+// storeHash hashes password (outside any unit of work) and stores it in
+// the identity's provider metadata, keeping the other keys.
+func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, identity *provider.AuthIdentity, password string) (*provider.AuthIdentity, error) {
+	pi := identity.Provider(ID)
+	if pi == nil {
+		return nil, fail(store.ErrNotFound, "ProviderIdentity with entity_id not found")
+	}
+	hash, err := p.hasher.Hash([]byte(password))
+	if err != nil {
+		return nil, err
+	}
+	pm := maps.Clone(pi.ProviderMetadata)
+	if pm == nil {
+		pm = map[string]any{}
+	}
+	pm["password"] = hash
+	return ids.Update(ctx, pi.EntityID, provider.IdentityUpdate{ProviderMetadata: pm})
+}

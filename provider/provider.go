@@ -1,0 +1,225 @@
+// Package provider defines how clientele authenticates: the [Provider]
+// interface (Medusa's AbstractAuthModuleProvider) that every way of logging
+// in implements, the [Identities] service a provider receives to find and
+// keep its provider identities and OAuth state, and the identity records
+// themselves.
+//
+// An auth identity ([AuthIdentity]) is one person's login record; a
+// provider identity ([ProviderIdentity]) is one way to log in to it (an
+// email and password, a Google account…), unique per (entity_id,
+// provider). Actors (a customer, an admin user…) are linked to an auth
+// identity through its app_metadata: app_metadata["customer_id"] and so on.
+//
+// # Writing a provider
+//
+// A provider implements [Provider] (Authenticate) and, for what it
+// supports, [Registerer], [CallbackValidator] and [Updater]. It finds,
+// creates and updates its identities only through the [Identities] it is
+// given, which is scoped to the provider's id. It returns errors that
+// callers may show to the user (e.g. "Invalid email or password") as
+// [*Error]; package auth turns everything else into a generic failure, and
+// never lets a provider's panic escape.
+//
+// # Concurrency
+//
+// A Provider must be safe for concurrent use.
+package provider
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/clientele/clientele/store"
+)
+
+// AuthIdentity is one login record (Medusa's AuthIdentity, table
+// auth_identity, id prefix "authid").
+type AuthIdentity struct {
+	ID string `json:"id"`
+	// AppMetadata links the identity to its actors: "<actor_type>_id" keys
+	// such as "customer_id" and "user_id", plus whatever the host keeps.
+	AppMetadata map[string]any `json:"app_metadata"`
+	// ProviderIdentities are the ways to log in to this identity.
+	ProviderIdentities []*ProviderIdentity `json:"provider_identities"`
+	CreatedAt          time.Time           `json:"created_at"`
+	UpdatedAt          time.Time           `json:"updated_at"`
+	DeletedAt          *time.Time          `json:"deleted_at"`
+}
+
+// ActorID returns the id of the identity's actor of the given type
+// (app_metadata["<actorType>_id"]), or "" when none is linked.
+func (a *AuthIdentity) ActorID(actorType string) string {
+	if a == nil {
+		return ""
+	}
+	s, _ := a.AppMetadata[actorType+"_id"].(string)
+	return s
+}
+
+// Provider returns the identity's provider identity for provider, or nil.
+func (a *AuthIdentity) Provider(provider string) *ProviderIdentity {
+	if a == nil {
+		return nil
+	}
+	for _, p := range a.ProviderIdentities {
+		if p.Provider == provider {
+			return p
+		}
+	}
+	return nil
+}
+
+// ProviderIdentity is one way to log in to an auth identity (Medusa's
+// ProviderIdentity, table provider_identity, a bare ULID id).
+type ProviderIdentity struct {
+	ID             string `json:"id"`
+	EntityID       string `json:"entity_id"` // the provider's subject: an email, a Google sub…
+	Provider       string `json:"provider"`
+	AuthIdentityID string `json:"auth_identity_id"`
+	// UserMetadata is what the provider says about the person (name,
+	// email, picture…); it goes into tokens.
+	UserMetadata map[string]any `json:"user_metadata"`
+	// ProviderMetadata is the provider's private data (a password hash,
+	// tokens). Services never return a password hash.
+	ProviderMetadata map[string]any `json:"provider_metadata"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+	DeletedAt        *time.Time     `json:"deleted_at"`
+}
+
+// Input is what a login request carries to a provider (Medusa's
+// AuthenticationInput).
+type Input struct {
+	URL      string
+	Headers  http.Header
+	Query    url.Values
+	Body     map[string]any
+	Protocol string
+	// ActorType is the actor the caller logs in as ("customer", "user"…).
+	ActorType string
+	// Binding is an opaque value tied to the caller's browser (e.g. from
+	// a cookie); OAuth providers bind their state to it.
+	Binding string
+}
+
+// Result is a provider's answer (Medusa's AuthenticationResponse without
+// success and error, which are the Go error).
+type Result struct {
+	// AuthIdentity is the identity the caller proved to be.
+	AuthIdentity *AuthIdentity
+	// Location, when set, is where the caller must go next (an OAuth
+	// authorization URL); it wins over AuthIdentity.
+	Location string
+}
+
+// Provider is a way to log in. Authenticate checks the caller's proof (a
+// password, an OAuth callback…) or starts a redirect flow.
+type Provider interface {
+	// ID is the provider's id, written to provider_identity.provider
+	// (e.g. "emailpass", "google").
+	ID() string
+	Authenticate(ctx context.Context, in Input, ids Identities) (*Result, error)
+}
+
+// Registerer is implemented by providers that create identities on request.
+type Registerer interface {
+	Register(ctx context.Context, in Input, ids Identities) (*Result, error)
+}
+
+// CallbackValidator is implemented by redirect-flow providers.
+type CallbackValidator interface {
+	ValidateCallback(ctx context.Context, in Input, ids Identities) (*Result, error)
+}
+
+// Updater is implemented by providers whose credentials can be changed
+// (emailpass: {"entity_id", "password"}).
+type Updater interface {
+	Update(ctx context.Context, data map[string]any, ids Identities) (*Result, error)
+}
+
+// Describer is implemented by providers that have a display name.
+type Describer interface {
+	DisplayName() string
+}
+
+// NewIdentity is the input of [Identities.Create].
+type NewIdentity struct {
+	EntityID         string
+	UserMetadata     map[string]any
+	ProviderMetadata map[string]any
+}
+
+// IdentityUpdate is the input of [Identities.Update]; nil maps are left as
+// they are, others replace the stored value.
+type IdentityUpdate struct {
+	UserMetadata     map[string]any
+	ProviderMetadata map[string]any
+}
+
+// Identities is what a provider may do with identities, scoped to its own
+// provider id.
+type Identities interface {
+	// Retrieve returns the auth identity that has a provider identity
+	// (entityID, this provider), with its provider identities. It fails with
+	// an error matching store.ErrNotFound when there is none.
+	Retrieve(ctx context.Context, entityID string) (*AuthIdentity, error)
+	// Create makes a new auth identity with one provider identity for this
+	// provider. It fails with an error matching store.ErrConflict when
+	// (entityID, provider) exists.
+	Create(ctx context.Context, in NewIdentity) (*AuthIdentity, error)
+	// Update changes this provider's identity for entityID and returns the
+	// auth identity.
+	Update(ctx context.Context, entityID string, up IdentityUpdate) (*AuthIdentity, error)
+	// SetState stores value under key until ttl passes (OAuth state).
+	SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	// TakeState returns the value stored under key and forgets it: a state
+	// can be taken once. A missing or expired key fails with an error
+	// matching store.ErrNotFound.
+	TakeState(ctx context.Context, key string) ([]byte, error)
+}
+
+// Error is a failure a provider reports to the caller, with a message
+// meant for them (Medusa's provider error strings such as "Invalid email
+// or password"). Kind classifies it: store.ErrInvalid for bad input,
+// ErrUnauthorized for failed proofs, store.ErrConflict for an existing
+// identity.
+type Error struct {
+	Provider string
+	Message  string
+	Kind     error
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Unwrap returns the error's kind.
+func (e *Error) Unwrap() error { return e.Kind }
+
+// ErrUnauthorized is the kind of failed logins: wrong credentials, a bad
+// callback.
+var ErrUnauthorized = errors.New("unauthorized")
+
+// Fail returns an *Error of the given kind.
+func Fail(providerID string, kind error, message string) *Error {
+	return &Error{Provider: providerID, Message: message, Kind: kind}
+}
+
+// IsNotFound reports whether err means "no such identity".
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// EntityIDFolder is implemented by providers whose entity ids are
+// case-insensitive (emailpass: emails). Their identities are looked up
+// exactly first, then case-insensitively, preferring the oldest of several
+// legacy case variants.
+type EntityIDFolder interface {
+	FoldEntityIDs() bool
+}
+
+// UpdateChecker is implemented by Updaters that can check an update's
+// input without changing anything (e.g. a password policy), so that a
+// single-use reset token is not spent on an update that will fail.
+type UpdateChecker interface {
+	CheckUpdate(data map[string]any) error
+}
