@@ -1,0 +1,45 @@
+// Package group manages customer groups and their members: the
+// CustomerGroup part of Medusa v2's ICustomerModuleService.
+//
+// A [Service] creates groups (name required, unique among live groups),
+// retrieves, lists and counts them ([Filter]: q on name, names, members),
+// updates them, deletes them for good (memberships go with them), soft
+// deletes and restores them, and adds customers to groups and removes them
+// ([Service.Add], [Service.Remove]).
+//
+// A customer's groups are List(ctx, Filter{CustomerIDs: …}); a group's
+// customers are a customer list filtered by group (customer.Filter.GroupIDs),
+// so this package does not depend on package customer.
+//
+// # Events
+//
+// customer_group.created, .updated, .deleted (hard and soft) and .restored
+// with data {"id": …}; customer_group.customers_added and
+// .customers_removed with data {"id": group id, "customer_ids": [...]},
+// after the change commits.
+//
+// # Errors
+//
+// Errors match [ErrNotFound] (the error names the missing groups or
+// customers), [ErrConflict] (the name is taken, with Medusa's message
+// "Customer group with name: VIP, already exists.") or [ErrInvalid]. A
+// failed call changes nothing.
+//
+// # Concurrency
+//
+// A Service is safe for concurrent use. Adds to one group are serialised
+// by locking the group, so concurrent adds of one membership leave exactly
+// one.
+//
+// # Differences from Medusa
+//
+//   - Membership is idempotent: adding a customer twice leaves one
+//     membership and returns its id (Medusa inserts a duplicate row).
+//     Duplicate rows already in a Medusa database are read as one, and
+//     Remove deletes them all.
+//   - Adding a member fails, naming the ids, when the customer or group is
+//     missing or soft-deleted (Medusa checks only that the rows exist).
+//   - Restoring a group whose name a live group took meanwhile fails with
+//     ErrConflict.
+//   - Group names are trimmed and must not be empty.
+package group
