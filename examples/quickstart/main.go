@@ -1,6 +1,8 @@
-// Command quickstart shows clientele's customer module on the in-memory
-// store: groups, customers with addresses, a change of default address, a
-// search, a group's members and the events the services emit.
+// Command quickstart shows clientele on the in-memory store: groups,
+// customers with addresses, a change of default address, a search, a
+// group's members; then a shopper who registers with an email and a
+// password, logs in, opens a customer account, and resets a forgotten
+// password; and the events the services emit.
 //
 //	go run ./examples/quickstart
 package main
@@ -12,10 +14,14 @@ import (
 	"log"
 	"os"
 
+	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/memory"
 )
@@ -144,6 +150,10 @@ func run(ctx context.Context) error {
 	}
 	fmt.Fprintln(out, "restored Ada with her addresses")
 
+	if err := authFlow(ctx, st, customers, events); err != nil {
+		return err
+	}
+
 	fmt.Fprintln(out, "\n== events")
 	counts := map[string]int{}
 	var order []string
@@ -160,3 +170,82 @@ func run(ctx context.Context) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// authFlow registers, logs in, opens a customer account and resets a
+// password.
+func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service, events *event.Recorder) error {
+	out := os.Stdout
+	// In production: a long random secret from configuration, shared with a
+	// Medusa backend if one runs beside this service.
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("quickstart-secret-change-me-0123456789")})
+	if err != nil {
+		return err
+	}
+	authSvc, err := auth.NewService(st, tokens,
+		auth.WithProvider(emailpass.New()), // Medusa's scrypt format, 8+ character passwords
+		auth.WithEventSink(events))
+	if err != nil {
+		return err
+	}
+	accounts := account.NewService(st, authSvc, customers)
+	login := func(password string) provider.Input {
+		return provider.Input{ActorType: "customer", Body: map[string]any{"email": "Margaret@Example.com", "password": password}}
+	}
+
+	fmt.Fprintln(out, "\n== register, log in, open a customer account")
+	reg, err := authSvc.Register(ctx, emailpass.ID, login("apollo-11-guidance"))
+	if err != nil {
+		return err
+	}
+	regToken, err := authSvc.Token(reg.AuthIdentity, "customer", emailpass.ID)
+	if err != nil {
+		return err
+	}
+	claims, err := authSvc.Verify(regToken)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "registered %s; token actor_id=%q (no customer yet)\n", reg.AuthIdentity.ProviderIdentities[0].EntityID, claims.ActorID)
+
+	margaret, err := accounts.CreateCustomer(ctx, claims.AuthIdentityID, customer.CreateParams{Email: "margaret@example.com", FirstName: "Margaret", LastName: "Hamilton"})
+	if err != nil {
+		return err
+	}
+	refreshed, err := authSvc.Refresh(ctx, regToken)
+	if err != nil {
+		return err
+	}
+	claims, _ = authSvc.Verify(refreshed)
+	fmt.Fprintf(out, "customer account created (has_account=%v); refreshed token actor_id is the customer: %v\n", margaret.HasAccount, claims.ActorID == margaret.ID)
+
+	if _, err := authSvc.Authenticate(ctx, emailpass.ID, login("wrong password")); err != nil {
+		fmt.Fprintln(out, "wrong password refused:", err)
+	}
+	res, err := authSvc.Authenticate(ctx, emailpass.ID, login("apollo-11-guidance"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "logged in as customer %v\n", res.AuthIdentity.ActorID("customer") == margaret.ID)
+
+	fmt.Fprintln(out, "\n== forgotten password")
+	if err := authSvc.RequestPasswordReset(ctx, "customer", emailpass.ID, "margaret@example.com", nil); err != nil {
+		return err
+	}
+	var resetToken string
+	for _, e := range events.Events() {
+		if e.Name == auth.EventPasswordReset {
+			resetToken = e.Data["token"].(string) // a host e-mails this link
+		}
+	}
+	fmt.Fprintln(out, "reset token received through the event sink:", resetToken != "")
+	if _, err := authSvc.ResetPassword(ctx, "customer", emailpass.ID, resetToken, map[string]any{"password": "lunar-module-rescue"}); err != nil {
+		return err
+	}
+	_, err = authSvc.ResetPassword(ctx, "customer", emailpass.ID, resetToken, map[string]any{"password": "second-try-password"})
+	fmt.Fprintln(out, "the token works once; again:", err)
+	if _, err := authSvc.Authenticate(ctx, emailpass.ID, login("lunar-module-rescue")); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "logged in with the new password")
+	return nil
+}
