@@ -55,15 +55,17 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		// Spend what the known path spends: a signature and a write
-		// statement that changes nothing.
+		// Spend what the known path spends: a signature and a unit of
+		// work with a write that changes nothing.
 		if _, err := s.tokens.IssueReset(claims); err != nil {
 			return err
 		}
-		if _, err := s.st.TakeResetToken(ctx, hashJTI(jti)); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		return nil
+		return s.st.InTx(ctx, func(ctx context.Context) error {
+			if _, err := s.st.TakeResetToken(ctx, hashJTI(jti)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			return nil
+		})
 	}
 	claims.EntityID = pi.EntityID
 	token, err := s.tokens.IssueReset(claims)
