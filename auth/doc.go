@@ -1,0 +1,67 @@
+// Package auth is clientele's auth module: what Medusa v2's
+// IAuthModuleService does, as a Go service.
+//
+// A [Service] dispatches logins to providers ([Service.Authenticate],
+// [Service.Register], [Service.ValidateCallback], [Service.UpdateProvider]),
+// keeps auth identities and provider identities (create, retrieve, list,
+// update, delete), links actors to identities (app_metadata
+// "<actor_type>_id" keys, [Service.SetActor]), issues, verifies and
+// refreshes JWTs with Medusa's claims ([Tokens]), and runs password resets
+// and changes.
+//
+// # Providers
+//
+// Providers implement provider.Provider; emailpass (email and password,
+// Medusa-compatible hashes) ships in provider/emailpass. Which providers an
+// actor type may use is configuration ([WithActorProviders]), and so are
+// the actor types themselves ([WithActorTypes]; "customer" and "user" by
+// default). A provider's panic is recovered and reported as an error.
+// Password hashes never appear in an identity the service returns.
+//
+// # Tokens
+//
+// [Tokens] signs HS256 with a secret by default, so tokens interoperate
+// with a Medusa backend that has the same secret, or RS256, ES256 or EdDSA
+// with a kid, several verification keys for rotation, and a JWKS document.
+// Verification has an explicit algorithm allow-list, requires exp and
+// rejects alg none, algorithm confusion, tampering, expiry, and a wrong
+// issuer or audience when configured. A reset token is not an auth token
+// and an auth token is not a reset token.
+//
+// # Password reset
+//
+// [Service.RequestPasswordReset] makes a single-use token (15 minutes by
+// default) in Medusa 2.21's form, stores the SHA-256 of its jti, replaces
+// older tokens, and emits auth.password_reset with the token for the host
+// to e-mail. An unknown email is not an error, emits nothing, and costs
+// comparable work. [Service.ResetPassword] uses a token once;
+// [Service.ChangePassword] needs the current password.
+//
+// # Errors
+//
+// Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],
+// [ErrTokenExpired]); bad input [ErrInvalid]; missing identities
+// [ErrNotFound]; duplicates [ErrConflict]. Provider failures are
+// *provider.Error values whose message is meant for the user and matches
+// Medusa's ("Invalid email or password", "Identity with email already
+// exists", "Invalid token").
+//
+// # Concurrency
+//
+// A Service and Tokens are safe for concurrent use. Of concurrent
+// registrations of one email exactly one identity results; of concurrent
+// uses of one reset token exactly one succeeds.
+//
+// # Differences from Medusa
+//
+//   - A login with an unknown email costs the same key derivation as a wrong
+//     password; a reset request for an unknown email does comparable work.
+//   - Reset tokens are single use and stored hashed (as in Medusa 2.21);
+//     a password the policy refuses does not spend the token.
+//   - Token verification rejects HS384/HS512, tokens without exp, and
+//     unknown kids.
+//   - An actor link is removed by deleting its key, not by writing null, so
+//     an identity whose customer was deleted can open a new account.
+//   - MFA and email verification are not implemented yet; tokens carry no
+//     mfa_* claims.
+package auth
