@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/store"
+)
+
+// customerQuery returns a query on customer with f applied.
+func customerQuery(f customer.Filter, withDeleted bool) *query {
+	q := newQuery(customerTable)
+	q.live(withDeleted)
+	q.in("id", f.IDs)
+	if f.Emails != nil {
+		// Served by the lower(email) index. The service stores emails
+		// lower-cased; Medusa's rows may not be.
+		lower := make([]string, len(f.Emails))
+		for i, e := range f.Emails {
+			lower[i] = strings.ToLower(e)
+		}
+		q.inExpr("lower("+q.t.col("email")+")", lower)
+	}
+	q.is("has_account", f.HasAccount)
+	switch {
+	case f.GroupIDs == nil:
+	case len(f.GroupIDs) == 0:
+		q.cond("FALSE")
+	default:
+		// A membership counts while its pivot row is live, whatever the
+		// group's own state, as in Medusa.
+		q.cond("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_id = " + q.t.col("id") +
+			" AND cgc.customer_group_id = ANY(" + q.arg(f.GroupIDs) + ") AND cgc.deleted_at IS NULL)")
+	}
+	q.str("company_name", f.CompanyName)
+	q.str("first_name", f.FirstName)
+	q.str("last_name", f.LastName)
+	q.str("created_by", f.CreatedBy)
+	q.between("created_at", f.CreatedAt)
+	q.between("updated_at", f.UpdatedAt)
+	q.search(f.Q)
+	return q
+}
+
+// ListCustomers implements customer.Store.
+func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, error) {
+	var rows []customerRow
+	if err := s.list(ctx, "list customers", customerQuery(f, opts.WithDeleted), opts, &rows); err != nil {
+		return nil, err
+	}
+	return valuesOf(rows, (*customerRow).customer), nil
+}
+
+// CountCustomers implements customer.Store.
+func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) (int, error) {
+	return s.count(ctx, "count customers", customerQuery(f, opts.WithDeleted))
+}
+
+// InsertCustomers implements customer.Store.
+func (s *Store) InsertCustomers(ctx context.Context, cs []*customer.Customer) error {
+	return insertRows(ctx, s, "insert customers", customerWriter, rowsOf(cs, toCustomerRow))
+}
+
+// UpdateCustomers implements customer.Store.
+func (s *Store) UpdateCustomers(ctx context.Context, cs []*customer.Customer) error {
+	return updateRows(ctx, s, "update customers", customerWriter, customerUpdate, rowsOf(cs, toCustomerRow))
+}
+
+// DeleteCustomers implements customer.Store. The foreign keys of Medusa's
+// schema delete the customers' addresses and memberships with them (ON
+// DELETE CASCADE), in the same statement.
+func (s *Store) DeleteCustomers(ctx context.Context, ids []string) error {
+	return deleteByID(ctx, s, "delete customers", customerWriter, ids)
+}
+
+// LockCustomers implements address.Store and group.Store: it locks the live
+// customers among ids FOR UPDATE, in id order so that concurrent callers
+// cannot deadlock, and returns their ids.
+func (s *Store) LockCustomers(ctx context.Context, ids []string) ([]string, error) {
+	out := []string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var arg any = ids
+	cond := "id = ANY($1)"
+	if len(ids) == 1 {
+		arg, cond = ids[0], "id = $1" // see query.inExpr
+	}
+	rows, err := s.sqlConn(ctx).QueryContext(ctx,
+		"SELECT id FROM customer WHERE "+cond+" AND deleted_at IS NULL ORDER BY id FOR UPDATE", arg)
+	if err != nil {
+		return nil, translate(ctx, "lock customers", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, translate(ctx, "lock customers", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(ctx, "lock customers", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,127 @@
+// Package postgres is clientele's PostgreSQL backend: one [Store]
+// implements every domain store (customer.Store, address.Store,
+// group.Store) on uptrace/bun with pgdialect, over pgx's database/sql
+// driver. It behaves as store/memory does; store/storetest checks both.
+//
+//	st, err := postgres.Open(ctx, "postgres://app@db/shop")
+//	if err != nil { … }
+//	defer st.Close()
+//	if err := st.Migrate(ctx); err != nil { … }
+//	customers := customer.NewService(st)
+//
+// # Storage
+//
+// The Store reads and writes Medusa 2.21's own tables, with Medusa's
+// columns, types, id prefixes and unique indexes, so clientele and Medusa
+// can share a database:
+//
+//   - customer: unique (email, has_account) among live rows, exact match;
+//   - customer_address: at most one is_default_shipping and one
+//     is_default_billing row per customer, soft-deleted rows included;
+//   - customer_group: unique name among live rows;
+//   - customer_group_customer: the membership pivot, with no unique rule
+//     (the group service keeps memberships single; reads tolerate the
+//     duplicates Medusa databases may hold).
+//
+// Deleting a customer or a group deletes its addresses and memberships
+// through Medusa's foreign keys (ON DELETE CASCADE). Empty strings are
+// stored as NULL and NULL reads back as ""; metadata is jsonb, NULL for a
+// nil map; times are timestamptz and come back in UTC.
+//
+// [Migrate] applies the embedded migrations ([Migrations]) in one
+// transaction and records them in the table clientele_migrations:
+//
+//   - 0001_medusa_customer.sql creates Medusa's customer tables, indexes
+//     and foreign keys when they are missing (CREATE … IF NOT EXISTS, and
+//     foreign keys only when pg_constraint lacks them). On a database
+//     Medusa has migrated it changes nothing.
+//   - 0002_clientele_customer_indexes.sql is clientele's addition: the
+//     pg_trgm extension, one GIN trigram index per column that q searches
+//     (IDX_clientele_<table>_<column>_trgm: customer's company_name,
+//     first_name, last_name, email and phone; customer_address's
+//     address_name, company, first_name, last_name, address_1, address_2,
+//     city, province and postal_code; customer_group's name) and a btree
+//     index on lower(email) (IDX_clientele_customer_email_lower) for
+//     case-insensitive email lookups. None is unique: Medusa databases may
+//     hold emails that differ only in case.
+//
+// Building the indexes on a large existing table blocks writes to it for
+// the duration (CREATE INDEX inside the migration's transaction); create
+// them beforehand with CREATE INDEX CONCURRENTLY under the same names to
+// avoid that, and Migrate will find them. Creating pg_trgm takes a role
+// allowed to (the database owner, since pg_trgm is a trusted extension),
+// or create it beforehand.
+//
+// The trigram indexes cost writes: with them, inserting 1,000 customers
+// takes about twice as long as with Medusa's indexes alone. New entries
+// wait in each GIN index's pending list until (auto)vacuum merges them;
+// after a bulk import, run VACUUM ANALYZE on the tables so that searches
+// do not scan long pending lists (and PostgreSQL does not shun the
+// indexes meanwhile).
+//
+// # Queries
+//
+// q is an ILIKE '%word%' per searched column, OR-ed per word and AND-ed
+// across words, which PostgreSQL serves with a BitmapOr over the trigram
+// indexes. The search patterns are inlined into the SQL, so every search
+// gets a plan made for its terms: a parameterised search would get a
+// generic plan after five runs of a prepared statement, and generic plans
+// cannot use trigram indexes (10-2000x slower).
+//
+// Every other statement is SQL with $n parameters and a stable text, so
+// that pgx prepares it once per connection and PostgreSQL plans it once;
+// for a lookup by id that halves the time, since planning a query on a
+// table with ten indexes costs about as much as running it. Writes pass
+// one array per column and unnest them (INSERT … SELECT * FROM
+// unnest($1::text[], …), UPDATE … FROM unnest(…)), one statement however
+// many rows: 1,000 customers go in within 15% of the time COPY takes.
+// bun provides the row models, the scanning of rows and the transactions.
+//
+// # Exec modes
+//
+// [Open] keeps pgx's default mode, QueryExecModeCacheStatement (a DSN may
+// choose another with default_query_exec_mode). A host that passes its
+// own *bun.DB to [New] should build it on pgx's stdlib driver in that mode
+// too. Every other mode works (the tests run in each), but parses and
+// plans every statement again: a lookup by id takes about twice as long. With pgx the Store runs
+// its searches in QueryExecModeExec whatever the default, so their
+// one-off texts do not crowd the statement cache. Behind PgBouncer in
+// transaction mode (before 1.21), use cache_describe or exec, which
+// prepare no named statement. Other database/sql drivers are not
+// supported: the Store passes Go slices as PostgreSQL arrays and reads
+// pgx's errors.
+//
+// Statements bypass bun's query hooks (bun would inline their arguments);
+// trace them with a pgx tracer (pgx.ConnConfig.Tracer) instead.
+//
+// # Errors
+//
+// Errors from PostgreSQL are translated where they leave the Store:
+//
+//   - a unique violation of one of Medusa's unique indexes becomes a
+//     *store.ConflictError with Medusa's message, e.g. "Customer with
+//     email: a@b.c, has_account: false, already exists.", the values taken
+//     from the error's detail (its Err is nil: the services set their
+//     domain sentinel);
+//   - a foreign key violation becomes a *store.NotFoundError naming the
+//     missing customer ("Customer") or group ("CustomerGroup");
+//   - a serialization failure or a deadlock becomes an error wrapping
+//     store.ErrConflict: retrying the operation may succeed;
+//   - when ctx is cancelled or expires, the error wraps ctx.Err();
+//   - anything else is wrapped with the operation's name, e.g.
+//     "postgres: list customers: …".
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use; every method is atomic on its own
+// (one statement, or one transaction). [Store.InTx] runs a unit of work in
+// one transaction at the database's default isolation level (READ
+// COMMITTED unless configured otherwise); calls made with the context it
+// hands to its function run in that transaction, and a nested InTx joins
+// it. A unit belongs to the Store that began it: another Store, even on
+// the same *bun.DB, does not join it. ListOptions.Lock and LockCustomers
+// lock rows with SELECT … FOR UPDATE until the unit ends; LockCustomers
+// locks in id order, so concurrent callers do not deadlock. Functions
+// registered with store.AfterCommit run after the commit, in the calling
+// goroutine.
+package postgres

@@ -1,0 +1,312 @@
+package postgres_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+// schema is what the migration tests compare: the customer tables'
+// columns, indexes and constraints, one line each.
+type schema struct {
+	Columns     []string
+	Indexes     []string
+	Constraints []string
+}
+
+func readSchema(t *testing.T, conn *pgx.Conn) schema {
+	t.Helper()
+	ctx := t.Context()
+	tables := []string{"customer", "customer_address", "customer_group", "customer_group_customer"}
+	lines := func(sql string) []string {
+		rows, err := conn.Query(ctx, sql, tables)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	return schema{
+		Columns: lines(`SELECT concat_ws(' ', table_name, ordinal_position, column_name, data_type, is_nullable, column_default)
+			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ANY($1)
+			ORDER BY table_name, ordinal_position`),
+		Indexes: lines(`SELECT indexname || ': ' || indexdef FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename = ANY($1) ORDER BY indexname`),
+		Constraints: lines(`SELECT conrelid::regclass::text || ' ' || conname || ': ' || pg_get_constraintdef(oid)
+			FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+			AND conrelid::regclass::text = ANY($1) ORDER BY 1`),
+	}
+}
+
+// withoutClientele drops clientele's own indexes from s.
+func (s schema) withoutClientele() schema {
+	out := s
+	out.Indexes = nil
+	for _, ix := range s.Indexes {
+		if !strings.HasPrefix(ix, "IDX_clientele_") {
+			out.Indexes = append(out.Indexes, ix)
+		}
+	}
+	return out
+}
+
+func connect(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+func open(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// medusaDatabase returns a new database with Medusa 2.21's customer
+// tables, created by Medusa's own DDL.
+func medusaDatabase(t *testing.T) string {
+	t.Helper()
+	dsn := pgtest.NewDatabase(t)
+	ddl, err := os.ReadFile("testdata/medusa_customer_2.21.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := connect(t, dsn).Exec(t.Context(), string(ddl)); err != nil {
+		t.Fatalf("Medusa's DDL: %v", err)
+	}
+	return dsn
+}
+
+func appliedMigrations(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), "SELECT name || ' ' || applied_at FROM clientele_migrations ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestMigrateEmpty migrates an empty database and checks that it gets
+// Medusa's customer schema exactly, plus clientele's indexes, and that a
+// second Migrate changes nothing.
+func TestMigrateEmpty(t *testing.T) {
+	ctx := t.Context()
+	medusa := readSchema(t, connect(t, medusaDatabase(t)))
+
+	dsn := pgtest.NewDatabase(t)
+	st := open(t, dsn)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, dsn)
+	got := readSchema(t, conn)
+	if diff := cmp.Diff(medusa, got.withoutClientele()); diff != "" {
+		t.Errorf("schema differs from Medusa's (-medusa +migrated):\n%s", diff)
+	}
+	var names []string
+	for _, m := range postgres.Migrations() {
+		names = append(names, m.Name)
+	}
+	if diff := cmp.Diff([]string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql"}, names); diff != "" {
+		t.Errorf("migrations (-want +got):\n%s", diff)
+	}
+	wantOurs := []string{
+		`IDX_clientele_customer_address_address_1_trgm: CREATE INDEX "IDX_clientele_customer_address_address_1_trgm" ON public.customer_address USING gin (address_1 gin_trgm_ops)`,
+		`IDX_clientele_customer_email_lower: CREATE INDEX "IDX_clientele_customer_email_lower" ON public.customer USING btree (lower(email))`,
+		`IDX_clientele_customer_email_trgm: CREATE INDEX "IDX_clientele_customer_email_trgm" ON public.customer USING gin (email gin_trgm_ops)`,
+		`IDX_clientele_customer_group_name_trgm: CREATE INDEX "IDX_clientele_customer_group_name_trgm" ON public.customer_group USING gin (name gin_trgm_ops)`,
+	}
+	for _, w := range wantOurs {
+		if !strings.Contains(strings.Join(got.Indexes, "\n"), w) {
+			t.Errorf("missing index %s", w)
+		}
+	}
+	if n := len(got.Indexes) - len(medusa.Indexes); n != 5+9+1+1 {
+		t.Errorf("clientele added %d indexes, want 16", n)
+	}
+	for _, ix := range got.Indexes {
+		if strings.HasPrefix(ix, "IDX_clientele_") && strings.Contains(ix, "UNIQUE") {
+			t.Errorf("clientele added a unique index: %s", ix)
+		}
+	}
+
+	applied := appliedMigrations(t, conn)
+	if len(applied) != 2 {
+		t.Fatalf("clientele_migrations: %v", applied)
+	}
+	if err := postgres.Migrate(ctx, st.DB()); err != nil {
+		t.Fatalf("second Migrate: %v", err)
+	}
+	if diff := cmp.Diff(applied, appliedMigrations(t, conn)); diff != "" {
+		t.Errorf("second Migrate changed clientele_migrations:\n%s", diff)
+	}
+	if diff := cmp.Diff(got, readSchema(t, conn)); diff != "" {
+		t.Errorf("second Migrate changed the schema:\n%s", diff)
+	}
+}
+
+// TestMigrateConcurrently runs Migrate from several pools at once on an
+// empty database: the advisory lock makes them take turns.
+func TestMigrateConcurrently(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const n = 4
+	stores := make([]*postgres.Store, n)
+	for i := range stores {
+		stores[i] = open(t, dsn)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, st := range stores {
+		wg.Go(func() { errs[i] = st.Migrate(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Migrate %d: %v", i, err)
+		}
+	}
+	if got := appliedMigrations(t, connect(t, dsn)); len(got) != 2 {
+		t.Errorf("clientele_migrations: %v", got)
+	}
+}
+
+// TestMigrateMedusaDatabase migrates a database Medusa created and wrote
+// to: Medusa's schema and rows stay, clientele's indexes are added, and the
+// rows read back right.
+func TestMigrateMedusaDatabase(t *testing.T) {
+	ctx := t.Context()
+	dsn := medusaDatabase(t)
+	conn := connect(t, dsn)
+	before := readSchema(t, conn)
+
+	// Rows as Medusa writes them: mixed-case email, NULL and empty
+	// strings, NULL metadata, times with the session's zone, a
+	// duplicate membership (Medusa does not prevent one).
+	_, err := conn.Exec(ctx, `
+		INSERT INTO customer (id, email, first_name, last_name, company_name, has_account, metadata, created_at, updated_at)
+		VALUES ('cus_01MEDUSA000000000000000001', 'Jane.Doe@Example.com', 'Jane', 'Doe', '', true, NULL,
+		        '2024-05-01 10:00:00.123456+02', '2024-05-01 10:00:00.123456+02');
+		INSERT INTO customer (id, email, has_account, metadata)
+		VALUES ('cus_01MEDUSA000000000000000002', 'jane.doe@example.com', false, '{"tier": 2, "tags": ["a"]}');
+		INSERT INTO customer_address (id, customer_id, address_name, is_default_shipping, country_code, city, metadata)
+		VALUES ('cuaddr_01MEDUSA00000000000000001', 'cus_01MEDUSA000000000000000001', 'Home', true, 'de', 'Berlin', NULL);
+		INSERT INTO customer_group (id, name, created_by) VALUES ('cusgroup_01MEDUSA000000000000001', 'VIP', 'user_1');
+		INSERT INTO customer_group_customer (id, customer_id, customer_group_id)
+		VALUES ('cusgc_01MEDUSA0000000000000000001', 'cus_01MEDUSA000000000000000001', 'cusgroup_01MEDUSA000000000000001'),
+		       ('cusgc_01MEDUSA0000000000000000002', 'cus_01MEDUSA000000000000000001', 'cusgroup_01MEDUSA000000000000001');
+	`)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st := open(t, dsn)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after := readSchema(t, conn)
+	if diff := cmp.Diff(before, after.withoutClientele()); diff != "" {
+		t.Errorf("Migrate changed Medusa's schema (-before +after):\n%s", diff)
+	}
+	if len(after.Indexes) != len(before.Indexes)+16 {
+		t.Errorf("got %d indexes, want Medusa's %d + 16", len(after.Indexes), len(before.Indexes))
+	}
+
+	svc := customer.NewService(st)
+	got, err := svc.Retrieve(ctx, "cus_01MEDUSA000000000000000001", store.FindOptions{Relations: []string{customer.RelAddresses, customer.RelGroups}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Date(2024, 5, 1, 8, 0, 0, 123456000, time.UTC)
+	if got.Email != "Jane.Doe@Example.com" || got.FirstName != "Jane" || got.CompanyName != "" ||
+		!got.HasAccount || got.Metadata != nil || !got.CreatedAt.Equal(created) || got.CreatedAt.Location() != time.UTC {
+		t.Errorf("customer read back as %+v", got)
+	}
+	if len(got.Addresses) != 1 || got.Addresses[0].City != "Berlin" || !got.Addresses[0].IsDefaultShipping || got.Addresses[0].Metadata != nil {
+		t.Errorf("addresses read back as %+v", got.Addresses)
+	}
+	if len(got.Groups) != 1 || got.Groups[0].Name != "VIP" || got.Groups[0].CreatedBy != "user_1" {
+		t.Errorf("groups read back as %+v", got.Groups)
+	}
+	guest, err := svc.Retrieve(ctx, "cus_01MEDUSA000000000000000002", store.FindOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]any{"tier": 2.0, "tags": []any{"a"}}, guest.Metadata); diff != "" {
+		t.Errorf("metadata (-want +got):\n%s", diff)
+	}
+
+	// Emails match case-insensitively, and q finds Medusa's rows.
+	found, err := svc.List(ctx, customer.Filter{Emails: []string{"JANE.DOE@example.com"}}, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 2 {
+		t.Errorf("emails filter found %d customers, want both", len(found))
+	}
+	found, err = svc.List(ctx, customer.Filter{Q: "JANE example", CompanyName: store.IsNull(), FirstName: store.Eq("Jane")}, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 1 || found[0].ID != "cus_01MEDUSA000000000000000001" {
+		t.Errorf("q found %v", customerIDs(found))
+	}
+
+	// The duplicate membership reads as one group and goes with Remove.
+	groups := group.NewService(st)
+	if err := groups.Remove(ctx, group.Pair{CustomerID: got.ID, GroupID: "cusgroup_01MEDUSA000000000000001"}); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM customer_group_customer").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d membership rows left, want 0", left)
+	}
+
+	// Hard delete cascades through Medusa's foreign keys.
+	if err := svc.Delete(ctx, got.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM customer_address").Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d addresses left, want 0", left)
+	}
+}
+
+func customerIDs(cs []*customer.Customer) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}

@@ -1,0 +1,276 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+// recorder is a pgx tracer that keeps the statements it sees.
+type recorder struct {
+	mu      sync.Mutex
+	queries []recorded
+}
+
+type recorded struct {
+	sql  string
+	args []any
+}
+
+func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	r.mu.Lock()
+	r.queries = append(r.queries, recorded{d.SQL, d.Args})
+	r.mu.Unlock()
+	return ctx
+}
+
+func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// lastSelect returns the last SELECT and forgets every statement.
+func (r *recorder) lastSelect() recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var q recorded
+	for _, s := range r.queries {
+		if strings.HasPrefix(s.sql, "SELECT") {
+			q = s
+		}
+	}
+	r.queries = nil
+	return q
+}
+
+// recordingStore opens a Store of its own on the package database whose
+// pgx connections record their statements.
+func recordingStore(t *testing.T) (*postgres.Store, *recorder) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	cfg.Tracer = rec
+	st := postgres.New(bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New()))
+	t.Cleanup(func() { st.DB().Close() })
+	return st, rec
+}
+
+// explain returns the plan PostgreSQL uses for q as the Store runs it: a
+// statement the Store sends in QueryExecModeExec (a search) is planned for
+// its arguments; any other is prepared and cached by pgx, and so runs with
+// the generic plan after five executions. settings are SET LOCAL first.
+func explain(t *testing.T, q recorded, settings ...string) string {
+	t.Helper()
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	mode := "force_generic_plan"
+	var literals []string
+	for _, a := range q.args {
+		switch v := a.(type) {
+		case pgx.QueryExecMode:
+			if v == pgx.QueryExecModeExec {
+				mode = "force_custom_plan"
+			}
+		case pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+		case string:
+			literals = append(literals, quote(v))
+		case []string:
+			quoted := make([]string, len(v))
+			for i, s := range v {
+				quoted[i] = quote(s)
+			}
+			literals = append(literals, "ARRAY["+strings.Join(quoted, ", ")+"]::text[]")
+		case time.Time:
+			literals = append(literals, quote(v.Format(time.RFC3339Nano))+"::timestamptz")
+		default:
+			t.Fatalf("explain: argument %T", a)
+		}
+	}
+	for _, s := range append(settings, "plan_cache_mode = "+mode) {
+		if _, err := tx.Exec(ctx, "SET LOCAL "+s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tx.Exec(ctx, "PREPARE planned AS "+q.sql); err != nil {
+		t.Fatalf("prepare %s: %v", q.sql, err)
+	}
+	execute := "EXPLAIN EXECUTE planned"
+	if len(literals) > 0 {
+		execute += "(" + strings.Join(literals, ", ") + ")"
+	}
+	rows, err := tx.Query(ctx, execute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("%s: %v", execute, err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// seqScan matches a sequential scan of the two large tables.
+var seqScan = regexp.MustCompile(`Seq Scan on (customer|customer_address) `)
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// TestQueryPlans checks at 10,000 customers that the queries the store
+// sends use the indexes meant for them: the pg_trgm index of every searched
+// column for q, the primary key for ids, lower(email) for emails.
+func TestQueryPlans(t *testing.T) {
+	ctx := t.Context()
+	base := pgtest.NewStore(t)
+	ds := seed(t, base, 10_000)
+	// 2,000 groups, 10 of them VIP, and every customer in one of them.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var groups []*group.Group
+	for i := range 2000 {
+		name := fmt.Sprintf("Segment %04d", i)
+		if i%200 == 0 {
+			name = fmt.Sprintf("VIP %04d", i)
+		}
+		groups = append(groups, &group.Group{ID: fmt.Sprintf("cusgroup_%04d", i), Name: name, CreatedAt: now, UpdatedAt: now})
+	}
+	var ms []*group.Membership
+	for i, c := range ds.ids {
+		ms = append(ms, &group.Membership{ID: fmt.Sprintf("cusgc_%05d", i), CustomerID: c, GroupID: groups[i%len(groups)].ID, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := base.InsertGroups(ctx, groups); err != nil {
+		t.Fatal(err)
+	}
+	if err := base.InsertMemberships(ctx, ms); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := base.DB().ExecContext(ctx, "VACUUM ANALYZE customer_group, customer_group_customer"); err != nil {
+		t.Fatal(err)
+	}
+	st, rec := recordingStore(t)
+	yes := true
+	ids := func() []string {
+		var ids []string
+		if err := base.DB().NewRaw("SELECT id FROM customer ORDER BY id LIMIT 3").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}()
+
+	trgm := func(table string, cols ...string) []string {
+		out := make([]string, len(cols))
+		for i, c := range cols {
+			out[i] = "IDX_clientele_" + table + "_" + c + "_trgm"
+		}
+		return out
+	}
+	customerTrgm := trgm("customer", "company_name", "first_name", "last_name", "email", "phone")
+	addressTrgm := trgm("customer_address", "address_name", "company", "first_name", "last_name",
+		"address_1", "address_2", "city", "province", "postal_code")
+
+	tests := []struct {
+		name     string
+		run      func() error
+		settings []string
+		want     []string
+	}{
+		{"customer q list", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{Q: strings.ToLower(rareName), HasAccount: &yes}, store.ListOptions{Take: 20})
+			return err
+		}, nil, customerTrgm},
+		{"customer q count", func() error {
+			_, err := st.CountCustomers(ctx, customer.Filter{Q: strings.ToLower(rareName), HasAccount: &yes}, store.ListOptions{})
+			return err
+		}, nil, customerTrgm},
+		{"customer q two words", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{Q: rareName + " example.org"}, store.ListOptions{Take: 20})
+			return err
+		}, nil, customerTrgm},
+		{"customer by id", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{IDs: ids[:1]}, store.ListOptions{})
+			return err
+		}, nil, []string{"customer_pkey"}},
+		{"customers by ids", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{IDs: ids}, store.ListOptions{})
+			return err
+		}, nil, []string{"customer_pkey"}},
+		{"customer has_account page", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{HasAccount: &yes}, store.ListOptions{Take: 20})
+			return err
+		}, nil, []string{"customer_pkey"}},
+		{"customer emails", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{Emails: []string{"a@example.com", "B@example.com"}}, store.ListOptions{})
+			return err
+		}, nil, []string{"IDX_clientele_customer_email_lower"}},
+		{"customer lock", func() error {
+			return st.InTx(ctx, func(ctx context.Context) error {
+				_, err := st.LockCustomers(ctx, ids)
+				return err
+			})
+		}, nil, []string{"customer_pkey"}},
+		{"addresses of a customer", func() error {
+			_, err := st.ListAddresses(ctx, address.Filter{CustomerIDs: ids[:1]}, store.ListOptions{})
+			return err
+		}, nil, []string{"IDX_customer_address_customer_id"}},
+		{"address q", func() error {
+			_, err := st.ListAddresses(ctx, address.Filter{Q: strings.ToLower(rareName)}, store.ListOptions{Take: 20})
+			return err
+		}, nil, addressTrgm},
+		{"group q", func() error {
+			_, err := st.ListGroups(ctx, group.Filter{Q: "vip"}, store.ListOptions{Take: 20})
+			return err
+		}, nil, []string{"IDX_clientele_customer_group_name_trgm"}},
+		{"customers of a group", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{GroupIDs: []string{"cusgroup_0001"}}, store.ListOptions{Take: 20})
+			return err
+		}, nil, []string{"IDX_customer_group_customer_customer_group_id"}},
+		{"groups of a customer", func() error {
+			_, err := st.ListGroups(ctx, group.Filter{CustomerIDs: ids[:1]}, store.ListOptions{})
+			return err
+		}, nil, []string{"IDX_customer_group_customer_customer_id"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.run(); err != nil {
+				t.Fatal(err)
+			}
+			query := rec.lastSelect()
+			if searched := strings.Contains(query.sql, "ILIKE"); searched != slices.Contains(query.args, any(pgx.QueryExecModeExec)) {
+				t.Errorf("search %v, but QueryExecModeExec in the arguments %v", searched, query.args)
+			}
+			plan := explain(t, query, tc.settings...)
+			for _, idx := range tc.want {
+				if !strings.Contains(plan, idx) {
+					t.Errorf("plan does not use %s\nquery: %s\nplan:\n%s", idx, query.sql, plan)
+				}
+			}
+			if tc.settings == nil && seqScan.MatchString(plan) {
+				t.Errorf("plan scans customer sequentially\nquery: %s\nplan:\n%s", query.sql, plan)
+			}
+			t.Logf("%s %v\n%s", query.sql, query.args, plan)
+		})
+	}
+}

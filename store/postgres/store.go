@@ -1,0 +1,142 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/store"
+)
+
+var _ customer.Store = (*Store)(nil)
+
+// Store is the PostgreSQL backend. One Store implements every domain store
+// (customer.Store, address.Store, group.Store). It is safe for concurrent
+// use.
+type Store struct {
+	db   *bun.DB
+	owns bool // Open opened db, so Close closes it
+	pgx  bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
+}
+
+// New returns a Store on db, which must use bun's pgdialect. The caller
+// keeps ownership of db: [Store.Close] leaves it open. See the package
+// documentation for the query exec mode db's driver should use.
+func New(db *bun.DB) *Store {
+	_, isPgx := db.DB.Driver().(*stdlib.Driver)
+	return &Store{db: db, pgx: isPgx}
+}
+
+// Open connects to the PostgreSQL database at dsn (a URL or a keyword/value
+// string, as pgx accepts it) through pgx's database/sql driver and returns
+// a Store that owns the connection pool.
+//
+// Queries run in the exec mode dsn chooses (default_query_exec_mode), by
+// default pgx's QueryExecModeCacheStatement: the Store's reads have stable
+// texts with parameters, so each is prepared and planned once per
+// connection, and its searches opt out of the cache on their own (see the
+// package documentation).
+//
+// The pool keeps up to 4 × GOMAXPROCS connections open and idle, the size
+// bun recommends; change it through Store.DB().DB.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	n := 4 * runtime.GOMAXPROCS(0)
+	sqldb.SetMaxOpenConns(n)
+	sqldb.SetMaxIdleConns(n)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	st := New(db)
+	st.owns = true
+	return st, nil
+}
+
+// DB returns the database the Store uses.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Close closes the database if [Open] opened it; a Store made with [New]
+// leaves its *bun.DB to the caller.
+func (s *Store) Close() error {
+	if !s.owns {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// InTx runs fn in one database transaction; see store.Transactor. Calls
+// made with the context fn receives run in the transaction; an InTx nested
+// in another of the same Store joins it. The transaction uses the
+// database's default isolation level (READ COMMITTED unless configured
+// otherwise); services take the row locks they need.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.tx(ctx) != nil {
+		return fn(ctx)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(ctx, "begin", err)
+	}
+	ctx, u := store.BeginUnit(ctx, s, &tx)
+	done := false
+	defer func() {
+		if !done {
+			// fn panicked: roll back, then let the panic go on.
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(ctx); err != nil {
+		done = true
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
+			return errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
+		}
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return translate(ctx, "commit", err)
+	}
+	u.Committed()
+	return nil
+}
+
+// tx returns the transaction of the unit of work in ctx if this Store
+// opened it.
+func (s *Store) tx(ctx context.Context) *bun.Tx {
+	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
+		if tx, ok := u.Tx.(*bun.Tx); ok {
+			return tx
+		}
+	}
+	return nil
+}
+
+// sqlConn is what a statement runs on: *sql.Tx or *sql.DB.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sqlConn returns the unit of work's transaction or the database, below
+// bun (whose methods would inline the arguments).
+func (s *Store) sqlConn(ctx context.Context) sqlConn {
+	if tx := s.tx(ctx); tx != nil {
+		return tx.Tx
+	}
+	return s.db.DB
+}
