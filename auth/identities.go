@@ -18,6 +18,11 @@ import (
 type identities struct {
 	s        *Service
 	provider provider.Provider
+	// linkTo, when set, is the identity a new provider identity is attached
+	// to (an explicit link by the logged-in identity).
+	linkTo string
+	// linked records how Create attached a new provider identity.
+	linked provider.LinkKind
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -75,10 +80,42 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 	return i.load(ctx, pi.AuthIdentityID, entityID)
 }
 
-// Create implements provider.Identities.
+// Create implements provider.Identities. The new provider identity goes
+// to the identity of an explicit link, or, when linking by verified email
+// is on for this provider, to the one identity the host marked as owning
+// that verified email; otherwise to a new auth identity.
 func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
 	now := i.s.clock()
+	email := lowerTrim(in.Email)
+	trusted := in.EmailVerified && email != "" && i.s.linksByEmail[i.id()]
+	target := i.linkTo
+	kind := provider.LinkExplicit
+	if target == "" && trusted {
+		owners, err := i.s.st.ListAuthIdentities(ctx, IdentityFilter{AppMetadata: map[string]any{VerifiedEmailKey: email}}, store.ListOptions{Take: 2})
+		if err != nil {
+			return nil, err
+		}
+		if len(owners) == 1 {
+			target, kind = owners[0].ID, provider.LinkVerifiedEmail
+		}
+	}
+	if target != "" {
+		pi, err := i.s.buildProviderIdentity("", NewProviderIdentity{
+			Provider: i.id(), EntityID: in.EntityID, UserMetadata: in.UserMetadata, ProviderMetadata: in.ProviderMetadata,
+		}, target, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+			return nil, wrapConflict(err)
+		}
+		i.linked = kind
+		return i.load(ctx, target, in.EntityID)
+	}
 	a := &AuthIdentity{ID: newAuthIdentityID(), CreatedAt: now, UpdatedAt: now}
+	if trusted {
+		a.AppMetadata = map[string]any{VerifiedEmailKey: email}
+	}
 	pi, err := i.s.buildProviderIdentity("", NewProviderIdentity{
 		Provider: i.id(), EntityID: in.EntityID, UserMetadata: in.UserMetadata, ProviderMetadata: in.ProviderMetadata,
 	}, a.ID, now)
@@ -89,6 +126,7 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 	if err := i.s.st.InsertAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
 		return nil, wrapConflict(err)
 	}
+	i.linked = provider.LinkNew
 	return a, nil
 }
 

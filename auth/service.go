@@ -76,6 +76,25 @@ func WithActorTypes(types ...string) Option {
 	}
 }
 
+// WithVerifiedEmailLinking lets logins through the given providers reach
+// an existing identity by email: when such a provider says the person's
+// email is verified, and exactly one identity has that email marked as
+// verified (app_metadata[VerifiedEmailKey], set by the host with
+// MarkEmailVerified, or by an earlier login through one of these
+// providers), the new provider identity is attached to it and the result
+// says LinkVerifiedEmail. List only providers you trust to verify emails:
+// a provider that lies about email_verified could otherwise reach any
+// marked identity. Off by default: without it a social login never
+// reaches an identity that merely has the same email.
+func WithVerifiedEmailLinking(providerIDs ...string) Option {
+	return func(s *Service) error {
+		for _, p := range providerIDs {
+			s.linksByEmail[p] = true
+		}
+		return nil
+	}
+}
+
 // WithEventSink sends the service's events to sink.
 func WithEventSink(sink event.Sink) Option {
 	return func(s *Service) error { s.events.Sink = sink; return nil }
@@ -102,9 +121,12 @@ type Service struct {
 	order     []string
 	actors    map[string][]string
 	known     map[string]bool
-	events    event.Emitter
-	logger    *slog.Logger
-	now       func() time.Time
+	// linksByEmail lists the providers whose verified emails may link a
+	// new login to an existing identity.
+	linksByEmail map[string]bool
+	events       event.Emitter
+	logger       *slog.Logger
+	now          func() time.Time
 }
 
 // NewService returns a Service on st that signs with tokens.
@@ -115,7 +137,8 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 	s := &Service{
 		st: st, tokens: tokens, providers: map[string]provider.Provider{},
 		actors: map[string][]string{}, now: time.Now, logger: slog.Default(),
-		known: map[string]bool{"customer": true, "user": true},
+		known:        map[string]bool{"customer": true, "user": true},
+		linksByEmail: map[string]bool{},
 	}
 	for _, o := range opts {
 		if err := o(s); err != nil {
@@ -245,14 +268,19 @@ func notSupported(providerID, msg string) error {
 
 // call runs a provider method: a panic becomes an error, errors are given
 // a kind, and password hashes are stripped from the result.
-func (s *Service) call(ctx context.Context, p provider.Provider, what string, f func(provider.Identities) (*Result, error)) (res *Result, err error) {
+func (s *Service) call(ctx context.Context, p provider.Provider, what string, f func(provider.Identities) (*Result, error)) (*Result, error) {
+	return s.callAs(ctx, p, what, &identities{s: s, provider: p}, f)
+}
+
+// callAs is call with the provider's Identities given.
+func (s *Service) callAs(ctx context.Context, p provider.Provider, what string, ids *identities, f func(provider.Identities) (*Result, error)) (res *Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.logger.ErrorContext(ctx, "clientele: auth provider panicked", "provider", p.ID(), "method", what, "panic", fmt.Sprint(r))
 			res, err = nil, &provider.Error{Provider: p.ID(), Kind: ErrUnauthorized, Message: "Authentication failed"}
 		}
 	}()
-	res, err = f(&identities{s: s, provider: p})
+	res, err = f(ids)
 	if err != nil {
 		return nil, classify(p.ID(), err)
 	}
@@ -260,6 +288,9 @@ func (s *Service) call(ctx context.Context, p provider.Provider, what string, f 
 		return nil, &provider.Error{Provider: p.ID(), Kind: ErrUnauthorized, Message: "Unauthorized"}
 	}
 	res.AuthIdentity = sanitize(res.AuthIdentity)
+	if res.AuthIdentity != nil {
+		res.Link = ids.linked
+	}
 	return res, nil
 }
 

@@ -30,6 +30,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/clientele/clientele/store"
@@ -57,6 +58,21 @@ func (a *AuthIdentity) ActorID(actorType string) string {
 	}
 	s, _ := a.AppMetadata[actorType+"_id"].(string)
 	return s
+}
+
+// HasActor reports whether any actor is linked: app_metadata holds an
+// "<actor_type>_id" key (a null value left by Medusa counts, as it does
+// there).
+func (a *AuthIdentity) HasActor() bool {
+	if a == nil {
+		return false
+	}
+	for k := range a.AppMetadata {
+		if strings.HasSuffix(k, "_id") {
+			return true
+		}
+	}
+	return false
 }
 
 // Provider returns the identity's provider identity for provider, or nil.
@@ -113,7 +129,23 @@ type Result struct {
 	// Location, when set, is where the caller must go next (an OAuth
 	// authorization URL); it wins over AuthIdentity.
 	Location string
+	// Link says how a login that created a provider identity reached its
+	// auth identity: LinkNew (a new identity), LinkExplicit (the identity
+	// the caller was logged in as asked for the link) or LinkVerifiedEmail
+	// (an existing identity with the same verified email). Empty when the
+	// provider identity existed already.
+	Link LinkKind
 }
+
+// LinkKind says how a new provider identity was attached; see Result.Link.
+type LinkKind string
+
+// The ways a provider identity is attached to an auth identity.
+const (
+	LinkNew           LinkKind = "new"
+	LinkExplicit      LinkKind = "explicit"
+	LinkVerifiedEmail LinkKind = "verified_email"
+)
 
 // Provider is a way to log in. Authenticate checks the caller's proof (a
 // password, an OAuth callback…) or starts a redirect flow.
@@ -150,6 +182,14 @@ type NewIdentity struct {
 	EntityID         string
 	UserMetadata     map[string]any
 	ProviderMetadata map[string]any
+	// Email and EmailVerified are what an identity provider says about the
+	// person's email. They never decide alone which identity a login
+	// reaches: the auth service links a new provider identity to an
+	// existing identity only when the caller asked for it (an explicit
+	// link) or when linking by verified email is turned on and both sides
+	// have verified the email. See Result.Link.
+	Email         string
+	EmailVerified bool
 }
 
 // IdentityUpdate is the input of [Identities.Update]; nil maps are left as

@@ -183,7 +183,7 @@ func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider
 	existing, err := ids.Retrieve(ctx, emailAddr)
 	switch {
 	case err == nil:
-		if len(existing.AppMetadata) == 0 {
+		if !existing.HasActor() {
 			if ok, _, err := p.verify(existing, password); err == nil && ok {
 				return &provider.Result{AuthIdentity: existing}, nil
 			}

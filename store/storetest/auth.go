@@ -70,7 +70,10 @@ func (p *testProvider) Authenticate(ctx context.Context, in provider.Input, ids 
 	}
 	identity, err := ids.Retrieve(ctx, string(email))
 	if provider.IsNotFound(err) {
-		return wrap(ids.Create(ctx, provider.NewIdentity{EntityID: string(email), UserMetadata: map[string]any{"via": "magic"}}))
+		// A code for "x@y" vouches for the email when the link said so.
+		verified, _ := in.Body["verified"].(bool)
+		return wrap(ids.Create(ctx, provider.NewIdentity{EntityID: string(email), UserMetadata: map[string]any{"via": "magic"},
+			Email: string(email), EmailVerified: verified}))
 	}
 	return wrap(identity, err)
 }
@@ -309,6 +312,65 @@ var authTests = []test{
 		_, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": "code-for-late@example.com"}})
 		e.wantErr(err, auth.ErrUnauthorized)
 	}},
+	{"Auth/LinkExplicitly", func(e *env) {
+		a := e.register("ada@example.com", "correct horse")
+		code := e.magicCode("ada.l@example.org")
+		res, err := e.auth.Link(e.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": code}})
+		e.must(err)
+		e.same(a.ID, res.AuthIdentity.ID)
+		e.same(provider.LinkExplicit, res.Link)
+		e.same(2, len(res.AuthIdentity.ProviderIdentities))
+		// From now on that magic account logs in to Ada's identity.
+		res, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
+		e.must(err)
+		e.same(a.ID, res.AuthIdentity.ID)
+		e.same(provider.LinkKind(""), res.Link)
+		// Linking it again is a no-op; linking it to someone else fails.
+		_, err = e.auth.Link(e.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
+		e.must(err)
+		b := e.register("bob@example.com", "bobs password")
+		before := e.snapshot()
+		_, err = e.auth.Link(e.ctx, b.ID, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
+		e.wantErr(err, auth.ErrConflict)
+		e.unchanged(before)
+		_, err = e.auth.Link(e.ctx, "authid_nope", "magic", provider.Input{})
+		e.wantErr(err, auth.ErrNotFound)
+	}},
+	{"Auth/LinkByVerifiedEmail", func(e *env) {
+		a := e.register("ada@example.com", "correct horse")
+		// Off by default: same email, even verified, makes a new identity.
+		res, err := e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada@example.com"), "verified": true}})
+		e.must(err)
+		e.same(provider.LinkNew, res.Link)
+		if res.AuthIdentity.ID == a.ID {
+			e.t.Fatal("linked by email without being asked to")
+		}
+		e.must(e.auth.DeleteAuthIdentities(e.ctx, res.AuthIdentity.ID))
+
+		svc := e.newAuth(auth.WithVerifiedEmailLinking("magic"))
+		// Ada's identity has not been marked verified: no link.
+		res, err = svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCodeWith(svc, "ada@example.com"), "verified": true}})
+		e.must(err)
+		e.same(provider.LinkNew, res.Link)
+		e.must(svc.DeleteAuthIdentities(e.ctx, res.AuthIdentity.ID))
+		_, err = svc.MarkEmailVerified(e.ctx, a.ID, "ADA@example.com")
+		e.must(err)
+		// The provider does not vouch for the email: no link.
+		res, err = svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCodeWith(svc, "ada@example.com")}})
+		e.must(err)
+		e.same(provider.LinkNew, res.Link)
+		e.must(svc.DeleteAuthIdentities(e.ctx, res.AuthIdentity.ID))
+		// Both sides verified: linked, and said so.
+		res, err = svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCodeWith(svc, "ada@example.com"), "verified": true}})
+		e.must(err)
+		e.same(provider.LinkVerifiedEmail, res.Link)
+		e.same(a.ID, res.AuthIdentity.ID)
+		// Registering again with the same password is still a login while no
+		// actor is linked, even though the identity carries a verified email.
+		again, err := svc.Register(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
+		e.must(err)
+		e.same(a.ID, again.AuthIdentity.ID)
+	}},
 	{"Auth/StateAtStoreLevel", func(e *env) {
 		now := time.Now()
 		e.must(e.st.PutState(e.ctx, "k", []byte("v"), now.Add(time.Minute)))
@@ -533,6 +595,16 @@ var authTests = []test{
 		}
 		e.same(1, ok)
 	}},
+}
+
+// magicCode starts a magic-link login and returns the code of the link.
+func (e *env) magicCode(email string) string { return e.magicCodeWith(e.auth, email) }
+
+func (e *env) magicCodeWith(svc *auth.Service, email string) string {
+	e.t.Helper()
+	res, err := svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"email": email}})
+	e.must(err)
+	return strings.TrimPrefix(res.Location, "https://shop.example/magic?code=")
 }
 
 // requestReset asks for a reset and returns the token the event carried.

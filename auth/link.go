@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// VerifiedEmailKey is the app_metadata key that marks the email an identity
+// is known to own (see WithVerifiedEmailLinking and MarkEmailVerified).
+const VerifiedEmailKey = "verified_email"
+
+// Link finishes a login with providerID (its callback for redirect
+// providers, else its Authenticate) on behalf of the identity the caller is
+// logged in as, and attaches the provider identity to authIdentityID: the
+// safe way to add "log in with Google" to an existing account. The result
+// says LinkExplicit; when that provider account already belongs to
+// authIdentityID the link is a no-op, and when it belongs to another
+// identity the call fails with ErrConflict and changes nothing.
+func (s *Service) Link(ctx context.Context, authIdentityID, providerID string, in provider.Input) (*Result, error) {
+	if _, err := s.RetrieveAuthIdentity(ctx, authIdentityID, store.FindOptions{}); err != nil {
+		return nil, err
+	}
+	p, err := s.provider(providerID, in.ActorType)
+	if err != nil {
+		return nil, err
+	}
+	ids := &identities{s: s, provider: p, linkTo: authIdentityID}
+	res, err := s.callAs(ctx, p, "link", ids, func(ids provider.Identities) (*Result, error) {
+		if cb, ok := p.(provider.CallbackValidator); ok {
+			return cb.ValidateCallback(ctx, in, ids)
+		}
+		return p.Authenticate(ctx, in, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.AuthIdentity != nil && res.AuthIdentity.ID != authIdentityID {
+		return nil, &provider.Error{Provider: providerID, Kind: ErrConflict,
+			Message: fmt.Sprintf("This %s account is already linked to another identity", providerID)}
+	}
+	return res, nil
+}
+
+// MarkEmailVerified records that the identity owns email (the host
+// verified it, e.g. by a confirmation link), so that logins through
+// providers listed in WithVerifiedEmailLinking that vouch for the same
+// email reach this identity.
+func (s *Service) MarkEmailVerified(ctx context.Context, authIdentityID, email string) (*AuthIdentity, error) {
+	email = lowerTrim(email)
+	if email == "" {
+		return nil, invalid("email", "is required")
+	}
+	var out *AuthIdentity
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return identityNotFound(authIdentityID)
+		}
+		a := found[0]
+		am := meta.Clone(a.AppMetadata)
+		if am == nil {
+			am = map[string]any{}
+		}
+		am[VerifiedEmailKey] = email
+		a.AppMetadata, a.UpdatedAt = am, s.clock()
+		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sanitize(out), nil
+}
