@@ -116,3 +116,11 @@ type Store interface {
 	// group memberships.
 	DeleteCustomers(ctx context.Context, ids []string) error
 }
+
+// ListCounter is an optional interface of a Store that lists a page of
+// customers and counts every match in one pass (one query with a window
+// count, one scan in memory). [Service.ListAndCount] uses it when the store
+// has it.
+type ListCounter interface {
+	ListAndCountCustomers(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, int, error)
+}

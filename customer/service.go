@@ -283,6 +283,23 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 		return nil, 0, err
 	}
 	f = normalizeFilter(f)
+	list, n, err := s.listAndCount(ctx, f, opts)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.load(ctx, list, opts); err != nil {
+		return nil, 0, err
+	}
+	return list, n, nil
+}
+
+// listAndCount lists a page and counts all matches: in one call when the
+// store is a ListCounter, else with a count only when the page does not
+// tell the total already.
+func (s *Service) listAndCount(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, int, error) {
+	if lc, ok := s.st.(ListCounter); ok {
+		return lc.ListAndCountCustomers(ctx, f, opts)
+	}
 	list, err := s.st.ListCustomers(ctx, f, opts)
 	if err != nil {
 		return nil, 0, err
@@ -292,11 +309,6 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 		if n, err = s.st.CountCustomers(ctx, f, opts); err != nil {
 			return nil, 0, err
 		}
-	} else {
-		n += opts.Skip
-	}
-	if err := s.load(ctx, list, opts); err != nil {
-		return nil, 0, err
 	}
 	return list, n, nil
 }

@@ -75,7 +75,18 @@ func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(
 
 // ListCustomers implements customer.Store.
 func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, error) {
-	return read(ctx, s, func() []*customer.Customer {
+	list, _, err := s.ListAndCountCustomers(ctx, f, opts)
+	return list, err
+}
+
+// ListAndCountCustomers implements customer.ListCounter: one scan lists the
+// page and counts the matches.
+func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
+	type page struct {
+		rows []*customer.Customer
+		n    int
+	}
+	p, err := read(ctx, s, func() page {
 		match := s.customerMatcher(f, opts)
 		var rows []*customer.Customer
 		for _, c := range s.customerCandidates(f) {
@@ -83,13 +94,15 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 				rows = append(rows, c)
 			}
 		}
+		n := len(rows)
 		rows = sortAndPage(rows, opts, func(c *customer.Customer) string { return c.ID }, customerField)
 		out := make([]*customer.Customer, len(rows))
 		for i, c := range rows {
 			out[i] = cloneCustomer(c)
 		}
-		return out
+		return page{out, n}
 	})
+	return p.rows, p.n, err
 }
 
 // CountCustomers implements customer.Store.

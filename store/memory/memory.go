@@ -35,7 +35,10 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-var _ customer.Store = (*Store)(nil)
+var (
+	_ customer.Store       = (*Store)(nil)
+	_ customer.ListCounter = (*Store)(nil)
+)
 
 // Store is an in-memory backend. The zero value is not usable; call New.
 type Store struct {
