@@ -19,7 +19,9 @@ const VerifiedEmailKey = "verified_email"
 // safe way to add "log in with Google" to an existing account. The result
 // says LinkExplicit; when that provider account already belongs to
 // authIdentityID the link is a no-op, and when it belongs to another
-// identity the call fails with ErrConflict and changes nothing.
+// identity the call fails with ErrConflict and no link changes (the
+// provider may still have refreshed what it stores about that account,
+// as any login through it does).
 func (s *Service) Link(ctx context.Context, authIdentityID, providerID string, in provider.Input) (*Result, error) {
 	if _, err := s.RetrieveAuthIdentity(ctx, authIdentityID, store.FindOptions{}); err != nil {
 		return nil, err
