@@ -1,13 +1,15 @@
 // Package postgres is clientele's PostgreSQL backend: one [Store]
 // implements every domain store (customer.Store, address.Store,
-// group.Store) on uptrace/bun with pgdialect, over pgx's database/sql
-// driver. It behaves as store/memory does; store/storetest checks both.
+// group.Store, auth.Store) on uptrace/bun with pgdialect, over pgx's
+// database/sql driver. It behaves as store/memory does; store/storetest
+// checks both.
 //
 //	st, err := postgres.Open(ctx, "postgres://app@db/shop")
 //	if err != nil { … }
 //	defer st.Close()
 //	if err := st.Migrate(ctx); err != nil { … }
 //	customers := customer.NewService(st)
+//	authn, err := auth.NewService(st, tokens, auth.WithProvider(emailpass.New()))
 //
 // # Storage
 //
@@ -21,12 +23,30 @@
 //   - customer_group: unique name among live rows;
 //   - customer_group_customer: the membership pivot, with no unique rule
 //     (the group service keeps memberships single; reads tolerate the
-//     duplicates Medusa databases may hold).
+//     duplicates Medusa databases may hold);
+//   - auth_identity: an identity, with app_metadata linking its actors
+//     ("customer_id", "user_id");
+//   - provider_identity: a way to log in to an identity, unique (entity_id,
+//     provider) over all rows, soft-deleted ones included, exact match (a
+//     soft-deleted provider identity keeps its pair taken);
+//   - auth_password_reset_token: the SHA-256 of each outstanding reset
+//     token; a new request deletes the provider identity's other tokens,
+//     and a used token is deleted. Rows Medusa soft-deleted are ignored.
+//
+// Medusa 2.21's other auth tables, auth_mfa_factor, auth_mfa_recovery_code
+// and auth_verification, are created so that the schema is Medusa's, and
+// are not used yet. clientele keeps OAuth state in a table of its own,
+// clientele_auth_state (key, value bytea, expires_at, created_at): a state
+// is deleted when it is taken, and each PutState deletes up to 100
+// expired ones.
 //
 // Deleting a customer or a group deletes its addresses and memberships
-// through Medusa's foreign keys (ON DELETE CASCADE). Empty strings are
-// stored as NULL and NULL reads back as ""; metadata is jsonb, NULL for a
-// nil map; times are timestamptz and come back in UTC.
+// through Medusa's foreign keys (ON DELETE CASCADE); deleting an auth
+// identity deletes its provider identities and reset tokens (and MFA
+// factors, recovery codes and verifications), and deleting a provider
+// identity its reset tokens. Empty strings are stored as NULL and NULL
+// reads back as ""; metadata is jsonb, NULL for a nil map; times are
+// timestamptz and come back in UTC.
 //
 // [Migrate] applies the embedded migrations ([Migrations]) in one
 // transaction and records them in the table clientele_migrations:
@@ -44,6 +64,16 @@
 //     index on lower(email) (IDX_clientele_customer_email_lower) for
 //     case-insensitive email lookups. None is unique: Medusa databases may
 //     hold emails that differ only in case.
+//   - 0003_medusa_auth.sql creates Medusa's auth tables (auth_identity,
+//     provider_identity, auth_password_reset_token, auth_mfa_factor,
+//     auth_mfa_recovery_code, auth_verification), their indexes and
+//     foreign keys when they are missing, as 0001 does for the customer
+//     tables; on a database Medusa has migrated it changes nothing.
+//   - 0004_clientele_auth.sql is clientele's addition to them: a btree
+//     index on lower(entity_id) of provider_identity
+//     (IDX_clientele_provider_identity_entity_id_lower, not unique), for
+//     the case-insensitive lookup of a login's entity id, and the table
+//     clientele_auth_state with an index on expires_at.
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create
@@ -68,14 +98,24 @@
 // generic plan after five runs of a prepared statement, and generic plans
 // cannot use trigram indexes (10-2000x slower).
 //
+// An auth identity list reads the page of identities, then the live
+// provider identities of all of them with one more query (served by
+// Medusa's index on auth_identity_id). Filters on entity ids and providers
+// are an EXISTS over live provider identities (Medusa's unique index on
+// (entity_id, provider)); the app_metadata filter is JSON containment
+// (app_metadata @> the filter, so a nested object or array in the filter
+// matches a stored value that contains it).
+//
 // Every other statement is SQL with $n parameters and a stable text, so
 // that pgx prepares it once per connection and PostgreSQL plans it once;
 // for a lookup by id that halves the time, since planning a query on a
 // table with ten indexes costs about as much as running it. Writes pass
 // one array per column and unnest them (INSERT … SELECT * FROM
 // unnest($1::text[], …), UPDATE … FROM unnest(…)), one statement however
-// many rows: 1,000 customers go in within 15% of the time COPY takes.
-// bun provides the row models, the scanning of rows and the transactions.
+// many rows: 1,000 customers go in within 15% of the time COPY takes. An
+// auth identity and its provider identities go in with one statement
+// (WITH … INSERT … INSERT). bun provides the row models, the scanning of
+// rows and the transactions.
 //
 // # Exec modes
 //
@@ -100,11 +140,16 @@
 //
 //   - a unique violation of one of Medusa's unique indexes becomes a
 //     *store.ConflictError with Medusa's message, e.g. "Customer with
-//     email: a@b.c, has_account: false, already exists.", the values taken
-//     from the error's detail (its Err is nil: the services set their
-//     domain sentinel);
+//     email: a@b.c, has_account: false, already exists." or "Provider
+//     identity with entity_id: a@b.c, provider: emailpass, already
+//     exists.", the values taken from the error's detail (its Err is nil:
+//     the services set their domain sentinel);
 //   - a foreign key violation becomes a *store.NotFoundError naming the
-//     missing customer ("Customer") or group ("CustomerGroup");
+//     missing customer ("Customer"), group ("CustomerGroup"), auth
+//     identity ("AuthIdentity") or provider identity ("ProviderIdentity");
+//     ReplaceResetToken reports a missing provider identity the same way;
+//   - TakeResetToken and TakeState report a missing (or, for a state,
+//     expired) row with a *store.NotFoundError;
 //   - a serialization failure or a deadlock becomes an error wrapping
 //     store.ErrConflict: retrying the operation may succeed;
 //   - when ctx is cancelled or expires, the error wraps ctx.Err();
@@ -121,7 +166,15 @@
 // it. A unit belongs to the Store that began it: another Store, even on
 // the same *bun.DB, does not join it. ListOptions.Lock and LockCustomers
 // lock rows with SELECT … FOR UPDATE until the unit ends; LockCustomers
-// locks in id order, so concurrent callers do not deadlock. Functions
+// locks in id order, so concurrent callers do not deadlock.
+//
+// The auth store's single-use operations are one DELETE … RETURNING each
+// (TakeResetToken, TakeState): of concurrent takes of one token or state,
+// exactly one gets it. ReplaceResetToken locks the provider identity's row
+// before it deletes the older tokens, so concurrent requests for one
+// identity leave exactly one token. Concurrent registrations of one
+// (entity_id, provider) pair are settled by Medusa's unique index: one
+// insert succeeds, the others fail with a conflict. Functions
 // registered with store.AfterCommit run after the commit, in the calling
 // goroutine.
 package postgres

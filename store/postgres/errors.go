@@ -27,6 +27,12 @@ var uniqueRules = map[string]uniqueRule{
 	"customer_address_pkey":        {"Customer address", []string{"id"}},
 	"customer_group_pkey":          {"Customer group", []string{"id"}},
 	"customer_group_customer_pkey": {"Customer group customer", []string{"id"}},
+
+	// Not partial: soft-deleted provider identities keep their pair.
+	"IDX_provider_identity_provider_entity_id": {"Provider identity", []string{"entity_id", "provider"}},
+	"auth_identity_pkey":                       {"Auth identity", []string{"id"}},
+	"provider_identity_pkey":                   {"Provider identity", []string{"id"}},
+	"auth_password_reset_token_pkey":           {"Auth password reset token", []string{"id"}},
 }
 
 // foreignKeys maps each foreign key of Medusa's schema to the model name of
@@ -35,6 +41,13 @@ var foreignKeys = map[string]string{
 	"customer_address_customer_id_foreign":              "Customer",
 	"customer_group_customer_customer_id_foreign":       "Customer",
 	"customer_group_customer_customer_group_id_foreign": "CustomerGroup",
+
+	"provider_identity_auth_identity_id_foreign":             "AuthIdentity",
+	"auth_password_reset_token_auth_identity_id_foreign":     "AuthIdentity",
+	"auth_password_reset_token_provider_identity_id_foreign": "ProviderIdentity",
+	"auth_mfa_factor_auth_identity_id_foreign":               "AuthIdentity",
+	"auth_mfa_recovery_code_auth_identity_id_foreign":        "AuthIdentity",
+	"auth_verification_auth_identity_id_foreign":             "AuthIdentity",
 }
 
 // translate turns an error of the database into clientele's error kinds:
@@ -114,7 +127,7 @@ func notFoundError(pe *pgconn.PgError) *store.NotFoundError {
 
 // keyValues parses the values out of "Key (c1, c2)=(v1, v2)<suffix>…": n
 // values, the first taking whatever the others leave (the later columns of
-// our rules are booleans and ids, which hold no ", ").
+// our rules are booleans, ids and provider ids, which hold no ", ").
 func keyValues(detail, suffix string, n int) ([]string, bool) {
 	_, rest, ok := strings.Cut(detail, ")=(")
 	if !ok {

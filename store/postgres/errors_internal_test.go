@@ -16,6 +16,7 @@ func TestKeyValues(t *testing.T) {
 		{"Key (email, has_account)=(a@b.c, f) already exists.", " already exists.", 2, []string{"a@b.c", "f"}, true},
 		{`Key (email, has_account)=("odd, (email)", t) already exists.`, " already exists.", 2, []string{`"odd, (email)"`, "t"}, true},
 		{"Key (name)=(Friends, family) already exists.", " already exists.", 1, []string{"Friends, family"}, true},
+		{"Key (entity_id, provider)=(Doe, Jane, emailpass) already exists.", " already exists.", 2, []string{"Doe, Jane", "emailpass"}, true},
 		{"Key (name)=(a)=(b) already exists.", " already exists.", 1, []string{"a)=(b"}, true},
 		{`Key (customer_id)=(cus_1) is not present in table "customer".`, " is not present", 1, []string{"cus_1"}, true},
 		{"", " already exists.", 1, nil, false},

@@ -48,11 +48,12 @@ func Migrations() []Migration {
 // to call from several processes at once: a transaction-scoped advisory
 // lock makes concurrent calls run one after another.
 //
-// On an empty database it creates Medusa 2.21's customer tables, indexes
-// and foreign keys; on a database Medusa has already migrated those
-// statements change nothing. It then adds clientele's own indexes (see the
-// package documentation), which needs the pg_trgm extension: Migrate
-// creates it when it is missing, which takes a role allowed to do so.
+// On an empty database it creates Medusa 2.21's customer and auth tables,
+// indexes and foreign keys; on a database Medusa has already migrated those
+// statements change nothing. It then adds clientele's own indexes and its
+// OAuth state table (see the package documentation); the trigram indexes
+// need the pg_trgm extension: Migrate creates it when it is missing, which
+// takes a role allowed to do so.
 func Migrate(ctx context.Context, db *bun.DB) error {
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// tx.Tx bypasses bun's placeholder formatting: migrations are

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -11,25 +12,37 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/postgres"
 )
 
-// schema is what the migration tests compare: the customer tables'
-// columns, indexes and constraints, one line each.
+// medusaTables are Medusa 2.21's customer and auth module tables.
+var medusaTables = []string{
+	"customer", "customer_address", "customer_group", "customer_group_customer",
+	"auth_identity", "provider_identity", "auth_password_reset_token",
+	"auth_mfa_factor", "auth_mfa_recovery_code", "auth_verification",
+}
+
+// schema is what the migration tests compare: the columns, indexes and
+// constraints of some tables, one line each.
 type schema struct {
 	Columns     []string
 	Indexes     []string
 	Constraints []string
 }
 
-func readSchema(t *testing.T, conn *pgx.Conn) schema {
+func readSchema(t *testing.T, conn *pgx.Conn, tables ...string) schema {
 	t.Helper()
 	ctx := t.Context()
-	tables := []string{"customer", "customer_address", "customer_group", "customer_group_customer"}
+	if tables == nil {
+		tables = medusaTables
+	}
 	lines := func(sql string) []string {
 		rows, err := conn.Query(ctx, sql, tables)
 		if err != nil {
@@ -85,12 +98,12 @@ func open(t *testing.T, dsn string) *postgres.Store {
 	return st
 }
 
-// medusaDatabase returns a new database with Medusa 2.21's customer
-// tables, created by Medusa's own DDL.
+// medusaDatabase returns a new database with Medusa 2.21's customer and
+// auth tables, created by Medusa's own DDL.
 func medusaDatabase(t *testing.T) string {
 	t.Helper()
 	dsn := pgtest.NewDatabase(t)
-	ddl, err := os.ReadFile("testdata/medusa_customer_2.21.sql")
+	ddl, err := os.ReadFile("testdata/medusa_2.21.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +127,8 @@ func appliedMigrations(t *testing.T, conn *pgx.Conn) []string {
 }
 
 // TestMigrateEmpty migrates an empty database and checks that it gets
-// Medusa's customer schema exactly, plus clientele's indexes, and that a
-// second Migrate changes nothing.
+// Medusa's customer and auth schema exactly, plus clientele's indexes and
+// its state table, and that a second Migrate changes nothing.
 func TestMigrateEmpty(t *testing.T) {
 	ctx := t.Context()
 	medusa := readSchema(t, connect(t, medusaDatabase(t)))
@@ -134,7 +147,8 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	if diff := cmp.Diff([]string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql"}, names); diff != "" {
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql"}
+	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
 	wantOurs := []string{
@@ -142,14 +156,15 @@ func TestMigrateEmpty(t *testing.T) {
 		`IDX_clientele_customer_email_lower: CREATE INDEX "IDX_clientele_customer_email_lower" ON public.customer USING btree (lower(email))`,
 		`IDX_clientele_customer_email_trgm: CREATE INDEX "IDX_clientele_customer_email_trgm" ON public.customer USING gin (email gin_trgm_ops)`,
 		`IDX_clientele_customer_group_name_trgm: CREATE INDEX "IDX_clientele_customer_group_name_trgm" ON public.customer_group USING gin (name gin_trgm_ops)`,
+		`IDX_clientele_provider_identity_entity_id_lower: CREATE INDEX "IDX_clientele_provider_identity_entity_id_lower" ON public.provider_identity USING btree (lower(entity_id))`,
 	}
 	for _, w := range wantOurs {
 		if !strings.Contains(strings.Join(got.Indexes, "\n"), w) {
 			t.Errorf("missing index %s", w)
 		}
 	}
-	if n := len(got.Indexes) - len(medusa.Indexes); n != 5+9+1+1 {
-		t.Errorf("clientele added %d indexes, want 16", n)
+	if n := len(got.Indexes) - len(medusa.Indexes); n != clienteleIndexes {
+		t.Errorf("clientele added %d indexes to Medusa's tables, want %d", n, clienteleIndexes)
 	}
 	for _, ix := range got.Indexes {
 		if strings.HasPrefix(ix, "IDX_clientele_") && strings.Contains(ix, "UNIQUE") {
@@ -157,8 +172,26 @@ func TestMigrateEmpty(t *testing.T) {
 		}
 	}
 
+	state := readSchema(t, conn, "clientele_auth_state")
+	wantState := schema{
+		Columns: []string{
+			"clientele_auth_state 1 key text NO",
+			"clientele_auth_state 2 value bytea NO",
+			"clientele_auth_state 3 expires_at timestamp with time zone NO",
+			"clientele_auth_state 4 created_at timestamp with time zone NO now()",
+		},
+		Indexes: []string{
+			`IDX_clientele_auth_state_expires_at: CREATE INDEX "IDX_clientele_auth_state_expires_at" ON public.clientele_auth_state USING btree (expires_at)`,
+			`clientele_auth_state_pkey: CREATE UNIQUE INDEX clientele_auth_state_pkey ON public.clientele_auth_state USING btree (key)`,
+		},
+		Constraints: []string{"clientele_auth_state clientele_auth_state_pkey: PRIMARY KEY (key)"},
+	}
+	if diff := cmp.Diff(wantState, state); diff != "" {
+		t.Errorf("clientele_auth_state (-want +got):\n%s", diff)
+	}
+
 	applied := appliedMigrations(t, conn)
-	if len(applied) != 2 {
+	if len(applied) != len(wantNames) {
 		t.Fatalf("clientele_migrations: %v", applied)
 	}
 	if err := postgres.Migrate(ctx, st.DB()); err != nil {
@@ -171,6 +204,11 @@ func TestMigrateEmpty(t *testing.T) {
 		t.Errorf("second Migrate changed the schema:\n%s", diff)
 	}
 }
+
+// clienteleIndexes is how many indexes clientele adds to Medusa's tables:
+// trigram indexes on 5 customer, 9 address and 1 group columns,
+// lower(email) and lower(entity_id).
+const clienteleIndexes = 5 + 9 + 1 + 1 + 1
 
 // TestMigrateConcurrently runs Migrate from several pools at once on an
 // empty database: the advisory lock makes them take turns.
@@ -192,7 +230,7 @@ func TestMigrateConcurrently(t *testing.T) {
 			t.Errorf("Migrate %d: %v", i, err)
 		}
 	}
-	if got := appliedMigrations(t, connect(t, dsn)); len(got) != 2 {
+	if got := appliedMigrations(t, connect(t, dsn)); len(got) != len(postgres.Migrations()) {
 		t.Errorf("clientele_migrations: %v", got)
 	}
 }
@@ -234,8 +272,8 @@ func TestMigrateMedusaDatabase(t *testing.T) {
 	if diff := cmp.Diff(before, after.withoutClientele()); diff != "" {
 		t.Errorf("Migrate changed Medusa's schema (-before +after):\n%s", diff)
 	}
-	if len(after.Indexes) != len(before.Indexes)+16 {
-		t.Errorf("got %d indexes, want Medusa's %d + 16", len(after.Indexes), len(before.Indexes))
+	if len(after.Indexes) != len(before.Indexes)+clienteleIndexes {
+		t.Errorf("got %d indexes, want Medusa's %d + %d", len(after.Indexes), len(before.Indexes), clienteleIndexes)
 	}
 
 	svc := customer.NewService(st)
@@ -309,4 +347,93 @@ func customerIDs(cs []*customer.Customer) []string {
 		out[i] = c.ID
 	}
 	return out
+}
+
+// TestMigrateMedusaAuth migrates a database holding auth rows as Medusa
+// writes them and reads them back through the auth service: a login with
+// an email stored in another case, the app_metadata link to a customer,
+// soft-deleted provider identities and reset tokens left out, and a hard
+// delete cascading through Medusa's foreign keys.
+func TestMigrateMedusaAuth(t *testing.T) {
+	ctx := t.Context()
+	dsn := medusaDatabase(t)
+	conn := connect(t, dsn)
+	hasher := emailpass.Scrypt{LogN: 4, R: 8, P: 1}
+	hash, err := hasher.Hash([]byte("supersecret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `
+		INSERT INTO auth_identity (id, app_metadata, created_at, updated_at)
+		VALUES ('authid_01MEDUSA00000000000000001', '{"customer_id": "cus_01MEDUSA000000000000000001"}',
+		        '2024-05-01 10:00:00.123456+02', '2024-05-01 10:00:00.123456+02'),
+		       ('authid_01MEDUSA00000000000000002', NULL, now(), now());
+		INSERT INTO provider_identity (id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata)
+		VALUES ('01MEDUSA0000000000000000P1', 'Jane.Doe@Example.com', 'emailpass', 'authid_01MEDUSA00000000000000001',
+		        NULL, jsonb_build_object('password', $1::text)),
+		       ('01MEDUSA0000000000000000P2', 'jane-google-sub', 'google', 'authid_01MEDUSA00000000000000001',
+		        '{"name": "Jane"}', '{}');
+		UPDATE provider_identity SET deleted_at = now() WHERE id = '01MEDUSA0000000000000000P2';
+		INSERT INTO auth_password_reset_token (id, auth_identity_id, provider_identity_id, entity_id, token_hash, expires_at, deleted_at)
+		VALUES ('authprt_01MEDUSA0000000000000001', 'authid_01MEDUSA00000000000000001', '01MEDUSA0000000000000000P1',
+		        'Jane.Doe@Example.com', 'live-hash', now() + interval '15 minutes', NULL),
+		       ('authprt_01MEDUSA0000000000000002', 'authid_01MEDUSA00000000000000001', '01MEDUSA0000000000000000P1',
+		        'Jane.Doe@Example.com', 'used-hash', now() + interval '15 minutes', now());
+	`, pgx.QueryExecModeSimpleProtocol, hash) // several statements: the simple protocol
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	st := open(t, dsn)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("migration-test-secret-of-32-bytes!")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := auth.NewService(st, tokens, auth.WithProvider(emailpass.New(emailpass.WithHasher(hasher))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := svc.Authenticate(ctx, emailpass.ID, provider.Input{ActorType: "customer",
+		Body: map[string]any{"email": "jane.doe@example.com", "password": "supersecret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.AuthIdentity
+	created := time.Date(2024, 5, 1, 8, 0, 0, 123456000, time.UTC)
+	if a.ID != "authid_01MEDUSA00000000000000001" || a.ActorID("customer") != "cus_01MEDUSA000000000000000001" ||
+		!a.CreatedAt.Equal(created) || a.CreatedAt.Location() != time.UTC {
+		t.Errorf("identity read back as %+v", a)
+	}
+	if len(a.ProviderIdentities) != 1 || a.ProviderIdentities[0].EntityID != "Jane.Doe@Example.com" ||
+		a.ProviderIdentities[0].UserMetadata != nil {
+		t.Errorf("provider identities read back as %+v", a.ProviderIdentities)
+	}
+	linked, err := svc.ListAuthIdentities(ctx, auth.IdentityFilter{AppMetadata: map[string]any{"customer_id": "cus_01MEDUSA000000000000000001"}}, store.ListOptions{})
+	if err != nil || len(linked) != 1 || linked[0].ID != a.ID {
+		t.Errorf("app_metadata filter: %v, %v", linked, err)
+	}
+	google, err := svc.ListAuthIdentities(ctx, auth.IdentityFilter{Providers: []string{"google"}}, store.ListOptions{})
+	if err != nil || len(google) != 0 {
+		t.Errorf("a soft-deleted provider identity matched: %v, %v", google, err)
+	}
+	if _, err := st.TakeResetToken(ctx, "used-hash"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("took a soft-deleted reset token: %v", err)
+	}
+	if rt, err := st.TakeResetToken(ctx, "live-hash"); err != nil || rt.ProviderIdentityID != "01MEDUSA0000000000000000P1" {
+		t.Errorf("take reset token: %+v, %v", rt, err)
+	}
+
+	if err := svc.DeleteAuthIdentities(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	var pis, prts int
+	if err := conn.QueryRow(ctx, "SELECT (SELECT count(*) FROM provider_identity), (SELECT count(*) FROM auth_password_reset_token)").Scan(&pis, &prts); err != nil {
+		t.Fatal(err)
+	}
+	if pis != 0 || prts != 0 {
+		t.Errorf("%d provider identities and %d reset tokens left, want none", pis, prts)
+	}
 }

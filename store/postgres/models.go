@@ -6,6 +6,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 )
@@ -79,6 +80,47 @@ type membershipRow struct {
 	UpdatedAt  time.Time      `bun:"updated_at,notnull,type:timestamptz"`
 	CreatedBy  string         `bun:"created_by,nullzero,type:text"`
 	DeletedAt  *time.Time     `bun:"deleted_at,type:timestamptz"`
+}
+
+type authIdentityRow struct {
+	bun.BaseModel `bun:"table:auth_identity,alias:ai"`
+
+	ID          string         `bun:"id,pk,type:text"`
+	AppMetadata map[string]any `bun:"app_metadata,nullzero,type:jsonb"`
+	CreatedAt   time.Time      `bun:"created_at,notnull,type:timestamptz"`
+	UpdatedAt   time.Time      `bun:"updated_at,notnull,type:timestamptz"`
+	DeletedAt   *time.Time     `bun:"deleted_at,type:timestamptz"`
+}
+
+type providerIdentityRow struct {
+	bun.BaseModel `bun:"table:provider_identity,alias:pi"`
+
+	ID               string         `bun:"id,pk,type:text"`
+	EntityID         string         `bun:"entity_id,notnull,type:text"`
+	Provider         string         `bun:"provider,notnull,type:text"`
+	AuthIdentityID   string         `bun:"auth_identity_id,notnull,type:text"`
+	UserMetadata     map[string]any `bun:"user_metadata,nullzero,type:jsonb"`
+	ProviderMetadata map[string]any `bun:"provider_metadata,nullzero,type:jsonb"`
+	CreatedAt        time.Time      `bun:"created_at,notnull,type:timestamptz"`
+	UpdatedAt        time.Time      `bun:"updated_at,notnull,type:timestamptz"`
+	DeletedAt        *time.Time     `bun:"deleted_at,type:timestamptz"`
+}
+
+// resetTokenRow maps auth_password_reset_token. clientele never
+// soft-deletes a token (a used or replaced one is deleted), so DeletedAt
+// is written as NULL; rows Medusa soft-deleted are never read.
+type resetTokenRow struct {
+	bun.BaseModel `bun:"table:auth_password_reset_token,alias:prt"`
+
+	ID                 string     `bun:"id,pk,type:text"`
+	AuthIdentityID     string     `bun:"auth_identity_id,notnull,type:text"`
+	ProviderIdentityID string     `bun:"provider_identity_id,notnull,type:text"`
+	EntityID           string     `bun:"entity_id,notnull,type:text"`
+	TokenHash          string     `bun:"token_hash,notnull,type:text"`
+	ExpiresAt          time.Time  `bun:"expires_at,notnull,type:timestamptz"`
+	CreatedAt          time.Time  `bun:"created_at,notnull,type:timestamptz"`
+	UpdatedAt          time.Time  `bun:"updated_at,notnull,type:timestamptz"`
+	DeletedAt          *time.Time `bun:"deleted_at,type:timestamptz"`
 }
 
 // utc returns t in UTC; the driver returns times in the local zone.
@@ -176,4 +218,49 @@ func valuesOf[R, T any](rows []R, conv func(*R) *T) []*T {
 		out[i] = conv(&rows[i])
 	}
 	return out
+}
+
+// toAuthIdentityRow converts an identity, without its provider
+// identities.
+func toAuthIdentityRow(a *auth.AuthIdentity) authIdentityRow {
+	return authIdentityRow{ID: a.ID, AppMetadata: a.AppMetadata, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, DeletedAt: a.DeletedAt}
+}
+
+// authIdentity converts a row; the provider identities are left to the
+// caller.
+func (r *authIdentityRow) authIdentity() *auth.AuthIdentity {
+	return &auth.AuthIdentity{
+		ID: r.ID, AppMetadata: r.AppMetadata, CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+		DeletedAt: utcPtr(r.DeletedAt), ProviderIdentities: []*auth.ProviderIdentity{},
+	}
+}
+
+func toProviderIdentityRow(p *auth.ProviderIdentity) providerIdentityRow {
+	return providerIdentityRow{
+		ID: p.ID, EntityID: p.EntityID, Provider: p.Provider, AuthIdentityID: p.AuthIdentityID,
+		UserMetadata: p.UserMetadata, ProviderMetadata: p.ProviderMetadata,
+		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, DeletedAt: p.DeletedAt,
+	}
+}
+
+func (r *providerIdentityRow) providerIdentity() *auth.ProviderIdentity {
+	return &auth.ProviderIdentity{
+		ID: r.ID, EntityID: r.EntityID, Provider: r.Provider, AuthIdentityID: r.AuthIdentityID,
+		UserMetadata: r.UserMetadata, ProviderMetadata: r.ProviderMetadata,
+		CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt), DeletedAt: utcPtr(r.DeletedAt),
+	}
+}
+
+func toResetTokenRow(t *auth.ResetToken) resetTokenRow {
+	return resetTokenRow{
+		ID: t.ID, AuthIdentityID: t.AuthIdentityID, ProviderIdentityID: t.ProviderIdentityID, EntityID: t.EntityID,
+		TokenHash: t.TokenHash, ExpiresAt: t.ExpiresAt, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+}
+
+func (r *resetTokenRow) resetToken() *auth.ResetToken {
+	return &auth.ResetToken{
+		ID: r.ID, AuthIdentityID: r.AuthIdentityID, ProviderIdentityID: r.ProviderIdentityID, EntityID: r.EntityID,
+		TokenHash: r.TokenHash, ExpiresAt: utc(r.ExpiresAt), CreatedAt: utc(r.CreatedAt), UpdatedAt: utc(r.UpdatedAt),
+	}
 }

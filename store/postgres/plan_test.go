@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/pgtest"
@@ -44,12 +46,16 @@ func (r *recorder) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 func (r *recorder) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
 // lastSelect returns the last SELECT and forgets every statement.
-func (r *recorder) lastSelect() recorded {
+func (r *recorder) lastSelect() recorded { return r.last("SELECT") }
+
+// last returns the last statement that starts with prefix and forgets
+// every statement.
+func (r *recorder) last(prefix string) recorded {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var q recorded
 	for _, s := range r.queries {
-		if strings.HasPrefix(s.sql, "SELECT") {
+		if strings.HasPrefix(s.sql, prefix) {
 			q = s
 		}
 	}
@@ -269,6 +275,101 @@ func TestQueryPlans(t *testing.T) {
 			}
 			if tc.settings == nil && seqScan.MatchString(plan) {
 				t.Errorf("plan scans customer sequentially\nquery: %s\nplan:\n%s", query.sql, plan)
+			}
+			t.Logf("%s %v\n%s", query.sql, query.args, plan)
+		})
+	}
+}
+
+// TestAuthQueryPlans checks at 10,000 auth identities that the auth
+// store's lookups use their indexes: the lower(entity_id) index for the
+// case-insensitive lookup of a login, Medusa's unique (entity_id,
+// provider) index for the exact one, and the token_hash index for taking
+// a reset token.
+func TestAuthQueryPlans(t *testing.T) {
+	ctx := t.Context()
+	base := pgtest.NewStore(t)
+	const n = 10_000
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for start := 0; start < n; start += 1000 {
+		var batch []*auth.AuthIdentity
+		for i := start; i < start+1000; i++ {
+			id := fmt.Sprintf("authid_%05d", i)
+			entity := fmt.Sprintf("user%05d@example.com", i)
+			if i%10 == 0 {
+				entity = fmt.Sprintf("User%05d@Example.com", i) // a legacy case variant
+			}
+			batch = append(batch, &auth.AuthIdentity{ID: id, AppMetadata: map[string]any{"customer_id": fmt.Sprintf("cus_%05d", i)},
+				CreatedAt: now, UpdatedAt: now, ProviderIdentities: []*auth.ProviderIdentity{
+					{ID: fmt.Sprintf("01PI%05d", i), EntityID: entity, Provider: "emailpass", AuthIdentityID: id,
+						ProviderMetadata: map[string]any{"password": "x"}, CreatedAt: now, UpdatedAt: now},
+				}})
+		}
+		if err := base.InsertAuthIdentities(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := base.DB().ExecContext(ctx, `INSERT INTO auth_password_reset_token
+		(id, auth_identity_id, provider_identity_id, entity_id, token_hash, expires_at)
+		SELECT 'authprt_' || id, auth_identity_id, id, entity_id, md5(id), now() + interval '15 minutes' FROM provider_identity`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := base.DB().ExecContext(ctx, "VACUUM ANALYZE auth_identity, provider_identity, auth_password_reset_token"); err != nil {
+		t.Fatal(err)
+	}
+	st, rec := recordingStore(t)
+	ids := []string{"authid_00001", "authid_00002", "authid_00003"}
+
+	tests := []struct {
+		name   string
+		prefix string // of the statement to explain
+		run    func() error
+		want   string
+	}{
+		{"provider identity by entity, folded", "SELECT pi.", func() error {
+			got, err := st.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{EntityIDsFold: []string{"user00010@example.com"}, Providers: []string{"emailpass"}},
+				store.ListOptions{Order: []store.Order{store.Asc("created_at")}, Take: 1})
+			if err == nil && len(got) != 1 {
+				err = fmt.Errorf("found %d", len(got))
+			}
+			return err
+		}, "IDX_clientele_provider_identity_entity_id_lower"},
+		{"provider identity by entity", "SELECT pi.", func() error {
+			_, err := st.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{EntityIDs: []string{"user00011@example.com"}, Providers: []string{"emailpass"}}, store.ListOptions{})
+			return err
+		}, "IDX_provider_identity_provider_entity_id"},
+		{"identity by id", "SELECT ai.", func() error {
+			_, err := st.ListAuthIdentities(ctx, auth.IdentityFilter{IDs: ids[:1]}, store.ListOptions{})
+			return err
+		}, "auth_identity_pkey"},
+		{"provider identities of identities", "SELECT pi.", func() error {
+			_, err := st.ListAuthIdentities(ctx, auth.IdentityFilter{IDs: ids}, store.ListOptions{})
+			return err
+		}, "IDX_provider_identity_auth_identity_id"},
+		{"identities by entity", "SELECT ai.", func() error {
+			_, err := st.ListAuthIdentities(ctx, auth.IdentityFilter{EntityIDs: []string{"user00011@example.com"}, Providers: []string{"emailpass"}}, store.ListOptions{})
+			return err
+		}, "IDX_provider_identity_provider_entity_id"},
+		{"take reset token", "DELETE", func() error {
+			_, err := st.TakeResetToken(ctx, "0123456789abcdef")
+			if errors.Is(err, store.ErrNotFound) {
+				err = nil
+			}
+			return err
+		}, "IDX_auth_password_reset_token_token_hash"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.run(); err != nil {
+				t.Fatal(err)
+			}
+			query := rec.last(tc.prefix)
+			plan := explain(t, query)
+			if !strings.Contains(plan, tc.want) {
+				t.Errorf("plan does not use %s\nquery: %s\nplan:\n%s", tc.want, query.sql, plan)
+			}
+			if strings.Contains(plan, "Seq Scan") {
+				t.Errorf("plan scans a table sequentially\nquery: %s\nplan:\n%s", query.sql, plan)
 			}
 			t.Logf("%s %v\n%s", query.sql, query.args, plan)
 		})

@@ -60,6 +60,10 @@ var (
 		"address_1", "address_2", "city", "province", "postal_code")
 	groupTable      = newTable(groupRow{}, "name")
 	membershipTable = newTable(membershipRow{})
+
+	authIdentityTable     = newTable(authIdentityRow{})
+	providerIdentityTable = newTable(providerIdentityRow{})
+	resetTokenTable       = newTable(resetTokenRow{})
 )
 
 // col returns the qualified column name, e.g. c.email. Every name is a
@@ -102,16 +106,25 @@ func (q *query) in(col string, values []string) {
 }
 
 func (q *query) inExpr(expr string, values []string) {
+	if c := q.match(expr, values); c != "" {
+		q.cond(c)
+	}
+}
+
+// match returns the condition that expr is one of values, adding its
+// parameter: "" for a nil list (no filter), FALSE for an empty one.
+func (q *query) match(expr string, values []string) string {
 	switch {
 	case values == nil:
+		return ""
 	case len(values) == 0:
-		q.cond("FALSE")
+		return "FALSE"
 	case len(values) == 1:
 		// "= $1" rather than "= ANY($1)": PostgreSQL plans and runs the
 		// scalar comparison faster (a lookup by id takes 30% less time).
-		q.cond(expr + " = " + q.arg(values[0]))
+		return expr + " = " + q.arg(values[0])
 	default:
-		q.cond(expr + " = ANY(" + q.arg(values) + ")")
+		return expr + " = ANY(" + q.arg(values) + ")"
 	}
 }
 

@@ -12,15 +12,19 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/store"
 )
 
-var _ customer.Store = (*Store)(nil)
+var (
+	_ customer.Store = (*Store)(nil)
+	_ auth.Store     = (*Store)(nil)
+)
 
 // Store is the PostgreSQL backend. One Store implements every domain store
-// (customer.Store, address.Store, group.Store). It is safe for concurrent
-// use.
+// (customer.Store, address.Store, group.Store, auth.Store). It is safe for
+// concurrent use.
 type Store struct {
 	db   *bun.DB
 	owns bool // Open opened db, so Close closes it

@@ -40,6 +40,7 @@ func TestExecModes(t *testing.T) {
 			}
 			defer st.Close()
 			roundTrip(t, st)
+			authRoundTrip(t, st)
 		})
 	}
 }

@@ -74,12 +74,29 @@ func newWriter(row any) *writer {
 		}
 		w.cols = append(w.cols, c)
 	}
+	w.insert = w.insertSQL(1)
+	return w
+}
+
+// insertSQL returns the INSERT of every column from arrays, its parameters
+// numbered from $from on.
+func (w *writer) insertSQL(from int) string {
 	names := make([]string, len(w.cols))
 	for i, c := range w.cols {
 		names[i] = c.name
 	}
-	w.insert = "INSERT INTO " + w.table + " (" + strings.Join(names, ", ") + ") SELECT * FROM " + w.unnest(w.cols)
-	return w
+	return "INSERT INTO " + w.table + " (" + strings.Join(names, ", ") + ") SELECT * FROM " + w.unnest(w.cols, from)
+}
+
+// param returns the number of the parameter that carries column name in
+// the writer's INSERT.
+func (w *writer) param(name string) int {
+	for i, c := range w.cols {
+		if c.name == name {
+			return i + 1
+		}
+	}
+	panic("postgres: no column " + w.table + "." + name)
 }
 
 var (
@@ -96,17 +113,26 @@ var (
 		"company", "first_name", "last_name", "address_1", "address_2", "city", "country_code",
 		"province", "postal_code", "phone", "metadata", "updated_at", "deleted_at")
 	groupUpdate = groupWriter.update("name", "metadata", "updated_at", "deleted_at")
+
+	authIdentityWriter     = newWriter(authIdentityRow{})
+	providerIdentityWriter = newWriter(providerIdentityRow{})
+	resetTokenWriter       = newWriter(resetTokenRow{})
+
+	// See auth.Store for the columns each Update writes.
+	authIdentityUpdate     = authIdentityWriter.update("app_metadata", "updated_at", "deleted_at")
+	providerIdentityUpdate = providerIdentityWriter.update("entity_id", "user_metadata", "provider_metadata", "updated_at", "deleted_at")
 )
 
-// unnest returns "unnest($1::text[], $2::…[], …)" for cols.
-func (w *writer) unnest(cols []wcol) string {
+// unnest returns "unnest($1::text[], $2::…[], …)" for cols, the
+// parameters numbered from $from on.
+func (w *writer) unnest(cols []wcol, from int) string {
 	var b strings.Builder
 	b.WriteString("unnest(")
 	for i, c := range cols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "$%d::%s[]", i+1, sqlTypes[c.kind])
+		fmt.Fprintf(&b, "$%d::%s[]", from+i, sqlTypes[c.kind])
 	}
 	b.WriteByte(')')
 	return b.String()
@@ -148,7 +174,7 @@ func (w *writer) updateSQL(cols []wcol) string {
 		}
 	}
 	return "UPDATE " + w.table + " AS t SET (" + strings.Join(names[1:], ", ") + ") = ROW(" + strings.Join(values, ", ") +
-		") FROM " + w.unnest(cols) + " AS v(" + strings.Join(names, ", ") + ") WHERE t.id = v.id"
+		") FROM " + w.unnest(cols, 1) + " AS v(" + strings.Join(names, ", ") + ") WHERE t.id = v.id"
 }
 
 // arrays returns one array per column of cols with the values of rows, a
