@@ -1,0 +1,92 @@
+// Package google is the Google login provider (Medusa's auth-google): the
+// OpenID Connect provider of package oidc, preset for Google.
+//
+//	p, err := google.New(google.Config{
+//		ClientID:     id,
+//		ClientSecret: secret,
+//		CallbackURL:  "https://shop.example/auth/customer/google/callback",
+//	})
+//
+// The identity's entity_id is the Google account's sub, never its email;
+// user_metadata holds email, email_verified, name, given_name,
+// family_name and picture. A Google account whose email is not verified
+// is refused with Medusa's "Email not verified, cannot proceed with
+// authentication". Everything else (state bound to the browser, PKCE,
+// nonce, id_token verified against Google's keys, callback URL
+// allow-list, tokens not stored unless asked) is package oidc's; see its
+// documentation.
+//
+// In tests, point Config.Issuer at an oidctest.Server and pass its client
+// with oidc.WithHTTPClient.
+//
+// # Errors
+//
+// New fails with Medusa's messages ("Google clientId is required",
+// "Google clientSecret is required", "Google callbackUrl is required").
+// Logins fail with *provider.Error values as described in package oidc;
+// Register fails with "Google does not support registration. Use method
+// `authenticate` instead.".
+package google
+
+import (
+	"errors"
+	"time"
+
+	"github.com/clientele/clientele/provider/oidc"
+)
+
+// ID is the provider's id, as in Medusa.
+const ID = "google"
+
+// Issuer is Google's OpenID Connect issuer.
+const Issuer = "https://accounts.google.com"
+
+// Config configures the provider; the first three fields are Medusa's
+// options clientId, clientSecret and callbackUrl.
+type Config struct {
+	ClientID     string
+	ClientSecret string
+	CallbackURL  string
+	// AllowedCallbackURLs are further redirect URIs a login request may
+	// choose with body.callback_url (each must also be registered with
+	// Google); any other value is refused.
+	AllowedCallbackURLs []string
+	// StoreTokens keeps Google's access and refresh tokens in
+	// provider_metadata. Off by default.
+	StoreTokens bool
+	// StateTTL is how long a login may take (default 10 minutes).
+	StateTTL time.Duration
+	// Issuer replaces Google's issuer, for tests (an oidctest.Server).
+	Issuer string
+}
+
+// New returns the Google provider. opts are package oidc's
+// (oidc.WithHTTPClient, oidc.WithClock).
+func New(cfg Config, opts ...oidc.Option) (*oidc.Provider, error) {
+	switch {
+	case cfg.ClientID == "":
+		return nil, errors.New("Google clientId is required")
+	case cfg.ClientSecret == "":
+		return nil, errors.New("Google clientSecret is required")
+	case cfg.CallbackURL == "":
+		return nil, errors.New("Google callbackUrl is required")
+	}
+	issuer := cfg.Issuer
+	if issuer == "" {
+		issuer = Issuer
+	}
+	return oidc.New(oidc.Config{
+		ID:                   ID,
+		Name:                 "Google",
+		DisplayName:          "Google Authentication",
+		Issuer:               issuer,
+		ClientID:             cfg.ClientID,
+		ClientSecret:         cfg.ClientSecret,
+		CallbackURL:          cfg.CallbackURL,
+		AllowedCallbackURLs:  cfg.AllowedCallbackURLs,
+		Scopes:               []string{"openid", "email", "profile"},
+		RequireVerifiedEmail: true,
+		StoreTokens:          cfg.StoreTokens,
+		StateTTL:             cfg.StateTTL,
+	}, opts...)
+}

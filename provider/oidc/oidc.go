@@ -1,0 +1,326 @@
+package oidc
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// ID is the default provider id.
+const ID = "oidc"
+
+// defaultScopes are the scopes asked for when Config.Scopes is empty.
+func defaultScopes() []string { return []string{gooidc.ScopeOpenID, "email", "profile"} }
+
+// Config configures a Provider.
+type Config struct {
+	// ID is the provider's id, written to provider_identity.provider
+	// (default "oidc"). Give each OpenID Connect provider of a service its
+	// own.
+	ID string
+	// Name names the identity provider in messages ("Google": "Could not
+	// verify Google id_token…"); default "OpenID Connect".
+	Name string
+	// DisplayName is what Describer reports (default "<Name>
+	// Authentication").
+	DisplayName string
+	// Issuer is the issuer URL; the provider's endpoints and keys come
+	// from its discovery document (<Issuer>/.well-known/openid-configuration),
+	// whose "issuer" must be exactly this value.
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// CallbackURL is the redirect URI registered with the identity
+	// provider.
+	CallbackURL string
+	// AllowedCallbackURLs are further redirect URIs a login request may
+	// choose with body.callback_url; any other value is refused.
+	AllowedCallbackURLs []string
+	// Scopes asked for (default "openid", "email", "profile"). "openid"
+	// is added when missing.
+	Scopes []string
+	// RequireVerifiedEmail refuses logins whose id_token has no email or
+	// email_verified other than true.
+	RequireVerifiedEmail bool
+	// StoreTokens keeps the identity provider's access and refresh tokens
+	// in provider_metadata (access_token, refresh_token, token_type,
+	// access_token_expires_at). Off by default: clientele needs none of
+	// them to log people in.
+	StoreTokens bool
+	// StateTTL is how long a login may take (default 10 minutes).
+	StateTTL time.Duration
+}
+
+// Option configures a Provider's dependencies.
+type Option func(*Provider)
+
+// WithHTTPClient sets the client for discovery, keys and token requests
+// (default: a client with a 10-second timeout). Use it for proxies and
+// for tests (oidctest.Server.Client).
+func WithHTTPClient(c *http.Client) Option { return func(p *Provider) { p.client = c } }
+
+// WithClock sets the clock id_tokens' expiry is checked against.
+func WithClock(now func() time.Time) Option { return func(p *Provider) { p.now = now } }
+
+// Provider is an OpenID Connect provider: the authorization-code flow
+// with PKCE, a nonce and an id_token verified against the issuer's keys.
+// It is safe for concurrent use.
+type Provider struct {
+	cfg    Config
+	flow   Flow
+	client *http.Client
+	now    func() time.Time
+
+	mu         sync.Mutex
+	discovered *discovered
+}
+
+type discovered struct {
+	endpoint oauth2.Endpoint
+	verifier *gooidc.IDTokenVerifier
+}
+
+var (
+	_ provider.Provider          = (*Provider)(nil)
+	_ provider.CallbackValidator = (*Provider)(nil)
+	_ provider.Registerer        = (*Provider)(nil)
+	_ provider.Describer         = (*Provider)(nil)
+)
+
+// New returns a provider for cfg. It does not fetch anything: the
+// discovery document is fetched on first use (or by [Provider.Discover]).
+func New(cfg Config, opts ...Option) (*Provider, error) {
+	if cfg.ID == "" {
+		cfg.ID = ID
+	}
+	if cfg.Name == "" {
+		cfg.Name = "OpenID Connect"
+	}
+	if cfg.DisplayName == "" {
+		cfg.DisplayName = cfg.Name + " Authentication"
+	}
+	switch {
+	case cfg.Issuer == "":
+		return nil, fmt.Errorf("%s issuer is required", cfg.Name)
+	case cfg.ClientID == "":
+		return nil, fmt.Errorf("%s clientId is required", cfg.Name)
+	case cfg.ClientSecret == "":
+		return nil, fmt.Errorf("%s clientSecret is required", cfg.Name)
+	case cfg.CallbackURL == "":
+		return nil, fmt.Errorf("%s callbackUrl is required", cfg.Name)
+	}
+	if err := checkURL(cfg.Issuer); err != nil {
+		return nil, fmt.Errorf("%s issuer %q: %w", cfg.Name, cfg.Issuer, err)
+	}
+	if len(cfg.Scopes) == 0 {
+		cfg.Scopes = defaultScopes()
+	}
+	if !slices.Contains(cfg.Scopes, gooidc.ScopeOpenID) {
+		cfg.Scopes = append([]string{gooidc.ScopeOpenID}, cfg.Scopes...)
+	}
+	cfg.Scopes = slices.Clone(cfg.Scopes)
+	cfg.AllowedCallbackURLs = slices.Clone(cfg.AllowedCallbackURLs)
+	p := &Provider{
+		cfg:    cfg,
+		flow:   Flow{ProviderID: cfg.ID, CallbackURL: cfg.CallbackURL, AllowedCallbackURLs: cfg.AllowedCallbackURLs, StateTTL: cfg.StateTTL},
+		client: &http.Client{Timeout: 10 * time.Second},
+		now:    time.Now,
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	if err := p.flow.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ID implements provider.Provider.
+func (p *Provider) ID() string { return p.cfg.ID }
+
+// DisplayName implements provider.Describer.
+func (p *Provider) DisplayName() string { return p.cfg.DisplayName }
+
+// Register implements provider.Registerer: a social login creates its
+// identity on the first login, so registering is refused with Medusa's
+// message.
+func (p *Provider) Register(context.Context, provider.Input, provider.Identities) (*provider.Result, error) {
+	return nil, provider.Fail(p.cfg.ID, store.ErrInvalid, p.cfg.Name+" does not support registration. Use method `authenticate` instead.")
+}
+
+// Discover fetches the issuer's discovery document, if it was not
+// fetched yet. Call it at start-up to find a misconfiguration early; the
+// provider otherwise discovers on first use, and again after a failure.
+func (p *Provider) Discover(ctx context.Context) error {
+	_, err := p.discover(ctx)
+	return err
+}
+
+func (p *Provider) discover(ctx context.Context) (*discovered, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.discovered != nil {
+		return p.discovered, nil
+	}
+	op, err := gooidc.NewProvider(gooidc.ClientContext(ctx, p.client), p.cfg.Issuer)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &provider.Error{Provider: p.cfg.ID, Kind: errors.Join(provider.ErrUnauthorized, err),
+			Message: fmt.Sprintf("Could not discover the %s provider's configuration", p.cfg.Name)}
+	}
+	var meta struct {
+		AuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	_ = op.Claims(&meta)
+	endpoint := op.Endpoint()
+	endpoint.AuthStyle = oauth2.AuthStyleInHeader // client_secret_basic, the default method
+	if len(meta.AuthMethods) > 0 && !slices.Contains(meta.AuthMethods, "client_secret_basic") && slices.Contains(meta.AuthMethods, "client_secret_post") {
+		endpoint.AuthStyle = oauth2.AuthStyleInParams
+	}
+	// The key set fetches with the provider's client, outside any one
+	// request's context.
+	keysCtx := gooidc.ClientContext(context.Background(), p.client)
+	p.discovered = &discovered{
+		endpoint: endpoint,
+		verifier: op.VerifierContext(keysCtx, &gooidc.Config{ClientID: p.cfg.ClientID, Now: p.now}),
+	}
+	return p.discovered, nil
+}
+
+func (p *Provider) oauthConfig(d *discovered) oauth2.Config {
+	return oauth2.Config{ClientID: p.cfg.ClientID, ClientSecret: p.cfg.ClientSecret, Endpoint: d.endpoint, Scopes: p.cfg.Scopes}
+}
+
+// Authenticate implements provider.Provider: it starts a login and
+// returns the authorization URL as the result's Location. The input must
+// carry a browser Binding; body.callback_url may choose one of the
+// allowed callback URLs.
+func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
+	if _, err := p.flow.CheckStart(in); err != nil {
+		return nil, err
+	}
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := p.flow.Begin(ctx, in, ids, p.oauthConfig(d), true)
+	if err != nil {
+		return nil, err
+	}
+	return &provider.Result{Location: loc}, nil
+}
+
+// claims are the id_token claims the provider reads.
+type claims struct {
+	Email         string `json:"email"`
+	EmailVerified any    `json:"email_verified"` // a bool, or "true" for some providers
+	Name          string `json:"name"`
+	GivenName     string `json:"given_name"`
+	FamilyName    string `json:"family_name"`
+	Picture       string `json:"picture"`
+}
+
+func (c *claims) verified() bool {
+	switch v := c.EmailVerified.(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
+}
+
+// userMetadata is Medusa's user_metadata for an OpenID Connect login,
+// with only the claims the id_token has.
+func (c *claims) userMetadata(raw map[string]json.RawMessage) map[string]any {
+	m := map[string]any{}
+	for k, v := range map[string]string{"email": c.Email, "name": c.Name, "given_name": c.GivenName, "family_name": c.FamilyName, "picture": c.Picture} {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	if _, ok := raw["email_verified"]; ok {
+		m["email_verified"] = c.verified()
+	}
+	return m
+}
+
+// ValidateCallback implements provider.CallbackValidator: it checks the
+// callback (see [Flow.Finish]), exchanges the code with the PKCE
+// verifier, verifies the id_token (signature against the issuer's keys,
+// iss, aud, exp, nonce), and finds or creates the identity of the
+// token's subject (see [Login]).
+func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
+	cb, err := p.flow.Finish(ctx, in, ids)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := p.flow.Exchange(ctx, cb, p.oauthConfig(d), p.client)
+	if err != nil {
+		return nil, err
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return nil, p.fail(provider.ErrUnauthorized, "No id_token in the token response")
+	}
+	idt, err := d.verifier.Verify(gooidc.ClientContext(ctx, p.client), raw)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &provider.Error{Provider: p.cfg.ID, Kind: errors.Join(provider.ErrUnauthorized, err),
+			Message: fmt.Sprintf("Could not verify %s id_token: %s", p.cfg.Name, strings.TrimPrefix(err.Error(), "oidc: "))}
+	}
+	if cb.Nonce == "" || subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(cb.Nonce)) != 1 {
+		return nil, p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: nonce mismatch", p.cfg.Name))
+	}
+	if idt.AccessTokenHash != "" {
+		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+			return nil, p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: at_hash mismatch", p.cfg.Name))
+		}
+	}
+	if idt.Subject == "" {
+		return nil, p.fail(provider.ErrUnauthorized, "id_token is missing 'sub' claim")
+	}
+	var c claims
+	var rawClaims map[string]json.RawMessage
+	if err := idt.Claims(&c); err != nil {
+		return nil, p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: malformed claims", p.cfg.Name))
+	}
+	_ = idt.Claims(&rawClaims)
+	verified := c.Email != "" && c.verified()
+	if p.cfg.RequireVerifiedEmail && !verified {
+		return nil, p.fail(store.ErrInvalid, MsgEmailNotVerified)
+	}
+	ni := provider.NewIdentity{
+		EntityID:      idt.Subject,
+		UserMetadata:  c.userMetadata(rawClaims),
+		Email:         c.Email,
+		EmailVerified: verified,
+	}
+	if p.cfg.StoreTokens {
+		ni.ProviderMetadata = tokenMetadata(tok)
+	}
+	return Login(ctx, p.cfg.ID, ids, ni)
+}
+
+func (p *Provider) fail(kind error, msg string) error { return provider.Fail(p.cfg.ID, kind, msg) }
