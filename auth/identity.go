@@ -26,8 +26,10 @@ type IdentityFilter struct {
 	// identity with one of these entity ids and providers.
 	EntityIDs []string
 	Providers []string
-	// AppMetadata keeps identities whose app_metadata holds every key with
-	// an equal value (JSON containment), e.g. {"customer_id": "cus_1"}.
+	// AppMetadata keeps identities whose app_metadata contains it, as
+	// PostgreSQL's jsonb @> means: every key present with an equal scalar,
+	// objects contained recursively, arrays holding every element given.
+	// E.g. {"customer_id": "cus_1"}.
 	AppMetadata map[string]any
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"maps"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -56,12 +57,21 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 			return err
 		}
 		// Spend what the known path spends: a signature and a unit of
-		// work with a write that changes nothing.
+		// work that writes a row durably (a decoy state, written and
+		// taken back, so the commit waits for the log as the known
+		// path's does) and looks a reset token up.
 		if _, err := s.tokens.IssueReset(claims); err != nil {
 			return err
 		}
 		return s.st.InTx(ctx, func(ctx context.Context) error {
+			key := "decoy:" + hashJTI(jti)
+			if err := s.st.PutState(ctx, key, nil, now.Add(time.Minute)); err != nil {
+				return err
+			}
 			if _, err := s.st.TakeResetToken(ctx, hashJTI(jti)); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if _, err := s.st.TakeState(ctx, key, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
 			return nil

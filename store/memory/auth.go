@@ -34,6 +34,39 @@ func cloneProviderIdentity(p *auth.ProviderIdentity) *auth.ProviderIdentity {
 	return &cp
 }
 
+// putProvider writes a provider identity, keeping byEntity in step.
+func (s *Store) putProvider(tx *txn, id string, p *auth.ProviderIdentity) {
+	put(tx, s.providerIdentities, id, p, func(id string, from, to *auth.ProviderIdentity) {
+		var f, t, fa, ta string
+		if from != nil {
+			f, fa = strings.ToLower(from.EntityID), from.AuthIdentityID
+		}
+		if to != nil {
+			t, ta = strings.ToLower(to.EntityID), to.AuthIdentityID
+		}
+		reindex(s.byEntity, id, f, t)
+		reindex(s.providersOf, id, fa, ta)
+	})
+}
+
+// providerCandidates narrows a scan of provider identities by id or entity
+// id.
+func (s *Store) providerCandidates(f auth.ProviderIdentityFilter) []*auth.ProviderIdentity {
+	var keys []string
+	switch {
+	case f.EntityIDs != nil:
+		for _, e := range f.EntityIDs {
+			keys = append(keys, strings.ToLower(e))
+		}
+		if keys == nil {
+			keys = []string{}
+		}
+	case f.EntityIDsFold != nil:
+		keys = f.EntityIDsFold
+	}
+	return candidates(s.providerIdentities, f.IDs, s.byEntity, keys)
+}
+
 func authIdentityField(a *auth.AuthIdentity, col string) any {
 	switch col {
 	case "id":
@@ -62,21 +95,57 @@ func providerIdentityField(p *auth.ProviderIdentity, col string) any {
 	return nil
 }
 
-// contains reports whether every key of want is in have with an equal
-// JSON value.
+// jsonContains reports whether have contains want as PostgreSQL's jsonb
+// @> does: every key of want is in have with a value that contains want's
+// (objects recursively, arrays element by element, scalars by equality).
 func jsonContains(have, want map[string]any) bool {
-	for k, w := range want {
-		h, ok := have[k]
+	hb, err1 := json.Marshal(have)
+	wb, err2 := json.Marshal(want)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	var h, w any
+	if json.Unmarshal(hb, &h) != nil || json.Unmarshal(wb, &w) != nil {
+		return false
+	}
+	return containsValue(h, w)
+}
+
+func containsValue(have, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		h, ok := have.(map[string]any)
 		if !ok {
 			return false
 		}
-		hb, err1 := json.Marshal(h)
-		wb, err2 := json.Marshal(w)
-		if err1 != nil || err2 != nil || string(hb) != string(wb) {
+		for k, wv := range w {
+			hv, ok := h[k]
+			if !ok || !containsValue(hv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		h, ok := have.([]any)
+		if !ok {
 			return false
 		}
+		for _, wv := range w {
+			found := false
+			for _, hv := range h {
+				if containsValue(hv, wv) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		return true
+	default:
+		return have == want
 	}
-	return true
 }
 
 func providerMatcher(f auth.ProviderIdentityFilter, opts store.ListOptions) func(*auth.ProviderIdentity) bool {
@@ -95,7 +164,7 @@ func (s *Store) authIdentityMatcher(f auth.IdentityFilter, opts store.ListOption
 	if f.EntityIDs != nil || f.Providers != nil {
 		withProvider = map[string]bool{}
 		match := providerMatcher(auth.ProviderIdentityFilter{EntityIDs: f.EntityIDs, Providers: f.Providers}, store.ListOptions{})
-		for _, p := range s.providerIdentities {
+		for _, p := range s.providerCandidates(auth.ProviderIdentityFilter{EntityIDs: f.EntityIDs}) {
 			if p.DeletedAt == nil && match(p) {
 				withProvider[p.AuthIdentityID] = true
 			}
@@ -123,18 +192,18 @@ func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, o
 		out := make([]*auth.AuthIdentity, len(rows))
 		for i, a := range rows {
 			out[i] = cloneAuthIdentity(a)
-			out[i].ProviderIdentities = s.providersOf(a.ID)
+			out[i].ProviderIdentities = s.providerIdentitiesOf(a.ID)
 		}
 		return out
 	})
 }
 
-// providersOf returns copies of an identity's provider identities in id
+// providerIdentitiesOf returns copies of an identity's provider identities in id
 // order; it runs under the lock.
-func (s *Store) providersOf(authID string) []*auth.ProviderIdentity {
+func (s *Store) providerIdentitiesOf(authID string) []*auth.ProviderIdentity {
 	var rows []*auth.ProviderIdentity
-	for _, p := range s.providerIdentities {
-		if p.AuthIdentityID == authID && p.DeletedAt == nil {
+	for id := range s.providersOf[authID] {
+		if p := s.providerIdentities[id]; p.DeletedAt == nil {
 			rows = append(rows, p)
 		}
 	}
@@ -169,14 +238,16 @@ func (s *Store) checkProviderKeys(next []*auth.ProviderIdentity) error {
 	}
 	type key struct{ entity, provider string }
 	taken := map[key]bool{}
-	for _, p := range s.providerIdentities {
-		if !replaced[p.ID] {
-			taken[key{p.EntityID, p.Provider}] = true
-		}
-	}
 	for _, p := range next {
 		k := key{p.EntityID, p.Provider}
-		if taken[k] {
+		clash := taken[k]
+		for id := range s.byEntity[strings.ToLower(p.EntityID)] {
+			o := s.providerIdentities[id]
+			if !replaced[id] && o.EntityID == p.EntityID && o.Provider == p.Provider {
+				clash = true
+			}
+		}
+		if clash {
 			return &store.ConflictError{Entity: "Provider identity", Fields: [][2]string{{"entity_id", p.EntityID}, {"provider", p.Provider}}}
 		}
 		taken[k] = true
@@ -201,7 +272,7 @@ func (s *Store) InsertAuthIdentities(ctx context.Context, ids []*auth.AuthIdenti
 			put(tx, s.authIdentities, a.ID, cloneAuthIdentity(a), nil)
 		}
 		for _, p := range pis {
-			put(tx, s.providerIdentities, p.ID, cloneProviderIdentity(p), nil)
+			s.putProvider(tx, p.ID, cloneProviderIdentity(p))
 		}
 		return nil
 	})
@@ -235,7 +306,7 @@ func (s *Store) DeleteAuthIdentities(ctx context.Context, ids []string) error {
 		}
 		for id, p := range s.providerIdentities {
 			if gone[p.AuthIdentityID] {
-				put[auth.ProviderIdentity](tx, s.providerIdentities, id, nil, nil)
+				s.putProvider(tx, id, nil)
 			}
 		}
 		for id, t := range s.resetTokens {
@@ -259,7 +330,7 @@ func (s *Store) InsertProviderIdentities(ctx context.Context, pis []*auth.Provid
 			return err
 		}
 		for _, p := range pis {
-			put(tx, s.providerIdentities, p.ID, cloneProviderIdentity(p), nil)
+			s.putProvider(tx, p.ID, cloneProviderIdentity(p))
 		}
 		return nil
 	})
@@ -270,7 +341,7 @@ func (s *Store) ListProviderIdentities(ctx context.Context, f auth.ProviderIdent
 	return read(ctx, s, func() []*auth.ProviderIdentity {
 		match := providerMatcher(f, opts)
 		var rows []*auth.ProviderIdentity
-		for _, p := range candidates(s.providerIdentities, f.IDs, nil, nil) {
+		for _, p := range s.providerCandidates(f) {
 			if match(p) {
 				rows = append(rows, p)
 			}
@@ -302,7 +373,7 @@ func (s *Store) UpdateProviderIdentities(ctx context.Context, pis []*auth.Provid
 			return err
 		}
 		for _, p := range next {
-			put(tx, s.providerIdentities, p.ID, p, nil)
+			s.putProvider(tx, p.ID, p)
 		}
 		return nil
 	})
@@ -315,7 +386,7 @@ func (s *Store) DeleteProviderIdentities(ctx context.Context, ids []string) erro
 		for _, id := range ids {
 			if _, ok := s.providerIdentities[id]; ok {
 				gone[id] = true
-				put[auth.ProviderIdentity](tx, s.providerIdentities, id, nil, nil)
+				s.putProvider(tx, id, nil)
 			}
 		}
 		for id, t := range s.resetTokens {

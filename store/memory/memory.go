@@ -57,6 +57,8 @@ type Store struct {
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
 	addressesOf map[string]map[string]bool // customer id -> address ids
 	searchText  map[string]string          // customer id -> lower-cased q columns
+	byEntity    map[string]map[string]bool // lower(entity_id) -> provider identity ids
+	providersOf map[string]map[string]bool // auth identity id -> provider identity ids
 }
 
 // New returns an empty Store.
@@ -75,6 +77,8 @@ func New() *Store {
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},
 		searchText:  map[string]string{},
+		byEntity:    map[string]map[string]bool{},
+		providersOf: map[string]map[string]bool{},
 	}
 }
 

@@ -391,7 +391,10 @@ var authTests = []test{
 		e.must(err)
 		b, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{Provider: "manual", EntityID: "provider-test-id-1"}}})
 		e.must(err)
-		c, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{Provider: "store", EntityID: "provider-test-id-2"}}})
+		c, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{
+			AppMetadata:        map[string]any{"roles": []any{"a", "b"}, "prefs": map[string]any{"x": 1, "y": 2}},
+			ProviderIdentities: []auth.NewProviderIdentity{{Provider: "store", EntityID: "provider-test-id-2"}},
+		})
 		e.must(err)
 		list, n, err := e.auth.ListAndCountAuthIdentities(e.ctx, auth.IdentityFilter{}, store.ListOptions{})
 		e.must(err)
@@ -406,6 +409,10 @@ var authTests = []test{
 			{auth.IdentityFilter{EntityIDs: []string{"provider-test-id-2"}}, []string{c.ID}},
 			{auth.IdentityFilter{AppMetadata: map[string]any{"user_id": "user-1"}}, []string{a.ID}},
 			{auth.IdentityFilter{AppMetadata: map[string]any{"user_id": "user-2"}}, nil},
+			{auth.IdentityFilter{AppMetadata: map[string]any{"roles": []any{"b"}}}, []string{c.ID}},
+			{auth.IdentityFilter{AppMetadata: map[string]any{"prefs": map[string]any{"x": 1}}}, []string{c.ID}},
+			{auth.IdentityFilter{AppMetadata: map[string]any{"prefs": map[string]any{"x": 2}}}, nil},
+			{auth.IdentityFilter{AppMetadata: map[string]any{"roles": []any{"b", "z"}}}, nil},
 		} {
 			got, err := e.auth.ListAuthIdentities(e.ctx, tc.f, store.ListOptions{})
 			e.must(err)
