@@ -52,6 +52,53 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 	return valuesOf(rows, (*customerRow).customer), nil
 }
 
+// customerTotalRow is a customer row with the window count of its list.
+type customerTotalRow struct {
+	customerRow
+	Total int `bun:"clientele_total,scanonly"`
+}
+
+// ListAndCountCustomers implements customer.ListCounter. A search (q)
+// lists the page and counts every match in one statement, with a window
+// count: the matches are found through the trigram indexes once, not
+// twice. Without q a window count would make PostgreSQL read every match to
+// sort them; there the page comes from an index and a separate count runs
+// only when the page does not tell the total.
+func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
+	if len(store.Words(f.Q)) == 0 {
+		list, err := s.ListCustomers(ctx, f, opts)
+		if err != nil {
+			return nil, 0, err
+		}
+		n := len(list)
+		if opts.Skip > 0 || (opts.Take > 0 && n == opts.Take) {
+			if n, err = s.CountCustomers(ctx, f, opts); err != nil {
+				return nil, 0, err
+			}
+		}
+		return list, n, nil
+	}
+	q := customerQuery(f, opts.WithDeleted)
+	q.total = true
+	var rows []customerTotalRow
+	if err := s.list(ctx, "list and count customers", q, opts, &rows); err != nil {
+		return nil, 0, err
+	}
+	out := make([]*customer.Customer, len(rows))
+	for i := range rows {
+		out[i] = rows[i].customer()
+	}
+	if len(rows) > 0 {
+		return out, rows[0].Total, nil
+	}
+	if opts.Skip == 0 {
+		return out, 0, nil
+	}
+	// A page past the end has no row to carry the count.
+	n, err := s.CountCustomers(ctx, f, opts)
+	return out, n, err
+}
+
 // CountCustomers implements customer.Store.
 func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) (int, error) {
 	return s.count(ctx, "count customers", customerQuery(f, opts.WithDeleted))

@@ -80,6 +80,7 @@ type query struct {
 	offset   int
 	lock     bool
 	searched bool // q added a condition
+	total    bool // the list also selects count(*) OVER () AS clientele_total
 }
 
 func newQuery(t *table) *query { return &query{t: t} }
@@ -293,6 +294,9 @@ func (q *query) sql(count bool) string {
 		b.WriteString("count(*)")
 	} else {
 		b.WriteString(q.t.cols)
+		if q.total {
+			b.WriteString(", count(*) OVER () AS clientele_total")
+		}
 	}
 	b.WriteString(" FROM ")
 	b.WriteString(q.t.name)

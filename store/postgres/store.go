@@ -18,8 +18,9 @@ import (
 )
 
 var (
-	_ customer.Store = (*Store)(nil)
-	_ auth.Store     = (*Store)(nil)
+	_ customer.Store       = (*Store)(nil)
+	_ customer.ListCounter = (*Store)(nil)
+	_ auth.Store           = (*Store)(nil)
 )
 
 // Store is the PostgreSQL backend. One Store implements every domain store
