@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -56,30 +55,8 @@ func (s *Service) MarkEmailVerified(ctx context.Context, authIdentityID, email s
 	if email == "" {
 		return nil, invalid("email", "is required")
 	}
-	var out *AuthIdentity
-	err := s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return identityNotFound(authIdentityID)
-		}
-		a := found[0]
-		am := meta.Clone(a.AppMetadata)
-		if am == nil {
-			am = map[string]any{}
-		}
+	return s.editAppMetadata(ctx, authIdentityID, func(am map[string]any) map[string]any {
 		am[VerifiedEmailKey] = email
-		a.AppMetadata, a.UpdatedAt = am, s.clock()
-		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
-			return err
-		}
-		out = a
-		return nil
+		return am
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sanitize(out), nil
 }

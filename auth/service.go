@@ -549,28 +549,7 @@ func (s *Service) UpdateAuthIdentity(ctx context.Context, id string, appMetadata
 	if err != nil {
 		return nil, withErr(err)
 	}
-	var out *AuthIdentity
-	err = s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{id}}, store.ListOptions{Lock: true})
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return identityNotFound(id)
-		}
-		a := found[0]
-		a.AppMetadata = am
-		a.UpdatedAt = s.clock()
-		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
-			return err
-		}
-		out = a
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return sanitize(out), nil
+	return s.editAppMetadata(ctx, id, func(map[string]any) map[string]any { return am })
 }
 
 // SetActor links (or, with an empty actorID, unlinks) an actor of
@@ -580,27 +559,34 @@ func (s *Service) SetActor(ctx context.Context, authIdentityID, actorType, actor
 	if actorType == "" {
 		return nil, invalid("actor_type", "is required")
 	}
+	return s.editAppMetadata(ctx, authIdentityID, func(am map[string]any) map[string]any {
+		if actorID == "" {
+			delete(am, actorType+"_id")
+		} else {
+			am[actorType+"_id"] = actorID
+		}
+		return am
+	})
+}
+
+// editAppMetadata locks the identity, gives edit a copy of its
+// app_metadata (never nil) and stores what edit returns.
+func (s *Service) editAppMetadata(ctx context.Context, id string, edit func(map[string]any) map[string]any) (*AuthIdentity, error) {
 	var out *AuthIdentity
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
+		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{id}}, store.ListOptions{Lock: true})
 		if err != nil {
 			return err
 		}
 		if len(found) == 0 {
-			return identityNotFound(authIdentityID)
+			return identityNotFound(id)
 		}
 		a := found[0]
 		am := meta.Clone(a.AppMetadata)
 		if am == nil {
 			am = map[string]any{}
 		}
-		if actorID == "" {
-			delete(am, actorType+"_id")
-		} else {
-			am[actorType+"_id"] = actorID
-		}
-		a.AppMetadata = am
-		a.UpdatedAt = s.clock()
+		a.AppMetadata, a.UpdatedAt = edit(am), s.clock()
 		if err := s.st.UpdateAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
 			return err
 		}

@@ -37,6 +37,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/store/postgres"
 )
 
@@ -356,4 +358,13 @@ func redact(dsn string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// EachAuthStore runs f once on a fresh in-memory store and once on a fresh
+// PostgreSQL store (from NewStore, so the same rules apply: the package's
+// TestMain calls Main, and tests using it do not run in parallel).
+func EachAuthStore(t *testing.T, f func(t *testing.T, st auth.Store)) {
+	t.Helper()
+	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
+	t.Run("postgres", func(t *testing.T) { f(t, NewStore(t)) })
 }

@@ -27,21 +27,6 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Medusa's test configuration.
 const callbackURL = "https://someurl.com/auth/github/callback"
 
-var backends = []struct {
-	name string
-	open func(t *testing.T) auth.Store
-}{
-	{"memory", func(*testing.T) auth.Store { return memory.New() }},
-	{"postgres", func(t *testing.T) auth.Store { return pgtest.NewStore(t) }},
-}
-
-func eachStore(t *testing.T, f func(t *testing.T, st auth.Store)) {
-	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { f(t, b.open(t)) })
-	}
-}
-
 type clock struct {
 	mu     sync.Mutex
 	offset time.Duration
@@ -206,7 +191,7 @@ func (f *fakeStates) SetState(_ context.Context, key string, _ []byte, ttl time.
 }
 
 func TestLoginFlow(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, nil)
 		ada := oidctest.DefaultUser()
 		res := e.login("browser")
@@ -259,7 +244,7 @@ func TestLoginFlow(t *testing.T) {
 // TestStoreTokens: GitHub's answer has no expires_in (Medusa fails with
 // "Invalid time value"); tokens are stored only when asked.
 func TestStoreTokens(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, func(c *github.Config) { c.StoreTokens = true })
 		pm := e.login("browser").AuthIdentity.Provider(github.ID).ProviderMetadata
 		at, _ := pm["access_token"].(string)
@@ -319,7 +304,7 @@ func TestEmails(t *testing.T) {
 }
 
 func TestRequireVerifiedEmail(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, func(c *github.Config) { c.RequireVerifiedEmail = true })
 		e.idp.Misbehave(oidctest.Misbehavior{UnverifiedEmail: true})
 		res, err := e.callback("browser", e.authorize("browser"))
@@ -368,7 +353,7 @@ func TestBadCallbacks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			eachStore(t, func(t *testing.T, st auth.Store) {
+			pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 				e := newEnv(t, st, nil)
 				q := e.authorize("browser")
 				e.idp.Misbehave(tc.mis)
@@ -415,7 +400,7 @@ func TestStartRefused(t *testing.T) {
 }
 
 func TestConcurrentCallbacks(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, nil)
 		q := e.authorize("browser")
 		var wg sync.WaitGroup
@@ -446,7 +431,7 @@ func TestConcurrentCallbacks(t *testing.T) {
 // replayed callback fails at the state and the code in another login at
 // PKCE.
 func TestReplayedCode(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, nil)
 		e.idp.Misbehave(oidctest.Misbehavior{AcceptReplayedCode: true})
 		q := e.authorize("victim")

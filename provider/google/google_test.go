@@ -26,21 +26,6 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Medusa's test configuration.
 const callbackURL = "https://someurl.com/auth/google/callback"
 
-var backends = []struct {
-	name string
-	open func(t *testing.T) auth.Store
-}{
-	{"memory", func(*testing.T) auth.Store { return memory.New() }},
-	{"postgres", func(t *testing.T) auth.Store { return pgtest.NewStore(t) }},
-}
-
-func eachStore(t *testing.T, f func(t *testing.T, st auth.Store)) {
-	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { f(t, b.open(t)) })
-	}
-}
-
 type env struct {
 	t   *testing.T
 	ctx context.Context
@@ -122,7 +107,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestLoginFlow(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, nil)
 		ada := oidctest.DefaultUser()
 		res, err := e.svc.Authenticate(e.ctx, google.ID, provider.Input{ActorType: "customer", Binding: "browser"})
@@ -198,7 +183,7 @@ func TestBadCallbacks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			eachStore(t, func(t *testing.T, st auth.Store) {
+			pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 				e := newEnv(t, st, nil)
 				q := e.authorize("browser")
 				e.idp.Misbehave(tc.mis)
@@ -247,7 +232,7 @@ func TestCallbackURL(t *testing.T) {
 }
 
 func TestConcurrentCallbacks(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, nil)
 		q := e.authorize("browser")
 		var wg sync.WaitGroup

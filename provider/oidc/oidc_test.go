@@ -28,23 +28,6 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const callbackURL = "https://shop.example/auth/customer/oidc/callback"
 
-// backends are the stores every flow runs on.
-var backends = []struct {
-	name string
-	open func(t *testing.T) auth.Store
-}{
-	{"memory", func(*testing.T) auth.Store { return memory.New() }},
-	{"postgres", func(t *testing.T) auth.Store { return pgtest.NewStore(t) }},
-}
-
-// eachStore runs f on a fresh store of each backend.
-func eachStore(t *testing.T, f func(t *testing.T, st auth.Store)) {
-	t.Helper()
-	for _, b := range backends {
-		t.Run(b.name, func(t *testing.T) { f(t, b.open(t)) })
-	}
-}
-
 // clock is the auth service's clock, which state expiry follows.
 type clock struct {
 	mu     sync.Mutex
@@ -192,7 +175,7 @@ func randomHex() string {
 }
 
 func TestLoginFlow(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		ada := oidctest.DefaultUser()
 
@@ -390,7 +373,7 @@ func TestBadCallbacks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			eachStore(t, func(t *testing.T, st auth.Store) {
+			pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 				e := newEnv(t, st, setup{cfg: tc.cfg})
 				q := e.authorize("browser")
 				e.idp.Misbehave(tc.mis)
@@ -424,7 +407,7 @@ func binding(b string) func(*env, url.Values) (string, url.Values) {
 // TestForeignBrowserSpendsState: a callback from another browser takes
 // the state, so the login cannot be finished afterwards either.
 func TestForeignBrowserSpendsState(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		q := e.authorize("victim")
 		res, err := e.callback("attacker", q)
@@ -437,7 +420,7 @@ func TestForeignBrowserSpendsState(t *testing.T) {
 
 // TestTamperedState: a stored state that was changed is refused.
 func TestTamperedState(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		q := e.authorize("browser")
 		// The auth service keys states by SHA-256(provider id, 0, state).
@@ -478,7 +461,7 @@ func TestStartRefused(t *testing.T) {
 
 func TestAllowedCallbackURL(t *testing.T) {
 	const other = "https://m.shop.example/callback"
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{cfg: func(c *oidc.Config) { c.AllowedCallbackURLs = []string{other} }})
 		loc, err := e.start("browser", map[string]any{"callback_url": other})
 		if err != nil {
@@ -505,7 +488,7 @@ func TestAllowedCallbackURL(t *testing.T) {
 // TestConcurrentCallbacks: of 20 callbacks with the same state exactly
 // one logs in.
 func TestConcurrentCallbacks(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		q := e.authorize("browser")
 		const n = 20
@@ -538,7 +521,7 @@ func TestConcurrentCallbacks(t *testing.T) {
 // TestConcurrentFirstLogins: two logins of a new person at once make one
 // identity.
 func TestConcurrentFirstLogins(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		q1, q2 := e.authorize("b1"), e.authorize("b2")
 		var wg sync.WaitGroup
@@ -566,7 +549,7 @@ func TestConcurrentFirstLogins(t *testing.T) {
 // in another login fails at PKCE, or, when the provider skips PKCE too,
 // at the nonce.
 func TestReplayedCode(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		e.idp.Misbehave(oidctest.Misbehavior{AcceptReplayedCode: true})
 		q := e.authorize("victim")
@@ -593,7 +576,7 @@ func TestReplayedCode(t *testing.T) {
 }
 
 func TestStoreTokens(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{cfg: func(c *oidc.Config) { c.StoreTokens = true }})
 		pm := e.login("browser").AuthIdentity.Provider(oidc.ID).ProviderMetadata
 		at, _ := pm["access_token"].(string)
@@ -614,7 +597,7 @@ func TestStoreTokens(t *testing.T) {
 // the email is the same; with verified-email linking on, the auth service
 // links only when the provider says the email is verified.
 func TestNoLinkByEmail(t *testing.T) {
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
 		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
 		if err != nil {
@@ -626,7 +609,7 @@ func TestNoLinkByEmail(t *testing.T) {
 		}
 		e.wantCount(2, 2)
 	})
-	eachStore(t, func(t *testing.T, st auth.Store) {
+	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{authOpts: []auth.Option{auth.WithVerifiedEmailLinking(oidc.ID)}})
 		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
 		if err != nil {
