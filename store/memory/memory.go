@@ -52,6 +52,7 @@ type Store struct {
 	providerIdentities map[string]*auth.ProviderIdentity
 	resetTokens        map[string]*auth.ResetToken
 	states             map[string]*stateEntry
+	sessions           map[string]*auth.Session
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -73,6 +74,7 @@ func New() *Store {
 		providerIdentities: map[string]*auth.ProviderIdentity{},
 		resetTokens:        map[string]*auth.ResetToken{},
 		states:             map[string]*stateEntry{},
+		sessions:           map[string]*auth.Session{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore NewStore) {
 	all = append(all, eventTests...)
 	all = append(all, authTests...)
 	all = append(all, accountTests...)
+	all = append(all, sessionTests...)
 	all = append(all, concurrencyTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,332 @@
+// Command server is a Medusa-compatible HTTP server for clientele's
+// customer and auth modules: the /auth, /store/customers and
+// /admin/customers… routes of Medusa 2.21 (package httpapi), usable with
+// Medusa's JS SDK.
+//
+//	go run ./examples/server
+//
+// It keeps everything in memory unless DATABASE_URL names a PostgreSQL
+// database (whose migrations it runs at start). Configuration comes from
+// the environment, with Medusa's names where Medusa has one:
+//
+//	ADDR                 listen address (default 127.0.0.1:9000, Medusa's port)
+//	DATABASE_URL         PostgreSQL; unset: in-memory store
+//	JWT_SECRET           HS256 secret of auth tokens; unset: a random one (tokens die with the process)
+//	COOKIE_SECRET        accepted for Medusa compatibility; sessions need no secret (random ids, stored hashed)
+//	STORE_CORS, ADMIN_CORS, AUTH_CORS   comma-separated browser origins allowed (with credentials)
+//	COOKIE_SECURE        auto (default: Secure over TLS or X-Forwarded-Proto https), true, false
+//	TRUST_PROXY          true: honour X-Forwarded-Proto and X-Forwarded-For
+//	ADMIN_EMAIL, ADMIN_PASSWORD   an emailpass identity linked to a "user" actor, made at start
+//	PUBLISHABLE_KEYS     comma-separated keys /store routes then require in x-publishable-api-key
+//	EVENTS_FILE          append every event as one JSON line {"name", "data"} (development notifier)
+//	GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_CALLBACK_URL   Google login (optional)
+//	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, GITHUB_CALLBACK_URL   GitHub login (optional)
+//	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
+//	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
+//	LOG_LEVEL            debug, info (default), warn, error
+//
+// Try it:
+//
+//	curl -s -XPOST localhost:9000/auth/customer/emailpass/register -H 'content-type: application/json' \
+//	     -d '{"email":"ada@example.com","password":"supersecret"}'
+//	curl -s -XPOST localhost:9000/store/customers -H "authorization: Bearer $TOKEN" \
+//	     -H 'content-type: application/json' -d '{"email":"ada@example.com"}'
+//	curl -s -XPOST localhost:9000/auth/token/refresh -H "authorization: Bearer $TOKEN"
+//	curl -s localhost:9000/store/customers/me -H "authorization: Bearer $TOKEN"
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/clientele/clientele/account"
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/httpapi"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/provider/github"
+	"github.com/clientele/clientele/provider/google"
+	"github.com/clientele/clientele/provider/oidc"
+	"github.com/clientele/clientele/provider/oidctest"
+	"github.com/clientele/clientele/store/memory"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := newLogger(os.Getenv)
+	addr := os.Getenv("ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:9000"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error("listen", "err", err)
+		os.Exit(1)
+	}
+	if err := run(ctx, ln, os.Getenv, logger); err != nil {
+		logger.Error("server", "err", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(getenv func(string) string) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(getenv("LOG_LEVEL")))
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// backend is what both stores are.
+type backend interface {
+	account.Store
+	auth.SessionStore
+}
+
+// run serves on ln until ctx is done, then shuts down gracefully.
+func run(ctx context.Context, ln net.Listener, getenv func(string) string, logger *slog.Logger) error {
+	h, cleanup, err := build(ctx, getenv, logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer cleanup()
+	srv := &http.Server{
+		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// build wires the services and returns the server's handler.
+func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (http.Handler, func(), error) {
+	var closers []func()
+	cleanup := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	fail := func(err error) (http.Handler, func(), error) { cleanup(); return nil, nil, err }
+
+	var st backend
+	if dsn := getenv("DATABASE_URL"); dsn != "" {
+		pg, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return fail(err)
+		}
+		closers = append(closers, func() { _ = pg.Close() })
+		if err := postgres.Migrate(ctx, pg.DB()); err != nil {
+			return fail(fmt.Errorf("migrate: %w", err))
+		}
+		st = pg
+		logger.Info("store: PostgreSQL, migrations applied")
+	} else {
+		st = memory.New()
+		logger.Info("store: in memory (set DATABASE_URL for PostgreSQL)")
+	}
+
+	sink, closeSink, err := eventSink(getenv("EVENTS_FILE"), logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, closeSink)
+
+	secret := []byte(getenv("JWT_SECRET"))
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+		logger.Warn("JWT_SECRET is not set: using a random secret; tokens die with the process")
+	}
+	if getenv("COOKIE_SECRET") == "" {
+		logger.Debug("COOKIE_SECRET is not set; session ids are random and stored hashed, so none is needed")
+	}
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: secret})
+	if err != nil {
+		return fail(err)
+	}
+	providers, closeIdP, err := socialProviders(getenv, logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, closeIdP)
+	opts := []auth.Option{auth.WithProvider(emailpass.New()), auth.WithEventSink(sink), auth.WithLogger(logger)}
+	for _, p := range providers {
+		opts = append(opts, auth.WithProvider(p))
+	}
+	authSvc, err := auth.NewService(st, tokens, opts...)
+	if err != nil {
+		return fail(err)
+	}
+	customers := customer.NewService(st, customer.WithEventSink(sink), customer.WithLogger(logger))
+	addresses := address.NewService(st, address.WithEventSink(sink), address.WithLogger(logger))
+	groups := group.NewService(st, group.WithEventSink(sink), group.WithLogger(logger))
+	accounts := account.NewService(st, authSvc, customers)
+
+	if email, pw := getenv("ADMIN_EMAIL"), getenv("ADMIN_PASSWORD"); email != "" && pw != "" {
+		if err := ensureAdmin(ctx, authSvc, email, pw); err != nil {
+			return fail(fmt.Errorf("admin %s: %w", email, err))
+		}
+		logger.Info("admin ready", "email", email)
+	}
+
+	secure := httpapi.SecureAuto
+	switch strings.ToLower(getenv("COOKIE_SECURE")) {
+	case "true", "1":
+		secure = httpapi.SecureAlways
+	case "false", "0":
+		secure = httpapi.SecureNever
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Customers: customers, Addresses: addresses, Groups: groups, Auth: authSvc, Accounts: accounts,
+		Sessions: st, Logger: logger, SecureCookies: secure, TrustProxy: isTrue(getenv("TRUST_PROXY")),
+		StoreCORS: origins(getenv("STORE_CORS")), AdminCORS: origins(getenv("ADMIN_CORS")), AuthCORS: origins(getenv("AUTH_CORS")),
+		PublishableKeys: origins(getenv("PUBLISHABLE_KEYS")),
+	})
+	if err != nil {
+		return fail(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("OK"))
+	})
+	mux.Handle("/", api.Handler())
+	return mux, cleanup, nil
+}
+
+func isTrue(s string) bool { return s == "1" || strings.EqualFold(s, "true") }
+
+func origins(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ensureAdmin makes (or finds) the emailpass identity of email and links it
+// to a user actor.
+func ensureAdmin(ctx context.Context, svc *auth.Service, email, password string) error {
+	in := provider.Input{ActorType: "user", Body: map[string]any{"email": email, "password": password}}
+	res, err := svc.Register(ctx, emailpass.ID, in)
+	if err != nil {
+		// Registered before (an earlier start on PostgreSQL): log in.
+		if res, err = svc.Authenticate(ctx, emailpass.ID, in); err != nil {
+			return err
+		}
+	}
+	if res.AuthIdentity.ActorID("user") != "" {
+		return nil
+	}
+	_, err = svc.SetActor(ctx, res.AuthIdentity.ID, "user", "user_"+strings.ToLower(rand.Text()))
+	return err
+}
+
+// eventSink returns the development notifier: every event appended to
+// path as one JSON line, or a sink that only logs when path is empty.
+func eventSink(path string, logger *slog.Logger) (event.Sink, func(), error) {
+	if path == "" {
+		return event.SinkFunc(func(ctx context.Context, e event.Event) error {
+			logger.DebugContext(ctx, "event", "name", e.Name)
+			return nil
+		}), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("EVENTS_FILE: %w", err)
+	}
+	var mu sync.Mutex
+	sink := event.SinkFunc(func(ctx context.Context, e event.Event) error {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		_, err = f.Write(append(line, '\n'))
+		return err
+	})
+	logger.Warn("EVENTS_FILE: events (password reset tokens included) are written to a file; for development only", "path", path)
+	return sink, func() { _ = f.Close() }, nil
+}
+
+// socialProviders returns the Google, GitHub and OpenID Connect providers
+// the environment configures.
+func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provider.Provider, func(), error) {
+	var out []provider.Provider
+	closeIdP := func() {}
+	if id := getenv("GOOGLE_CLIENT_ID"); id != "" {
+		p, err := google.New(google.Config{ClientID: id, ClientSecret: getenv("GOOGLE_CLIENT_SECRET"), CallbackURL: getenv("GOOGLE_CALLBACK_URL")})
+		if err != nil {
+			return nil, closeIdP, err
+		}
+		out = append(out, p)
+	}
+	if id := getenv("GITHUB_CLIENT_ID"); id != "" {
+		p, err := github.New(github.Config{ClientID: id, ClientSecret: getenv("GITHUB_CLIENT_SECRET"), CallbackURL: getenv("GITHUB_CALLBACK_URL")})
+		if err != nil {
+			return nil, closeIdP, err
+		}
+		out = append(out, p)
+	}
+	cfg := oidc.Config{Issuer: getenv("OIDC_ISSUER"), ClientID: getenv("OIDC_CLIENT_ID"), ClientSecret: getenv("OIDC_CLIENT_SECRET"), CallbackURL: getenv("OIDC_CALLBACK_URL")}
+	var opts []oidc.Option
+	if isTrue(getenv("OIDC_FAKE")) {
+		var idpOpts []oidctest.Option
+		if cfg.CallbackURL != "" {
+			idpOpts = append(idpOpts, oidctest.WithRedirectURIs(cfg.CallbackURL))
+		}
+		idp, err := oidctest.Start(idpOpts...)
+		if err != nil {
+			return nil, closeIdP, err
+		}
+		closeIdP = idp.Close
+		cfg.Issuer, cfg.ClientID, cfg.ClientSecret = idp.Issuer(), idp.ClientID(), idp.ClientSecret()
+		opts = append(opts, oidc.WithHTTPClient(idp.Client()))
+		logger.Warn("OIDC_FAKE: a fake identity provider approves every login; development only", "issuer", idp.Issuer())
+	}
+	if cfg.Issuer != "" {
+		p, err := oidc.New(cfg, opts...)
+		if err != nil {
+			return nil, closeIdP, err
+		}
+		out = append(out, p)
+	}
+	return out, closeIdP, nil
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServer(t *testing.T) {
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	env := map[string]string{
+		"JWT_SECRET": "server-test-secret-0123456789abcdef", "EVENTS_FILE": events,
+		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "supersecret", "STORE_CORS": "http://shop.test",
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, ln, func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	base := "http://" + ln.Addr().String()
+
+	call := func(method, path, body, token string, hdr ...string) (int, map[string]any, http.Header) {
+		t.Helper()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		for _, h := range hdr {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out, res.Header
+	}
+
+	var status int
+	for i := 0; i < 50; i++ {
+		if res, err := http.Get(base + "/health"); err == nil {
+			status = res.StatusCode
+			res.Body.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if status != 200 {
+		t.Fatalf("health: %d", status)
+	}
+
+	st, out, _ := call("POST", "/auth/customer/emailpass/register", `{"email":"ada@example.com","password":"supersecret"}`, "")
+	if st != 200 {
+		t.Fatalf("register: %d %v", st, out)
+	}
+	reg := out["token"].(string)
+	if st, out, _ = call("POST", "/store/customers", `{"email":"ada@example.com"}`, reg); st != 200 {
+		t.Fatalf("create customer: %d %v", st, out)
+	}
+	_, out, _ = call("POST", "/auth/token/refresh", "", reg)
+	tok := out["token"].(string)
+	st, out, hdr := call("GET", "/store/customers/me", "", tok, "Origin: http://shop.test")
+	if st != 200 || out["customer"].(map[string]any)["email"] != "ada@example.com" || hdr.Get("Access-Control-Allow-Origin") != "http://shop.test" {
+		t.Fatalf("me: %d %v %v", st, out, hdr)
+	}
+
+	_, out, _ = call("POST", "/auth/user/emailpass", `{"email":"admin@example.com","password":"supersecret"}`, "")
+	admin, _ := out["token"].(string)
+	if st, out, _ = call("GET", "/admin/customers?q=ada", "", admin); st != 200 || out["count"] != float64(1) {
+		t.Fatalf("admin list: %d %v", st, out)
+	}
+	if st, _, _ = call("GET", "/admin/customers", "", tok); st != 401 {
+		t.Fatalf("customer on admin: %d", st)
+	}
+
+	// The development notifier: the reset token is in the events file.
+	req, _ := http.NewRequest("POST", base+"/auth/customer/emailpass/reset-password", strings.NewReader(`{"identifier":"ada@example.com"}`))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("reset-password: %v %v", res, err)
+	}
+	res.Body.Close()
+	f, err := os.Open(events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resetTok string
+	var names []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Name string         `json:"name"`
+			Data map[string]any `json:"data"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("events line %q: %v", sc.Text(), err)
+		}
+		names = append(names, e.Name)
+		if e.Name == "auth.password_reset" {
+			resetTok, _ = e.Data["token"].(string)
+		}
+	}
+	f.Close()
+	if resetTok == "" || !strings.Contains(strings.Join(names, " "), "customer.created") {
+		t.Fatalf("events: %v", names)
+	}
+	if st, out, _ = call("POST", "/auth/customer/emailpass/update", `{"password":"newpassword1"}`, resetTok); st != 200 || out["success"] != true {
+		t.Fatalf("update: %d %v", st, out)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no graceful shutdown")
+	}
+}

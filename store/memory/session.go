@@ -1,0 +1,69 @@
+package memory
+
+import (
+	"context"
+	"maps"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+var _ auth.SessionStore = (*Store)(nil)
+
+func cloneSession(in *auth.Session) *auth.Session {
+	cp := *in
+	cp.Claims.AppMetadata = maps.Clone(in.Claims.AppMetadata)
+	cp.Claims.UserMetadata = maps.Clone(in.Claims.UserMetadata)
+	cp.Claims.Audience = append([]string(nil), in.Claims.Audience...)
+	return &cp
+}
+
+// PutSession implements auth.SessionStore.
+func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
+	if sess == nil || sess.ID == "" {
+		return store.Invalid("id", "a session id is required")
+	}
+	t := s.sessions
+	return s.write(ctx, func(tx *txn) error {
+		// Forget expired sessions as new ones come in.
+		now := time.Now()
+		for k, e := range t {
+			if !e.ExpiresAt.After(now) {
+				put[auth.Session](tx, t, k, nil, nil)
+			}
+		}
+		put(tx, t, sess.ID, cloneSession(sess), nil)
+		return nil
+	})
+}
+
+// GetSession implements auth.SessionStore.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*auth.Session, error) {
+	t := s.sessions
+	out, err := read(ctx, s, func() *auth.Session {
+		e, ok := t[idHash]
+		if !ok || !now.Before(e.ExpiresAt) {
+			return nil
+		}
+		return cloneSession(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
+	}
+	return out, nil
+}
+
+// DeleteSession implements auth.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	t := s.sessions
+	return s.write(ctx, func(tx *txn) error {
+		if _, ok := t[idHash]; ok {
+			put[auth.Session](tx, t, idHash, nil, nil)
+		}
+		return nil
+	})
+}

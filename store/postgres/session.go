@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+var _ auth.SessionStore = (*Store)(nil)
+
+// putSessionSQL upserts a session and deletes up to statePurge expired
+// ones, as putStateSQL does for OAuth state.
+var putSessionSQL = `WITH expired AS (
+	DELETE FROM clientele_session WHERE id IN (
+		SELECT id FROM clientele_session WHERE expires_at < now() AND id <> $1
+		ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED))
+INSERT INTO clientele_session (id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+ON CONFLICT (id) DO UPDATE SET auth_identity_id = EXCLUDED.auth_identity_id, actor_type = EXCLUDED.actor_type,
+	actor_id = EXCLUDED.actor_id, claims = EXCLUDED.claims, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`
+
+// PutSession implements auth.SessionStore on clientele_session.
+func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
+	if sess == nil || sess.ID == "" {
+		return store.Invalid("id", "a session id is required")
+	}
+	claims, err := json.Marshal(sess.Claims)
+	if err != nil {
+		return store.Invalid("claims", "claims are not valid JSON: %v", err)
+	}
+	_, err = s.sqlConn(ctx).ExecContext(ctx, putSessionSQL, sess.ID, sess.AuthIdentityID, sess.ActorType, sess.ActorID,
+		string(claims), sess.CreatedAt.UTC(), sess.ExpiresAt.UTC())
+	return translate(ctx, "put session", err)
+}
+
+// GetSession implements auth.SessionStore.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*auth.Session, error) {
+	var out auth.Session
+	var claims []byte
+	err := s.sqlConn(ctx).QueryRowContext(ctx,
+		`SELECT id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at
+		 FROM clientele_session WHERE id = $1 AND expires_at > $2`, idHash, now.UTC()).
+		Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
+	}
+	if err != nil {
+		return nil, translate(ctx, "get session", err)
+	}
+	if err := json.Unmarshal(claims, &out.Claims); err != nil {
+		return nil, translate(ctx, "get session", err)
+	}
+	out.CreatedAt, out.ExpiresAt = out.CreatedAt.UTC(), out.ExpiresAt.UTC()
+	return &out, nil
+}
+
+// DeleteSession implements auth.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE id = $1", idHash)
+	return translate(ctx, "delete session", err)
+}

@@ -1,0 +1,82 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+// sessionStore returns the store as an auth.SessionStore; a backend
+// without one (it is optional) skips these tests, saying so.
+func (e *env) sessionStore() auth.SessionStore {
+	e.t.Helper()
+	ss, ok := e.st.(auth.SessionStore)
+	if !ok {
+		e.t.Skip("the backend implements no auth.SessionStore (optional)")
+	}
+	return ss
+}
+
+var sessionTests = []test{
+	{"Sessions/RoundTrip", func(e *env) { sessionRoundTrip(e.t, e.sessionStore()) }},
+	{"Sessions/UndoneWithUnit", func(e *env) {
+		ss := e.sessionStore()
+		boom := errors.New("boom")
+		err := e.st.InTx(e.ctx, func(ctx context.Context) error {
+			if err := ss.PutSession(ctx, &auth.Session{ID: "h", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+				return err
+			}
+			return boom
+		})
+		e.wantErr(err, boom)
+		_, err = ss.GetSession(e.ctx, "h", time.Now())
+		e.wantErr(err, auth.ErrNotFound)
+	}},
+}
+
+func sessionRoundTrip(t *testing.T, st auth.SessionStore) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	s := &auth.Session{
+		ID: "hash-1", AuthIdentityID: "authid_1", ActorType: "customer", ActorID: "cus_1",
+		Claims: auth.Claims{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_1",
+			AppMetadata: map[string]any{"customer_id": "cus_1"}, UserMetadata: map[string]any{}},
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+	}
+	if err := st.PutSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.GetSession(ctx, "hash-1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ActorID != "cus_1" || got.Claims.AppMetadata["customer_id"] != "cus_1" || !got.ExpiresAt.Equal(s.ExpiresAt) || got.AuthIdentityID != "authid_1" {
+		t.Fatalf("got %+v", got)
+	}
+	got.Claims.AppMetadata["customer_id"] = "changed"
+	if again, _ := st.GetSession(ctx, "hash-1", now); again.Claims.AppMetadata["customer_id"] != "cus_1" {
+		t.Fatal("the store shares its session with callers")
+	}
+	if _, err := st.GetSession(ctx, "hash-1", now.Add(2*time.Hour)); !errors.Is(err, auth.ErrNotFound) || !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expired: %v", err)
+	}
+	if _, err := st.GetSession(ctx, "nope", now); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("missing: %v", err)
+	}
+	if err := st.DeleteSession(ctx, "hash-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetSession(ctx, "hash-1", now); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("deleted: %v", err)
+	}
+	if err := st.DeleteSession(ctx, "hash-1"); err != nil {
+		t.Fatalf("deleting a missing session: %v", err)
+	}
+	if err := st.PutSession(ctx, &auth.Session{}); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("empty id: %v", err)
+	}
+}
