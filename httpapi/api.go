@@ -1,0 +1,385 @@
+// Package httpapi is an optional net/http layer that speaks Medusa v2's
+// REST shapes for the customer and auth modules: the /auth routes (login,
+// registration, social-login callbacks, token refresh, password reset,
+// cookie sessions), the /store customer routes of the logged-in customer
+// and the /admin customer and customer-group routes.
+//
+// Mount [API.Handler] on a server or an [http.ServeMux]:
+//
+//	api, err := httpapi.New(httpapi.Config{Customers: customers, …})
+//	mux.Handle("/", api.Handler())
+//
+// Errors use Medusa's envelope {"type", "message"} (plus "code" for 422
+// and 500) and its status codes; the authentication middleware answers
+// {"message": "Unauthorized"} as Medusa's does. Request bodies are strict
+// JSON: unknown fields, wrong types and malformed JSON are 400s, bodies
+// over [Config.MaxBodyBytes] are 413s. A panic in a handler is logged and
+// answered with a 500 unknown_error, never a stack trace.
+//
+// # Differences from Medusa
+//
+//   - Publishable API keys are a fixed list (Config.PublishableKeys), not
+//     records with sales channels; with no list /store routes do not check.
+//   - Sessions are kept server-side in an [auth.SessionStore], keyed by the
+//     SHA-256 of the cookie value, and get a new id at every login; DELETE
+//     /auth/session revokes them.
+//   - An unknown order field is a 400 "Order field X is not valid" (Medusa
+//     answers 500).
+package httpapi
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/account"
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+)
+
+// CookieSecurity says when cookies get the Secure attribute.
+type CookieSecurity int
+
+const (
+	// SecureAuto sets Secure when the request came over TLS, or with
+	// X-Forwarded-Proto: https and Config.TrustProxy.
+	SecureAuto CookieSecurity = iota
+	// SecureAlways always sets Secure.
+	SecureAlways
+	// SecureNever never sets Secure (development over plain HTTP).
+	SecureNever
+)
+
+// Config configures an API. Customers, Addresses, Groups, Auth and
+// Accounts are required.
+type Config struct {
+	Customers *customer.Service
+	Addresses *address.Service
+	Groups    *group.Service
+	Auth      *auth.Service
+	Accounts  *account.Service
+	// Sessions keeps cookie sessions. When nil, sessions live in the
+	// process's memory.
+	Sessions auth.SessionStore
+	// Logger receives request logs and errors; default slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes limits request bodies; default 1 MiB.
+	MaxBodyBytes int64
+	// SecureCookies decides the Secure attribute; default SecureAuto.
+	SecureCookies CookieSecurity
+	// TrustProxy honours X-Forwarded-Proto (and X-Forwarded-For in logs).
+	TrustProxy bool
+	// SessionCookie names the session cookie; default "connect.sid".
+	SessionCookie string
+	// SessionTTL is a session's lifetime; default 10 hours (Medusa's).
+	SessionTTL time.Duration
+	// BindingCookie names the social-login binding cookie; default
+	// "clientele_oauth".
+	BindingCookie string
+	// BindingTTL is the binding cookie's lifetime; default 10 minutes.
+	BindingTTL time.Duration
+	// StoreCORS, AdminCORS and AuthCORS are the origins allowed to call
+	// /store, /admin and /auth from a browser (with credentials), as
+	// Medusa's store_cors, admin_cors and auth_cors. Empty: no CORS headers.
+	StoreCORS, AdminCORS, AuthCORS []string
+	// PublishableKeys, when not empty, are the publishable API keys
+	// /store routes require in the x-publishable-api-key header (checked
+	// before the token, as in Medusa). Empty: no check.
+	PublishableKeys []string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// API serves Medusa's routes. It is safe for concurrent use.
+type API struct {
+	cfg      Config
+	log      *slog.Logger
+	maxBody  int64
+	sessions auth.SessionStore
+	now      func() time.Time
+	mux      *http.ServeMux
+}
+
+// New checks cfg and returns an API.
+func New(cfg Config) (*API, error) {
+	if cfg.Customers == nil || cfg.Addresses == nil || cfg.Groups == nil || cfg.Auth == nil || cfg.Accounts == nil {
+		return nil, errors.New("httpapi: Customers, Addresses, Groups, Auth and Accounts are required")
+	}
+	a := &API{cfg: cfg, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, sessions: cfg.Sessions, now: cfg.Now}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.maxBody <= 0 {
+		a.maxBody = 1 << 20
+	}
+	if a.sessions == nil {
+		a.sessions = newMemSessions()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.cfg.SessionCookie == "" {
+		a.cfg.SessionCookie = "connect.sid"
+	}
+	if a.cfg.SessionTTL <= 0 {
+		a.cfg.SessionTTL = 10 * time.Hour
+	}
+	if a.cfg.BindingCookie == "" {
+		a.cfg.BindingCookie = "clientele_oauth"
+	}
+	if a.cfg.BindingTTL <= 0 {
+		a.cfg.BindingTTL = 10 * time.Minute
+	}
+	a.mux = http.NewServeMux()
+	a.Register(a.mux)
+	a.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, notFoundErr("Cannot %s %s", r.Method, r.URL.Path))
+	})
+	return a, nil
+}
+
+// handlerFunc is a route handler that returns its error.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Register adds every route to mux, without the API's request logging,
+// recovery and CORS (which Handler adds).
+func (a *API) Register(mux *http.ServeMux) {
+	h := func(pattern string, f handlerFunc) {
+		mux.Handle(pattern, a.wrap(f))
+	}
+	// auth
+	h("POST /auth/session", a.createSession)
+	h("DELETE /auth/session", a.deleteSession)
+	h("POST /auth/token/refresh", a.refresh)
+	h("GET /auth/{actor_type}/providers", a.providers)
+	h("GET /auth/{actor_type}/{provider}", a.authenticate)
+	h("POST /auth/{actor_type}/{provider}", a.authenticate)
+	h("POST /auth/{actor_type}/{provider}/register", a.register)
+	h("GET /auth/{actor_type}/{provider}/callback", a.callback)
+	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
+	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
+	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
+
+	// store
+	h("POST /store/customers", a.storeCreateCustomer)
+	h("GET /store/customers/me", a.storeMe)
+	h("POST /store/customers/me", a.storeUpdateMe)
+	h("GET /store/customers/me/addresses", a.storeListAddresses)
+	h("POST /store/customers/me/addresses", a.storeCreateAddress)
+	h("GET /store/customers/me/addresses/{address_id}", a.storeGetAddress)
+	h("POST /store/customers/me/addresses/{address_id}", a.storeUpdateAddress)
+	h("DELETE /store/customers/me/addresses/{address_id}", a.storeDeleteAddress)
+
+	// admin
+	h("GET /admin/customers", a.adminListCustomers)
+	h("POST /admin/customers", a.adminCreateCustomer)
+	h("GET /admin/customers/{id}", a.adminGetCustomer)
+	h("POST /admin/customers/{id}", a.adminUpdateCustomer)
+	h("DELETE /admin/customers/{id}", a.adminDeleteCustomer)
+	h("GET /admin/customers/{id}/addresses", a.adminListAddresses)
+	h("POST /admin/customers/{id}/addresses", a.adminCreateAddress)
+	h("GET /admin/customers/{id}/addresses/{address_id}", a.adminGetAddress)
+	h("POST /admin/customers/{id}/addresses/{address_id}", a.adminUpdateAddress)
+	h("DELETE /admin/customers/{id}/addresses/{address_id}", a.adminDeleteAddress)
+	h("POST /admin/customers/{id}/customer-groups", a.adminCustomerGroups)
+	h("GET /admin/customer-groups", a.adminListGroups)
+	h("POST /admin/customer-groups", a.adminCreateGroup)
+	h("GET /admin/customer-groups/{id}", a.adminGetGroup)
+	h("POST /admin/customer-groups/{id}", a.adminUpdateGroup)
+	h("DELETE /admin/customer-groups/{id}", a.adminDeleteGroup)
+	h("POST /admin/customer-groups/{id}/customers", a.adminGroupCustomers)
+}
+
+// Handler returns the API's routes with request logging, panic recovery
+// and CORS; unknown routes and methods answer 404 in Medusa's envelope.
+func (a *API) Handler() http.Handler {
+	return a.logRequests(a.recoverPanics(a.cors(a.publishableKey(a.mux))))
+}
+
+func (a *API) wrap(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			a.fail(w, r, err)
+		}
+	})
+}
+
+// fail writes err in Medusa's envelope.
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := toError(err)
+	if !ok {
+		a.log.ErrorContext(r.Context(), "httpapi: request failed", "method", r.Method, "path", r.URL.Path, "err", err.Error())
+	}
+	if e.Bare {
+		writeJSON(w, e.Status, map[string]any{"message": e.Message})
+		return
+	}
+	out := map[string]any{"type": e.Type, "message": e.Message}
+	if e.Code != "" {
+		out["code"] = e.Code
+	}
+	writeJSON(w, e.Status, out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// statusWriter records the status of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests logs one line per request: method, path (no query: it may
+// hold tokens), status, size and duration. Headers and bodies are never
+// logged.
+func (a *API) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		a.log.LogAttrs(r.Context(), level, "http request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)), slog.String("remote", a.clientIP(r)))
+	})
+}
+
+func (a *API) clientIP(r *http.Request) string {
+	if a.cfg.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			ip, _, _ := strings.Cut(f, ",")
+			return strings.TrimSpace(ip)
+		}
+	}
+	return r.RemoteAddr
+}
+
+// recoverPanics answers a handler's panic with a 500 unknown_error and
+// logs it (the value only; no stack in the response).
+func (a *API) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.log.ErrorContext(r.Context(), "httpapi: handler panicked", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
+				a.fail(w, r, errUnknown)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers preflights and sets CORS headers (with credentials) for
+// allowed origins, per route prefix.
+func (a *API) cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		var allowed []string
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/store/"):
+			allowed = a.cfg.StoreCORS
+		case strings.HasPrefix(r.URL.Path, "/admin/"):
+			allowed = a.cfg.AdminCORS
+		case strings.HasPrefix(r.URL.Path, "/auth/"):
+			allowed = a.cfg.AuthCORS
+		}
+		if origin != "" && originAllowed(allowed, origin) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
+				if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
+					h.Set("Access-Control-Allow-Headers", rh)
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// publishableKey checks the x-publishable-api-key header of /store
+// requests against Config.PublishableKeys.
+func (a *API) publishableKey(next http.Handler) http.Handler {
+	if len(a.cfg.PublishableKeys) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/store/") && r.Method != http.MethodOptions {
+			key := r.Header.Get("x-publishable-api-key")
+			if key == "" {
+				a.fail(w, r, newError(http.StatusBadRequest, typeNotAllowed, "Publishable API key required in the request header: x-publishable-api-key. You can manage your keys in settings in the dashboard."))
+				return
+			}
+			ok := false
+			for _, k := range a.cfg.PublishableKeys {
+				if subtle.ConstantTimeCompare([]byte(k), []byte(key)) == 1 {
+					ok = true
+				}
+			}
+			if !ok {
+				a.fail(w, r, newError(http.StatusBadRequest, typeNotAllowed, "A valid publishable key is required to proceed with the request"))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func originAllowed(allowed []string, origin string) bool {
+	for _, o := range allowed {
+		if o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// authContext is who the request is authenticated as.
+type authContext struct {
+	claims  *auth.Claims
+	session *auth.Session // set when authenticated by a session cookie
+}

@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+// authOpts are the options of Medusa's authenticate middleware.
+type authOpts struct {
+	actor             string // "*" for any
+	bearer, session   bool
+	allowUnregistered bool
+}
+
+var (
+	customerAuth = authOpts{actor: "customer", bearer: true, session: true}
+	adminAuth    = authOpts{actor: "user", bearer: true, session: true}
+)
+
+func (o authOpts) permits(actorType string) bool {
+	return o.actor == "*" || o.actor == actorType
+}
+
+// authn authenticates r as Medusa's authenticate middleware does: a
+// session cookie, then a bearer token; the context must have an actor, or
+// (allowUnregistered) at least an auth identity. Failures are the bare 401.
+func (a *API) authn(r *http.Request, o authOpts) (*authContext, error) {
+	var ac *authContext
+	if o.session {
+		if s, err := a.sessionOf(r); err != nil {
+			return nil, err
+		} else if s != nil && o.permits(s.ActorType) {
+			c := s.Claims
+			ac = &authContext{claims: &c, session: s}
+		}
+	}
+	if ac == nil && o.bearer {
+		if tok := bearerToken(r); tok != "" {
+			if c, err := a.cfg.Auth.Verify(tok); err == nil && o.permits(c.ActorType) {
+				ac = &authContext{claims: c}
+			}
+		}
+	}
+	if ac == nil {
+		return nil, errUnauthorized()
+	}
+	if ac.claims.ActorID != "" || (o.allowUnregistered && ac.claims.AuthIdentityID != "") {
+		return ac, nil
+	}
+	return nil, errUnauthorized()
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header, or "".
+func bearerToken(r *http.Request) string {
+	fields := strings.Fields(r.Header.Get("Authorization"))
+	if len(fields) < 2 || !strings.EqualFold(fields[0], "bearer") {
+		return ""
+	}
+	return fields[1]
+}
+
+func hashSecret(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+func randomValue() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// sessionOf returns the live session of r's session cookie, or nil.
+func (a *API) sessionOf(r *http.Request) (*auth.Session, error) {
+	c, err := r.Cookie(a.cfg.SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	s, err := a.sessions.GetSession(r.Context(), hashSecret(c.Value), a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// secure reports whether cookies set in answer to r get Secure.
+func (a *API) secure(r *http.Request) bool {
+	switch a.cfg.SecureCookies {
+	case SecureAlways:
+		return true
+	case SecureNever:
+		return false
+	}
+	if r.TLS != nil {
+		return true
+	}
+	return a.cfg.TrustProxy && strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https")
+}
+
+func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
+	c := &http.Cookie{
+		Name: name, Value: value, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
+	}
+	if ttl > 0 {
+		c.MaxAge = int(ttl / time.Second)
+		c.Expires = a.now().Add(ttl)
+	} else {
+		c.MaxAge = -1
+		c.Expires = time.Unix(0, 0)
+	}
+	http.SetCookie(w, c)
+}
+
+// POST /auth/session: a bearer token becomes a server-side session with a
+// new random id.
+func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
+	ac, err := a.authn(r, authOpts{actor: "*", bearer: true, allowUnregistered: true})
+	if err != nil {
+		return err
+	}
+	// Never keep an id the client brought: drop its old session.
+	if old, err := r.Cookie(a.cfg.SessionCookie); err == nil && old.Value != "" {
+		if err := a.sessions.DeleteSession(r.Context(), hashSecret(old.Value)); err != nil {
+			return err
+		}
+	}
+	value := randomValue()
+	now := a.now().UTC()
+	s := &auth.Session{
+		ID: hashSecret(value), AuthIdentityID: ac.claims.AuthIdentityID,
+		ActorType: ac.claims.ActorType, ActorID: ac.claims.ActorID, Claims: *ac.claims,
+		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL),
+	}
+	if err := a.sessions.PutSession(r.Context(), s); err != nil {
+		return err
+	}
+	a.setCookie(w, r, a.cfg.SessionCookie, value, a.cfg.SessionTTL)
+	writeJSON(w, http.StatusOK, map[string]any{"user": ac.claims})
+	return nil
+}
+
+// DELETE /auth/session destroys the session of the cookie.
+func (a *API) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	ac, err := a.authn(r, authOpts{actor: "*", session: true, allowUnregistered: true})
+	if err != nil {
+		return err
+	}
+	if err := a.sessions.DeleteSession(r.Context(), ac.session.ID); err != nil {
+		return err
+	}
+	a.setCookie(w, r, a.cfg.SessionCookie, "", 0)
+	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+	return nil
+}
+
+// memSessions is the in-process session store used when Config.Sessions
+// is nil.
+type memSessions struct {
+	mu sync.Mutex
+	m  map[string]*auth.Session
+}
+
+func newMemSessions() *memSessions { return &memSessions{m: map[string]*auth.Session{}} }
+
+func (m *memSessions) PutSession(_ context.Context, s *auth.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	for k, e := range m.m {
+		if !e.ExpiresAt.After(now) {
+			delete(m.m, k)
+		}
+	}
+	cp := *s
+	m.m[s.ID] = &cp
+	return nil
+}
+
+func (m *memSessions) GetSession(_ context.Context, id string, now time.Time) (*auth.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.m[id]
+	if !ok || !now.Before(s.ExpiresAt) {
+		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
+	}
+	cp := *s
+	return &cp, nil
+}
+
+func (m *memSessions) DeleteSession(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, id)
+	return nil
+}

@@ -1,0 +1,190 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/store"
+)
+
+// providerInput builds what a login request carries to a provider. body
+// is read as loose JSON (providers validate their own fields).
+func (a *API) providerInput(w http.ResponseWriter, r *http.Request, binding string) (provider.Input, error) {
+	in := provider.Input{
+		URL: r.URL.String(), Query: r.URL.Query(), Protocol: "http",
+		ActorType: r.PathValue("actor_type"), Binding: binding, Body: map[string]any{},
+	}
+	if r.TLS != nil {
+		in.Protocol = "https"
+	}
+	in.Headers = r.Header.Clone()
+	in.Headers.Del("Cookie") // the binding travels in Binding; other cookies are not the provider's
+	if r.Method == http.MethodPost {
+		raw, err := a.readJSON(w, r)
+		if err != nil {
+			return in, err
+		}
+		in.Body = numbersOut(raw).(map[string]any)
+	}
+	return in, nil
+}
+
+func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
+	if res.AuthIdentity == nil {
+		return newError(http.StatusUnauthorized, typeUnauth, "Authentication failed")
+	}
+	tok, err := a.cfg.Auth.Token(res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
+	return nil
+}
+
+// GET/POST /auth/{actor_type}/{provider}: a login, or the first leg of a
+// redirect login ({location}); the binding cookie ties the OAuth state to
+// this browser.
+func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
+	// A fresh binding at every first leg: a value the browser brings
+	// (perhaps planted by someone else) is never reused.
+	binding := randomValue()
+	in, err := a.providerInput(w, r, binding)
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.Authenticate(r.Context(), r.PathValue("provider"), in)
+	if err != nil {
+		return authFailure(err)
+	}
+	if res.Location != "" {
+		a.setCookie(w, r, a.cfg.BindingCookie, binding, a.cfg.BindingTTL)
+		writeJSON(w, http.StatusOK, map[string]any{"location": res.Location})
+		return nil
+	}
+	return a.issue(w, r, res)
+}
+
+// POST /auth/{actor_type}/{provider}/register answers an actorless token.
+func (a *API) register(w http.ResponseWriter, r *http.Request) error {
+	in, err := a.providerInput(w, r, "")
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.Register(r.Context(), r.PathValue("provider"), in)
+	if err != nil {
+		return authFailure(err)
+	}
+	return a.issue(w, r, res)
+}
+
+// GET/POST /auth/{actor_type}/{provider}/callback finishes a redirect
+// login bound to the binding cookie, which it then clears.
+func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
+	binding := ""
+	if c, err := r.Cookie(a.cfg.BindingCookie); err == nil {
+		binding = c.Value
+	}
+	in, err := a.providerInput(w, r, binding)
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.ValidateCallback(r.Context(), r.PathValue("provider"), in)
+	if binding != "" {
+		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
+	}
+	if err != nil {
+		return authFailure(err)
+	}
+	return a.issue(w, r, res)
+}
+
+// authFailure turns a failed login into Medusa's 401 with the provider's
+// message; a provider not allowed for the actor stays a 400 not_allowed.
+func authFailure(err error) error {
+	e, ok := toError(err)
+	if !ok || e.Type == typeNotAllowed {
+		return err
+	}
+	msg := e.Message
+	if msg == "" {
+		msg = "Authentication failed"
+	}
+	return newError(http.StatusUnauthorized, typeUnauth, msg)
+}
+
+// POST /auth/token/refresh re-issues the token of the caller (bearer or
+// session) with the identity's current actor links.
+func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
+	ac, err := a.authn(r, authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true})
+	if err != nil {
+		return err
+	}
+	identity, err := a.cfg.Auth.RetrieveAuthIdentity(r.Context(), ac.claims.AuthIdentityID, store.FindOptions{})
+	if err != nil {
+		return err
+	}
+	tok, err := a.cfg.Auth.Token(identity, ac.claims.ActorType, ac.claims.AuthProvider)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
+	return nil
+}
+
+// POST /auth/{actor_type}/{provider}/reset-password always answers 201
+// "Created", whether or not the identity exists.
+func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	b, err := a.decode(w, r, field{name: "identifier", kind: kString, required: true}, field{name: "metadata", kind: kRecord})
+	if err != nil {
+		return err
+	}
+	if b.str("identifier") == "" {
+		return invalidData("Invalid request: Field 'identifier' is required")
+	}
+	err = a.cfg.Auth.RequestPasswordReset(r.Context(), r.PathValue("actor_type"), r.PathValue("provider"), b.str("identifier"), b.record("metadata"))
+	if err != nil {
+		if errors.Is(err, auth.ErrNotAllowed) {
+			return err
+		}
+		if _, ok := toError(err); !ok {
+			a.log.ErrorContext(r.Context(), "httpapi: password reset request failed", "err", err.Error())
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write([]byte("Created"))
+	return nil
+}
+
+// POST /auth/{actor_type}/{provider}/update sets a new password with a
+// single-use reset token (Authorization: Bearer).
+func (a *API) updatePassword(w http.ResponseWriter, r *http.Request) error {
+	tok := bearerToken(r)
+	if tok == "" {
+		return newError(http.StatusUnauthorized, typeUnauth, "Invalid token")
+	}
+	raw, err := a.readJSON(w, r)
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.ResetPassword(r.Context(), r.PathValue("actor_type"), r.PathValue("provider"), tok, numbersOut(raw).(map[string]any))
+	if err != nil {
+		return authFailure(err)
+	}
+	if res == nil || res.AuthIdentity == nil {
+		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+	return nil
+}
+
+// GET /auth/{actor_type}/providers lists the configured providers
+// ({providers: [{id, identifier, display_name, flow}]}). It does not yet
+// filter by the actor type's allowed providers: auth.Service does not
+// expose them.
+func (a *API) providers(w http.ResponseWriter, _ *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]any{"providers": a.cfg.Auth.Providers()})
+	return nil
+}

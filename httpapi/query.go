@@ -1,0 +1,243 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/store"
+)
+
+// selection is the parsed fields query parameter: the keys of the entity
+// to answer and the relations to load.
+type selection struct {
+	keys []string
+	rels []string
+}
+
+// parseFields applies Medusa's fields syntax to the defaults: "+f" adds,
+// "-f" removes, a bare "f" replaces the defaults, "*rel" and "rel.*" ask
+// for a relation; id is always answered. Unknown names are ignored.
+func parseFields(raw string, defaults, defaultRels, relations []string) selection {
+	keys := slices.Clone(defaults)
+	rels := slices.Clone(defaultRels)
+	replaced := false
+	for _, tok := range strings.Split(raw, ",") {
+		tok = strings.TrimSpace(tok)
+		if tok == "" {
+			continue
+		}
+		op := byte(0)
+		if tok[0] == '+' || tok[0] == '-' || tok[0] == ' ' {
+			op = tok[0]
+			tok = tok[1:]
+		}
+		name := strings.TrimPrefix(tok, "*")
+		name = strings.TrimSuffix(name, ".*")
+		if base, _, ok := strings.Cut(name, "."); ok {
+			name = base
+		}
+		isRel := slices.Contains(relations, name)
+		star := strings.HasPrefix(tok, "*") || strings.HasSuffix(tok, ".*")
+		if op == 0 && !star && !replaced {
+			keys, rels, replaced = nil, nil, true
+		}
+		switch {
+		case op == '-' && isRel:
+			rels = slices.DeleteFunc(rels, func(s string) bool { return s == name })
+		case op == '-':
+			keys = slices.DeleteFunc(keys, func(s string) bool { return s == name })
+		case isRel:
+			if !slices.Contains(rels, name) {
+				rels = append(rels, name)
+			}
+		default:
+			if !slices.Contains(keys, name) {
+				keys = append(keys, name)
+			}
+		}
+	}
+	if !slices.Contains(keys, "id") {
+		keys = append([]string{"id"}, keys...)
+	}
+	return selection{keys: keys, rels: rels}
+}
+
+func (s selection) has(rel string) bool { return slices.Contains(s.rels, rel) }
+
+// project renders v (a struct with JSON tags) as an object with only the
+// selected keys and relations; relations absent from v are answered as [].
+func project(v any, sel selection, allowed []string) map[string]any {
+	data, _ := json.Marshal(v)
+	var all map[string]any
+	_ = json.Unmarshal(data, &all)
+	out := make(map[string]any, len(sel.keys)+len(sel.rels))
+	for _, k := range sel.keys {
+		if val, ok := all[k]; ok && (allowed == nil || slices.Contains(allowed, k)) {
+			out[k] = val
+		}
+	}
+	for _, r := range sel.rels {
+		if val, ok := all[r]; ok && val != nil {
+			out[r] = val
+		} else {
+			out[r] = []any{}
+		}
+	}
+	return out
+}
+
+// listParams are the common list query parameters.
+type listParams struct {
+	offset, limit int
+	order         []store.Order
+	fields        string
+	withDeleted   bool
+}
+
+// queryChecker reads query parameters, rejecting unknown ones.
+type queryChecker struct {
+	q       url.Values
+	allowed []string
+}
+
+func newQuery(u *url.URL, allowed ...string) queryChecker {
+	return queryChecker{q: u.Query(), allowed: allowed}
+}
+
+// unknown rejects parameters outside allowed (brackets and dotted
+// suffixes are folded: groups[]=… and created_at[$gte]=… are groups and
+// created_at).
+func (c queryChecker) unknown() error {
+	var bad []string
+	for k := range c.q {
+		base := k
+		if i := strings.IndexAny(base, "[."); i >= 0 {
+			base = base[:i]
+		}
+		if !slices.Contains(c.allowed, base) {
+			bad = append(bad, k)
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return invalidData("Invalid request: Unrecognized fields: '%s'", strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// list values of k: k=a&k=b, k[]=a, k=a,b.
+func (c queryChecker) list(k string) []string {
+	var out []string
+	for _, key := range []string{k, k + "[]"} {
+		for _, v := range c.q[key] {
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	// groups[0]=a, groups[1]=b
+	for key, vs := range c.q {
+		if strings.HasPrefix(key, k+"[") && key != k+"[]" && !strings.Contains(key, "$") {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+func (c queryChecker) boolean(k string) (*bool, error) {
+	v := c.q.Get(k)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, invalidData("Invalid request: Expected type: 'boolean' for field '%s', got: '%s'", k, v)
+	}
+	return &b, nil
+}
+
+// paging reads offset, limit (default 50), order and fields.
+func (c queryChecker) paging(sortable map[string]bool) (listParams, error) {
+	p := listParams{limit: 50, fields: c.q.Get("fields")}
+	if wd, err := c.boolean("with_deleted"); err != nil {
+		return p, err
+	} else if wd != nil {
+		p.withDeleted = *wd
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"offset", &p.offset}, {"limit", &p.limit}} {
+		v := c.q.Get(f.name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return p, invalidData("Invalid request: Expected type: 'number' for field '%s', got: '%s'", f.name, v)
+		}
+		if n < 0 {
+			return p, invalidData("Invalid request: Number must be greater than or equal to 0 for field '%s'", f.name)
+		}
+		*f.dst = n
+	}
+	for _, o := range strings.Split(c.q.Get("order"), ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		desc := strings.HasPrefix(o, "-")
+		name := strings.TrimPrefix(o, "-")
+		if !sortable[name] {
+			return p, invalidData("Order field %s is not valid", name)
+		}
+		p.order = append(p.order, store.Order{Field: name, Desc: desc})
+	}
+	return p, nil
+}
+
+// options returns the store's list options; limit=0 answers no rows but
+// still counts, so it lists one row that the caller drops (see page).
+func (p listParams) options(rels ...string) store.ListOptions {
+	take := p.limit
+	if take == 0 {
+		take = 1
+	}
+	return store.ListOptions{Skip: p.offset, Take: take, Order: p.order, Relations: rels, WithDeleted: p.withDeleted}
+}
+
+// page trims rows to the requested limit (limit=0: none).
+func page[T any](p listParams, rows []T) []T {
+	if p.limit == 0 {
+		return []T{}
+	}
+	if rows == nil {
+		return []T{}
+	}
+	return rows
+}
+
+// timeRange reads created_at[$gt]=…, [$gte], [$lt], [$lte] (RFC 3339 or a date).
+func (c queryChecker) timeRange(k string) (store.TimeRange, error) {
+	var r store.TimeRange
+	for op, dst := range map[string]*time.Time{"$gt": &r.Gt, "$gte": &r.Gte, "$lt": &r.Lt, "$lte": &r.Lte} {
+		v := c.q.Get(k + "[" + op + "]")
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", v); err != nil {
+				return r, invalidData("Invalid request: Expected type: 'date' for field '%s', got: '%s'", k, v)
+			}
+		}
+		*dst = t
+	}
+	return r, nil
+}

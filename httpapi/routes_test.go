@@ -1,0 +1,354 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/clientele/clientele/httpapi"
+)
+
+func addrs(r resp) []map[string]any {
+	var out []map[string]any
+	for _, a := range r.obj("customer")["addresses"].([]any) {
+		out = append(out, a.(map[string]any))
+	}
+	return out
+}
+
+func TestStoreCustomerRoutes(t *testing.T) {
+	e := newEnv(t)
+	tok, id := e.customer("ada@example.com")
+
+	r := e.do("GET", "/store/customers/me", "", tok)
+	r.want(t, 200, "", "")
+	c := r.obj("customer")
+	if c["id"] != id || c["email"] != "ada@example.com" || c["has_account"] != true {
+		t.Fatalf("me: %s", r.raw)
+	}
+	if _, ok := c["addresses"].([]any); !ok {
+		t.Fatalf("store customer without addresses: %s", r.raw)
+	}
+	if _, ok := c["created_by"]; ok {
+		t.Fatalf("created_by is not a store default field: %s", r.raw)
+	}
+
+	r = e.do("POST", "/store/customers/me", `{"first_name":"Augusta","metadata":{"a":1}}`, tok)
+	r.want(t, 200, "", "")
+	if r.obj("customer")["first_name"] != "Augusta" {
+		t.Fatalf("update: %s", r.raw)
+	}
+	r = e.do("GET", "/store/customers/me?fields=id,email", "", tok)
+	if got := r.obj("customer"); len(got) != 2 || got["email"] != "ada@example.com" {
+		t.Fatalf("fields=id,email: %s", r.raw)
+	}
+
+	// Address CRUD with default switching.
+	r = e.do("POST", "/store/customers/me/addresses", `{"address_name":"Home","address_1":"1 Rue","city":"Paris","country_code":"FR","is_default_shipping":true}`, tok)
+	r.want(t, 200, "", "")
+	home := addrs(r)[0]["id"].(string)
+	r = e.do("POST", "/store/customers/me/addresses", `{"address_name":"Work","address_1":"2 Rue","country_code":"fr","is_default_shipping":true}`, tok)
+	r.want(t, 200, "", "")
+	as := addrs(r)
+	if len(as) != 2 {
+		t.Fatalf("want 2 addresses: %s", r.raw)
+	}
+	var work string
+	for _, a := range as {
+		if a["id"] != home {
+			work = a["id"].(string)
+			if a["is_default_shipping"] != true {
+				t.Fatalf("new default not set: %s", r.raw)
+			}
+		} else if a["is_default_shipping"] != false {
+			t.Fatalf("old default kept: %s", r.raw)
+		}
+	}
+	r = e.do("GET", "/store/customers/me/addresses?limit=1&order=-created_at", "", tok)
+	r.want(t, 200, "", "")
+	if r.body["count"] != float64(2) || r.body["limit"] != float64(1) || len(r.body["addresses"].([]any)) != 1 {
+		t.Fatalf("list: %s", r.raw)
+	}
+	r = e.do("GET", "/store/customers/me/addresses/"+home, "", tok)
+	r.want(t, 200, "", "")
+	if r.obj("address")["city"] != "Paris" {
+		t.Fatalf("get address: %s", r.raw)
+	}
+	r = e.do("POST", "/store/customers/me/addresses/"+home, `{"city":"Lyon","is_default_billing":true}`, tok)
+	r.want(t, 200, "", "")
+	if _, ok := r.body["customer"]; !ok {
+		t.Fatalf("update address must answer the customer: %s", r.raw)
+	}
+	r = e.do("DELETE", "/store/customers/me/addresses/"+work, "", tok)
+	r.want(t, 200, "", "")
+	if r.body["id"] != id || r.body["object"] != "address" || r.body["deleted"] != true || r.obj("parent")["id"] != id {
+		t.Fatalf("delete shape: %s", r.raw)
+	}
+	if n := len(r.obj("parent")["addresses"].([]any)); n != 1 {
+		t.Fatalf("parent has %d addresses", n)
+	}
+	e.do("GET", "/store/customers/me/addresses/"+work, "", tok).want(t, 404, "not_found", "")
+}
+
+func TestAdminRoutes(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	_, ada := e.customer("ada@example.com")
+
+	r := e.do("POST", "/admin/customers", `{"email":"grace@example.com","first_name":"Grace","last_name":"Hopper","company_name":"Navy"}`, admin)
+	r.want(t, 200, "", "")
+	grace := r.obj("customer")
+	if grace["created_by"] != "user_1" || grace["has_account"] != false {
+		t.Fatalf("admin create: %s", r.raw)
+	}
+	graceID := grace["id"].(string)
+	e.do("POST", "/admin/customers", `{"email":"grace@example.com"}`, admin).
+		want(t, 400, "invalid_data", "Customer with email: grace@example.com, has_account: false, already exists.")
+	e.do("POST", "/admin/customers", `{"email":"not-an-email"}`, admin).want(t, 400, "invalid_data", "Invalid request: Invalid email")
+
+	r = e.do("GET", "/admin/customers?q=NAVY", "", admin)
+	if r.body["count"] != float64(1) {
+		t.Fatalf("q: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customers?has_account=true", "", admin)
+	if r.body["count"] != float64(1) || r.body["customers"].([]any)[0].(map[string]any)["id"] != ada {
+		t.Fatalf("has_account: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customers?order=-email&limit=1&offset=0&fields=id,email", "", admin)
+	r.want(t, 200, "", "")
+	cs := r.body["customers"].([]any)
+	if r.body["count"] != float64(2) || len(cs) != 1 || cs[0].(map[string]any)["email"] != "grace@example.com" || len(cs[0].(map[string]any)) != 2 {
+		t.Fatalf("order/fields: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customers?limit=0", "", admin)
+	if r.body["count"] != float64(2) || len(r.body["customers"].([]any)) != 0 {
+		t.Fatalf("limit=0: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customers/"+graceID+"?fields=*addresses,*groups,-company_name", "", admin)
+	c := r.obj("customer")
+	if _, ok := c["addresses"].([]any); !ok {
+		t.Fatalf("*addresses: %s", r.raw)
+	}
+	if _, ok := c["company_name"]; ok {
+		t.Fatalf("-company_name kept: %s", r.raw)
+	}
+	r = e.do("POST", "/admin/customers/"+graceID, `{"phone":"+1 555","email":"grace@navy.mil"}`, admin)
+	if r.obj("customer")["email"] != "grace@navy.mil" {
+		t.Fatalf("admin update: %s", r.raw)
+	}
+
+	// Addresses.
+	r = e.do("POST", "/admin/customers/"+graceID+"/addresses", `{"address_1":"1 Pentagon","country_code":"us","is_default_billing":true}`, admin)
+	r.want(t, 200, "", "")
+	r = e.do("GET", "/admin/customers/"+graceID+"/addresses", "", admin)
+	list := r.body["addresses"].([]any)
+	if r.body["count"] != float64(1) {
+		t.Fatalf("admin addresses: %s", r.raw)
+	}
+	addr := list[0].(map[string]any)
+	if _, ok := addr["is_default_billing"]; ok {
+		t.Fatalf("is_default_billing is not an admin default field: %s", r.raw)
+	}
+	aid := addr["id"].(string)
+	e.do("GET", "/admin/customers/"+ada+"/addresses/"+aid, "", admin).want(t, 404, "not_found", "")
+	e.do("POST", "/admin/customers/"+graceID+"/addresses/"+aid, `{"city":"Arlington"}`, admin).want(t, 200, "", "")
+	r = e.do("DELETE", "/admin/customers/"+graceID+"/addresses/"+aid, "", admin)
+	if r.body["id"] != aid || r.body["object"] != "customer_address" || r.body["deleted"] != true {
+		t.Fatalf("admin address delete: %s", r.raw)
+	}
+
+	// Groups.
+	r = e.do("POST", "/admin/customer-groups", `{"name":"VIP","metadata":{"tier":1}}`, admin)
+	r.want(t, 200, "", "")
+	g := r.obj("customer_group")
+	gid := g["id"].(string)
+	if g["created_by"] != "user_1" {
+		t.Fatalf("group created_by: %s", r.raw)
+	}
+	e.do("POST", "/admin/customer-groups", `{"name":"VIP"}`, admin).want(t, 400, "invalid_data", "Customer group with name: VIP, already exists.")
+	r = e.do("POST", "/admin/customer-groups/"+gid+"/customers", `{"add":["`+ada+`","`+graceID+`"]}`, admin)
+	r.want(t, 200, "", "")
+	r = e.do("GET", "/admin/customers?groups="+gid, "", admin)
+	if r.body["count"] != float64(2) {
+		t.Fatalf("groups filter: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customers?groups[]="+gid+"&q=grace", "", admin)
+	if r.body["count"] != float64(1) {
+		t.Fatalf("groups[] filter: %s", r.raw)
+	}
+	r = e.do("POST", "/admin/customers/"+graceID+"/customer-groups?fields=*groups", `{"remove":["`+gid+`"]}`, admin)
+	if n := len(r.obj("customer")["groups"].([]any)); n != 0 {
+		t.Fatalf("remove: %s", r.raw)
+	}
+	r = e.do("GET", "/admin/customer-groups/"+gid+"?fields=*customers", "", admin)
+	if n := len(r.obj("customer_group")["customers"].([]any)); n != 1 {
+		t.Fatalf("group customers: %s", r.raw)
+	}
+	e.do("POST", "/admin/customer-groups/"+gid, `{"name":"Gold"}`, admin).want(t, 200, "", "")
+	r = e.do("GET", "/admin/customer-groups?q=gol", "", admin)
+	if r.body["count"] != float64(1) {
+		t.Fatalf("group list: %s", r.raw)
+	}
+	r = e.do("DELETE", "/admin/customer-groups/"+gid, "", admin)
+	if r.body["id"] != gid || r.body["object"] != "customer_group" || r.body["deleted"] != true {
+		t.Fatalf("group delete: %s", r.raw)
+	}
+	e.do("GET", "/admin/customer-groups/"+gid, "", admin).want(t, 404, "not_found", "")
+	r = e.do("GET", "/admin/customers/"+ada+"?fields=*groups", "", admin)
+	if n := len(r.obj("customer")["groups"].([]any)); n != 0 {
+		t.Fatalf("deleted group still on customer: %s", r.raw)
+	}
+
+	// Deleting a registered customer deletes its identity: me 404, refresh 404, email can register again.
+	custTok := e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "").str("token")
+	r = e.do("DELETE", "/admin/customers/"+ada, "", admin)
+	if r.body["id"] != ada || r.body["object"] != "customer" || r.body["deleted"] != true {
+		t.Fatalf("customer delete: %s", r.raw)
+	}
+	e.do("GET", "/store/customers/me", "", custTok).want(t, 404, "not_found", "")
+	e.do("POST", "/auth/token/refresh", "", custTok).want(t, 404, "not_found", "")
+	e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "").want(t, 401, "unauthorized", "")
+	e.register("customer", "ada@example.com")
+	e.do("DELETE", "/admin/customers/cus_unknown", "", admin).want(t, 200, "", "")
+}
+
+func sessionCookie(t *testing.T, r resp) *http.Cookie {
+	t.Helper()
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "connect.sid" {
+			return c
+		}
+	}
+	t.Fatalf("no session cookie: %v", r.header)
+	return nil
+}
+
+func TestSessions(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.TrustProxy = true })
+	tok, id := e.customer("ada@example.com")
+
+	r := e.do("POST", "/auth/session", "", tok)
+	r.want(t, 200, "", "")
+	if r.obj("user")["actor_id"] != id {
+		t.Fatalf("session user: %s", r.raw)
+	}
+	c1 := sessionCookie(t, r)
+	if !c1.HttpOnly || c1.SameSite != http.SameSiteLaxMode || c1.Secure {
+		t.Fatalf("cookie attributes over http: %+v", c1)
+	}
+	cookie := "Cookie: connect.sid=" + c1.Value
+	e.do("GET", "/store/customers/me", "", "", cookie).want(t, 200, "", "")
+	e.do("POST", "/auth/token/refresh", "", "", cookie).want(t, 200, "", "")
+	// Admin routes refuse a customer session.
+	e.do("GET", "/admin/customers", "", "", cookie).want(t, 401, "", "Unauthorized")
+
+	// A new login never keeps the id the client brought.
+	r = e.do("POST", "/auth/session", "", tok, cookie, "X-Forwarded-Proto: https")
+	c2 := sessionCookie(t, r)
+	if c2.Value == c1.Value || !c2.Secure {
+		t.Fatalf("session id reused or not Secure behind https proxy: %+v", c2)
+	}
+	e.do("GET", "/store/customers/me", "", "", cookie).want(t, 401, "", "Unauthorized")
+	if strings.Contains(e.logs.String(), c2.Value) {
+		t.Fatal("session cookie in logs")
+	}
+
+	cookie2 := "Cookie: connect.sid=" + c2.Value
+	e.do("DELETE", "/auth/session", "", "", cookie2).want(t, 200, "", "")
+	e.do("GET", "/store/customers/me", "", "", cookie2).want(t, 401, "", "Unauthorized")
+	e.do("DELETE", "/auth/session", "", "", cookie2).want(t, 401, "", "Unauthorized")
+	// The bearer token still works (JWTs are stateless).
+	e.do("GET", "/store/customers/me", "", tok).want(t, 200, "", "")
+	// A registration token may open a session too (allowUnregistered).
+	e.do("POST", "/auth/session", "", e.register("customer", "new@example.com")).want(t, 200, "", "")
+}
+
+func TestDefaultSessionsAndProviders(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.Sessions = nil; c.SessionCookie = "sid" })
+	tok, _ := e.customer("ada@example.com")
+	r := e.do("POST", "/auth/session", "", tok)
+	r.want(t, 200, "", "")
+	var value string
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "sid" {
+			value = c.Value
+		}
+	}
+	if value == "" {
+		t.Fatalf("no sid cookie: %v", r.header)
+	}
+	e.do("GET", "/store/customers/me", "", "", "Cookie: sid="+value).want(t, 200, "", "")
+	e.do("DELETE", "/auth/session", "", "", "Cookie: sid="+value).want(t, 200, "", "")
+	e.do("GET", "/store/customers/me", "", "", "Cookie: sid="+value).want(t, 401, "", "Unauthorized")
+
+	r = e.do("GET", "/auth/customer/providers", "", "")
+	r.want(t, 200, "", "")
+	if ps := r.body["providers"].([]any); len(ps) != 1 || ps[0].(map[string]any)["id"] != "emailpass" || ps[0].(map[string]any)["flow"] != "credentials" {
+		t.Fatalf("providers: %s", r.raw)
+	}
+}
+
+func TestWithDeleted(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	r := e.do("POST", "/admin/customers", `{"email":"gone@example.com"}`, admin)
+	id := r.obj("customer")["id"].(string)
+	e.do("DELETE", "/admin/customers/"+id, "", admin).want(t, 200, "", "")
+	if r = e.do("GET", "/admin/customers", "", admin); r.body["count"] != float64(0) {
+		t.Fatalf("deleted customer listed: %s", r.raw)
+	}
+	if r = e.do("GET", "/admin/customers?with_deleted=true", "", admin); r.body["count"] != float64(1) {
+		t.Fatalf("with_deleted: %s", r.raw)
+	}
+	e.do("GET", "/admin/customers?with_deleted=maybe", "", admin).want(t, 400, "invalid_data", "Invalid request: Expected type: 'boolean' for field 'with_deleted', got: 'maybe'")
+}
+
+func TestCORSAndProxyTrust(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.StoreCORS = []string{"http://shop.test"} })
+	r := e.do("OPTIONS", "/store/customers/me", "", "", "Origin: http://shop.test", "Access-Control-Request-Method: POST", "Access-Control-Request-Headers: authorization,content-type")
+	if r.status != 204 || r.header.Get("Access-Control-Allow-Origin") != "http://shop.test" || r.header.Get("Access-Control-Allow-Credentials") != "true" ||
+		r.header.Get("Access-Control-Allow-Headers") != "authorization,content-type" {
+		t.Fatalf("preflight: %d %v", r.status, r.header)
+	}
+	r = e.do("GET", "/admin/customers", "", "", "Origin: http://shop.test")
+	if r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("store origin allowed on admin: %v", r.header)
+	}
+	r = e.do("GET", "/store/customers/me", "", "", "Origin: http://evil.test")
+	if r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("unknown origin allowed: %v", r.header)
+	}
+	// Without TrustProxy, X-Forwarded-Proto does not make cookies Secure.
+	tok, _ := e.customer("ada@example.com")
+	if c := sessionCookie(t, e.do("POST", "/auth/session", "", tok, "X-Forwarded-Proto: https")); c.Secure {
+		t.Fatal("untrusted X-Forwarded-Proto honoured")
+	}
+	e2 := newEnv(t, func(c *httpapi.Config) { c.SecureCookies = httpapi.SecureAlways })
+	tok2, _ := e2.customer("ada@example.com")
+	if c := sessionCookie(t, e2.do("POST", "/auth/session", "", tok2)); !c.Secure {
+		t.Fatal("SecureAlways ignored")
+	}
+}
+
+func TestAdminListTimeRange(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	e.do("POST", "/admin/customers", `{"email":"a@example.com"}`, admin).want(t, 200, "", "")
+	if r := e.do("GET", "/admin/customers?created_at[$gte]=2000-01-01", "", admin); r.body["count"] != float64(1) {
+		t.Fatalf("created_at[$gte]: %s", r.raw)
+	}
+	if r := e.do("GET", "/admin/customers?created_at[$lt]=2000-01-01T00:00:00Z", "", admin); r.body["count"] != float64(0) {
+		t.Fatalf("created_at[$lt]: %s", r.raw)
+	}
+	e.do("GET", "/admin/customers?created_at[$gt]=yesterday", "", admin).want(t, 400, "invalid_data", "")
+}
+
+func TestPublishableKey(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.PublishableKeys = []string{"pk_test"} })
+	e.do("GET", "/store/customers/me", "", "").want(t, 400, "not_allowed",
+		"Publishable API key required in the request header: x-publishable-api-key. You can manage your keys in settings in the dashboard.")
+	e.do("GET", "/store/customers/me", "", "", "x-publishable-api-key: pk_wrong").want(t, 400, "not_allowed", "A valid publishable key is required to proceed with the request")
+	e.do("GET", "/store/customers/me", "", "", "x-publishable-api-key: pk_test").want(t, 401, "", "Unauthorized")
+	// Other route families do not need it.
+	e.do("GET", "/admin/customers", "", "").want(t, 401, "", "Unauthorized")
+}

@@ -1,0 +1,61 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/provider/oidc"
+	"github.com/clientele/clientele/provider/oidctest"
+)
+
+func TestSocialLoginBindsStateToBrowser(t *testing.T) {
+	idp := oidctest.NewServer(t)
+	p, err := oidc.New(oidc.Config{
+		Issuer: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
+		CallbackURL: "http://localhost:8000/auth/customer/oidc/callback",
+	}, oidc.WithHTTPClient(idp.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, []auth.Option{auth.WithProvider(p)})
+
+	login := func() (loc string, binding *http.Cookie) {
+		r := e.do("GET", "/auth/customer/oidc", "", "")
+		r.want(t, 200, "", "")
+		for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			if c.Name == "clientele_oauth" {
+				binding = c
+			}
+		}
+		if binding == nil || !binding.HttpOnly || binding.SameSite != http.SameSiteLaxMode || binding.MaxAge <= 0 {
+			t.Fatalf("binding cookie: %+v", binding)
+		}
+		return r.str("location"), binding
+	}
+
+	loc, binding := login()
+	q, err := idp.Login(context.Background(), loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The callback from another browser (no or another binding) fails.
+	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "").want(t, 401, "unauthorized", "")
+	loc, binding = login()
+	q, _ = idp.Login(context.Background(), loc)
+	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "", "Cookie: clientele_oauth=someoneelsesbindingvalue0123456789abcdef").
+		want(t, 401, "unauthorized", "")
+
+	loc, binding = login()
+	q, _ = idp.Login(context.Background(), loc)
+	r := e.do("GET", "/auth/customer/oidc/callback?"+url.Values(q).Encode(), "", "", "Cookie: clientele_oauth="+binding.Value)
+	r.want(t, 200, "", "")
+	c, err := e.authS.Verify(r.str("token"))
+	if err != nil || c.ActorType != "customer" || c.ActorID != "" || c.AuthIdentityID == "" {
+		t.Fatalf("social token: %+v %v", c, err)
+	}
+	// The token is a registration token: it creates the customer account.
+	e.do("POST", "/store/customers", `{"email":"jane@example.com"}`, r.str("token")).want(t, 200, "", "")
+}
