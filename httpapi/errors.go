@@ -93,7 +93,7 @@ func toError(err error) (e *apiError, ok bool) {
 	case errors.Is(err, store.ErrNotFound):
 		return newError(http.StatusNotFound, typeNotFound, msg), true
 	case errors.Is(err, address.ErrConflict) && !isConflictError(err):
-		return newError(http.StatusConflict, typeConflict, "The request conflicted with another request. You may retry the request with the patience of a saint."), true
+		return newError(http.StatusConflict, typeConflict, "The request conflicted with a concurrent change. Retry the request."), true
 	case errors.Is(err, store.ErrConflict):
 		return newError(http.StatusBadRequest, typeInvalidData, msg), true
 	case errors.Is(err, store.ErrInvalid):
