@@ -1,7 +1,8 @@
 // Package memory is clientele's in-memory backend: one [Store] implements
-// every domain store (customer.Store, address.Store, group.Store). It is the
-// default for tests, examples and quick starts, and it behaves as the
-// PostgreSQL backend does; both pass store/storetest.
+// every domain store (customer.Store, address.Store, group.Store,
+// auth.Store, and the optional customer.ListCounter and auth.SessionStore).
+// It is the default for tests, examples and quick starts, and it behaves as
+// the PostgreSQL backend does; both pass store/storetest.
 //
 // # Storage
 //
@@ -9,7 +10,8 @@
 // The unique rules of Medusa's schema are enforced as PostgreSQL enforces
 // them: (email, has_account) among live customers, exact match; a group
 // name among live groups; one default shipping and one default billing
-// address per customer, soft-deleted addresses included.
+// address per customer, soft-deleted addresses included; (entity_id,
+// provider) among provider identities.
 //
 // # Concurrency
 //
