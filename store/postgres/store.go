@@ -24,8 +24,9 @@ var (
 )
 
 // Store is the PostgreSQL backend. One Store implements every domain store
-// (customer.Store, address.Store, group.Store, auth.Store). It is safe for
-// concurrent use.
+// (customer.Store, address.Store, group.Store, auth.Store, and the optional
+// customer.ListCounter and auth.SessionStore). It is safe for concurrent
+// use.
 type Store struct {
 	db   *bun.DB
 	owns bool // Open opened db, so Close closes it
