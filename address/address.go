@@ -82,6 +82,11 @@ type Filter struct {
 	CountryCodes      []string // any case
 	IsDefaultShipping *bool
 	IsDefaultBilling  *bool
+	// Exact matches on text columns (store.IsNull matches empty ones).
+	Company    store.StringFilter
+	City       store.StringFilter
+	Province   store.StringFilter
+	PostalCode store.StringFilter
 }
 
 // Sortable lists the columns an address list may be ordered by.

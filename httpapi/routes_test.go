@@ -152,6 +152,13 @@ func TestAdminRoutes(t *testing.T) {
 	aid := addr["id"].(string)
 	e.do("GET", "/admin/customers/"+ada+"/addresses/"+aid, "", admin).want(t, 404, "not_found", "")
 	e.do("POST", "/admin/customers/"+graceID+"/addresses/"+aid, `{"city":"Arlington"}`, admin).want(t, 200, "", "")
+	for query, want := range map[string]float64{"city=Arlington": 1, "city=Paris": 0, "city[]=Paris,Arlington": 1, "province=Nowhere": 0} {
+		r = e.do("GET", "/admin/customers/"+graceID+"/addresses?"+query, "", admin)
+		r.want(t, 200, "", "")
+		if r.body["count"] != want {
+			t.Fatalf("addresses?%s: %s", query, r.raw)
+		}
+	}
 	r = e.do("DELETE", "/admin/customers/"+graceID+"/addresses/"+aid, "", admin)
 	if r.body["id"] != aid || r.body["object"] != "customer_address" || r.body["deleted"] != true {
 		t.Fatalf("admin address delete: %s", r.raw)

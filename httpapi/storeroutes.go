@@ -180,6 +180,14 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 	if cc := qc.list("country_code"); len(cc) > 0 {
 		f.CountryCodes = cc
 	}
+	for _, sf := range []struct {
+		param string
+		dst   *store.StringFilter
+	}{{"city", &f.City}, {"postal_code", &f.PostalCode}, {"company", &f.Company}, {"province", &f.Province}} {
+		if v := qc.list(sf.param); len(v) > 0 {
+			*sf.dst = store.Eq(v...)
+		}
+	}
 	list, n, err := a.cfg.Addresses.ListAndCount(r.Context(), f, p.options())
 	if err != nil {
 		return err

@@ -58,6 +58,8 @@ func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Addr
 			(f.CountryCodes == nil || (a.CountryCode != "" && inList(f.CountryCodes, a.CountryCode))) &&
 			(f.IsDefaultShipping == nil || *f.IsDefaultShipping == a.IsDefaultShipping) &&
 			(f.IsDefaultBilling == nil || *f.IsDefaultBilling == a.IsDefaultBilling) &&
+			f.Company.Match(a.Company) && f.City.Match(a.City) &&
+			f.Province.Match(a.Province) && f.PostalCode.Match(a.PostalCode) &&
 			store.MatchWords(words, a.AddressName, a.Company, a.FirstName, a.LastName,
 				a.Address1, a.Address2, a.City, a.Province, a.PostalCode)
 	}

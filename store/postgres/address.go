@@ -16,6 +16,10 @@ func addressQuery(f address.Filter, withDeleted bool) *query {
 	q.in("country_code", f.CountryCodes)
 	q.is("is_default_shipping", f.IsDefaultShipping)
 	q.is("is_default_billing", f.IsDefaultBilling)
+	q.str("company", f.Company)
+	q.str("city", f.City)
+	q.str("province", f.Province)
+	q.str("postal_code", f.PostalCode)
 	q.search(f.Q)
 	return q
 }

@@ -219,6 +219,10 @@ var addressTests = []test{
 			{"q postal", address.Filter{Q: "999"}, as[3:]},
 			{"country any case", address.Filter{CountryCodes: []string{"US"}}, as[1:3]},
 			{"ids", address.Filter{IDs: []string{as[3].ID, as[0].ID}}, []*address.Address{as[0], as[3]}},
+			{"city", address.Filter{City: store.Eq("Copenhagen")}, as[:1]},
+			{"city is null", address.Filter{City: store.IsNull(), CustomerIDs: []string{a.ID}}, as[1:3]},
+			{"postal code", address.Filter{PostalCode: store.Eq("9999", "0000")}, as[3:]},
+			{"company and province match nothing", address.Filter{Company: store.Eq("x"), Province: store.Eq("y")}, nil},
 		}
 		for _, tc := range cases {
 			got, n, err := e.addresses.ListAndCount(e.ctx, tc.f, store.ListOptions{})
