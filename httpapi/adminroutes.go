@@ -147,7 +147,7 @@ func (a *API) adminListAddresses(w http.ResponseWriter, r *http.Request) error {
 	if _, err := a.authn(r, adminAuth); err != nil {
 		return err
 	}
-	return a.listAddresses(w, r, r.PathValue("id"), adminAddressFields)
+	return a.listAddresses(w, r, r.PathValue("id"), adminAddressFields, false)
 }
 
 // POST /admin/customers/{id}/addresses answers the customer.

@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -323,11 +324,17 @@ func (a *API) cors(next http.Handler) http.Handler {
 		case strings.HasPrefix(r.URL.Path, "/auth/"):
 			allowed = a.cfg.AuthCORS
 		}
+		if len(allowed) > 0 {
+			w.Header().Add("Vary", "Origin")
+		}
 		if origin != "" && originAllowed(allowed, origin) {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Credentials", "true")
-			h.Add("Vary", "Origin")
+			// A wildcard lets any site call the API, but never with the
+			// caller's cookies: credentials only for listed origins.
+			if !slices.Contains(allowed, "*") || listed(allowed, origin) {
+				h.Set("Access-Control-Allow-Credentials", "true")
+			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET,HEAD,PUT,PATCH,POST,DELETE")
 				if rh := r.Header.Get("Access-Control-Request-Headers"); rh != "" {
@@ -370,8 +377,13 @@ func (a *API) publishableKey(next http.Handler) http.Handler {
 }
 
 func originAllowed(allowed []string, origin string) bool {
+	return slices.Contains(allowed, "*") || listed(allowed, origin)
+}
+
+// listed reports whether origin is named in allowed (not by a wildcard).
+func listed(allowed []string, origin string) bool {
 	for _, o := range allowed {
-		if o == "*" || strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+		if o != "*" && strings.EqualFold(strings.TrimRight(o, "/"), origin) {
 			return true
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -90,13 +91,18 @@ func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	if len(bytes.TrimSpace(data)) == 0 {
 		return map[string]any{}, nil
 	}
+	// Only JSON is read: a form or text/plain body (which a page on
+	// another site can send without a preflight) is refused.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return nil, newError(http.StatusUnsupportedMediaType, typeInvalidData, "Content-Type must be application/json")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, invalidData("Invalid JSON in request body")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, invalidData("Invalid JSON in request body")
 	}
 	m, ok := v.(map[string]any)

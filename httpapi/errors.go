@@ -94,8 +94,12 @@ func toError(err error) (e *apiError, ok bool) {
 		return newError(http.StatusNotFound, typeNotFound, msg), true
 	case errors.Is(err, address.ErrConflict) && !isConflictError(err):
 		return newError(http.StatusConflict, typeConflict, "The request conflicted with a concurrent change. Retry the request."), true
-	case errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrConflict) && (hasPE || isConflictError(err)):
 		return newError(http.StatusBadRequest, typeInvalidData, msg), true
+	case errors.Is(err, store.ErrConflict):
+		// A conflict with a concurrent writer (serialization failure,
+		// deadlock): retryable, and its text is the database's, not ours.
+		return newError(http.StatusConflict, typeConflict, "The request conflicted with a concurrent change. Retry the request."), true
 	case errors.Is(err, store.ErrInvalid):
 		var ve *store.ValidationError
 		if !hasPE && errors.As(err, &ve) {

@@ -26,12 +26,16 @@ func parseFields(raw string, defaults, defaultRels, relations []string) selectio
 	rels := slices.Clone(defaultRels)
 	replaced := false
 	for _, tok := range strings.Split(raw, ",") {
+		op := byte(0)
+		if strings.HasPrefix(tok, " ") {
+			// An unencoded "+" arrives as a space: "?fields=+email".
+			op = '+'
+		}
 		tok = strings.TrimSpace(tok)
 		if tok == "" {
 			continue
 		}
-		op := byte(0)
-		if tok[0] == '+' || tok[0] == '-' || tok[0] == ' ' {
+		if tok[0] == '+' || tok[0] == '-' {
 			op = tok[0]
 			tok = tok[1:]
 		}
@@ -67,6 +71,13 @@ func parseFields(raw string, defaults, defaultRels, relations []string) selectio
 }
 
 func (s selection) has(rel string) bool { return slices.Contains(s.rels, rel) }
+
+// only keeps the keys in allowed (and id): what a caller may ask for of an
+// entity, whatever fields names.
+func (s selection) only(allowed []string) selection {
+	s.keys = slices.DeleteFunc(slices.Clone(s.keys), func(k string) bool { return k != "id" && !slices.Contains(allowed, k) })
+	return s
+}
 
 // project renders v (a struct with JSON tags) as an object with only the
 // selected keys and relations; relations absent from v are answered as [].

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -325,6 +326,19 @@ func TestCORSAndProxyTrust(t *testing.T) {
 	if r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("unknown origin allowed: %v", r.header)
 	}
+	// A wildcard origin may call, but never with the caller's cookies.
+	ew := newEnv(t, func(c *httpapi.Config) { c.AdminCORS = []string{"*", "http://admin.test"} })
+	r = ew.do("GET", "/admin/customers", "", "", "Origin: http://evil.test")
+	if r.header.Get("Access-Control-Allow-Origin") != "http://evil.test" || r.header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Fatalf("wildcard origin got credentials: %v", r.header)
+	}
+	r = ew.do("GET", "/admin/customers", "", "", "Origin: http://admin.test")
+	if r.header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("listed origin lost credentials: %v", r.header)
+	}
+	if r.header.Get("Vary") != "Origin" {
+		t.Fatalf("Vary: %v", r.header)
+	}
 	// Without TrustProxy, X-Forwarded-Proto does not make cookies Secure.
 	tok, _ := e.customer("ada@example.com")
 	if c := sessionCookie(t, e.do("POST", "/auth/session", "", tok, "X-Forwarded-Proto: https")); c.Secure {
@@ -358,4 +372,58 @@ func TestPublishableKey(t *testing.T) {
 	e.do("GET", "/store/customers/me", "", "", "x-publishable-api-key: pk_test").want(t, 401, "", "Unauthorized")
 	// Other route families do not need it.
 	e.do("GET", "/admin/customers", "", "").want(t, 401, "", "Unauthorized")
+}
+
+func TestBodiesAreJSONOnly(t *testing.T) {
+	e := newEnv(t)
+	tok, _ := e.customer("ada@example.com")
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		req := httptest.NewRequest("POST", "/store/customers/me", strings.NewReader(`{"first_name":"Mallory"}`))
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		if rec.Code != 415 || !strings.Contains(rec.Body.String(), "application/json") {
+			t.Fatalf("Content-Type %q: %d %s", ct, rec.Code, rec.Body.String())
+		}
+	}
+	e.do("POST", "/store/customers/me", `{"first_name":"X"}]`, tok).want(t, 400, "invalid_data", "Invalid JSON in request body")
+	e.do("POST", "/store/customers/me", `{"first_name":"X"} {}`, tok).want(t, 400, "invalid_data", "Invalid JSON in request body")
+	r := e.do("POST", "/store/customers/me", `{"first_name":"Ada"}`, tok, "Content-Type: application/json; charset=utf-8")
+	r.want(t, 200, "", "")
+}
+
+func TestStoreSeesOnlyItsOwnFields(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	tok, id := e.customer("ada@example.com")
+	r := e.do("POST", "/admin/customer-groups", `{"name":"fraud-watch","metadata":{"reason":"chargebacks"}}`, admin)
+	r.want(t, 200, "", "")
+	gid := r.obj("customer_group")["id"].(string)
+	e.do("POST", "/admin/customer-groups/"+gid+"/customers", `{"add":["`+id+`"]}`, admin).want(t, 200, "", "")
+	for _, q := range []string{"*groups", "groups.*", "+created_by", "id,created_by,groups"} {
+		r = e.do("GET", "/store/customers/me?fields="+q, "", tok)
+		r.want(t, 200, "", "")
+		c := r.obj("customer")
+		if _, ok := c["groups"]; ok {
+			t.Fatalf("fields=%s showed the customer its groups: %s", q, r.raw)
+		}
+		if _, ok := c["created_by"]; ok {
+			t.Fatalf("fields=%s showed created_by: %s", q, r.raw)
+		}
+	}
+	// Admins may ask for them; an unencoded + (a space) adds a field.
+	r = e.do("GET", "/admin/customers/"+id+"?fields=+created_by,*groups", "", admin)
+	r.want(t, 200, "", "")
+	if c := r.obj("customer"); c["email"] == nil || c["groups"] == nil {
+		t.Fatalf("admin fields: %s", r.raw)
+	}
+	e.do("GET", "/store/customers/me/addresses?with_deleted=true", "", tok).want(t, 400, "invalid_data", "")
+	e.do("POST", "/store/customers/me/addresses", `{"address_name":"Home"}`, tok).want(t, 200, "", "")
+	r = e.do("GET", "/store/customers/me/addresses?fields=%2Baddress_name", "", tok)
+	if a := r.body["addresses"].([]any)[0].(map[string]any); a["address_name"] != "Home" {
+		t.Fatalf("own address_name: %s", r.raw)
+	}
 }

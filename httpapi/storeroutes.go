@@ -14,7 +14,9 @@ var (
 	customerRelations   = []string{customer.RelAddresses, customer.RelGroups}
 
 	storeAddressFields = []string{"id", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "is_default_shipping", "is_default_billing", "created_at", "updated_at"}
-	adminAddressFields = []string{"id", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "created_at", "updated_at"}
+	// storeAddressAllowed is what a customer may ask for of its addresses.
+	storeAddressAllowed = append([]string{"address_name"}, storeAddressFields...)
+	adminAddressFields  = []string{"id", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "created_at", "updated_at"}
 )
 
 // Body schemas.
@@ -109,7 +111,10 @@ func (a *API) renderCustomer(c *customer.Customer, sel selection) map[string]any
 }
 
 func storeCustomerSel(r *http.Request) selection {
-	return parseFields(r.URL.Query().Get("fields"), storeCustomerFields, []string{customer.RelAddresses}, customerRelations)
+	// A customer sees its own fields and addresses, not the groups admins
+	// put it in.
+	rels := []string{customer.RelAddresses}
+	return parseFields(r.URL.Query().Get("fields"), storeCustomerFields, rels, rels).only(storeCustomerFields)
 }
 
 func (a *API) respondStoreCustomer(w http.ResponseWriter, r *http.Request, id string) error {
@@ -166,9 +171,15 @@ func (a *API) storeUpdateMe(w http.ResponseWriter, r *http.Request) error {
 	return a.respondStoreCustomer(w, r, ac.claims.ActorID)
 }
 
-// listAddresses answers {addresses, count, offset, limit} for a customer.
-func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID string, defaults []string) error {
-	qc := newQuery(r.URL, "q", "city", "country_code", "postal_code", "company", "province", "offset", "limit", "order", "fields", "with_deleted")
+// listAddresses answers {addresses, count, offset, limit} for a customer;
+// for the store (store true) only the store's address fields and no
+// deleted addresses.
+func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID string, defaults []string, forStore bool) error {
+	params := []string{"q", "city", "country_code", "postal_code", "company", "province", "offset", "limit", "order", "fields"}
+	if !forStore {
+		params = append(params, "with_deleted")
+	}
+	qc := newQuery(r.URL, params...)
 	if err := qc.unknown(); err != nil {
 		return err
 	}
@@ -193,6 +204,9 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 		return err
 	}
 	sel := parseFields(p.fields, defaults, nil, nil)
+	if forStore {
+		sel = sel.only(storeAddressAllowed)
+	}
 	out := make([]any, 0, len(list))
 	for _, ad := range page(p, list) {
 		out = append(out, project(ad, sel, nil))
@@ -207,7 +221,7 @@ func (a *API) storeListAddresses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.listAddresses(w, r, ac.claims.ActorID, storeAddressFields)
+	return a.listAddresses(w, r, ac.claims.ActorID, storeAddressFields, true)
 }
 
 // POST /store/customers/me/addresses answers the customer.
@@ -249,7 +263,7 @@ func (a *API) storeGetAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sel := parseFields(r.URL.Query().Get("fields"), storeAddressFields, nil, nil)
+	sel := parseFields(r.URL.Query().Get("fields"), storeAddressFields, nil, nil).only(storeAddressAllowed)
 	writeJSON(w, http.StatusOK, map[string]any{"address": project(ad, sel, nil)})
 	return nil
 }

@@ -96,6 +96,7 @@ func TestServer(t *testing.T) {
 
 	// The development notifier: the reset token is in the events file.
 	req, _ := http.NewRequest("POST", base+"/auth/customer/emailpass/reset-password", strings.NewReader(`{"identifier":"ada@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
 	res, err := http.DefaultClient.Do(req)
 	if err != nil || res.StatusCode != 201 {
 		t.Fatalf("reset-password: %v %v", res, err)
