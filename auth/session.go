@@ -32,4 +32,7 @@ type SessionStore interface {
 	// DeleteSession deletes the session with id idHash; a missing session
 	// is not an error.
 	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteSessionsOf deletes every session of an auth identity (after a
+	// password reset, or when the identity or its actor is deleted).
+	DeleteSessionsOf(ctx context.Context, authIdentityID string) error
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
@@ -126,8 +127,18 @@ func (a *API) adminDeleteCustomer(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	id := r.PathValue("id")
+	linked, err := a.cfg.Auth.ListAuthIdentities(r.Context(), auth.IdentityFilter{AppMetadata: map[string]any{"customer_id": id}}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
 	if err := a.cfg.Accounts.DeleteCustomer(r.Context(), id); err != nil {
 		return err
+	}
+	// The account is gone: so are the sessions of its identities.
+	for _, identity := range linked {
+		if err := a.sessions.DeleteSessionsOf(r.Context(), identity.ID); err != nil {
+			a.log.ErrorContext(r.Context(), "httpapi: revoke sessions of a deleted customer", "error", err)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "object": "customer", "deleted": true})
 	return nil

@@ -43,6 +43,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/store/memory"
 )
 
 // CookieSecurity says when cookies get the Secure attribute.
@@ -121,7 +122,7 @@ func New(cfg Config) (*API, error) {
 		a.maxBody = 1 << 20
 	}
 	if a.sessions == nil {
-		a.sessions = newMemSessions()
+		a.sessions = memory.New() // an in-process store of its own, for sessions only
 	}
 	if a.now == nil {
 		a.now = time.Now

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/clientele/clientele/auth"
@@ -163,46 +161,5 @@ func (a *API) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.setCookie(w, r, a.cfg.SessionCookie, "", 0)
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
-	return nil
-}
-
-// memSessions is the in-process session store used when Config.Sessions
-// is nil.
-type memSessions struct {
-	mu sync.Mutex
-	m  map[string]*auth.Session
-}
-
-func newMemSessions() *memSessions { return &memSessions{m: map[string]*auth.Session{}} }
-
-func (m *memSessions) PutSession(_ context.Context, s *auth.Session) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := time.Now()
-	for k, e := range m.m {
-		if !e.ExpiresAt.After(now) {
-			delete(m.m, k)
-		}
-	}
-	cp := *s
-	m.m[s.ID] = &cp
-	return nil
-}
-
-func (m *memSessions) GetSession(_ context.Context, id string, now time.Time) (*auth.Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.m[id]
-	if !ok || !now.Before(s.ExpiresAt) {
-		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
-	}
-	cp := *s
-	return &cp, nil
-}
-
-func (m *memSessions) DeleteSession(_ context.Context, id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.m, id)
 	return nil
 }

@@ -176,6 +176,10 @@ func (a *API) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	if res == nil || res.AuthIdentity == nil {
 		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")
 	}
+	// A new password ends every session the old one opened.
+	if err := a.sessions.DeleteSessionsOf(r.Context(), res.AuthIdentity.ID); err != nil {
+		a.log.ErrorContext(r.Context(), "httpapi: revoke sessions after a password reset", "error", err)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/httpapi"
 )
 
@@ -426,4 +427,30 @@ func TestStoreSeesOnlyItsOwnFields(t *testing.T) {
 	if a := r.body["addresses"].([]any)[0].(map[string]any); a["address_name"] != "Home" {
 		t.Fatalf("own address_name: %s", r.raw)
 	}
+}
+
+func TestSessionsEndWithPasswordResetAndDeletion(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	tok, id := e.customer("ada@example.com")
+	open := func() string {
+		c := sessionCookie(t, e.do("POST", "/auth/session", "", tok))
+		cookie := "Cookie: connect.sid=" + c.Value
+		e.do("GET", "/store/customers/me", "", "", cookie).want(t, 200, "", "")
+		return cookie
+	}
+	cookie := open()
+	e.do("POST", "/auth/customer/emailpass/reset-password", `{"identifier":"ada@example.com"}`, "").want(t, 201, "", "")
+	var reset string
+	for _, ev := range e.events.Events() {
+		if ev.Name == auth.EventPasswordReset {
+			reset = ev.Data["token"].(string)
+		}
+	}
+	e.do("POST", "/auth/customer/emailpass/update", `{"password":"a brand new password"}`, reset).want(t, 200, "", "")
+	e.do("GET", "/store/customers/me", "", "", cookie).want(t, 401, "", "Unauthorized")
+
+	cookie = open()
+	e.do("DELETE", "/admin/customers/"+id, "", admin).want(t, 200, "", "")
+	e.do("GET", "/store/customers/me", "", "", cookie).want(t, 401, "", "Unauthorized")
 }

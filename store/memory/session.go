@@ -67,3 +67,15 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 		return nil
 	})
 }
+
+// DeleteSessionsOf implements auth.SessionStore.
+func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
+	return s.write(ctx, func(tx *txn) error {
+		for id, sess := range s.sessions {
+			if sess.AuthIdentityID == authIdentityID {
+				put[auth.Session](tx, s.sessions, id, nil, nil)
+			}
+		}
+		return nil
+	})
+}

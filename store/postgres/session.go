@@ -64,3 +64,9 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE id = $1", idHash)
 	return translate(ctx, "delete session", err)
 }
+
+// DeleteSessionsOf implements auth.SessionStore.
+func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
+	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE auth_identity_id = $1", authIdentityID)
+	return translate(ctx, "delete sessions", err)
+}

@@ -22,6 +22,20 @@ func (e *env) sessionStore() auth.SessionStore {
 }
 
 var sessionTests = []test{
+	{"Sessions/DeleteSessionsOf", func(e *env) {
+		ss := e.sessionStore()
+		exp := time.Now().Add(time.Hour)
+		for _, s := range []*auth.Session{{ID: "a1", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "a2", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "b1", AuthIdentityID: "authid_b", ExpiresAt: exp}} {
+			e.must(ss.PutSession(e.ctx, s))
+		}
+		e.must(ss.DeleteSessionsOf(e.ctx, "authid_a"))
+		for _, id := range []string{"a1", "a2"} {
+			_, err := ss.GetSession(e.ctx, id, time.Now())
+			e.wantErr(err, auth.ErrNotFound)
+		}
+		_, err := ss.GetSession(e.ctx, "b1", time.Now())
+		e.must(err)
+	}},
 	{"Sessions/RoundTrip", func(e *env) { sessionRoundTrip(e.t, e.sessionStore()) }},
 	{"Sessions/UndoneWithUnit", func(e *env) {
 		ss := e.sessionStore()
