@@ -27,42 +27,25 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Medusa's test configuration.
 const callbackURL = "https://someurl.com/auth/github/callback"
 
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
-
 type env struct {
 	t     *testing.T
 	ctx   context.Context
 	idp   *oidctest.Server
 	st    auth.Store
 	svc   *auth.Service
-	clock *clock
+	clock *oidctest.Clock
 }
 
 func newEnv(t *testing.T, st auth.Store, mod func(*github.Config), authOpts ...auth.Option) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, idp: oidctest.NewServer(t), st: st, clock: &clock{}}
+	e := &env{t: t, ctx: ctx, idp: oidctest.NewServer(t), st: st, clock: &oidctest.Clock{}}
 	cfg := github.Config{ClientID: e.idp.ClientID(), ClientSecret: e.idp.ClientSecret(), CallbackURL: callbackURL, BaseURL: e.idp.URL, APIURL: e.idp.URL}
 	if mod != nil {
 		mod(&cfg)
 	}
-	p, err := github.New(cfg, github.WithHTTPClient(e.idp.Client()), github.WithClock(e.clock.now))
+	p, err := github.New(cfg, github.WithHTTPClient(e.idp.Client()), github.WithClock(e.clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +53,7 @@ func newEnv(t *testing.T, st auth.Store, mod func(*github.Config), authOpts ...a
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := append([]auth.Option{auth.WithProvider(p), auth.WithClock(e.clock.now),
+	opts := append([]auth.Option{auth.WithProvider(p), auth.WithClock(e.clock.Now),
 		auth.WithProvider(emailpass.New(emailpass.WithHasher(emailpass.Scrypt{LogN: 4, R: 8, P: 1})))}, authOpts...)
 	if e.svc, err = auth.NewService(st, tokens, opts...); err != nil {
 		t.Fatal(err)
@@ -331,7 +314,7 @@ func TestBadCallbacks(t *testing.T) {
 			return "browser", q
 		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
 		{name: "expired state", tamper: func(e *env, q url.Values) (string, url.Values) {
-			e.clock.advance(11 * time.Minute)
+			e.clock.Advance(11 * time.Minute)
 			return "browser", q
 		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
 		{name: "another browser", tamper: func(_ *env, q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},

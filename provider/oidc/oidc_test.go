@@ -28,31 +28,13 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 const callbackURL = "https://shop.example/auth/customer/oidc/callback"
 
-// clock is the auth service's clock, which state expiry follows.
-type clock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
-}
-
 type env struct {
 	t     *testing.T
 	ctx   context.Context
 	idp   *oidctest.Server
 	st    auth.Store
 	svc   *auth.Service
-	clock *clock
+	clock *oidctest.Clock
 }
 
 type setup struct {
@@ -64,7 +46,7 @@ func newEnv(t *testing.T, st auth.Store, s setup) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	e := &env{t: t, ctx: ctx, idp: oidctest.NewServer(t), st: st, clock: &clock{}}
+	e := &env{t: t, ctx: ctx, idp: oidctest.NewServer(t), st: st, clock: &oidctest.Clock{}}
 	cfg := oidc.Config{Issuer: e.idp.Issuer(), ClientID: e.idp.ClientID(), ClientSecret: e.idp.ClientSecret(), CallbackURL: callbackURL}
 	if s.cfg != nil {
 		s.cfg(&cfg)
@@ -73,13 +55,13 @@ func newEnv(t *testing.T, st auth.Store, s setup) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("oidc-test-secret-of-at-least-32-bytes"), Now: e.clock.now})
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("oidc-test-secret-of-at-least-32-bytes"), Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := append([]auth.Option{
 		auth.WithProvider(p), auth.WithProvider(emailpass.New(emailpass.WithHasher(emailpass.Scrypt{LogN: 4, R: 8, P: 1}))),
-		auth.WithClock(e.clock.now),
+		auth.WithClock(e.clock.Now),
 	}, s.authOpts...)
 	e.svc, err = auth.NewService(st, tokens, opts...)
 	if err != nil {
@@ -347,7 +329,7 @@ func TestBadCallbacks(t *testing.T) {
 		{name: "unknown state", tamper: set("state", randomHex()), kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
 		{name: "malformed state", tamper: set("state", "1234"), kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
 		{name: "expired state", tamper: func(e *env, q url.Values) (string, url.Values) {
-			e.clock.advance(oidc.DefaultStateTTL + time.Second)
+			e.clock.Advance(oidc.DefaultStateTTL + time.Second)
 			return "browser", q
 		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
 		{name: "another browser", tamper: binding("another-browser"), kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},

@@ -755,3 +755,26 @@ func randomToken(n int) string {
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// Clock is a settable clock for tests of expiry (states, tokens): Now is
+// the real time moved by every Advance so far. Pass its Now to the auth
+// service (auth.WithClock, auth.TokenConfig.Now) and to providers. The
+// zero value is ready; it is safe for concurrent use.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
