@@ -397,6 +397,14 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 		if found, err = s.st.ListAddresses(ctx, Filter{IDs: set.Keys(found, addressID)}, store.ListOptions{}); err != nil {
 			return err
 		}
+		// An address deleted meanwhile is as missing as one never made.
+		if ids != nil && len(found) != len(ids) {
+			return notFound(set.Missing(ids, set.Keys(found, addressID))...)
+		}
+		if len(found) == 0 {
+			out = []*Address{}
+			return nil
+		}
 		for _, a := range found {
 			if err := s.apply(a, p); err != nil {
 				return err
@@ -483,7 +491,9 @@ func (s *Service) Delete(ctx context.Context, ids ...string) error {
 		return nil
 	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := s.st.ListAddresses(ctx, Filter{IDs: ids}, store.ListOptions{WithDeleted: true})
+		// Locked, so that of concurrent deletes of one address only the
+		// one that deletes it reports it.
+		found, err := s.st.ListAddresses(ctx, Filter{IDs: ids}, store.ListOptions{WithDeleted: true, Lock: true})
 		if err != nil {
 			return err
 		}

@@ -142,8 +142,21 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 	}
 	var out *AuthIdentity
 	err = i.s.st.InTx(ctx, func(ctx context.Context) error {
-		pi, err := i.find(ctx, entityID)
+		found, err := i.find(ctx, entityID)
 		if err != nil {
+			return err
+		}
+		// Read it again under a lock: the update is a read-modify-write.
+		locked, err := i.s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{IDs: []string{found.ID}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(locked) == 0 {
+			return i.entityNotFound(entityID)
+		}
+		pi := locked[0]
+		if up.If != nil && !up.If(pi) {
+			out, err = i.load(ctx, pi.AuthIdentityID, entityID)
 			return err
 		}
 		if up.UserMetadata != nil {

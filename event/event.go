@@ -81,8 +81,9 @@ func (em Emitter) Emit(ctx context.Context, events ...Event) {
 	}
 	store.AfterCommit(ctx, func() {
 		// The unit is over: delivery must not be cut short by the
-		// caller's cancellation racing with it.
-		dctx := context.WithoutCancel(ctx)
+		// caller's cancellation racing with it, and a sink that uses the
+		// stores runs outside the finished unit.
+		dctx := store.WithoutUnit(context.WithoutCancel(ctx))
 		for _, e := range events {
 			if err := em.Sink.Emit(dctx, e); err != nil {
 				logger := em.Logger

@@ -472,6 +472,12 @@ func (s *Service) Remove(ctx context.Context, pairs ...Pair) error {
 	customers := set.Keys(pairs, func(p Pair) string { return p.CustomerID })
 	groups := set.Keys(pairs, func(p Pair) string { return p.GroupID })
 	return s.st.InTx(ctx, func(ctx context.Context) error {
+		// Lock the groups, as Add does, so that concurrent changes of one
+		// group's members run one after another and each reports only
+		// what it changed.
+		if _, err := s.st.ListGroups(ctx, Filter{IDs: groups}, store.ListOptions{WithDeleted: true, Lock: true}); err != nil {
+			return err
+		}
 		existing, err := s.st.ListMemberships(ctx, customers, groups)
 		if err != nil {
 			return err

@@ -197,6 +197,12 @@ type NewIdentity struct {
 type IdentityUpdate struct {
 	UserMetadata     map[string]any
 	ProviderMetadata map[string]any
+	// If, when set, is asked about the stored provider identity (read
+	// under a lock); the update happens only when it returns true, and
+	// Update otherwise returns the identity unchanged. A provider that
+	// rehashes a password it has just verified uses it so as not to write
+	// over a password changed meanwhile.
+	If func(current *ProviderIdentity) bool
 }
 
 // Identities is what a provider may do with identities, scoped to its own

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // Transactor runs several store calls as one unit of work. Every domain
@@ -28,6 +29,7 @@ type Unit struct {
 
 	mu    sync.Mutex
 	after []func()
+	ended atomic.Bool
 }
 
 type unitKey struct{}
@@ -38,15 +40,32 @@ func BeginUnit(ctx context.Context, owner, tx any) (context.Context, *Unit) {
 	return context.WithValue(ctx, unitKey{}, u), u
 }
 
-// UnitFrom returns the unit of work carried by ctx, or nil.
+// UnitFrom returns the unit of work carried by ctx, or nil when there is
+// none or it has ended (a context kept past its unit runs on its own).
 func UnitFrom(ctx context.Context) *Unit {
 	u, _ := ctx.Value(unitKey{}).(*Unit)
+	if u == nil || u.ended.Load() {
+		return nil
+	}
 	return u
 }
 
-// Committed runs, in order, the functions registered with AfterCommit. The
-// backend that began the unit calls it once, after a successful commit.
+// WithoutUnit returns ctx without its unit of work, for work that runs
+// after the unit (event delivery) and must use the stores on its own.
+func WithoutUnit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unitKey{}, (*Unit)(nil))
+}
+
+// End marks the unit as over: contexts that carry it no longer join it.
+// The backend that began the unit calls End when it rolls back; Committed
+// calls it too.
+func (u *Unit) End() { u.ended.Store(true) }
+
+// Committed ends the unit and runs, in order, the functions registered
+// with AfterCommit. The backend that began the unit calls it once, after a
+// successful commit.
 func (u *Unit) Committed() {
+	u.End()
 	u.mu.Lock()
 	fns := u.after
 	u.after = nil

@@ -157,7 +157,13 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 		return nil, badCredentials()
 	}
 	if p.hasher.NeedsRehash(stored) {
-		if updated, err := p.storeHash(ctx, ids, identity, password); err == nil {
+		// Only over the hash just verified: a password changed meanwhile
+		// stays.
+		unchanged := func(cur *provider.ProviderIdentity) bool {
+			h, _ := cur.ProviderMetadata["password"].(string)
+			return h == stored
+		}
+		if updated, err := p.storeHash(ctx, ids, identity, password, unchanged); err == nil {
 			identity = updated
 		}
 	}
@@ -230,7 +236,7 @@ func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider
 	if err != nil {
 		return nil, err
 	}
-	updated, err := p.storeHash(ctx, ids, identity, data["password"].(string))
+	updated, err := p.storeHash(ctx, ids, identity, data["password"].(string), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -238,8 +244,9 @@ func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider
 }
 
 // storeHash hashes password (outside any unit of work) and stores it in
-// the identity's provider metadata, keeping the other keys.
-func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, identity *provider.AuthIdentity, password string) (*provider.AuthIdentity, error) {
+// the identity's provider metadata, keeping the other keys; with cond, only
+// if cond holds for the stored provider identity.
+func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, identity *provider.AuthIdentity, password string, cond func(*provider.ProviderIdentity) bool) (*provider.AuthIdentity, error) {
 	pi := identity.Provider(ID)
 	if pi == nil {
 		return nil, fail(store.ErrNotFound, "ProviderIdentity with entity_id not found")
@@ -253,5 +260,5 @@ func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, ident
 		pm = map[string]any{}
 	}
 	pm["password"] = hash
-	return ids.Update(ctx, pi.EntityID, provider.IdentityUpdate{ProviderMetadata: pm})
+	return ids.Update(ctx, pi.EntityID, provider.IdentityUpdate{ProviderMetadata: pm, If: cond})
 }

@@ -255,6 +255,19 @@ func (s *Store) checkProviderKeys(next []*auth.ProviderIdentity) error {
 	return nil
 }
 
+// newProviderIDs fails, as a primary key would, when an id is taken or
+// given twice.
+func (s *Store) newProviderIDs(pis []*auth.ProviderIdentity) error {
+	seen := make(map[string]bool, len(pis))
+	for _, p := range pis {
+		if _, taken := s.providerIdentities[p.ID]; taken || seen[p.ID] {
+			return &store.ConflictError{Entity: "Provider identity", Fields: [][2]string{{"id", p.ID}}}
+		}
+		seen[p.ID] = true
+	}
+	return nil
+}
+
 // InsertAuthIdentities implements auth.Store.
 func (s *Store) InsertAuthIdentities(ctx context.Context, ids []*auth.AuthIdentity) error {
 	return s.write(ctx, func(tx *txn) error {
@@ -264,6 +277,9 @@ func (s *Store) InsertAuthIdentities(ctx context.Context, ids []*auth.AuthIdenti
 				return &store.ConflictError{Entity: "Auth identity", Fields: [][2]string{{"id", a.ID}}}
 			}
 			pis = append(pis, a.ProviderIdentities...)
+		}
+		if err := s.newProviderIDs(pis); err != nil {
+			return err
 		}
 		if err := s.checkProviderKeys(pis); err != nil {
 			return err
@@ -325,6 +341,9 @@ func (s *Store) InsertProviderIdentities(ctx context.Context, pis []*auth.Provid
 			if _, ok := s.authIdentities[p.AuthIdentityID]; !ok {
 				return &store.NotFoundError{Entity: "AuthIdentity", IDs: []string{p.AuthIdentityID}}
 			}
+		}
+		if err := s.newProviderIDs(pis); err != nil {
+			return err
 		}
 		if err := s.checkProviderKeys(pis); err != nil {
 			return err
@@ -451,13 +470,11 @@ func (s *Store) TakeState(ctx context.Context, key string, now time.Time) ([]byt
 	var out []byte
 	err := s.write(ctx, func(tx *txn) error {
 		e, ok := s.states[key]
-		if !ok {
+		if !ok || !now.Before(e.expiresAt) {
+			// An expired state is left for PutState to sweep.
 			return &store.NotFoundError{Entity: "State"}
 		}
 		put[stateEntry](tx, s.states, key, nil, nil)
-		if !now.Before(e.expiresAt) {
-			return &store.NotFoundError{Entity: "State"}
-		}
 		out = append([]byte(nil), e.value...)
 		return nil
 	})

@@ -113,6 +113,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) (e
 			for i := len(tx.undo) - 1; i >= 0; i-- {
 				tx.undo[i]()
 			}
+			u.End()
 		}
 		s.mu.Unlock()
 		if committed {
@@ -246,9 +247,13 @@ func candidates[V any](m map[string]*V, ids []string, idx map[string]map[string]
 			}
 		}
 	case keys != nil:
+		seen := map[string]bool{}
 		for _, k := range keys {
 			for id := range idx[k] {
-				out = append(out, m[id])
+				if !seen[id] {
+					seen[id] = true
+					out = append(out, m[id])
+				}
 			}
 		}
 	default:

@@ -103,10 +103,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !done {
 			// fn panicked: roll back, then let the panic go on.
 			_ = tx.Rollback()
+			u.End()
 		}
 	}()
 	if err := fn(ctx); err != nil {
 		done = true
+		u.End()
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
 			return errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
 		}
@@ -114,6 +116,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
+		u.End()
 		return translate(ctx, "commit", err)
 	}
 	u.Committed()

@@ -213,6 +213,7 @@ var addressTests = []test{
 			want []*address.Address
 		}{
 			{"customer", address.Filter{CustomerIDs: []string{a.ID}}, as[:3]},
+			{"customer twice", address.Filter{CustomerIDs: []string{a.ID, a.ID}}, as[:3]},
 			{"q", address.Filter{CustomerIDs: []string{a.ID}, Q: "12"}, []*address.Address{as[0], as[2]}},
 			{"q words", address.Filter{Q: "summer hawk"}, as[2:3]},
 			{"q city", address.Filter{Q: "COPEN"}, as[:1]},

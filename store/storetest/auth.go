@@ -56,6 +56,14 @@ func (p *testProvider) Authenticate(ctx context.Context, in provider.Input, ids 
 	if p.panics {
 		panic("provider bug")
 	}
+	if entity, ok := in.Body["relabel"].(string); ok {
+		// Update the user metadata, only if it still says "via": expect.
+		expect, _ := in.Body["expect"].(string)
+		return wrap(ids.Update(ctx, entity, provider.IdentityUpdate{
+			UserMetadata: map[string]any{"via": "relabelled"},
+			If:           func(cur *provider.ProviderIdentity) bool { return cur.UserMetadata["via"] == expect },
+		}))
+	}
 	if email, ok := in.Body["email"].(string); ok {
 		code := "code-for-" + email
 		if err := ids.SetState(ctx, code, []byte(email), time.Minute); err != nil {
@@ -370,6 +378,16 @@ var authTests = []test{
 		again, err := svc.Register(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
 		e.must(err)
 		e.same(a.ID, again.AuthIdentity.ID)
+	}},
+	{"Auth/ConditionalUpdate", func(e *env) {
+		_, err := e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("cond@example.com")}})
+		e.must(err)
+		res, err := e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"relabel": "cond@example.com", "expect": "something else"}})
+		e.must(err)
+		e.same("magic", res.AuthIdentity.ProviderIdentities[0].UserMetadata["via"])
+		res, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"relabel": "cond@example.com", "expect": "magic"}})
+		e.must(err)
+		e.same("relabelled", res.AuthIdentity.ProviderIdentities[0].UserMetadata["via"])
 	}},
 	{"Auth/StateAtStoreLevel", func(e *env) {
 		now := time.Now()

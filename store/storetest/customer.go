@@ -215,6 +215,8 @@ var customerTests = []test{
 			{"empty ids", customer.Filter{IDs: []string{}}, nil},
 			{"email", customer.Filter{Emails: []string{"lebron@nba.com"}}, []*customer.Customer{lebron}},
 			{"emails", customer.Filter{Emails: []string{"LEBRON@nba.com", "john@example.com", "nobody@x.com"}}, []*customer.Customer{john, lebron}},
+			{"one email twice", customer.Filter{Emails: []string{"john@example.com", "JOHN@example.com"}}, []*customer.Customer{john}},
+			{"one id twice", customer.Filter{IDs: []string{john.ID, john.ID}}, []*customer.Customer{john}},
 			{"has_account", customer.Filter{HasAccount: ptr(true)}, []*customer.Customer{jane}},
 			{"guests", customer.Filter{HasAccount: ptr(false)}, []*customer.Customer{john, lebron, silver}},
 			{"groups", customer.Filter{GroupIDs: []string{vip.ID}}, []*customer.Customer{jane, john}},

@@ -32,6 +32,38 @@ func (l *logBuffer) String() string {
 }
 
 var eventTests = []test{
+	{"Events/SinkUsesTheStores", func(e *env) {
+		// A sink that reads what the event names runs outside the unit
+		// that made the change: on its own, with the change committed.
+		var mu sync.Mutex
+		var seen []string
+		var svc *customer.Service
+		sink := event.SinkFunc(func(ctx context.Context, ev event.Event) error {
+			if ev.Name != customer.EventCreated {
+				return nil
+			}
+			c, err := svc.Retrieve(ctx, ev.Data["id"].(string), store.FindOptions{Relations: []string{"addresses"}})
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			seen = append(seen, c.Email)
+			mu.Unlock()
+			return nil
+		})
+		svc = customer.NewService(e.st, customer.WithEventSink(sink), customer.WithLogger(discard()))
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Go(func() {
+				_, err := svc.Create(e.ctx, customer.CreateParams{Email: "sink" + string(rune('a'+i)) + "@example.com", Addresses: []address.CreateParams{{Address1: "x"}}})
+				if err != nil {
+					e.t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		e.same(8, len(seen))
+	}},
 	{"Events/Customer", func(e *env) {
 		c := e.customer(customer.CreateParams{Email: "e@example.com", Addresses: []address.CreateParams{{Address1: "x"}}})
 		_, err := e.customers.Update(e.ctx, c.ID, customer.UpdateParams{FirstName: ptr("E")})
