@@ -105,7 +105,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 // ResetPassword updates the credentials of the identity a reset token was
 // made for (emailpass: data {"password": …}). The token must have been
 // made for actorType and providerID; it works once. Any problem with the
-// token is ErrInvalidToken ("Invalid token").
+// token is ErrInvalidToken ("Invalid token"). The new password is checked
+// against the provider's policy before the token is spent; the token is
+// then taken before the new password is hashed (no transaction is held
+// across hashing), so a storage failure after that point costs the user a
+// new reset request.
 func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, token string, data map[string]any) (*Result, error) {
 	c, err := s.tokens.VerifyReset(token)
 	if err != nil {
