@@ -457,6 +457,10 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 	if p.Provider == "" {
 		return nil, invalid(prefix+"provider", "is required")
 	}
+	if f, ok := s.providers[p.Provider].(provider.EntityIDFolder); ok && f.FoldEntityIDs() {
+		// Case-insensitive ids (emails) are written trimmed and lower-case.
+		p.EntityID = lowerTrim(p.EntityID)
+	}
 	if p.EntityID == "" {
 		return nil, invalid(prefix+"entity_id", "is required")
 	}

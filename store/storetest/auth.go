@@ -241,11 +241,22 @@ var authTests = []test{
 	}},
 	{"Auth/LegacyMixedCaseIdentity", func(e *env) {
 		// Medusa stores emails as typed; an older row may hold "Bob@Example.com".
-		legacy, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{
-			Provider: emailpass.ID, EntityID: "Bob@Example.com", ProviderMetadata: map[string]any{"password": mustHash(e, "bobs password")},
+		t := now()
+		legacy := &auth.AuthIdentity{ID: "authid_legacy", CreatedAt: t, UpdatedAt: t, ProviderIdentities: []*auth.ProviderIdentity{{
+			ID: "01LEGACY0000000000000000000", EntityID: "Bob@Example.com", Provider: emailpass.ID, AuthIdentityID: "authid_legacy",
+			ProviderMetadata: map[string]any{"password": mustHash(e, "bobs password")}, CreatedAt: t, UpdatedAt: t,
+		}}}
+		e.must(e.st.InsertAuthIdentities(e.ctx, []*auth.AuthIdentity{legacy}))
+		// Through the service, emailpass ids are written lower-case.
+		made, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{
+			Provider: emailpass.ID, EntityID: " Carol@Example.COM", ProviderMetadata: map[string]any{"password": mustHash(e, "carols password")},
 		}}})
 		e.must(err)
-		noPassword(e, legacy)
+		noPassword(e, made)
+		e.same("carol@example.com", made.ProviderIdentities[0].EntityID)
+		linked, err := e.auth.CreateProviderIdentity(e.ctx, made.ID, auth.NewProviderIdentity{Provider: "manual", EntityID: "Case-Kept"})
+		e.must(err)
+		e.same("Case-Kept", linked.EntityID)
 		res, err := e.auth.Authenticate(e.ctx, emailpass.ID, creds("bob@example.com", "bobs password"))
 		e.must(err)
 		e.same(legacy.ID, res.AuthIdentity.ID)
