@@ -55,6 +55,7 @@ type Store struct {
 	resetTokens        map[string]*auth.ResetToken
 	states             map[string]*stateEntry
 	sessions           map[string]*auth.Session
+	sessionSweepAt     int // PutSession sweeps expired sessions at this size
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids

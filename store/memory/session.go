@@ -26,12 +26,17 @@ func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
 	}
 	t := s.sessions
 	return s.write(ctx, func(tx *txn) error {
-		// Forget expired sessions as new ones come in.
-		now := time.Now()
-		for k, e := range t {
-			if !e.ExpiresAt.After(now) {
-				put[auth.Session](tx, t, k, nil, nil)
+		// Forget expired sessions as new ones come in: a sweep whenever
+		// the table has doubled since the last one, so a put costs O(1)
+		// amortised however many sessions there are.
+		if len(t) >= s.sessionSweepAt {
+			now := time.Now()
+			for k, e := range t {
+				if !e.ExpiresAt.After(now) {
+					put[auth.Session](tx, t, k, nil, nil)
+				}
 			}
+			s.sessionSweepAt = max(64, 2*len(t))
 		}
 		put(tx, t, sess.ID, cloneSession(sess), nil)
 		return nil
