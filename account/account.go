@@ -24,21 +24,40 @@ package account
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/email"
+	"github.com/clientele/clientele/internal/emit"
+	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
 
 // ActorType is the actor type of customers.
-const ActorType = "customer"
+const ActorType = auth.ActorCustomer
+
+// Event names emitted by the service.
+const (
+	// EventCreated carries {"id": customer id, "auth_identity_id"}: an
+	// auth identity became a registered customer.
+	EventCreated = "account.created"
+	// EventDeleted carries {"id": customer id}: a customer's account was
+	// deleted.
+	EventDeleted = "account.deleted"
+)
 
 // Errors returned by the account service, matched with errors.Is.
 var (
 	ErrAlreadyLinked = store.Sentinel("Request already authenticated as a customer.", store.ErrInvalid)
 	ErrEmailRequired = store.Sentinel("Email is required to create a customer", store.ErrInvalid)
 	ErrHasAccount    = store.Sentinel("Customer with this email already has an account", store.ErrConflict)
+	// ErrEmailMismatch: a sign-up whose customer email differs from the
+	// email the new identity registered with.
+	ErrEmailMismatch = store.Sentinel("The customer's email must be the email the account was registered with", store.ErrInvalid)
 )
 
 // Store is the storage the account service works on: the customer and the
@@ -48,16 +67,51 @@ type Store interface {
 	auth.Store
 }
 
+// SessionRevoker ends every server-side session of an auth identity (the
+// session store of the HTTP layer implements it). DeleteCustomer calls it
+// inside its unit of work, so it must write through the same backend.
+type SessionRevoker interface {
+	DeleteSessionsOf(ctx context.Context, authIdentityID string) error
+}
+
+// Option configures a Service.
+type Option func(*config)
+
+type config struct {
+	svcopt.Common
+	sessions SessionRevoker
+}
+
+// WithEventSink sends the service's events to sink.
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
+
+// WithLogger sets the logger for failures that are not returned to the
+// caller (a failing event sink). The default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
+
+// WithSessions makes DeleteCustomer end the deleted identities' sessions
+// in the same unit of work as the deletion.
+func WithSessions(r SessionRevoker) Option { return func(c *config) { c.sessions = r } }
+
 // Service manages customer accounts. It is safe for concurrent use.
 type Service struct {
 	st        Store
 	auth      *auth.Service
 	customers *customer.Service
+	sessions  SessionRevoker
+	events    emit.Emitter
 }
 
 // NewService returns a Service; authSvc and customers must work on st.
-func NewService(st Store, authSvc *auth.Service, customers *customer.Service) *Service {
-	return &Service{st: st, auth: authSvc, customers: customers}
+func NewService(st Store, authSvc *auth.Service, customers *customer.Service, opts ...Option) (*Service, error) {
+	if st == nil || authSvc == nil || customers == nil {
+		return nil, errors.New("account: NewService needs a store, an auth service and a customer service")
+	}
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Service{st: st, auth: authSvc, customers: customers, sessions: c.sessions, events: c.Emitter()}, nil
 }
 
 // CreateCustomer creates a registered customer (HasAccount true) for the
@@ -65,47 +119,104 @@ func NewService(st Store, authSvc *auth.Service, customers *customer.Service) *S
 // The identity must not have a customer yet, the email is required, and no
 // other registered customer may have it.
 func (s *Service) CreateCustomer(ctx context.Context, authIdentityID string, p customer.CreateParams) (*customer.Customer, error) {
-	if strings.TrimSpace(p.Email) == "" {
-		return nil, ErrEmailRequired
-	}
-	p.HasAccount = true
 	var out *customer.Customer
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := s.st.ListAuthIdentities(ctx, auth.IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return &store.NotFoundError{Entity: "AuthIdentity", IDs: []string{authIdentityID}, Err: auth.ErrNotFound}
-		}
-		if found[0].ActorID(ActorType) != "" {
-			return ErrAlreadyLinked
-		}
-		yes := true
-		taken, err := s.customers.List(ctx, customer.Filter{Emails: []string{p.Email}, HasAccount: &yes}, store.ListOptions{Take: 1})
-		if err != nil {
-			return err
-		}
-		if len(taken) > 0 {
-			return ErrHasAccount
-		}
-		c, err := s.customers.Create(ctx, p)
-		if err != nil {
-			if errors.Is(err, customer.ErrConflict) {
-				return ErrHasAccount
-			}
-			return err
-		}
-		if _, err := s.auth.SetActor(ctx, authIdentityID, ActorType, c.ID); err != nil {
-			return err
-		}
+		c, _, err := s.link(ctx, authIdentityID, p)
 		out = c
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// link creates the registered customer of an identity and links it, in
+// the caller's unit of work; it returns the customer and the linked
+// identity.
+func (s *Service) link(ctx context.Context, authIdentityID string, p customer.CreateParams) (*customer.Customer, *auth.AuthIdentity, error) {
+	if strings.TrimSpace(p.Email) == "" {
+		return nil, nil, ErrEmailRequired
+	}
+	p.HasAccount = true
+	found, err := s.st.ListAuthIdentities(ctx, auth.IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(found) == 0 {
+		return nil, nil, &store.NotFoundError{Entity: "AuthIdentity", IDs: []string{authIdentityID}, Err: auth.ErrNotFound}
+	}
+	if found[0].ActorID(ActorType) != "" {
+		return nil, nil, ErrAlreadyLinked
+	}
+	yes := true
+	taken, err := s.customers.List(ctx, customer.Filter{Emails: []string{p.Email}, HasAccount: &yes}, store.ListOptions{Take: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(taken) > 0 {
+		return nil, nil, ErrHasAccount
+	}
+	c, err := s.customers.Create(ctx, p)
+	if err != nil {
+		if errors.Is(err, customer.ErrConflict) {
+			return nil, nil, ErrHasAccount
+		}
+		return nil, nil, err
+	}
+	identity, err := s.auth.SetActor(ctx, authIdentityID, ActorType, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.events.Emit(ctx, event.Event{Name: EventCreated, Data: map[string]any{"id": c.ID, "auth_identity_id": authIdentityID}})
+	return c, identity, nil
+}
+
+// SignedUp is the outcome of SignUp.
+type SignedUp struct {
+	Customer *customer.Customer
+	// Identity is the new auth identity, linked to Customer (its password
+	// hash stripped).
+	Identity *auth.AuthIdentity
+	// Token is Identity's customer token, with actor_id set.
+	Token string
+}
+
+// SignUp registers a new identity with providerID (emailpass: the
+// credentials of emailpass.Credentials), creates its registered customer
+// from p, links them and issues the customer token: all or nothing, in one
+// unit of work (the password is hashed before it begins). When p.Email is
+// empty and the identity's entity id is an email (emailpass), the customer
+// gets that email; a different email fails with ErrEmailMismatch, so an
+// account never holds an email its owner did not register with.
+func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Input, p customer.CreateParams) (*SignedUp, error) {
+	in.ActorType = ActorType
+	var out SignedUp
+	_, err := s.auth.RegisterThen(ctx, providerID, in, func(ctx context.Context, identity *auth.AuthIdentity) error {
+		if pi := identity.Provider(providerID); pi != nil && email.Valid(pi.EntityID) {
+			switch {
+			case strings.TrimSpace(p.Email) == "":
+				p.Email = pi.EntityID
+			case !strings.EqualFold(strings.TrimSpace(p.Email), pi.EntityID):
+				return ErrEmailMismatch
+			}
+		}
+		c, linked, err := s.link(ctx, identity.ID, p)
+		if err != nil {
+			return err
+		}
+		out.Customer, out.Identity = c, linked
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.auth.Token(out.Identity, ActorType, providerID)
+	if err != nil {
+		return nil, err
+	}
+	out.Token = tok
+	return &out, nil
 }
 
 // DeleteCustomer deletes a customer's account: the customer is
@@ -126,6 +237,7 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		if _, err := s.customers.SoftDelete(ctx, customerID); err != nil {
 			return err
 		}
+		s.events.Emit(ctx, event.Each(EventDeleted, customerID)...)
 		if !c.HasAccount {
 			return nil
 		}
@@ -134,6 +246,11 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 			return err
 		}
 		for _, identity := range linked {
+			if s.sessions != nil {
+				if err := s.sessions.DeleteSessionsOf(ctx, identity.ID); err != nil {
+					return err
+				}
+			}
 			if otherActors(identity) {
 				if _, err := s.auth.SetActor(ctx, identity.ID, ActorType, ""); err != nil {
 					return err

@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/emit"
+	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/store"
 )
 
@@ -25,48 +28,50 @@ const (
 )
 
 // Option configures a Service.
-type Option func(*Service)
+type Option func(*config)
+
+type config struct {
+	svcopt.Common
+	checkPostal bool
+}
 
 // WithEventSink sends the service's events to sink.
-func WithEventSink(sink event.Sink) Option { return func(s *Service) { s.events.Sink = sink } }
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
 
 // WithLogger sets the logger for failures that are not returned to the
 // caller (a failing event sink). The default is slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.events.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
 // WithClock sets the clock used for timestamps.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
 // WithPostalCodeCheck turns the postal-code format check on (the default)
 // or off.
-func WithPostalCodeCheck(on bool) Option { return func(s *Service) { s.checkPostal = on } }
+func WithPostalCodeCheck(on bool) Option { return func(c *config) { c.checkPostal = on } }
 
 // Service manages customer addresses. It is safe for concurrent use.
 type Service struct {
 	st          Store
-	events      event.Emitter
+	events      emit.Emitter
 	now         func() time.Time
 	checkPostal bool
 }
 
 // NewService returns a Service on st.
-func NewService(st Store, opts ...Option) *Service {
-	s := &Service{st: st, now: time.Now, checkPostal: true}
-	for _, o := range opts {
-		o(s)
+func NewService(st Store, opts ...Option) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("address: NewService needs a store")
 	}
-	return s
+	c := config{checkPostal: true}
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Service{st: st, events: c.Emitter(), now: c.Clock(), checkPostal: c.checkPostal}, nil
 }
+
+var dom = errs.Domain{Entity: "CustomerAddress", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-func invalid(field, format string, args ...any) error {
-	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
-}
-
-func notFound(ids ...string) error {
-	return &store.NotFoundError{Entity: "CustomerAddress", IDs: ids, Err: ErrNotFound}
-}
 
 // Create adds one address. When it is a default, the customer's previous
 // default of that kind stops being one, in the same unit of work.
@@ -122,7 +127,7 @@ func (s *Service) createWith(ctx context.Context, ps []CreateParams, prefix func
 					if k.billing {
 						kind = "is_default_billing"
 					}
-					return nil, invalid(prefix(i)+kind, "addresses %d and %d of customer %s are both the new default", j, i, a.CustomerID)
+					return nil, dom.Invalidf(prefix(i)+kind, "addresses %d and %d of customer %s are both the new default", j, i, a.CustomerID)
 				}
 				seen[k] = i
 			}
@@ -140,7 +145,7 @@ func (s *Service) createWith(ctx context.Context, ps []CreateParams, prefix func
 			return err
 		}
 		if err := s.st.InsertAddresses(ctx, addrs); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.emit(ctx, EventCreated, addrs)
 		return nil
@@ -221,7 +226,7 @@ func (s *Service) clearDefaults(ctx context.Context, addrs []*Address, now time.
 		return nil
 	}
 	if err := s.st.UpdateAddresses(ctx, order); err != nil {
-		return wrapConflict(err)
+		return dom.Classify(err)
 	}
 	s.emit(ctx, EventUpdated, order)
 	return nil
@@ -229,7 +234,7 @@ func (s *Service) clearDefaults(ctx context.Context, addrs []*Address, now time.
 
 func (s *Service) build(p CreateParams, prefix string) (*Address, error) {
 	if strings.TrimSpace(p.CustomerID) == "" {
-		return nil, invalid(prefix+"customer_id", "is required")
+		return nil, dom.Invalidf(prefix+"customer_id", "is required")
 	}
 	a := &Address{
 		CustomerID: strings.TrimSpace(p.CustomerID), AddressName: p.AddressName,
@@ -240,7 +245,7 @@ func (s *Service) build(p CreateParams, prefix string) (*Address, error) {
 	}
 	var err error
 	if a.Metadata, err = meta.Normalize(prefix+"metadata", p.Metadata); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	if err := s.check(a, prefix); err != nil {
 		return nil, err
@@ -256,45 +261,29 @@ func (s *Service) check(a *Address, prefix string) error {
 	}
 	cc, ok := normalizeCountry(a.CountryCode)
 	if !ok {
-		return invalid(prefix+"country_code", "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
+		return dom.Invalidf(prefix+"country_code", "%q is not an ISO 3166-1 alpha-2 country code", a.CountryCode)
 	}
 	a.CountryCode = cc
 	if s.checkPostal && a.PostalCode != "" && !postalCodeFits(cc, a.PostalCode) {
-		return invalid(prefix+"postal_code", "%q is not a valid postal code for %s", a.PostalCode, strings.ToUpper(cc))
+		return dom.Invalidf(prefix+"postal_code", "%q is not a valid postal code for %s", a.PostalCode, strings.ToUpper(cc))
 	}
 	return nil
-}
-
-func withErr(err error) error {
-	var ve *store.ValidationError
-	if errors.As(err, &ve) && ve.Err == nil {
-		ve.Err = ErrInvalid
-	}
-	return err
-}
-
-func wrapConflict(err error) error {
-	var ce *store.ConflictError
-	if errors.As(err, &ce) && ce.Err == nil {
-		ce.Err = ErrConflict
-	}
-	return err
 }
 
 // Retrieve returns the address with id.
 func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOptions) (*Address, error) {
 	if id == "" {
-		return nil, invalid("id", "customerAddress - id must be defined")
+		return nil, dom.Invalidf("id", "customerAddress - id must be defined")
 	}
 	if err := store.CheckRelations(opts.Relations); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	found, err := s.st.ListAddresses(ctx, Filter{IDs: []string{id}}, store.ListOptions{WithDeleted: opts.WithDeleted})
 	if err != nil {
 		return nil, err
 	}
 	if len(found) == 0 {
-		return nil, notFound(id)
+		return nil, dom.Missing(id)
 	}
 	return found[0], nil
 }
@@ -329,10 +318,10 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 
 func (s *Service) checkList(f *Filter, opts store.ListOptions) error {
 	if err := opts.Check(Sortable); err != nil {
-		return withErr(err)
+		return dom.Classify(err)
 	}
 	if err := store.CheckRelations(opts.Relations); err != nil {
-		return withErr(err)
+		return dom.Classify(err)
 	}
 	for i, c := range f.CountryCodes {
 		if i == 0 {
@@ -372,7 +361,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 		return []*Address{}, nil
 	}
 	if _, err := meta.Normalize("metadata", p.Metadata); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	var out []*Address
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
@@ -382,7 +371,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			return err
 		}
 		if ids != nil && len(found) != len(ids) {
-			return notFound(set.Missing(ids, set.Keys(found, addressID))...)
+			return dom.Missing(set.Missing(ids, set.Keys(found, addressID))...)
 		}
 		if len(found) == 0 {
 			out = []*Address{}
@@ -399,7 +388,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 		}
 		// An address deleted meanwhile is as missing as one never made.
 		if ids != nil && len(found) != len(ids) {
-			return notFound(set.Missing(ids, set.Keys(found, addressID))...)
+			return dom.Missing(set.Missing(ids, set.Keys(found, addressID))...)
 		}
 		if len(found) == 0 {
 			out = []*Address{}
@@ -417,7 +406,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			for _, a := range found {
 				per[a.CustomerID]++
 				if per[a.CustomerID] > 1 {
-					return invalid("is_default", "the update would make several addresses of customer %s its default", a.CustomerID)
+					return dom.Invalidf("is_default", "the update would make several addresses of customer %s its default", a.CustomerID)
 				}
 			}
 			newDefaults = found
@@ -436,7 +425,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			}
 		}
 		if err := s.st.UpdateAddresses(ctx, found); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.emit(ctx, EventUpdated, found)
 		out = found
@@ -478,7 +467,7 @@ func (s *Service) apply(a *Address, p UpdateParams) error {
 	}
 	m, err := meta.Merge("metadata", a.Metadata, p.Metadata)
 	if err != nil {
-		return withErr(err)
+		return dom.Classify(err)
 	}
 	a.Metadata = m
 	return nil

@@ -23,6 +23,13 @@ type identities struct {
 	linkTo string
 	// linked records how Create attached a new provider identity.
 	linked provider.LinkKind
+	// then, when set, runs in the unit of work of Create's writes, with
+	// the identity written; thenRan records that it did.
+	then    func(ctx context.Context, identity *AuthIdentity) error
+	thenRan bool
+	// thenErr is then's error, returned as it is whatever the provider
+	// makes of it.
+	thenErr error
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -85,6 +92,30 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 // is on for this provider, to the one identity the host marked as owning
 // that verified email; otherwise to a new auth identity.
 func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
+	if i.then == nil {
+		return i.create(ctx, in)
+	}
+	var out *AuthIdentity
+	err := i.s.st.InTx(ctx, func(ctx context.Context) error {
+		a, err := i.create(ctx, in)
+		if err != nil {
+			return err
+		}
+		if err := i.then(ctx, sanitize(a)); err != nil {
+			i.thenErr = err
+			return err
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	i.thenRan = true
+	return out, nil
+}
+
+func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
 	now := i.s.clock()
 	email := lowerTrim(in.Email)
 	trusted := in.EmailVerified && email != "" && i.s.linksByEmail[i.id()]
@@ -107,7 +138,7 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 			return nil, err
 		}
 		if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
-			return nil, wrapConflict(err)
+			return nil, identityDom.Classify(err)
 		}
 		i.linked = kind
 		return i.load(ctx, target, in.EntityID)
@@ -124,7 +155,7 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 	}
 	a.ProviderIdentities = []*ProviderIdentity{pi}
 	if err := i.s.st.InsertAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
-		return nil, wrapConflict(err)
+		return nil, identityDom.Classify(err)
 	}
 	i.linked = provider.LinkNew
 	return a, nil
@@ -134,11 +165,11 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 func (i *identities) Update(ctx context.Context, entityID string, up provider.IdentityUpdate) (*AuthIdentity, error) {
 	um, err := meta.Normalize("user_metadata", up.UserMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	pm, err := meta.Normalize("provider_metadata", up.ProviderMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	var out *AuthIdentity
 	err = i.s.st.InTx(ctx, func(ctx context.Context) error {
@@ -188,7 +219,7 @@ func (i *identities) stateKey(key string) string {
 // SetState implements provider.Identities.
 func (i *identities) SetState(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if key == "" || ttl <= 0 {
-		return invalid("state", "a key and a positive ttl are required")
+		return identityDom.Invalidf("state", "a key and a positive ttl are required")
 	}
 	return i.s.st.PutState(ctx, i.stateKey(key), value, i.s.clock().Add(ttl))
 }

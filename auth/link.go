@@ -53,7 +53,7 @@ func (s *Service) Link(ctx context.Context, authIdentityID, providerID string, i
 func (s *Service) MarkEmailVerified(ctx context.Context, authIdentityID, email string) (*AuthIdentity, error) {
 	email = lowerTrim(email)
 	if email == "" {
-		return nil, invalid("email", "is required")
+		return nil, identityDom.Invalidf("email", "is required")
 	}
 	return s.editAppMetadata(ctx, authIdentityID, func(am map[string]any) map[string]any {
 		am[VerifiedEmailKey] = email

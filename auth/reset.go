@@ -35,10 +35,10 @@ func randomJTI() string { return rand.Text() }
 // comparable work, so timing does not tell whether the identity exists.
 func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
 	if entityID == "" {
-		return invalid("identifier", "Field 'identifier' is required")
+		return identityDom.Invalidf("identifier", "Field 'identifier' is required")
 	}
 	if actorType == "" {
-		return invalid("actor_type", "is required")
+		return identityDom.Invalidf("actor_type", "is required")
 	}
 	p, err := s.provider(providerID, actorType)
 	if err != nil {
@@ -170,7 +170,7 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	}
 	pi := identity.Provider(providerID)
 	if pi == nil {
-		return nil, providerIdentityNotFound(authIdentityID)
+		return nil, providerDom.Missing(authIdentityID)
 	}
 	p, err := s.provider(providerID, "")
 	if err != nil {

@@ -12,9 +12,12 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/emit"
+	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -29,21 +32,41 @@ const (
 	EventPasswordChanged = "auth.password_changed"
 )
 
+// The built-in actor types: a shop's customers and its admin users.
+const (
+	ActorCustomer = "customer"
+	ActorUser     = "user"
+)
+
 // Option configures a Service.
-type Option func(*Service) error
+type Option func(*config)
+
+type config struct {
+	svcopt.Common
+	providers    map[string]provider.Provider
+	order        []string
+	actors       map[string][]string
+	known        map[string]bool
+	linksByEmail map[string]bool
+	errs         []error
+}
+
+func (c *config) fail(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Errorf("auth: "+format, args...))
+}
 
 // WithProvider adds a provider; ids must be unique.
 func WithProvider(p provider.Provider) Option {
-	return func(s *Service) error {
-		if p == nil || p.ID() == "" {
-			return errors.New("auth: a provider needs an id")
+	return func(c *config) {
+		switch {
+		case p == nil || p.ID() == "":
+			c.fail("a provider needs an id")
+		case c.providers[p.ID()] != nil:
+			c.fail("provider %q configured twice", p.ID())
+		default:
+			c.providers[p.ID()] = p
+			c.order = append(c.order, p.ID())
 		}
-		if _, dup := s.providers[p.ID()]; dup {
-			return fmt.Errorf("auth: provider %q configured twice", p.ID())
-		}
-		s.providers[p.ID()] = p
-		s.order = append(s.order, p.ID())
-		return nil
 	}
 }
 
@@ -51,28 +74,28 @@ func WithProvider(p provider.Provider) Option {
 // http.authMethodsPerActor). Actor types without an entry may use every
 // provider.
 func WithActorProviders(actorType string, providerIDs ...string) Option {
-	return func(s *Service) error {
+	return func(c *config) {
 		if actorType == "" {
-			return errors.New("auth: empty actor type")
+			c.fail("empty actor type")
+			return
 		}
-		s.actors[actorType] = slices.Clone(providerIDs)
-		return nil
+		c.actors[actorType] = slices.Clone(providerIDs)
 	}
 }
 
 // WithActorTypes sets the actor types identities may act as (default
-// "customer" and "user"). Tokens and logins for other actor types fail with
-// ErrNotAllowed.
+// ActorCustomer and ActorUser). Tokens and logins for other actor types
+// fail with ErrNotAllowed.
 func WithActorTypes(types ...string) Option {
-	return func(s *Service) error {
-		s.known = map[string]bool{}
+	return func(c *config) {
+		c.known = map[string]bool{}
 		for _, t := range types {
 			if t == "" || strings.ContainsAny(t, " /") {
-				return fmt.Errorf("auth: bad actor type %q", t)
+				c.fail("bad actor type %q", t)
+				continue
 			}
-			s.known[t] = true
+			c.known[t] = true
 		}
-		return nil
 	}
 }
 
@@ -87,29 +110,22 @@ func WithActorTypes(types ...string) Option {
 // marked identity. Off by default: without it a social login never
 // reaches an identity that merely has the same email.
 func WithVerifiedEmailLinking(providerIDs ...string) Option {
-	return func(s *Service) error {
+	return func(c *config) {
 		for _, p := range providerIDs {
-			s.linksByEmail[p] = true
+			c.linksByEmail[p] = true
 		}
-		return nil
 	}
 }
 
 // WithEventSink sends the service's events to sink.
-func WithEventSink(sink event.Sink) Option {
-	return func(s *Service) error { s.events.Sink = sink; return nil }
-}
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
 
 // WithLogger sets the logger for failures that are not returned to the
 // caller. The default is slog.Default().
-func WithLogger(l *slog.Logger) Option {
-	return func(s *Service) error { s.events.Logger = l; s.logger = l; return nil }
-}
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
 // WithClock sets the clock used for timestamps and reset-token expiry.
-func WithClock(now func() time.Time) Option {
-	return func(s *Service) error { s.now = now; return nil }
-}
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
 // Service is the auth module: it dispatches logins to providers, keeps
 // identities, issues and refreshes tokens and runs password resets. It is
@@ -124,28 +140,33 @@ type Service struct {
 	// linksByEmail lists the providers whose verified emails may link a
 	// new login to an existing identity.
 	linksByEmail map[string]bool
-	events       event.Emitter
+	events       emit.Emitter
 	logger       *slog.Logger
 	now          func() time.Time
 }
 
-// NewService returns a Service on st that signs with tokens.
+// NewService returns a Service on st that signs with tokens. It fails when
+// an option is invalid.
 func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 	if st == nil || tokens == nil {
 		return nil, errors.New("auth: NewService needs a store and tokens")
 	}
-	s := &Service{
-		st: st, tokens: tokens, providers: map[string]provider.Provider{},
-		actors: map[string][]string{}, now: time.Now, logger: slog.Default(),
-		known:        map[string]bool{"customer": true, "user": true},
+	c := config{
+		providers: map[string]provider.Provider{}, actors: map[string][]string{},
+		known:        map[string]bool{ActorCustomer: true, ActorUser: true},
 		linksByEmail: map[string]bool{},
 	}
 	for _, o := range opts {
-		if err := o(s); err != nil {
-			return nil, err
-		}
+		o(&c)
 	}
-	return s, nil
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
+	}
+	return &Service{
+		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
+		known: c.known, linksByEmail: c.linksByEmail,
+		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
+	}, nil
 }
 
 // Tokens returns the token issuer the service signs with.
@@ -375,12 +396,18 @@ func sanitizeAll(as []*AuthIdentity) []*AuthIdentity {
 
 // Token issues an auth token for identity acting as actorType, after a
 // login with providerID (Medusa's claims: actor_id is
-// app_metadata["<actorType>_id"], or "" while no actor is linked).
+// app_metadata["<actorType>_id"], or "" while no actor is linked). The
+// actor type is required, must be known, and must be allowed to use
+// providerID (WithActorProviders), which must be configured: a token never
+// grants what the login could not.
 func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (string, error) {
-	if identity == nil || actorType == "" {
-		return "", invalid("actor_type", "an identity and an actor type are required")
+	switch {
+	case identity == nil || identity.ID == "":
+		return "", identityDom.Invalidf("auth_identity", "an identity is required")
+	case actorType == "":
+		return "", identityDom.Invalidf("actor_type", "is required")
 	}
-	if err := s.checkActor(actorType, providerID); err != nil {
+	if _, err := s.provider(providerID, actorType); err != nil {
 		return "", err
 	}
 	c := Claims{
@@ -433,44 +460,29 @@ type CreateIdentityParams struct {
 	ProviderIdentities []NewProviderIdentity
 }
 
-func identityNotFound(ids ...string) error {
-	return &store.NotFoundError{Entity: "AuthIdentity", IDs: ids, Err: ErrNotFound}
-}
-
-func providerIdentityNotFound(ids ...string) error {
-	return &store.NotFoundError{Entity: "ProviderIdentity", IDs: ids, Err: ErrNotFound}
-}
-
-func wrapConflict(err error) error {
-	var ce *store.ConflictError
-	if errors.As(err, &ce) && ce.Err == nil {
-		ce.Err = ErrConflict
-	}
-	return err
-}
-
-func invalid(field, format string, args ...any) error {
-	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
-}
+var (
+	identityDom = errs.Domain{Entity: "AuthIdentity", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
+	providerDom = errs.Domain{Entity: "ProviderIdentity", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
+)
 
 func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, authID string, now time.Time) (*ProviderIdentity, error) {
 	if p.Provider == "" {
-		return nil, invalid(prefix+"provider", "is required")
+		return nil, identityDom.Invalidf(prefix+"provider", "is required")
 	}
 	if f, ok := s.providers[p.Provider].(provider.EntityIDFolder); ok && f.FoldEntityIDs() {
 		// Case-insensitive ids (emails) are written trimmed and lower-case.
 		p.EntityID = lowerTrim(p.EntityID)
 	}
 	if p.EntityID == "" {
-		return nil, invalid(prefix+"entity_id", "is required")
+		return nil, identityDom.Invalidf(prefix+"entity_id", "is required")
 	}
 	um, err := meta.Normalize(prefix+"user_metadata", p.UserMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	pm, err := meta.Normalize(prefix+"provider_metadata", p.ProviderMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	return &ProviderIdentity{
 		ID: ulid.Make().String(), EntityID: p.EntityID, Provider: p.Provider, AuthIdentityID: authID,
@@ -478,20 +490,12 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 	}, nil
 }
 
-func withErr(err error) error {
-	var ve *store.ValidationError
-	if errors.As(err, &ve) && ve.Err == nil {
-		ve.Err = ErrInvalid
-	}
-	return err
-}
-
 // CreateAuthIdentity creates an identity with its provider identities.
 func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams) (*AuthIdentity, error) {
 	now := s.clock()
 	am, err := meta.Normalize("app_metadata", p.AppMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	a := &AuthIdentity{ID: newAuthIdentityID(), AppMetadata: am, CreatedAt: now, UpdatedAt: now, ProviderIdentities: []*ProviderIdentity{}}
 	for i, np := range p.ProviderIdentities {
@@ -502,7 +506,7 @@ func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams
 		a.ProviderIdentities = append(a.ProviderIdentities, pi)
 	}
 	if err := s.st.InsertAuthIdentities(ctx, []*AuthIdentity{a}); err != nil {
-		return nil, wrapConflict(err)
+		return nil, identityDom.Classify(err)
 	}
 	return sanitize(a), nil
 }
@@ -511,14 +515,14 @@ func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams
 // identities.
 func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, opts store.FindOptions) (*AuthIdentity, error) {
 	if id == "" {
-		return nil, invalid("id", "authIdentity - id must be defined")
+		return nil, identityDom.Invalidf("id", "authIdentity - id must be defined")
 	}
 	found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{id}}, store.ListOptions{WithDeleted: opts.WithDeleted})
 	if err != nil {
 		return nil, err
 	}
 	if len(found) == 0 {
-		return nil, identityNotFound(id)
+		return nil, identityDom.Missing(id)
 	}
 	return sanitize(found[0]), nil
 }
@@ -526,7 +530,7 @@ func (s *Service) RetrieveAuthIdentity(ctx context.Context, id string, opts stor
 // ListAuthIdentities returns the identities matching f.
 func (s *Service) ListAuthIdentities(ctx context.Context, f IdentityFilter, opts store.ListOptions) ([]*AuthIdentity, error) {
 	if err := opts.Check(Sortable); err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	list, err := s.st.ListAuthIdentities(ctx, f, opts)
 	return sanitizeAll(list), err
@@ -551,7 +555,7 @@ func (s *Service) ListAndCountAuthIdentities(ctx context.Context, f IdentityFilt
 func (s *Service) UpdateAuthIdentity(ctx context.Context, id string, appMetadata map[string]any) (*AuthIdentity, error) {
 	am, err := meta.Normalize("app_metadata", appMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	return s.editAppMetadata(ctx, id, func(map[string]any) map[string]any { return am })
 }
@@ -561,7 +565,7 @@ func (s *Service) UpdateAuthIdentity(ctx context.Context, id string, appMetadata
 // the caller's unit of work when there is one.
 func (s *Service) SetActor(ctx context.Context, authIdentityID, actorType, actorID string) (*AuthIdentity, error) {
 	if actorType == "" {
-		return nil, invalid("actor_type", "is required")
+		return nil, identityDom.Invalidf("actor_type", "is required")
 	}
 	return s.editAppMetadata(ctx, authIdentityID, func(am map[string]any) map[string]any {
 		if actorID == "" {
@@ -583,7 +587,7 @@ func (s *Service) editAppMetadata(ctx context.Context, id string, edit func(map[
 			return err
 		}
 		if len(found) == 0 {
-			return identityNotFound(id)
+			return identityDom.Missing(id)
 		}
 		a := found[0]
 		am := meta.Clone(a.AppMetadata)
@@ -616,7 +620,7 @@ func (s *Service) DeleteAuthIdentities(ctx context.Context, ids ...string) error
 // (Medusa's createProviderIdentities: how accounts are linked).
 func (s *Service) CreateProviderIdentity(ctx context.Context, authIdentityID string, p NewProviderIdentity) (*ProviderIdentity, error) {
 	if authIdentityID == "" {
-		return nil, invalid("auth_identity_id", "is required")
+		return nil, identityDom.Invalidf("auth_identity_id", "is required")
 	}
 	pi, err := s.buildProviderIdentity("", p, authIdentityID, s.clock())
 	if err != nil {
@@ -625,9 +629,9 @@ func (s *Service) CreateProviderIdentity(ctx context.Context, authIdentityID str
 	if err := s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 		var nf *store.NotFoundError
 		if errors.As(err, &nf) {
-			return nil, identityNotFound(authIdentityID)
+			return nil, identityDom.Missing(authIdentityID)
 		}
-		return nil, wrapConflict(err)
+		return nil, identityDom.Classify(err)
 	}
 	return sanitizeProvider(pi), nil
 }
@@ -639,7 +643,7 @@ func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string) (*Pro
 		return nil, err
 	}
 	if len(found) == 0 {
-		return nil, providerIdentityNotFound(id)
+		return nil, providerDom.Missing(id)
 	}
 	return sanitizeProvider(found[0]), nil
 }
@@ -647,7 +651,7 @@ func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string) (*Pro
 // ListProviderIdentities returns the provider identities matching f.
 func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) ([]*ProviderIdentity, error) {
 	if err := opts.Check(Sortable); err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	list, err := s.st.ListProviderIdentities(ctx, f, opts)
 	for i, p := range list {
@@ -668,14 +672,14 @@ type ProviderIdentityUpdate struct {
 func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up ProviderIdentityUpdate) (*ProviderIdentity, error) {
 	um, err := meta.Normalize("user_metadata", up.UserMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	pm, err := meta.Normalize("provider_metadata", up.ProviderMetadata)
 	if err != nil {
-		return nil, withErr(err)
+		return nil, identityDom.Classify(err)
 	}
 	if up.EntityID != nil && *up.EntityID == "" {
-		return nil, invalid("entity_id", "must not be empty")
+		return nil, identityDom.Invalidf("entity_id", "must not be empty")
 	}
 	var out *ProviderIdentity
 	err = s.st.InTx(ctx, func(ctx context.Context) error {
@@ -684,7 +688,7 @@ func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up Prov
 			return err
 		}
 		if len(found) == 0 {
-			return providerIdentityNotFound(id)
+			return providerDom.Missing(id)
 		}
 		p := found[0]
 		if up.EntityID != nil {
@@ -698,7 +702,7 @@ func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up Prov
 		}
 		p.UpdatedAt = s.clock()
 		if err := s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{p}); err != nil {
-			return wrapConflict(err)
+			return identityDom.Classify(err)
 		}
 		out = p
 		return nil

@@ -11,9 +11,23 @@ import (
 	"github.com/clientele/clientele/store/memory"
 )
 
+// newCustomers returns a customer service on a new in-memory store.
+func newCustomers() *customer.Service {
+	st := memory.New()
+	addresses, err := address.NewService(st)
+	if err != nil {
+		panic(err)
+	}
+	customers, err := customer.NewService(st, addresses)
+	if err != nil {
+		panic(err)
+	}
+	return customers
+}
+
 func Example() {
 	ctx := context.Background()
-	customers := customer.NewService(memory.New())
+	customers := newCustomers()
 
 	c, err := customers.Create(ctx, customer.CreateParams{
 		FirstName: "Ada", LastName: "Lovelace", Email: "Ada@Example.com",
@@ -37,7 +51,7 @@ func Example() {
 
 func ExampleService_Update_metadata() {
 	ctx := context.Background()
-	customers := customer.NewService(memory.New())
+	customers := newCustomers()
 	c, _ := customers.Create(ctx, customer.CreateParams{Metadata: map[string]any{"tier": "gold", "newsletter": true}})
 
 	// Keys merge one by one; an empty string removes a key.
@@ -47,7 +61,7 @@ func ExampleService_Update_metadata() {
 }
 
 func ExampleService_Retrieve_notFound() {
-	_, err := customer.NewService(memory.New()).Retrieve(context.Background(), "cus_missing", store.FindOptions{})
+	_, err := newCustomers().Retrieve(context.Background(), "cus_missing", store.FindOptions{})
 	var nf *store.NotFoundError
 	fmt.Println(errors.Is(err, customer.ErrNotFound), errors.As(err, &nf), nf.IDs)
 	// Output: true true [cus_missing]

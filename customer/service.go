@@ -13,9 +13,12 @@ import (
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/email"
+	"github.com/clientele/clientele/internal/emit"
+	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/store"
 )
 
@@ -30,72 +33,45 @@ const (
 // Option configures a Service.
 type Option func(*config)
 
-type config struct {
-	events  event.Emitter
-	now     func() time.Time
-	addrOpt []address.Option
-}
+type config struct{ svcopt.Common }
 
-// WithEventSink sends the service's events, and those of the addresses it
-// creates, to sink.
-func WithEventSink(sink event.Sink) Option { return func(c *config) { c.events.Sink = sink } }
+// WithEventSink sends the service's events to sink. The events of nested
+// addresses are the address service's: they go to its sink.
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
 
 // WithLogger sets the logger for failures that are not returned to the
 // caller (a failing event sink). The default is slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.events.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
 // WithClock sets the clock used for timestamps.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
-
-// WithAddressOptions configures the address service that creates the
-// addresses nested in new customers (e.g. address.WithPostalCodeCheck).
-func WithAddressOptions(opts ...address.Option) Option {
-	return func(c *config) { c.addrOpt = append(c.addrOpt, opts...) }
-}
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
 // Service manages customers. It is safe for concurrent use.
 type Service struct {
 	st     Store
 	addr   *address.Service
-	events event.Emitter
+	events emit.Emitter
 	now    func() time.Time
 }
 
-// NewService returns a Service on st.
-func NewService(st Store, opts ...Option) *Service {
-	c := config{now: time.Now}
+// NewService returns a Service on st. addresses is the host's address
+// service on the same store: it creates the addresses nested in new
+// customers, with its own options (postal-code check, event sink) and in
+// the customer's unit of work.
+func NewService(st Store, addresses *address.Service, opts ...Option) (*Service, error) {
+	if st == nil || addresses == nil {
+		return nil, errors.New("customer: NewService needs a store and an address service")
+	}
+	var c config
 	for _, o := range opts {
 		o(&c)
 	}
-	aopts := []address.Option{address.WithEventSink(c.events.Sink), address.WithClock(c.now)}
-	if c.events.Logger != nil {
-		aopts = append(aopts, address.WithLogger(c.events.Logger))
-	}
-	return &Service{
-		st:     st,
-		addr:   address.NewService(st, append(aopts, c.addrOpt...)...),
-		events: c.events,
-		now:    c.now,
-	}
+	return &Service{st: st, addr: addresses, events: c.Emitter(), now: c.Clock()}, nil
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-func invalid(field, format string, args ...any) error {
-	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
-}
-
-func withErr(err error) error {
-	var ve *store.ValidationError
-	if errors.As(err, &ve) && ve.Err == nil {
-		ve.Err = ErrInvalid
-	}
-	return err
-}
-
-func notFound(ids ...string) error {
-	return &store.NotFoundError{Entity: "Customer", IDs: ids, Err: ErrNotFound}
-}
+var dom = errs.Domain{Entity: "Customer", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
 
 func emailTaken(email string, hasAccount bool) error {
 	return &store.ConflictError{
@@ -103,14 +79,6 @@ func emailTaken(email string, hasAccount bool) error {
 		Fields: [][2]string{{"email", email}, {"has_account", strconv.FormatBool(hasAccount)}},
 		Err:    ErrConflict,
 	}
-}
-
-func wrapConflict(err error) error {
-	var ce *store.ConflictError
-	if errors.As(err, &ce) && ce.Err == nil && ce.Entity == "Customer" {
-		ce.Err = ErrConflict
-	}
-	return err
 }
 
 // Create adds a customer, with its nested addresses, in one unit of work.
@@ -150,11 +118,11 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		}
 		em, err := email.Normalize(prefix+"email", p.Email)
 		if err != nil {
-			return nil, withErr(err)
+			return nil, dom.Classify(err)
 		}
 		m, err := meta.Normalize(prefix+"metadata", p.Metadata)
 		if err != nil {
-			return nil, withErr(err)
+			return nil, dom.Classify(err)
 		}
 		c := &Customer{
 			ID: id.New(id.Customer), CompanyName: p.CompanyName, FirstName: p.FirstName,
@@ -183,7 +151,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 			return err
 		}
 		if err := s.st.InsertCustomers(ctx, cs); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.events.Emit(ctx, event.Each(EventCreated, ids(cs)...)...)
 		if len(addrs) > 0 {
@@ -244,7 +212,7 @@ func (s *Service) checkEmails(ctx context.Context, emails []string, want map[ema
 // RelAddresses and RelGroups.
 func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOptions) (*Customer, error) {
 	if id == "" {
-		return nil, invalid("id", "customer - id must be defined")
+		return nil, dom.Invalidf("id", "customer - id must be defined")
 	}
 	lo := store.ListOptions{Relations: opts.Relations, WithDeleted: opts.WithDeleted}
 	if err := checkList(lo); err != nil {
@@ -255,7 +223,7 @@ func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOption
 		return nil, err
 	}
 	if len(found) == 0 {
-		return nil, notFound(id)
+		return nil, dom.Missing(id)
 	}
 	if err := s.load(ctx, found, lo); err != nil {
 		return nil, err
@@ -315,9 +283,9 @@ func (s *Service) listAndCount(ctx context.Context, f Filter, opts store.ListOpt
 
 func checkList(opts store.ListOptions) error {
 	if err := opts.Check(Sortable); err != nil {
-		return withErr(err)
+		return dom.Classify(err)
 	}
-	return withErr(store.CheckRelations(opts.Relations, RelAddresses, RelGroups))
+	return dom.Classify(store.CheckRelations(opts.Relations, RelAddresses, RelGroups))
 }
 
 func normalizeFilter(f Filter) Filter {
@@ -421,11 +389,11 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 	if p.Email != nil {
 		var err error
 		if newEmail, err = email.Normalize("email", *p.Email); err != nil {
-			return nil, withErr(err)
+			return nil, dom.Classify(err)
 		}
 	}
 	if _, err := meta.Normalize("metadata", p.Metadata); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	var out []*Customer
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
@@ -434,7 +402,7 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 			return err
 		}
 		if want != nil && len(found) != len(want) {
-			return notFound(set.Missing(want, ids(found))...)
+			return dom.Missing(set.Missing(want, ids(found))...)
 		}
 		if len(found) == 0 {
 			out = []*Customer{}
@@ -455,7 +423,7 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 				c.Email = newEmail
 			}
 			if c.Metadata, err = meta.Merge("metadata", c.Metadata, p.Metadata); err != nil {
-				return withErr(err)
+				return dom.Classify(err)
 			}
 			c.UpdatedAt = now
 		}
@@ -475,7 +443,7 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 			}
 		}
 		if err := s.st.UpdateCustomers(ctx, found); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.events.Emit(ctx, event.Each(EventUpdated, ids(found)...)...)
 		out = found
@@ -595,7 +563,7 @@ func (s *Service) setDeleted(ctx context.Context, want []string, del bool) (Dele
 			changed = append(changed, a)
 		}
 		if err := s.st.UpdateCustomers(ctx, todo); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		if len(changed) > 0 {
 			if err := s.st.UpdateAddresses(ctx, changed); err != nil {

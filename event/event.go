@@ -14,10 +14,7 @@ package event
 
 import (
 	"context"
-	"log/slog"
 	"sync"
-
-	"github.com/clientele/clientele/store"
 )
 
 // Event is one change: its name (e.g. "customer.created") and a small data
@@ -65,35 +62,6 @@ func (r *Recorder) Reset() {
 	r.mu.Lock()
 	r.events = nil
 	r.mu.Unlock()
-}
-
-// Emitter delivers a service's events. The zero value discards them.
-type Emitter struct {
-	Sink   Sink
-	Logger *slog.Logger
-}
-
-// Emit arranges for events to reach the sink after the unit of work in ctx
-// commits (at once when there is none).
-func (em Emitter) Emit(ctx context.Context, events ...Event) {
-	if em.Sink == nil || len(events) == 0 {
-		return
-	}
-	store.AfterCommit(ctx, func() {
-		// The unit is over: delivery must not be cut short by the
-		// caller's cancellation racing with it, and a sink that uses the
-		// stores runs outside the finished unit.
-		dctx := store.WithoutUnit(context.WithoutCancel(ctx))
-		for _, e := range events {
-			if err := em.Sink.Emit(dctx, e); err != nil {
-				logger := em.Logger
-				if logger == nil {
-					logger = slog.Default()
-				}
-				logger.ErrorContext(dctx, "clientele: event sink failed", "event", e.Name, "error", err)
-			}
-		}
-	})
 }
 
 // Each returns one event named name per id, with data {"id": id}.

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/emit"
+	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
+	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/store"
 )
 
@@ -27,63 +30,46 @@ const (
 )
 
 // Option configures a Service.
-type Option func(*Service)
+type Option func(*config)
+
+type config struct{ svcopt.Common }
 
 // WithEventSink sends the service's events to sink.
-func WithEventSink(sink event.Sink) Option { return func(s *Service) { s.events.Sink = sink } }
+func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
 
 // WithLogger sets the logger for failures that are not returned to the
 // caller (a failing event sink). The default is slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.events.Logger = l } }
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
 // WithClock sets the clock used for timestamps.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
 // Service manages customer groups and their members. It is safe for
 // concurrent use.
 type Service struct {
 	st     Store
-	events event.Emitter
+	events emit.Emitter
 	now    func() time.Time
 }
 
 // NewService returns a Service on st.
-func NewService(st Store, opts ...Option) *Service {
-	s := &Service{st: st, now: time.Now}
-	for _, o := range opts {
-		o(s)
+func NewService(st Store, opts ...Option) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("group: NewService needs a store")
 	}
-	return s
+	var c config
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Service{st: st, events: c.Emitter(), now: c.Clock()}, nil
 }
+
+var dom = errs.Domain{Entity: "CustomerGroup", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-func invalid(field, format string, args ...any) error {
-	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: ErrInvalid}
-}
-
-func withErr(err error) error {
-	var ve *store.ValidationError
-	if errors.As(err, &ve) && ve.Err == nil {
-		ve.Err = ErrInvalid
-	}
-	return err
-}
-
-func notFound(ids ...string) error {
-	return &store.NotFoundError{Entity: "CustomerGroup", IDs: ids, Err: ErrNotFound}
-}
-
 func nameTaken(name string) error {
 	return &store.ConflictError{Entity: "Customer group", Fields: [][2]string{{"name", name}}, Err: ErrConflict}
-}
-
-func wrapConflict(err error) error {
-	var ce *store.ConflictError
-	if errors.As(err, &ce) && ce.Err == nil {
-		ce.Err = ErrConflict
-	}
-	return err
 }
 
 // Create adds a group.
@@ -115,7 +101,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		}
 		name := strings.TrimSpace(p.Name)
 		if name == "" {
-			return nil, invalid(prefix+"name", "Field 'name' is required")
+			return nil, dom.Invalidf(prefix+"name", "Field 'name' is required")
 		}
 		if seen[name] {
 			return nil, nameTaken(name)
@@ -123,7 +109,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		seen[name] = true
 		m, err := meta.Normalize(prefix+"metadata", p.Metadata)
 		if err != nil {
-			return nil, withErr(err)
+			return nil, dom.Classify(err)
 		}
 		groups[i] = &Group{ID: id.New(id.Group), Name: name, Metadata: m, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now}
 		names[i] = name
@@ -133,7 +119,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 			return err
 		}
 		if err := s.st.InsertGroups(ctx, groups); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.events.Emit(ctx, event.Each(EventCreated, keys(groups)...)...)
 		return nil
@@ -162,17 +148,17 @@ func (s *Service) checkNames(ctx context.Context, names []string, except map[str
 // Retrieve returns the group with id.
 func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOptions) (*Group, error) {
 	if id == "" {
-		return nil, invalid("id", "customerGroup - id must be defined")
+		return nil, dom.Invalidf("id", "customerGroup - id must be defined")
 	}
 	if err := store.CheckRelations(opts.Relations); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	found, err := s.st.ListGroups(ctx, Filter{IDs: []string{id}}, store.ListOptions{WithDeleted: opts.WithDeleted})
 	if err != nil {
 		return nil, err
 	}
 	if len(found) == 0 {
-		return nil, notFound(id)
+		return nil, dom.Missing(id)
 	}
 	return found[0], nil
 }
@@ -208,9 +194,9 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 
 func checkList(opts store.ListOptions) error {
 	if err := opts.Check(Sortable); err != nil {
-		return withErr(err)
+		return dom.Classify(err)
 	}
-	return withErr(store.CheckRelations(opts.Relations))
+	return dom.Classify(store.CheckRelations(opts.Relations))
 }
 
 // Update changes the group with id.
@@ -241,11 +227,11 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 	if p.Name != nil {
 		name = strings.TrimSpace(*p.Name)
 		if name == "" {
-			return nil, invalid("name", "must not be empty")
+			return nil, dom.Invalidf("name", "must not be empty")
 		}
 	}
 	if _, err := meta.Normalize("metadata", p.Metadata); err != nil {
-		return nil, withErr(err)
+		return nil, dom.Classify(err)
 	}
 	var out []*Group
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
@@ -254,7 +240,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			return err
 		}
 		if ids != nil && len(found) != len(ids) {
-			return notFound(set.Missing(ids, keys(found))...)
+			return dom.Missing(set.Missing(ids, keys(found))...)
 		}
 		if len(found) == 0 {
 			out = []*Group{}
@@ -268,7 +254,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 				g.Name = name
 			}
 			if g.Metadata, err = meta.Merge("metadata", g.Metadata, p.Metadata); err != nil {
-				return withErr(err)
+				return dom.Classify(err)
 			}
 			g.UpdatedAt = now
 		}
@@ -281,7 +267,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			}
 		}
 		if err := s.st.UpdateGroups(ctx, found); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		s.events.Emit(ctx, event.Each(EventUpdated, keys(found)...)...)
 		out = found
@@ -374,7 +360,7 @@ func (s *Service) setDeleted(ctx context.Context, ids []string, del bool) ([]str
 			}
 		}
 		if err := s.st.UpdateGroups(ctx, todo); err != nil {
-			return wrapConflict(err)
+			return dom.Classify(err)
 		}
 		changed = keys(todo)
 		name := EventDeleted
@@ -400,7 +386,7 @@ func (s *Service) Add(ctx context.Context, pairs ...Pair) ([]string, error) {
 	}
 	for i, p := range pairs {
 		if p.CustomerID == "" || p.GroupID == "" {
-			return nil, invalid(fmt.Sprintf("[%d]", i), "customer_id and customer_group_id are required")
+			return nil, dom.Invalidf(fmt.Sprintf("[%d]", i), "customer_id and customer_group_id are required")
 		}
 	}
 	customers := set.Keys(pairs, func(p Pair) string { return p.CustomerID })
@@ -414,7 +400,7 @@ func (s *Service) Add(ctx context.Context, pairs ...Pair) ([]string, error) {
 			return err
 		}
 		if len(found) != len(groups) {
-			return notFound(set.Missing(groups, keys(found))...)
+			return dom.Missing(set.Missing(groups, keys(found))...)
 		}
 		live, err := s.st.LockCustomers(ctx, customers)
 		if err != nil {

@@ -41,9 +41,18 @@ func newEnvWith(t *testing.T, extra []auth.Option, mod ...func(*httpapi.Config))
 	t.Helper()
 	st := memory.New()
 	events := &event.Recorder{}
-	customers := customer.NewService(st, customer.WithEventSink(events))
-	addresses := address.NewService(st, address.WithEventSink(events))
-	groups := group.NewService(st, group.WithEventSink(events))
+	addresses, err := address.NewService(st, address.WithEventSink(events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	customers, err := customer.NewService(st, addresses, customer.WithEventSink(events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := group.NewService(st, group.WithEventSink(events))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("httpapi-test-secret-0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,10 +61,14 @@ func newEnvWith(t *testing.T, extra []auth.Option, mod ...func(*httpapi.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
+	accounts, err := account.NewService(st, authS, customers, account.WithSessions(st))
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &bytes.Buffer{}
 	cfg := httpapi.Config{
 		Customers: customers, Addresses: addresses, Groups: groups, Auth: authS,
-		Accounts: account.NewService(st, authS, customers), Sessions: st,
+		Accounts: accounts, Sessions: st,
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)), MaxBodyBytes: 4096,
 	}
 	for _, m := range mod {

@@ -35,9 +35,18 @@ func main() {
 func run(ctx context.Context) error {
 	st := memory.New()
 	events := &event.Recorder{}
-	customers := customer.NewService(st, customer.WithEventSink(events))
-	addresses := address.NewService(st, address.WithEventSink(events))
-	groups := group.NewService(st, group.WithEventSink(events))
+	addresses, err := address.NewService(st, address.WithEventSink(events))
+	if err != nil {
+		return err
+	}
+	customers, err := customer.NewService(st, addresses, customer.WithEventSink(events))
+	if err != nil {
+		return err
+	}
+	groups, err := group.NewService(st, group.WithEventSink(events))
+	if err != nil {
+		return err
+	}
 	out := os.Stdout
 
 	fmt.Fprintln(out, "== groups")
@@ -187,7 +196,10 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 	if err != nil {
 		return err
 	}
-	accounts := account.NewService(st, authSvc, customers)
+	accounts, err := account.NewService(st, authSvc, customers)
+	if err != nil {
+		return err
+	}
 	login := func(password string) provider.Input {
 		return provider.Input{ActorType: "customer", Body: map[string]any{"email": "Margaret@Example.com", "password": password}}
 	}

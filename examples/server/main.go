@@ -191,10 +191,22 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return fail(err)
 	}
-	customers := customer.NewService(st, customer.WithEventSink(sink), customer.WithLogger(logger))
-	addresses := address.NewService(st, address.WithEventSink(sink), address.WithLogger(logger))
-	groups := group.NewService(st, group.WithEventSink(sink), group.WithLogger(logger))
-	accounts := account.NewService(st, authSvc, customers)
+	addresses, err := address.NewService(st, address.WithEventSink(sink), address.WithLogger(logger))
+	if err != nil {
+		return fail(err)
+	}
+	customers, err := customer.NewService(st, addresses, customer.WithEventSink(sink), customer.WithLogger(logger))
+	if err != nil {
+		return fail(err)
+	}
+	groups, err := group.NewService(st, group.WithEventSink(sink), group.WithLogger(logger))
+	if err != nil {
+		return fail(err)
+	}
+	accounts, err := account.NewService(st, authSvc, customers, account.WithSessions(st), account.WithEventSink(sink), account.WithLogger(logger))
+	if err != nil {
+		return fail(err)
+	}
 
 	if email, pw := getenv("ADMIN_EMAIL"), getenv("ADMIN_PASSWORD"); email != "" && pw != "" {
 		if err := ensureAdmin(ctx, authSvc, email, pw); err != nil {

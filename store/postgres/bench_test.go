@@ -131,7 +131,7 @@ func scanAddresses(rows pgx.Rows) ([]*address.Address, error) {
 func BenchmarkCreate1000Customers(b *testing.B) {
 	ctx := context.Background()
 	st := emptied(b)
-	svc := customer.NewService(st)
+	svc := newCustomers(b, st)
 	pool := pgxPool(b)
 	const n = 1000
 
@@ -308,8 +308,8 @@ func benchListAndCount(b *testing.B, f customer.Filter, where string, args []any
 			}
 		}
 	}
-	b.Run("library/service", service(customer.NewService(st)))
-	b.Run("library/service-exec", service(customer.NewService(execStore(b))))
+	b.Run("library/service", service(newCustomers(b, st)))
+	b.Run("library/service-exec", service(newCustomers(b, execStore(b))))
 
 	listSQL := "SELECT " + customerCols + " FROM customer WHERE " + where + " ORDER BY id LIMIT 20"
 	countSQL := "SELECT count(*) FROM customer WHERE " + where
@@ -391,8 +391,8 @@ func BenchmarkRetrieveByID(b *testing.B) {
 				}
 			}
 		}
-		b.Run("library/service"+suffix, service(customer.NewService(st)))
-		b.Run("library/service-exec"+suffix, service(customer.NewService(execStore(b))))
+		b.Run("library/service"+suffix, service(newCustomers(b, st)))
+		b.Run("library/service-exec"+suffix, service(newCustomers(b, execStore(b))))
 		b.Run("pgx/cache_statement"+suffix, func(b *testing.B) {
 			i := 0
 			for b.Loop() {

@@ -124,7 +124,7 @@ func TestForeignKeyViolations(t *testing.T) {
 // unique index catches it.
 func TestServiceConflictMessage(t *testing.T) {
 	ctx := t.Context()
-	svc := customer.NewService(pgtest.NewStore(t))
+	svc := newCustomers(t, pgtest.NewStore(t))
 	if _, err := svc.Create(ctx, customer.CreateParams{Email: "a@example.com"}); err != nil {
 		t.Fatal(err)
 	}

@@ -276,7 +276,7 @@ func TestMigrateMedusaDatabase(t *testing.T) {
 		t.Errorf("got %d indexes, want Medusa's %d + %d", len(after.Indexes), len(before.Indexes), clienteleIndexes)
 	}
 
-	svc := customer.NewService(st)
+	svc := newCustomers(t, st)
 	got, err := svc.Retrieve(ctx, "cus_01MEDUSA000000000000000001", store.FindOptions{Relations: []string{customer.RelAddresses, customer.RelGroups}})
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +317,7 @@ func TestMigrateMedusaDatabase(t *testing.T) {
 	}
 
 	// The duplicate membership reads as one group and goes with Remove.
-	groups := group.NewService(st)
+	groups := newGroups(t, st)
 	if err := groups.Remove(ctx, group.Pair{CustomerID: got.ID, GroupID: "cusgroup_01MEDUSA000000000000001"}); err != nil {
 		t.Fatal(err)
 	}

@@ -89,15 +89,32 @@ type env struct {
 
 func newEnv(t *testing.T, st Store) *env {
 	rec := &event.Recorder{}
-	e := &env{
-		t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{},
-		customers: customer.NewService(st, customer.WithEventSink(rec)),
-		addresses: address.NewService(st, address.WithEventSink(rec)),
-		groups:    group.NewService(st, group.WithEventSink(rec)),
-	}
+	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}}
+	e.addresses = must(address.NewService(st, address.WithEventSink(rec)))(t)
+	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(rec)))(t)
+	e.groups = must(group.NewService(st, group.WithEventSink(rec)))(t)
 	e.auth = e.newAuth()
-	e.accounts = account.NewService(st, e.auth, e.customers)
+	e.accounts = must(account.NewService(st, e.auth, e.customers))(t)
 	return e
+}
+
+// must returns a function that gives v, or fails tb when err is set.
+func must[T any](v T, err error) func(tb testing.TB) T {
+	return func(tb testing.TB) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
+// newCustomers returns a customer service on st, with an address service
+// of default options, for tests that need particular options.
+func newCustomers(tb testing.TB, st customer.Store, opts ...customer.Option) *customer.Service {
+	tb.Helper()
+	addresses := must(address.NewService(st))(tb)
+	return must(customer.NewService(st, addresses, opts...))(tb)
 }
 
 // ---- helpers ----

@@ -1,0 +1,102 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/clientele/clientele/provider"
+)
+
+// Login is the outcome of a login: the identity proved and its token, or,
+// for the first step of a redirect provider, where to send the caller.
+type Login struct {
+	// Identity is the identity the caller proved to be (nil when Location
+	// is set). Its password hash is stripped.
+	Identity *AuthIdentity
+	// Token is the auth token of Identity acting as the login's actor
+	// type; its actor_id is empty while the identity has no such actor
+	// (a registration token).
+	Token string
+	// Location, when set, is where the caller must go next (an OAuth
+	// authorization URL); Identity and Token are then empty.
+	Location string
+	// Link says how a login that created a provider identity reached its
+	// auth identity (see provider.Result.Link).
+	Link provider.LinkKind
+}
+
+// Login authenticates with providerID as actorType and issues the token
+// of the identity proved: Authenticate and Token in one call. in.ActorType
+// is set to actorType.
+//
+//	l, err := authSvc.Login(ctx, auth.ActorCustomer, "emailpass", emailpass.Credentials(email, password))
+func (s *Service) Login(ctx context.Context, actorType, providerID string, in provider.Input) (*Login, error) {
+	if actorType == "" {
+		return nil, identityDom.Invalidf("actor_type", "is required")
+	}
+	in.ActorType = actorType
+	res, err := s.Authenticate(ctx, providerID, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.login(res, actorType, providerID)
+}
+
+// LoginCallback finishes a redirect login with providerID as actorType
+// and issues the token of the identity proved: ValidateCallback and Token
+// in one call.
+func (s *Service) LoginCallback(ctx context.Context, actorType, providerID string, in provider.Input) (*Login, error) {
+	if actorType == "" {
+		return nil, identityDom.Invalidf("actor_type", "is required")
+	}
+	in.ActorType = actorType
+	res, err := s.ValidateCallback(ctx, providerID, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.login(res, actorType, providerID)
+}
+
+func (s *Service) login(res *Result, actorType, providerID string) (*Login, error) {
+	if res.Location != "" {
+		return &Login{Location: res.Location}, nil
+	}
+	tok, err := s.Token(res.AuthIdentity, actorType, providerID)
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Identity: res.AuthIdentity, Token: tok, Link: res.Link}, nil
+}
+
+// RegisterThen registers with providerID, as Register does, and runs then
+// in the same unit of work that writes the new identity: when then fails,
+// the identity is not kept and the error is returned. The provider's slow
+// work (hashing a password) happens before the unit begins. When the
+// provider answers with an identity that exists already (emailpass: the
+// same email and password, no actor yet), then runs in a unit of its own
+// with that identity. The account package builds sign-up on it.
+func (s *Service) RegisterThen(ctx context.Context, providerID string, in provider.Input, then func(ctx context.Context, identity *AuthIdentity) error) (*Result, error) {
+	p, err := s.provider(providerID, in.ActorType)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := p.(provider.Registerer)
+	if !ok {
+		return nil, notSupported(providerID, "Method 'register' not implemented for provider "+providerID)
+	}
+	ids := &identities{s: s, provider: p, then: then}
+	res, err := s.callAs(ctx, p, "register", ids, func(ids provider.Identities) (*Result, error) {
+		return r.Register(ctx, in, ids)
+	})
+	if ids.thenErr != nil {
+		return nil, ids.thenErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ids.thenRan && res.AuthIdentity != nil {
+		if err := s.st.InTx(ctx, func(ctx context.Context) error { return then(ctx, res.AuthIdentity) }); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
