@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/clientele/clientele/internal/emit"
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/emit"
 )
 
 // Common is the shared part of a service's configuration.
