@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore NewStore) {
 	all = append(all, authTests...)
 	all = append(all, accountTests...)
 	all = append(all, sessionTests...)
+	all = append(all, hostKitTests...)
 	all = append(all, concurrencyTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,7 +95,7 @@ func newEnv(t *testing.T, st Store) *env {
 	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(rec)))(t)
 	e.groups = must(group.NewService(st, group.WithEventSink(rec)))(t)
 	e.auth = e.newAuth()
-	e.accounts = must(account.NewService(st, e.auth, e.customers))(t)
+	e.accounts = must(account.NewService(st, e.auth, e.customers, account.WithEventSink(rec)))(t)
 	return e
 }
 
