@@ -1,15 +1,23 @@
-// Package account joins auth and customer: it turns a registration (an
-// auth identity with no customer yet) into a registered customer, and
-// deletes a customer's account. Each operation is one unit of work across
-// both domains: it happens entirely or not at all.
+// Package account joins auth and customer: sign-up in one call
+// ([Service.SignUp]: register, create the customer, link it, issue the
+// token), a registered customer for an existing registration
+// ([Service.CreateCustomer]), and deleting a customer's account
+// ([Service.DeleteCustomer], which also ends the identity's sessions when
+// the service has [WithSessions]). Each operation is one unit of work
+// across both domains: it happens entirely or not at all.
+//
+//	accounts, err := account.NewService(st, authSvc, customers, account.WithSessions(st))
+//	out, err := accounts.SignUp(ctx, "emailpass", emailpass.Credentials(email, password),
+//		customer.CreateParams{FirstName: "Ada"})
+//	// out.Customer, out.Identity, out.Token
 //
 // # Errors
 //
 // [ErrAlreadyLinked] ("Request already authenticated as a customer."),
 // [ErrEmailRequired] ("Email is required to create a customer") and
 // [ErrHasAccount] ("Customer with this email already has an account", a
-// conflict) use Medusa's words; errors of the customer and auth services
-// pass through.
+// conflict) use Medusa's words; [ErrEmailMismatch] is clientele's; errors
+// of the customer and auth services pass through.
 //
 // # Differences from Medusa
 //
@@ -19,6 +27,11 @@
 //     module keeps a customer_id: null key that blocks a new account).
 //   - A guest customer with the same email does not block an account, as
 //     in Medusa; emails are compared case-insensitively.
+//   - Medusa signs up in three requests (register, create the customer
+//     with the registration token, refresh the token), and a failure in
+//     between leaves an identity without a customer. SignUp is one unit of
+//     work, and its customer always has the email the identity registered
+//     with.
 package account
 
 import (

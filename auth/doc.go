@@ -9,13 +9,26 @@
 // refreshes JWTs with Medusa's claims ([Tokens]), and runs password resets
 // and changes.
 //
+// A host's own login handler needs one call: [Service.Login]
+// authenticates and issues the token (a redirect provider's first step
+// answers a Location instead), and [Service.LoginCallback] finishes a
+// redirect login the same way:
+//
+//	l, err := authSvc.Login(ctx, auth.ActorCustomer, "emailpass", emailpass.Credentials(email, password))
+//	// l.Identity, l.Token
+//
+// Sign-up (register, customer, link, token) is account.Service.SignUp,
+// built on [Service.RegisterThen].
+//
 // # Providers
 //
 // Providers implement provider.Provider; emailpass (email and password,
 // Medusa-compatible hashes) ships in provider/emailpass. Which providers an
 // actor type may use is configuration ([WithActorProviders]), and so are
-// the actor types themselves ([WithActorTypes]; "customer" and "user" by
-// default). A provider's panic is recovered and reported as an error.
+// the actor types themselves ([WithActorTypes]; [ActorCustomer] and
+// [ActorUser] by default). [Service.Token] applies the same rules as a
+// login: it refuses an empty or unknown actor type, an unknown provider,
+// and a provider the actor type may not use. A provider's panic is recovered and reported as an error.
 // Password hashes never appear in an identity the service returns.
 //
 // # Tokens
@@ -60,6 +73,10 @@
 //     a password the policy refuses does not spend the token.
 //   - Token verification rejects HS384/HS512, tokens without exp, and
 //     unknown kids.
+//   - Medusa's generateJwtToken signs for any actor type and provider
+//     given; Token refuses what the login itself would refuse, so a
+//     restricted actor type (http.authMethodsPerActor) cannot get a token
+//     through another provider.
 //   - An actor link is removed by deleting its key, not by writing null, so
 //     an identity whose customer was deleted can open a new account.
 //   - MFA and email verification are not implemented yet; tokens carry no

@@ -6,7 +6,10 @@
 // lists and counts them with typed filters ([Filter]), updates them by id,
 // by ids or by filter, and deletes them for good, softly, or restores them.
 // Addresses are managed by package address and groups by package group; a
-// group's customers are a customer list filtered by [Filter.GroupIDs].
+// group's customers are a customer list filtered by [Filter.GroupIDs]. The
+// service creates nested addresses with the host's *address.Service given
+// to [NewService], so its options (postal-code check, event sink) hold for
+// nested addresses too.
 //
 // A customer is a guest (HasAccount false) or registered (HasAccount
 // true). An email is unique per has_account among live customers, so one
