@@ -8,7 +8,8 @@
 //	if err != nil { … }
 //	defer st.Close()
 //	if err := st.Migrate(ctx); err != nil { … }
-//	customers := customer.NewService(st)
+//	addresses, err := address.NewService(st)
+//	customers, err := customer.NewService(st, addresses)
 //	authn, err := auth.NewService(st, tokens, auth.WithProvider(emailpass.New()))
 //
 // # Storage
