@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/postgres"
 )
 
@@ -203,3 +205,85 @@ func BenchmarkIsMember(b *testing.B) {
 
 // memberSeeded is the store seedMembers last filled.
 var memberSeeded *postgres.Store
+
+// TestGetOrCreateLostRace makes GetOrCreate lose the race at Medusa's
+// unique index on the name: a unit of work creates the group and holds its
+// transaction open until the second call waits on the index, then commits.
+// Outside a unit the loser returns the winner's group; inside one it fails
+// with ErrConflict (its transaction is aborted) and succeeds when run again.
+func TestGetOrCreateLostRace(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	svc := group.NewService(st)
+	waiting := func() {
+		t.Helper()
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+			var n int
+			if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n > 0 {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatal("the second GetOrCreate never waited on the unique index")
+	}
+	race := func(name string, loser func() (*group.Group, bool, error)) (winner, lost *group.Group, created bool, err error) {
+		done := make(chan struct{})
+		uerr := st.InTx(ctx, func(ctx context.Context) error {
+			g, c, werr := svc.GetOrCreate(ctx, name)
+			if werr != nil || !c {
+				return fmt.Errorf("winner: %v, %v", c, werr)
+			}
+			winner = g
+			go func() {
+				defer close(done)
+				lost, created, err = loser()
+			}()
+			waiting()
+			return nil
+		})
+		if uerr != nil {
+			t.Fatal(uerr)
+		}
+		<-done
+		return winner, lost, created, err
+	}
+
+	winner, got, created, err := race("Outside", func() (*group.Group, bool, error) {
+		return svc.GetOrCreate(ctx, "Outside")
+	})
+	if err != nil || created || got == nil || got.ID != winner.ID {
+		t.Fatalf("outside a unit, the loser got %+v, %v, %v; want %s", got, created, err, winner.ID)
+	}
+
+	winner, lost, _, err := race("Inside", func() (*group.Group, bool, error) {
+		var g *group.Group
+		var c bool
+		err := st.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			g, c, err = svc.GetOrCreate(ctx, "Inside")
+			return err
+		})
+		return g, c, err
+	})
+	if !errors.Is(err, group.ErrConflict) || !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("inside a unit, the loser got %+v, %v; want ErrConflict", lost, err)
+	}
+	err = st.InTx(ctx, func(ctx context.Context) error {
+		g, c, err := svc.GetOrCreate(ctx, "Inside")
+		if err == nil && (c || g.ID != winner.ID) {
+			err = fmt.Errorf("got %s, created %v; want %s", g.ID, c, winner.ID)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatalf("inside a unit, run again: %v", err)
+	}
+	all, err := svc.List(ctx, group.Filter{}, store.ListOptions{WithDeleted: true})
+	if err != nil || len(all) != 2 {
+		t.Fatalf("%d groups (%v), want 2", len(all), err)
+	}
+}
