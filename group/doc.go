@@ -11,6 +11,21 @@
 // customers are a customer list filtered by group (customer.Filter.GroupIDs),
 // so this package does not depend on package customer.
 //
+// # Helpers for host applications
+//
+// [Service.IsMember] answers whether a customer belongs to at least one
+// group that a [Match] names, by id or by name, for gating a route or a
+// price on membership. Soft-deleted groups and memberships do not count,
+// nor does a soft-deleted customer (whose memberships stay only so that a
+// restore brings them back); an unknown customer is no member. On
+// PostgreSQL the answer is one indexed query ([Store.HasMembership]).
+//
+// [Service.GetOrCreate] returns the live group with a name, creating it
+// when there is none, e.g. to file customers under a segment on first use.
+// A soft-deleted group with the name does not count: a new group is
+// created beside it, as Medusa's unique index on the names of live groups
+// allows.
+//
 // # Events
 //
 // customer_group.created, .updated, .deleted (hard and soft) and .restored
@@ -29,7 +44,11 @@
 //
 // A Service is safe for concurrent use. Adds to one group are serialised
 // by locking the group, so concurrent adds of one membership leave exactly
-// one.
+// one. Concurrent GetOrCreate calls for one name create one group and all
+// return it: a call that loses the race reads the winner's group. Inside a
+// caller's unit of work on PostgreSQL, a call that loses the race at the
+// unique index fails with ErrConflict instead (the failed insert aborts the
+// transaction), and running the unit again returns the group.
 //
 // # Differences from Medusa
 //

@@ -64,6 +64,15 @@ type Filter struct {
 	UpdatedAt   store.TimeRange
 }
 
+// Match selects groups for a membership test ([Service.IsMember]): a
+// group matches when its id is in IDs or its name is in Names (exact,
+// case-sensitive match, as names are unique). Soft-deleted groups never
+// match.
+type Match struct {
+	IDs   []string
+	Names []string
+}
+
 // Sortable lists the columns a group list may be ordered by.
 var Sortable = map[string]bool{
 	"id": true, "name": true, "created_by": true,
@@ -91,6 +100,11 @@ type Store interface {
 	// customerIDs and whose group is in groupIDs (a nil list does not
 	// filter), in id order, duplicates included.
 	ListMemberships(ctx context.Context, customerIDs, groupIDs []string) ([]*Membership, error)
+	// HasMembership reports whether the customer customerID, live, has a
+	// live membership of a live group whose id is in m.IDs or whose name
+	// is in m.Names. An empty list matches nothing; an unknown customer is
+	// no member. Duplicate memberships count once.
+	HasMembership(ctx context.Context, customerID string, m Match) (bool, error)
 	// DeleteMemberships deletes for good every pivot row of each pair,
 	// duplicates included.
 	DeleteMemberships(ctx context.Context, pairs []Pair) error

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
@@ -219,5 +220,25 @@ func (s *Store) DeleteMemberships(ctx context.Context, pairs []group.Pair) error
 			}
 		}
 		return nil
+	})
+}
+
+// HasMembership implements group.Store. It scans the memberships, as the
+// memory backend keeps no index of them.
+func (s *Store) HasMembership(ctx context.Context, customerID string, m group.Match) (bool, error) {
+	return read(ctx, s, func() bool {
+		if c, ok := s.customers[customerID]; !ok || c.DeletedAt != nil {
+			return false
+		}
+		for _, ms := range s.members {
+			if ms.CustomerID != customerID || ms.DeletedAt != nil {
+				continue
+			}
+			g, ok := s.groups[ms.GroupID]
+			if ok && g.DeletedAt == nil && (slices.Contains(m.IDs, g.ID) || slices.Contains(m.Names, g.Name)) {
+				return true
+			}
+		}
+		return false
 	})
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
@@ -92,4 +93,33 @@ func (s *Store) DeleteMemberships(ctx context.Context, pairs []group.Pair) error
 		USING unnest($1::text[], $2::text[]) AS p(customer_id, customer_group_id)
 		WHERE m.customer_id = p.customer_id AND m.customer_group_id = p.customer_group_id`, customers, groups)
 	return translate(ctx, "delete memberships", err)
+}
+
+// HasMembership implements group.Store in one query: an EXISTS over the
+// customer's live memberships (Medusa's index on customer_id), each joined
+// to its group by primary key and to the customer, also by primary key.
+// Duplicate membership rows stop it no later than one row would.
+func (s *Store) HasMembership(ctx context.Context, customerID string, m group.Match) (bool, error) {
+	q := &query{}
+	cid := q.arg(customerID)
+	var or []string
+	if c := q.match("cg.id", m.IDs); c != "" && c != "FALSE" {
+		or = append(or, c)
+	}
+	if c := q.match("cg.name", m.Names); c != "" && c != "FALSE" {
+		or = append(or, c)
+	}
+	if len(or) == 0 {
+		return false, ctx.Err()
+	}
+	sql := `SELECT EXISTS (SELECT 1 FROM customer_group_customer AS cgc
+		JOIN customer_group AS cg ON cg.id = cgc.customer_group_id
+		JOIN customer AS c ON c.id = cgc.customer_id
+		WHERE cgc.customer_id = ` + cid + ` AND cgc.deleted_at IS NULL AND cg.deleted_at IS NULL AND c.deleted_at IS NULL
+		AND (` + strings.Join(or, " OR ") + `))`
+	var ok bool
+	if err := s.sqlConn(ctx).QueryRowContext(ctx, sql, q.args...).Scan(&ok); err != nil {
+		return false, translate(ctx, "has membership", err)
+	}
+	return ok, nil
 }

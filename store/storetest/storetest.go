@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore NewStore) {
 	all = append(all, customerTests...)
 	all = append(all, addressTests...)
 	all = append(all, groupTests...)
+	all = append(all, groupMemberTests...)
 	all = append(all, eventTests...)
 	all = append(all, authTests...)
 	all = append(all, accountTests...)
