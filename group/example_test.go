@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store/memory"
@@ -13,7 +14,9 @@ import (
 func ExampleService_IsMember() {
 	ctx := context.Background()
 	st := memory.New()
-	customers, groups := customer.NewService(st), group.NewService(st)
+	addresses, _ := address.NewService(st)
+	customers, _ := customer.NewService(st, addresses)
+	groups, _ := group.NewService(st)
 	c, _ := customers.Create(ctx, customer.CreateParams{Email: "ada@example.com"})
 	vip, _ := groups.Create(ctx, group.CreateParams{Name: "VIP"})
 	wholesale, _ := groups.Create(ctx, group.CreateParams{Name: "Wholesale"})
@@ -41,7 +44,7 @@ func ExampleService_IsMember() {
 
 func ExampleService_GetOrCreate() {
 	ctx := context.Background()
-	groups := group.NewService(memory.New())
+	groups, _ := group.NewService(memory.New())
 
 	first, created, _ := groups.GetOrCreate(ctx, "Newsletter")
 	fmt.Println(first.Name, created)

@@ -144,7 +144,7 @@ func TestHasMembershipPlan(t *testing.T) {
 		})
 	}
 	// The seeded answers hold.
-	svc := group.NewService(st)
+	svc := newGroups(t, st)
 	for _, kind := range memberKinds {
 		for i := range 200 {
 			c, m, want := memberCase(ds.ids, kind, i*37)
@@ -168,7 +168,7 @@ func BenchmarkIsMember(b *testing.B) {
 		seedMembers(b, st, ds.ids)
 		memberSeeded = st
 	}
-	svc := group.NewService(st)
+	svc := newGroups(b, st)
 	for _, kind := range memberKinds {
 		b.Run("library/service/"+kind, func(b *testing.B) {
 			b.ReportAllocs()
@@ -214,7 +214,7 @@ var memberSeeded *postgres.Store
 func TestGetOrCreateLostRace(t *testing.T) {
 	ctx := t.Context()
 	st := pgtest.NewStore(t)
-	svc := group.NewService(st)
+	svc := newGroups(t, st)
 	waiting := func() {
 		t.Helper()
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
