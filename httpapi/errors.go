@@ -126,8 +126,9 @@ func toError(err error) (e *apiError, hidden bool) {
 	case errors.Is(err, address.ErrConflict) && !isConflictError(err):
 		// A second default address written concurrently.
 		return newError(http.StatusConflict, typeConflict, msgConflict), true
-	case errors.Is(err, store.ErrConflict) && (hasPE || isConflictError(err)):
-		return newError(http.StatusBadRequest, typeInvalidData, public(msgInvalid)), hidden
+	case errors.Is(err, store.ErrConflict) && hasPub:
+		// A unique rule the client broke (Medusa answers invalid_data).
+		return newError(http.StatusBadRequest, typeInvalidData, pub), false
 	case errors.Is(err, store.ErrConflict):
 		// A conflict with a concurrent writer (serialization failure,
 		// deadlock): retryable, and its text is the database's, not ours.
