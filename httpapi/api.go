@@ -2,25 +2,61 @@
 // REST shapes for the customer and auth modules: the /auth routes (login,
 // registration, social-login callbacks, token refresh, password reset,
 // cookie sessions), the /store customer routes of the logged-in customer
-// and the /admin customer and customer-group routes.
+// and the /admin customer and customer-group routes. It also gives a
+// host's own routes the same authentication, gates and errors, without
+// those routes.
 //
 // Mount [API.Handler] on a server or an [http.ServeMux]:
 //
-//	api, err := httpapi.New(httpapi.Config{Customers: customers, …})
+//	api, err := httpapi.New(httpapi.Config{Customers: customers, …, Sessions: st})
 //	mux.Handle("/", api.Handler())
+//
+// httpapi never picks a storage backend: the host passes every store,
+// the session store ([Config.Sessions], a [session.Store]) included. Give
+// every instance of an application the same one (store/postgres), so that
+// sessions and their revocation hold across instances.
+//
+// # Gates for a host's routes
+//
+// A [Guard] authenticates requests as Medusa's authenticate middleware
+// does (a session cookie first, then a bearer token) and gates them, as
+// plain func(http.Handler) http.Handler middleware for any router:
+//
+//   - [Guard.Authenticate] requires an actor type ("customer", "user" or
+//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered];
+//   - [Guard.RequireGroups] requires a customer in one of some customer
+//     groups, by id or by name.
+//
+// Behind a gate, [ClaimsFrom] and [CustomerID] read who the request is
+// authenticated as. Build a Guard with [NewGuard] from the auth service
+// alone (sessions, groups and logger optional), or take the one the routes
+// use from [API.Guard].
+//
+// # Errors
 //
 // Errors use Medusa's envelope {"type", "message"} (plus "code" for 422
 // and 500) and its status codes; the authentication middleware answers
-// {"message": "Unauthorized"} as Medusa's does. Request bodies are strict
-// JSON: unknown fields, wrong types and malformed JSON are 400s, bodies
-// over [Config.MaxBodyBytes] are 413s. A panic in a handler is logged and
-// answered with a 500 unknown_error, never a stack trace.
+// {"message": "Unauthorized"} as Medusa's does, and a gate refusing an
+// authenticated request answers 403 {"type": "forbidden", "message":
+// "Forbidden"} (Medusa's FORBIDDEN). The message a client sees is the
+// error's public message (store.PublicMessage: a *store.ValidationError's
+// Message or "invalid <field>: <reason>", Medusa's not-found and conflict
+// sentences, sentinels made with store.Sentinel, provider messages); an
+// error without one gets a generic message for its status ("Invalid
+// request.", "Not found.", …, and Medusa's "An unknown error occurred." for
+// 500s) and its detail goes to the log. [WriteError] and
+// [Guard.WriteError] write errors this way for a host's own handlers.
+//
+// Request bodies are strict JSON: unknown fields, wrong types and
+// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s. A
+// panic in a handler is logged and answered with a 500 unknown_error,
+// never a stack trace.
 //
 // # Differences from Medusa
 //
 //   - Publishable API keys are a fixed list (Config.PublishableKeys), not
 //     records with sales channels; with no list /store routes do not check.
-//   - Sessions are kept server-side in an [auth.SessionStore], keyed by the
+//   - Sessions are kept server-side in a [session.Store], keyed by the
 //     SHA-256 of the cookie value, and get a new id at every login; DELETE
 //     /auth/session revokes them.
 //   - An unknown order field is a 400 "Order field X is not valid" (Medusa
