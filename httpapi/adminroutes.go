@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
@@ -29,9 +28,6 @@ func (a *API) respondAdminCustomer(w http.ResponseWriter, r *http.Request, id st
 
 // GET /admin/customers
 func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	qc := newQuery(r.URL, "q", "id", "email", "groups", "company_name", "first_name", "last_name", "created_by",
 		"has_account", "created_at", "updated_at", "offset", "limit", "order", "fields", "with_deleted")
 	if err := qc.unknown(); err != nil {
@@ -80,10 +76,7 @@ func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
 
 // POST /admin/customers
 func (a *API) adminCreateCustomer(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, adminAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	b, err := a.decode(w, r, adminCustomerBody...)
 	if err != nil {
 		return err
@@ -99,17 +92,11 @@ func (a *API) adminCreateCustomer(w http.ResponseWriter, r *http.Request) error 
 
 // GET /admin/customers/{id}
 func (a *API) adminGetCustomer(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	return a.respondAdminCustomer(w, r, r.PathValue("id"))
 }
 
 // POST /admin/customers/{id}
 func (a *API) adminUpdateCustomer(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, adminCustomerBody...)
 	if err != nil {
 		return err
@@ -123,22 +110,9 @@ func (a *API) adminUpdateCustomer(w http.ResponseWriter, r *http.Request) error 
 // DELETE /admin/customers/{id}: the account goes (customer soft-deleted,
 // identity deleted or unlinked); an unknown id answers 200 as in Medusa.
 func (a *API) adminDeleteCustomer(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
-	linked, err := a.cfg.Auth.ListAuthIdentities(r.Context(), auth.IdentityFilter{AppMetadata: map[string]any{"customer_id": id}}, store.ListOptions{})
-	if err != nil {
-		return err
-	}
 	if err := a.cfg.Accounts.DeleteCustomer(r.Context(), id); err != nil {
 		return err
-	}
-	// The account is gone: so are the sessions of its identities.
-	for _, identity := range linked {
-		if err := a.sessions.DeleteSessionsOf(r.Context(), identity.ID); err != nil {
-			a.log.ErrorContext(r.Context(), "httpapi: revoke sessions of a deleted customer", "error", err)
-		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "object": "customer", "deleted": true})
 	return nil
@@ -155,17 +129,11 @@ func (a *API) liveCustomer(r *http.Request) (string, error) {
 
 // GET /admin/customers/{id}/addresses
 func (a *API) adminListAddresses(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	return a.listAddresses(w, r, r.PathValue("id"), adminAddressFields, false)
 }
 
 // POST /admin/customers/{id}/addresses answers the customer.
 func (a *API) adminCreateAddress(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, adminAddressBody...)
 	if err != nil {
 		return err
@@ -183,9 +151,6 @@ func (a *API) adminCreateAddress(w http.ResponseWriter, r *http.Request) error {
 // GET /admin/customers/{id}/addresses/{address_id} (404 when the address
 // is missing or another customer's; Medusa answers {}).
 func (a *API) adminGetAddress(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	ad, err := a.ownAddress(r, r.PathValue("id"), r.PathValue("address_id"))
 	if err != nil {
 		return err
@@ -197,9 +162,6 @@ func (a *API) adminGetAddress(w http.ResponseWriter, r *http.Request) error {
 
 // POST /admin/customers/{id}/addresses/{address_id} answers the customer.
 func (a *API) adminUpdateAddress(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, adminAddressBody...)
 	if err != nil {
 		return err
@@ -215,9 +177,6 @@ func (a *API) adminUpdateAddress(w http.ResponseWriter, r *http.Request) error {
 
 // DELETE /admin/customers/{id}/addresses/{address_id}
 func (a *API) adminDeleteAddress(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	id, addrID := r.PathValue("id"), r.PathValue("address_id")
 	if _, err := a.ownAddress(r, id, addrID); err != nil {
 		return err
@@ -264,9 +223,6 @@ func (a *API) link(r *http.Request, b body, pair func(other string) group.Pair) 
 
 // POST /admin/customers/{id}/customer-groups {add, remove}
 func (a *API) adminCustomerGroups(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, linkBody...)
 	if err != nil {
 		return err
@@ -318,9 +274,6 @@ func (a *API) respondGroup(w http.ResponseWriter, r *http.Request, id string) er
 
 // GET /admin/customer-groups
 func (a *API) adminListGroups(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	qc := newQuery(r.URL, "q", "id", "name", "created_by", "customers", "created_at", "updated_at", "offset", "limit", "order", "fields", "with_deleted")
 	if err := qc.unknown(); err != nil {
 		return err
@@ -367,10 +320,7 @@ func (a *API) adminListGroups(w http.ResponseWriter, r *http.Request) error {
 
 // POST /admin/customer-groups
 func (a *API) adminCreateGroup(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, adminAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	b, err := a.decode(w, r, field{name: "name", kind: kString, required: true}, field{name: "metadata", kind: kRecord})
 	if err != nil {
 		return err
@@ -387,17 +337,11 @@ func (a *API) adminCreateGroup(w http.ResponseWriter, r *http.Request) error {
 
 // GET /admin/customer-groups/{id}
 func (a *API) adminGetGroup(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	return a.respondGroup(w, r, r.PathValue("id"))
 }
 
 // POST /admin/customer-groups/{id}
 func (a *API) adminUpdateGroup(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, field{name: "name", kind: kString}, field{name: "metadata", kind: kRecord})
 	if err != nil {
 		return err
@@ -414,9 +358,6 @@ func (a *API) adminUpdateGroup(w http.ResponseWriter, r *http.Request) error {
 
 // DELETE /admin/customer-groups/{id}: a soft delete.
 func (a *API) adminDeleteGroup(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	id := r.PathValue("id")
 	if _, err := a.cfg.Groups.SoftDelete(r.Context(), id); err != nil && !errorsIsNotFound(err) {
 		return err
@@ -427,9 +368,6 @@ func (a *API) adminDeleteGroup(w http.ResponseWriter, r *http.Request) error {
 
 // POST /admin/customer-groups/{id}/customers {add, remove}
 func (a *API) adminGroupCustomers(w http.ResponseWriter, r *http.Request) error {
-	if _, err := a.authn(r, adminAuth); err != nil {
-		return err
-	}
 	b, err := a.decode(w, r, linkBody...)
 	if err != nil {
 		return err

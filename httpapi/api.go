@@ -2,25 +2,61 @@
 // REST shapes for the customer and auth modules: the /auth routes (login,
 // registration, social-login callbacks, token refresh, password reset,
 // cookie sessions), the /store customer routes of the logged-in customer
-// and the /admin customer and customer-group routes.
+// and the /admin customer and customer-group routes. It also gives a
+// host's own routes the same authentication, gates and errors, without
+// those routes.
 //
 // Mount [API.Handler] on a server or an [http.ServeMux]:
 //
-//	api, err := httpapi.New(httpapi.Config{Customers: customers, …})
+//	api, err := httpapi.New(httpapi.Config{Customers: customers, …, Sessions: st})
 //	mux.Handle("/", api.Handler())
+//
+// httpapi never picks a storage backend: the host passes every store,
+// the session store ([Config.Sessions], a [session.Store]) included. Give
+// every instance of an application the same one (store/postgres), so that
+// sessions and their revocation hold across instances.
+//
+// # Gates for a host's routes
+//
+// A [Guard] authenticates requests as Medusa's authenticate middleware
+// does (a session cookie first, then a bearer token) and gates them, as
+// plain func(http.Handler) http.Handler middleware for any router:
+//
+//   - [Guard.Authenticate] requires an actor type ("customer", "user" or
+//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered];
+//   - [Guard.RequireGroups] requires a customer in one of some customer
+//     groups, by id or by name.
+//
+// Behind a gate, [ClaimsFrom] and [CustomerID] read who the request is
+// authenticated as. Build a Guard with [NewGuard] from the auth service
+// alone (sessions, groups and logger optional), or take the one the routes
+// use from [API.Guard].
+//
+// # Errors
 //
 // Errors use Medusa's envelope {"type", "message"} (plus "code" for 422
 // and 500) and its status codes; the authentication middleware answers
-// {"message": "Unauthorized"} as Medusa's does. Request bodies are strict
-// JSON: unknown fields, wrong types and malformed JSON are 400s, bodies
-// over [Config.MaxBodyBytes] are 413s. A panic in a handler is logged and
-// answered with a 500 unknown_error, never a stack trace.
+// {"message": "Unauthorized"} as Medusa's does, and a gate refusing an
+// authenticated request answers 403 {"type": "forbidden", "message":
+// "Forbidden"} (Medusa's FORBIDDEN). The message a client sees is the
+// error's public message (store.PublicMessage: a *store.ValidationError's
+// Message or "invalid <field>: <reason>", Medusa's not-found and conflict
+// sentences, sentinels made with store.Sentinel, provider messages); an
+// error without one gets a generic message for its status ("Invalid
+// request.", "Not found.", …, and Medusa's "An unknown error occurred." for
+// 500s) and its detail goes to the log. [WriteError] and
+// [Guard.WriteError] write errors this way for a host's own handlers.
+//
+// Request bodies are strict JSON: unknown fields, wrong types and
+// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s. A
+// panic in a handler is logged and answered with a 500 unknown_error,
+// never a stack trace.
 //
 // # Differences from Medusa
 //
 //   - Publishable API keys are a fixed list (Config.PublishableKeys), not
 //     records with sales channels; with no list /store routes do not check.
-//   - Sessions are kept server-side in an [auth.SessionStore], keyed by the
+//   - Sessions are kept server-side in a [session.Store], keyed by the
 //     SHA-256 of the cookie value, and get a new id at every login; DELETE
 //     /auth/session revokes them.
 //   - An unknown order field is a 400 "Order field X is not valid" (Medusa
@@ -30,7 +66,6 @@ package httpapi
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -43,7 +78,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
-	"github.com/clientele/clientele/store/memory"
+	"github.com/clientele/clientele/session"
 )
 
 // CookieSecurity says when cookies get the Secure attribute.
@@ -59,17 +94,18 @@ const (
 	SecureNever
 )
 
-// Config configures an API. Customers, Addresses, Groups, Auth and
-// Accounts are required.
+// Config configures an API. Customers, Addresses, Groups, Auth, Accounts
+// and Sessions are required.
 type Config struct {
 	Customers *customer.Service
 	Addresses *address.Service
 	Groups    *group.Service
 	Auth      *auth.Service
 	Accounts  *account.Service
-	// Sessions keeps cookie sessions. When nil, sessions live in the
-	// process's memory.
-	Sessions auth.SessionStore
+	// Sessions keeps cookie sessions. Give every instance of an
+	// application the same store (store/postgres), so that a session
+	// opened on one is honoured, and revoked, on all.
+	Sessions session.Store
 	// Logger receives request logs and errors; default slog.Default().
 	Logger *slog.Logger
 	// MaxBodyBytes limits request bodies; default 1 MiB.
@@ -104,15 +140,28 @@ type API struct {
 	cfg      Config
 	log      *slog.Logger
 	maxBody  int64
-	sessions auth.SessionStore
+	sessions session.Store
+	guard    *Guard
 	now      func() time.Time
 	mux      *http.ServeMux
 }
 
 // New checks cfg and returns an API.
 func New(cfg Config) (*API, error) {
-	if cfg.Customers == nil || cfg.Addresses == nil || cfg.Groups == nil || cfg.Auth == nil || cfg.Accounts == nil {
-		return nil, errors.New("httpapi: Customers, Addresses, Groups, Auth and Accounts are required")
+	var missing []string
+	for _, f := range []struct {
+		name string
+		nil  bool
+	}{
+		{"Customers", cfg.Customers == nil}, {"Addresses", cfg.Addresses == nil}, {"Groups", cfg.Groups == nil},
+		{"Auth", cfg.Auth == nil}, {"Accounts", cfg.Accounts == nil}, {"Sessions", cfg.Sessions == nil},
+	} {
+		if f.nil {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("httpapi: Config.%s is required", strings.Join(missing, ", Config."))
 	}
 	a := &API{cfg: cfg, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, sessions: cfg.Sessions, now: cfg.Now}
 	if a.log == nil {
@@ -121,14 +170,20 @@ func New(cfg Config) (*API, error) {
 	if a.maxBody <= 0 {
 		a.maxBody = 1 << 20
 	}
-	if a.sessions == nil {
-		a.sessions = memory.New() // an in-process store of its own, for sessions only
-	}
 	if a.now == nil {
 		a.now = time.Now
 	}
 	if a.cfg.SessionCookie == "" {
 		a.cfg.SessionCookie = "connect.sid"
+	}
+	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Logger: a.log, Now: a.now}
+	// The group service checks memberships for RequireGroups when it can.
+	if m, ok := any(cfg.Groups).(MemberChecker); ok {
+		gc.Groups = m
+	}
+	var err error
+	if a.guard, err = NewGuard(gc); err != nil {
+		return nil, err
 	}
 	if a.cfg.SessionTTL <= 0 {
 		a.cfg.SessionTTL = 10 * time.Hour
@@ -147,6 +202,11 @@ func New(cfg Config) (*API, error) {
 	return a, nil
 }
 
+// Guard returns the API's guard: its gates authenticate as the API's routes
+// do (same auth service, session store and cookie), for a host's own
+// routes beside them.
+func (a *API) Guard() *Guard { return a.guard }
+
 // handlerFunc is a route handler that returns its error.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -156,10 +216,16 @@ func (a *API) Register(mux *http.ServeMux) {
 	h := func(pattern string, f handlerFunc) {
 		mux.Handle(pattern, a.wrap(f))
 	}
+	// authed registers a route behind the guard's gate, which puts who the
+	// request is authenticated as in its context (see authOf).
+	authed := func(pattern string, o authOpts, f handlerFunc) {
+		mux.Handle(pattern, a.guard.gate(o, a.wrap(f)))
+	}
+	anyActor := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}
 	// auth
-	h("POST /auth/session", a.createSession)
-	h("DELETE /auth/session", a.deleteSession)
-	h("POST /auth/token/refresh", a.refresh)
+	authed("POST /auth/session", authOpts{actor: "*", bearer: true, allowUnregistered: true}, a.createSession)
+	authed("DELETE /auth/session", authOpts{actor: "*", session: true, allowUnregistered: true}, a.deleteSession)
+	authed("POST /auth/token/refresh", anyActor, a.refresh)
 	h("GET /auth/{actor_type}/providers", a.providers)
 	h("GET /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}", a.authenticate)
@@ -170,33 +236,33 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
 
 	// store
-	h("POST /store/customers", a.storeCreateCustomer)
-	h("GET /store/customers/me", a.storeMe)
-	h("POST /store/customers/me", a.storeUpdateMe)
-	h("GET /store/customers/me/addresses", a.storeListAddresses)
-	h("POST /store/customers/me/addresses", a.storeCreateAddress)
-	h("GET /store/customers/me/addresses/{address_id}", a.storeGetAddress)
-	h("POST /store/customers/me/addresses/{address_id}", a.storeUpdateAddress)
-	h("DELETE /store/customers/me/addresses/{address_id}", a.storeDeleteAddress)
+	authed("POST /store/customers", authOpts{actor: "customer", bearer: true, session: true, allowUnregistered: true}, a.storeCreateCustomer)
+	authed("GET /store/customers/me", customerAuth, a.storeMe)
+	authed("POST /store/customers/me", customerAuth, a.storeUpdateMe)
+	authed("GET /store/customers/me/addresses", customerAuth, a.storeListAddresses)
+	authed("POST /store/customers/me/addresses", customerAuth, a.storeCreateAddress)
+	authed("GET /store/customers/me/addresses/{address_id}", customerAuth, a.storeGetAddress)
+	authed("POST /store/customers/me/addresses/{address_id}", customerAuth, a.storeUpdateAddress)
+	authed("DELETE /store/customers/me/addresses/{address_id}", customerAuth, a.storeDeleteAddress)
 
 	// admin
-	h("GET /admin/customers", a.adminListCustomers)
-	h("POST /admin/customers", a.adminCreateCustomer)
-	h("GET /admin/customers/{id}", a.adminGetCustomer)
-	h("POST /admin/customers/{id}", a.adminUpdateCustomer)
-	h("DELETE /admin/customers/{id}", a.adminDeleteCustomer)
-	h("GET /admin/customers/{id}/addresses", a.adminListAddresses)
-	h("POST /admin/customers/{id}/addresses", a.adminCreateAddress)
-	h("GET /admin/customers/{id}/addresses/{address_id}", a.adminGetAddress)
-	h("POST /admin/customers/{id}/addresses/{address_id}", a.adminUpdateAddress)
-	h("DELETE /admin/customers/{id}/addresses/{address_id}", a.adminDeleteAddress)
-	h("POST /admin/customers/{id}/customer-groups", a.adminCustomerGroups)
-	h("GET /admin/customer-groups", a.adminListGroups)
-	h("POST /admin/customer-groups", a.adminCreateGroup)
-	h("GET /admin/customer-groups/{id}", a.adminGetGroup)
-	h("POST /admin/customer-groups/{id}", a.adminUpdateGroup)
-	h("DELETE /admin/customer-groups/{id}", a.adminDeleteGroup)
-	h("POST /admin/customer-groups/{id}/customers", a.adminGroupCustomers)
+	authed("GET /admin/customers", adminAuth, a.adminListCustomers)
+	authed("POST /admin/customers", adminAuth, a.adminCreateCustomer)
+	authed("GET /admin/customers/{id}", adminAuth, a.adminGetCustomer)
+	authed("POST /admin/customers/{id}", adminAuth, a.adminUpdateCustomer)
+	authed("DELETE /admin/customers/{id}", adminAuth, a.adminDeleteCustomer)
+	authed("GET /admin/customers/{id}/addresses", adminAuth, a.adminListAddresses)
+	authed("POST /admin/customers/{id}/addresses", adminAuth, a.adminCreateAddress)
+	authed("GET /admin/customers/{id}/addresses/{address_id}", adminAuth, a.adminGetAddress)
+	authed("POST /admin/customers/{id}/addresses/{address_id}", adminAuth, a.adminUpdateAddress)
+	authed("DELETE /admin/customers/{id}/addresses/{address_id}", adminAuth, a.adminDeleteAddress)
+	authed("POST /admin/customers/{id}/customer-groups", adminAuth, a.adminCustomerGroups)
+	authed("GET /admin/customer-groups", adminAuth, a.adminListGroups)
+	authed("POST /admin/customer-groups", adminAuth, a.adminCreateGroup)
+	authed("GET /admin/customer-groups/{id}", adminAuth, a.adminGetGroup)
+	authed("POST /admin/customer-groups/{id}", adminAuth, a.adminUpdateGroup)
+	authed("DELETE /admin/customer-groups/{id}", adminAuth, a.adminDeleteGroup)
+	authed("POST /admin/customer-groups/{id}/customers", adminAuth, a.adminGroupCustomers)
 }
 
 // Handler returns the API's routes with request logging, panic recovery
@@ -213,21 +279,9 @@ func (a *API) wrap(f handlerFunc) http.Handler {
 	})
 }
 
-// fail writes err in Medusa's envelope.
+// fail writes err in Medusa's envelope (see Guard.WriteError).
 func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := toError(err)
-	if !ok {
-		a.log.ErrorContext(r.Context(), "httpapi: request failed", "method", r.Method, "path", r.URL.Path, "err", err.Error())
-	}
-	if e.Bare {
-		writeJSON(w, e.Status, map[string]any{"message": e.Message})
-		return
-	}
-	out := map[string]any{"type": e.Type, "message": e.Message}
-	if e.Code != "" {
-		out["code"] = e.Code
-	}
-	writeJSON(w, e.Status, out)
+	writeError(a.log, w, r, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -389,10 +443,4 @@ func listed(allowed []string, origin string) bool {
 		}
 	}
 	return false
-}
-
-// authContext is who the request is authenticated as.
-type authContext struct {
-	claims  *auth.Claims
-	session *auth.Session // set when authenticated by a session cookie
 }

@@ -5,58 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/clientele/clientele/auth"
-	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/session"
 )
 
-// authOpts are the options of Medusa's authenticate middleware.
-type authOpts struct {
-	actor             string // "*" for any
-	bearer, session   bool
-	allowUnregistered bool
-}
-
-var (
-	customerAuth = authOpts{actor: "customer", bearer: true, session: true}
-	adminAuth    = authOpts{actor: "user", bearer: true, session: true}
-)
-
-func (o authOpts) permits(actorType string) bool {
-	return o.actor == "*" || o.actor == actorType
-}
-
-// authn authenticates r as Medusa's authenticate middleware does: a
-// session cookie, then a bearer token; the context must have an actor, or
-// (allowUnregistered) at least an auth identity. Failures are the bare 401.
-func (a *API) authn(r *http.Request, o authOpts) (*authContext, error) {
-	var ac *authContext
-	if o.session {
-		if s, err := a.sessionOf(r); err != nil {
-			return nil, err
-		} else if s != nil && o.permits(s.ActorType) {
-			c := s.Claims
-			ac = &authContext{claims: &c, session: s}
-		}
-	}
-	if ac == nil && o.bearer {
-		if tok := bearerToken(r); tok != "" {
-			if c, err := a.cfg.Auth.Verify(tok); err == nil && o.permits(c.ActorType) {
-				ac = &authContext{claims: c}
-			}
-		}
-	}
-	if ac == nil {
-		return nil, errUnauthorized()
-	}
-	if ac.claims.ActorID != "" || (o.allowUnregistered && ac.claims.AuthIdentityID != "") {
-		return ac, nil
-	}
-	return nil, errUnauthorized()
+// authOf returns who r is authenticated as: what the gate of its route
+// put in its context.
+func authOf(r *http.Request) *authContext {
+	ac, _ := authFrom(r.Context())
+	return ac
 }
 
 // bearerToken returns the token of an "Authorization: Bearer <token>"
@@ -78,19 +38,6 @@ func randomValue() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// sessionOf returns the live session of r's session cookie, or nil.
-func (a *API) sessionOf(r *http.Request) (*auth.Session, error) {
-	c, err := r.Cookie(a.cfg.SessionCookie)
-	if err != nil || c.Value == "" {
-		return nil, nil
-	}
-	s, err := a.sessions.GetSession(r.Context(), hashSecret(c.Value), a.now())
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	return s, err
 }
 
 // secure reports whether cookies set in answer to r get Secure.
@@ -125,10 +72,7 @@ func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value stri
 // POST /auth/session: a bearer token becomes a server-side session with a
 // new random id.
 func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, authOpts{actor: "*", bearer: true, allowUnregistered: true})
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	// Never keep an id the client brought: drop its old session.
 	if old, err := r.Cookie(a.cfg.SessionCookie); err == nil && old.Value != "" {
 		if err := a.sessions.DeleteSession(r.Context(), hashSecret(old.Value)); err != nil {
@@ -137,7 +81,7 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	}
 	value := randomValue()
 	now := a.now().UTC()
-	s := &auth.Session{
+	s := &session.Session{
 		ID: hashSecret(value), AuthIdentityID: ac.claims.AuthIdentityID,
 		ActorType: ac.claims.ActorType, ActorID: ac.claims.ActorID, Claims: *ac.claims,
 		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL),
@@ -152,10 +96,7 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 
 // DELETE /auth/session destroys the session of the cookie.
 func (a *API) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, authOpts{actor: "*", session: true, allowUnregistered: true})
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	if err := a.sessions.DeleteSession(r.Context(), ac.session.ID); err != nil {
 		return err
 	}

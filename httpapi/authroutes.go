@@ -56,7 +56,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.cfg.Auth.Authenticate(r.Context(), r.PathValue("provider"), in)
 	if err != nil {
-		return authFailure(err)
+		return a.authFailure(r, err)
 	}
 	if res.Location != "" {
 		a.setCookie(w, r, a.cfg.BindingCookie, binding, a.cfg.BindingTTL)
@@ -74,7 +74,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.cfg.Auth.Register(r.Context(), r.PathValue("provider"), in)
 	if err != nil {
-		return authFailure(err)
+		return a.authFailure(r, err)
 	}
 	return a.issue(w, r, res)
 }
@@ -95,19 +95,24 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
 	}
 	if err != nil {
-		return authFailure(err)
+		return a.authFailure(r, err)
 	}
 	return a.issue(w, r, res)
 }
 
 // authFailure turns a failed login into Medusa's 401 with the provider's
-// message; a provider not allowed for the actor stays a 400 not_allowed.
-func authFailure(err error) error {
-	e, ok := toError(err)
-	if !ok || e.Type == typeNotAllowed {
+// message; a provider not allowed for the actor stays a 400 not_allowed,
+// and failures that are not the client's stay 500s.
+func (a *API) authFailure(r *http.Request, err error) error {
+	e, hidden := toError(err)
+	if e.Status >= 500 || e.Type == typeNotAllowed {
 		return err
 	}
 	msg := e.Message
+	if hidden {
+		a.log.WarnContext(r.Context(), "httpapi: error without a public message", "method", r.Method, "path", r.URL.Path, "status", http.StatusUnauthorized, "err", err.Error())
+		msg = ""
+	}
 	if msg == "" {
 		msg = "Authentication failed"
 	}
@@ -117,10 +122,7 @@ func authFailure(err error) error {
 // POST /auth/token/refresh re-issues the token of the caller (bearer or
 // session) with the identity's current actor links.
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true})
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	identity, err := a.cfg.Auth.RetrieveAuthIdentity(r.Context(), ac.claims.AuthIdentityID, store.FindOptions{})
 	if err != nil {
 		return err
@@ -148,7 +150,7 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, auth.ErrNotAllowed) {
 			return err
 		}
-		if _, ok := toError(err); !ok {
+		if e, _ := toError(err); e.Status >= 500 {
 			a.log.ErrorContext(r.Context(), "httpapi: password reset request failed", "err", err.Error())
 		}
 	}
@@ -171,7 +173,7 @@ func (a *API) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	res, err := a.cfg.Auth.ResetPassword(r.Context(), r.PathValue("actor_type"), r.PathValue("provider"), tok, numbersOut(raw).(map[string]any))
 	if err != nil {
-		return authFailure(err)
+		return a.authFailure(r, err)
 	}
 	if res == nil || res.AuthIdentity == nil {
 		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")

@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
-	"strings"
-	"unicode"
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
@@ -21,6 +20,7 @@ const (
 	typeNotFound    = "not_found"
 	typeNotAllowed  = "not_allowed"
 	typeUnauth      = "unauthorized"
+	typeForbidden   = "forbidden"
 	typeDuplicate   = "duplicate_error"
 	typeConflict    = "conflict"
 	typeUnknown     = "unknown_error"
@@ -58,56 +58,85 @@ func errUnauthorized() *apiError {
 
 var errUnknown = &apiError{Status: http.StatusInternalServerError, Type: typeUnknown, Code: typeUnknown, Message: "An unknown error occurred."}
 
-// toError maps a service error to Medusa's status, type and message.
-// ok is false for errors that are not the caller's fault (logged, 500).
-func toError(err error) (e *apiError, ok bool) {
+// internalError marks an error that is not the client's fault whatever its
+// kind (a failed membership check): a 500, logged.
+type internalError struct{ err error }
+
+func (e *internalError) Error() string { return e.err.Error() }
+func (e *internalError) Unwrap() error { return e.err }
+
+// Generic messages of errors that carry no public message.
+const (
+	msgInvalid   = "Invalid request."
+	msgNotFound  = "Not found."
+	msgNotAllow  = "Not allowed."
+	msgDuplicate = "Already exists."
+	msgConflict  = "The request conflicted with a concurrent change. Retry the request."
+)
+
+// toError maps a service error to Medusa's status, type and message. The
+// message is the error's public message (store.PublicMessage) or, when it
+// has none, a generic one for its status; hidden reports that (and every
+// 500): the client does not see the error's detail, which belongs in the
+// log.
+func toError(err error) (e *apiError, hidden bool) {
 	var ae *apiError
 	if errors.As(err, &ae) {
-		return ae, ae.Status < 500
+		return ae, ae.Status >= 500
 	}
+	var ie *internalError
+	if errors.As(err, &ie) {
+		return errUnknown, true
+	}
+	pub, hasPub := store.PublicMessage(err)
 	var pe *provider.Error
 	hasPE := errors.As(err, &pe)
-	msg := err.Error()
-	if hasPE {
-		msg = pe.Message
+	// public returns the error's public message, or generic (and marks the
+	// detail hidden).
+	public := func(generic string) string {
+		if hasPub {
+			return pub
+		}
+		hidden = true
+		return generic
 	}
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return errUnknown, false
+		return errUnknown, true
 	case errors.Is(err, account.ErrHasAccount):
-		return &apiError{Status: 422, Type: typeDuplicate, Code: "invalid_request_error", Message: msg}, true
+		return &apiError{Status: 422, Type: typeDuplicate, Code: "invalid_request_error", Message: public(msgDuplicate)}, hidden
 	case errors.Is(err, auth.ErrInvalidToken):
-		if !hasPE {
-			msg = "Invalid token"
+		// A token that does not verify is Medusa's "Invalid token", unless
+		// a provider said more.
+		msg := "Invalid token"
+		if hasPE && pe.Message != "" {
+			msg = pe.Message
 		}
-		return newError(http.StatusUnauthorized, typeUnauth, msg), true
-	case errors.Is(err, auth.ErrUnauthorized):
-		if !hasPE || msg == "" {
-			msg = "Unauthorized"
+		return newError(http.StatusUnauthorized, typeUnauth, msg), false
+	case errors.Is(err, auth.ErrUnauthorized), errors.Is(err, auth.ErrUnknownProvider):
+		msg := "Unauthorized"
+		if hasPub {
+			msg = pub
 		}
-		return newError(http.StatusUnauthorized, typeUnauth, msg), true
-	case errors.Is(err, auth.ErrUnknownProvider):
-		return newError(http.StatusUnauthorized, typeUnauth, msg), true
+		return newError(http.StatusUnauthorized, typeUnauth, msg), false
 	case errors.Is(err, auth.ErrNotAllowed):
-		return newError(http.StatusBadRequest, typeNotAllowed, msg), true
+		return newError(http.StatusBadRequest, typeNotAllowed, public(msgNotAllow)), hidden
 	case errors.Is(err, store.ErrNotFound):
-		return newError(http.StatusNotFound, typeNotFound, msg), true
+		return newError(http.StatusNotFound, typeNotFound, public(msgNotFound)), hidden
 	case errors.Is(err, address.ErrConflict) && !isConflictError(err):
-		return newError(http.StatusConflict, typeConflict, "The request conflicted with a concurrent change. Retry the request."), true
-	case errors.Is(err, store.ErrConflict) && (hasPE || isConflictError(err)):
-		return newError(http.StatusBadRequest, typeInvalidData, msg), true
+		// A second default address written concurrently.
+		return newError(http.StatusConflict, typeConflict, msgConflict), true
+	case errors.Is(err, store.ErrConflict) && hasPub:
+		// A unique rule the client broke (Medusa answers invalid_data).
+		return newError(http.StatusBadRequest, typeInvalidData, pub), false
 	case errors.Is(err, store.ErrConflict):
 		// A conflict with a concurrent writer (serialization failure,
 		// deadlock): retryable, and its text is the database's, not ours.
-		return newError(http.StatusConflict, typeConflict, "The request conflicted with a concurrent change. Retry the request."), true
+		return newError(http.StatusConflict, typeConflict, msgConflict), true
 	case errors.Is(err, store.ErrInvalid):
-		var ve *store.ValidationError
-		if !hasPE && errors.As(err, &ve) {
-			msg = validationMessage(ve)
-		}
-		return newError(http.StatusBadRequest, typeInvalidData, msg), true
+		return newError(http.StatusBadRequest, typeInvalidData, public(msgInvalid)), hidden
 	}
-	return errUnknown, false
+	return errUnknown, true
 }
 
 func isConflictError(err error) bool {
@@ -115,12 +144,25 @@ func isConflictError(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// validationMessage returns a ValidationError's reason when it is a
-// sentence of its own (Medusa's words), else "invalid <field>: <reason>".
-func validationMessage(ve *store.ValidationError) string {
-	r := ve.Reason
-	if r != "" && unicode.IsUpper([]rune(r)[0]) && (ve.Field == "" || strings.Contains(r, ve.Field) || strings.HasPrefix(r, "Order field")) {
-		return r
+// writeError writes err in Medusa's envelope, logging what the client does
+// not see: the detail of a 500 as an error, that of a 4xx without a public
+// message as a warning.
+func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	e, hidden := toError(err)
+	if hidden {
+		level, msg := slog.LevelWarn, "httpapi: error without a public message"
+		if e.Status >= 500 {
+			level, msg = slog.LevelError, "httpapi: request failed"
+		}
+		log.Log(r.Context(), level, msg, "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", err.Error())
 	}
-	return ve.Error()
+	if e.Bare {
+		writeJSON(w, e.Status, map[string]any{"message": e.Message})
+		return
+	}
+	out := map[string]any{"type": e.Type, "message": e.Message}
+	if e.Code != "" {
+		out["code"] = e.Code
+	}
+	writeJSON(w, e.Status, out)
 }

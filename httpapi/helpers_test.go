@@ -25,6 +25,7 @@ import (
 
 type env struct {
 	t      *testing.T
+	api    *httpapi.API
 	h      http.Handler
 	st     *memory.Store
 	authS  *auth.Service
@@ -78,7 +79,7 @@ func newEnvWith(t *testing.T, extra []auth.Option, mod ...func(*httpapi.Config))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, h: api.Handler(), st: st, authS: authS, events: events, logs: logs}
+	return &env{t: t, api: api, h: api.Handler(), st: st, authS: authS, events: events, logs: logs}
 }
 
 type lockedWriter struct{ w io.Writer }

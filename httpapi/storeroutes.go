@@ -128,10 +128,7 @@ func (a *API) respondStoreCustomer(w http.ResponseWriter, r *http.Request, id st
 
 // POST /store/customers: a registration token becomes a customer account.
 func (a *API) storeCreateCustomer(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, authOpts{actor: "customer", bearer: true, session: true, allowUnregistered: true})
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	if ac.claims.ActorID != "" {
 		return invalidData("Request already authenticated as a customer.")
 	}
@@ -148,19 +145,13 @@ func (a *API) storeCreateCustomer(w http.ResponseWriter, r *http.Request) error 
 
 // GET /store/customers/me
 func (a *API) storeMe(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	return a.respondStoreCustomer(w, r, ac.claims.ActorID)
 }
 
 // POST /store/customers/me (no email: Medusa's store schema has none)
 func (a *API) storeUpdateMe(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	b, err := a.decode(w, r, storeUpdateCustomerBody...)
 	if err != nil {
 		return err
@@ -217,19 +208,13 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 
 // GET /store/customers/me/addresses
 func (a *API) storeListAddresses(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	return a.listAddresses(w, r, ac.claims.ActorID, storeAddressFields, true)
 }
 
 // POST /store/customers/me/addresses answers the customer.
 func (a *API) storeCreateAddress(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	b, err := a.decode(w, r, storeAddressBody...)
 	if err != nil {
 		return err
@@ -255,10 +240,7 @@ func (a *API) ownAddress(r *http.Request, customerID, addressID string) (*addres
 
 // GET /store/customers/me/addresses/{address_id}
 func (a *API) storeGetAddress(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	ad, err := a.ownAddress(r, ac.claims.ActorID, r.PathValue("address_id"))
 	if err != nil {
 		return err
@@ -270,10 +252,7 @@ func (a *API) storeGetAddress(w http.ResponseWriter, r *http.Request) error {
 
 // POST /store/customers/me/addresses/{address_id} answers the customer.
 func (a *API) storeUpdateAddress(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	if _, err := a.ownAddress(r, ac.claims.ActorID, r.PathValue("address_id")); err != nil {
 		return err
 	}
@@ -290,10 +269,7 @@ func (a *API) storeUpdateAddress(w http.ResponseWriter, r *http.Request) error {
 // DELETE /store/customers/me/addresses/{address_id} answers
 // {id: <customer id>, object: "address", deleted: true, parent}.
 func (a *API) storeDeleteAddress(w http.ResponseWriter, r *http.Request) error {
-	ac, err := a.authn(r, customerAuth)
-	if err != nil {
-		return err
-	}
+	ac := authOf(r)
 	if _, err := a.ownAddress(r, ac.claims.ActorID, r.PathValue("address_id")); err != nil {
 		return err
 	}

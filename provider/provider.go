@@ -240,6 +240,10 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
+// PublicMessage returns Message: a provider's message is meant for the
+// caller (see store.PublicMessage).
+func (e *Error) PublicMessage() string { return e.Message }
+
 // Unwrap returns the error's kind.
 func (e *Error) Unwrap() error { return e.Kind }
 

@@ -20,19 +20,79 @@ var (
 	ErrInvalid = errors.New("invalid input")
 )
 
-// ValidationError reports one bad input field. It wraps [ErrInvalid] and,
-// when Err is set, a more precise sentinel.
-type ValidationError struct {
-	Field  string // the field at fault, e.g. "email" or "addresses[1].country_code"
-	Reason string // a human-readable reason
-	Err    error  // an optional domain sentinel; the error also matches ErrInvalid
+// PublicError is implemented by errors that carry a message meant for the
+// clients of an application (an HTTP body, say), as opposed to the detail
+// of Error, which is meant for logs. [PublicMessage] finds it along an
+// error's chain.
+//
+// [*ValidationError], [*NotFoundError], [*ConflictError] and the sentinels
+// made with [Sentinel] are PublicErrors; sentinels made with [Kind] are not.
+type PublicError interface {
+	error
+	// PublicMessage returns the message for clients; "" means none.
+	PublicMessage() string
 }
 
-func (e *ValidationError) Error() string {
-	if e.Field == "" {
-		return e.Reason
+// PublicMessage returns the first client-facing message found along err's
+// chain (in the order of errors.As: err, then what it wraps, depth first),
+// and whether there was one. An error without one should reach clients as
+// a generic message for its kind, its detail going to the log.
+func PublicMessage(err error) (string, bool) {
+	for err != nil {
+		if p, ok := err.(PublicError); ok {
+			if m := p.PublicMessage(); m != "" {
+				return m, true
+			}
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if m, ok := PublicMessage(e); ok {
+					return m, true
+				}
+			}
+			return "", false
+		default:
+			return "", false
+		}
 	}
-	return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
+	return "", false
+}
+
+// ValidationError reports one bad input field. It wraps [ErrInvalid] and,
+// when Err is set, a more precise sentinel.
+//
+// Its public message is Message when set (for example Medusa's exact
+// sentence, "Email is required to create a customer"), else its Error text,
+// "invalid <field>: <reason>".
+type ValidationError struct {
+	Field   string // the field at fault, e.g. "email" or "addresses[1].country_code"
+	Reason  string // a human-readable reason
+	Message string // an optional message for clients; see PublicMessage
+	Err     error  // an optional domain sentinel; the error also matches ErrInvalid
+}
+
+// Error returns "invalid <field>: <reason>", or the reason alone when
+// there is no field. Without a reason, Message stands in for it.
+func (e *ValidationError) Error() string {
+	reason := e.Reason
+	if reason == "" {
+		reason = e.Message
+	}
+	if e.Field == "" {
+		return reason
+	}
+	return fmt.Sprintf("invalid %s: %s", e.Field, reason)
+}
+
+// PublicMessage returns Message, or Error when Message is empty.
+func (e *ValidationError) PublicMessage() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Error()
 }
 
 // Unwrap returns the domain sentinel (if any) and ErrInvalid.
@@ -66,6 +126,10 @@ func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("%s with id %q not found", e.Entity, strings.Join(e.IDs, ", "))
 }
 
+// PublicMessage returns Error: Medusa's message names the records and
+// nothing else.
+func (e *NotFoundError) PublicMessage() string { return e.Error() }
+
 // Unwrap returns the domain sentinel.
 func (e *NotFoundError) Unwrap() error {
 	if e.Err == nil {
@@ -98,6 +162,9 @@ func (e *ConflictError) Error() string {
 	return b.String()
 }
 
+// PublicMessage returns Error, Medusa's message.
+func (e *ConflictError) PublicMessage() string { return e.Error() }
+
 // Unwrap returns the domain sentinel.
 func (e *ConflictError) Unwrap() error {
 	if e.Err == nil {
@@ -107,20 +174,32 @@ func (e *ConflictError) Unwrap() error {
 }
 
 // Kind returns a new sentinel for a domain package: its message is
-// "<pkg>: <kind>" and it wraps kind.
+// "<pkg>: <kind>" and it wraps kind. It has no public message: it names a
+// class of errors, not something to tell a client.
 func Kind(pkg string, kind error) error {
 	return &kindError{msg: pkg + ": " + kind.Error(), kind: kind}
 }
 
 type kindError struct {
-	msg  string
-	kind error
+	msg    string
+	kind   error
+	public bool
 }
 
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
 
+// PublicMessage returns the message of a sentinel made with Sentinel.
+func (e *kindError) PublicMessage() string {
+	if e.public {
+		return e.msg
+	}
+	return ""
+}
+
 // Sentinel returns a new sentinel error with message msg that wraps kind.
+// msg is its public message too (see [PublicMessage]): write it for
+// clients, e.g. "Customer with this email already has an account".
 func Sentinel(msg string, kind error) error {
-	return &kindError{msg: msg, kind: kind}
+	return &kindError{msg: msg, kind: kind, public: true}
 }

@@ -57,7 +57,7 @@ func (o ListOptions) Check(sortable map[string]bool) error {
 	}
 	for _, ord := range o.Order {
 		if !sortable[ord.Field] {
-			return &ValidationError{Field: "order", Reason: fmt.Sprintf("Order field %s is not valid", ord.Field)}
+			return &ValidationError{Field: "order", Reason: fmt.Sprintf("Order field %s is not valid", ord.Field), Message: fmt.Sprintf("Order field %s is not valid", ord.Field)}
 		}
 	}
 	return nil

@@ -64,6 +64,7 @@ import (
 	"github.com/clientele/clientele/provider/google"
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/store/postgres"
 )
@@ -93,10 +94,11 @@ func newLogger(getenv func(string) string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// backend is what both stores are.
+// backend is what both stores are: the domain stores and the session
+// store, so that sessions live where the accounts do.
 type backend interface {
 	account.Store
-	auth.SessionStore
+	session.Store
 }
 
 // run serves on ln until ctx is done, then shuts down gracefully.

@@ -1,6 +1,6 @@
 // Package memory is clientele's in-memory backend: one [Store] implements
 // every domain store (customer.Store, address.Store, group.Store,
-// auth.Store, and the optional customer.ListCounter and auth.SessionStore).
+// auth.Store, and the optional customer.ListCounter and session.Store).
 // It is the default for tests, examples and quick starts, and it behaves as
 // the PostgreSQL backend does; both pass store/storetest.
 //
@@ -34,6 +34,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
@@ -54,7 +55,7 @@ type Store struct {
 	providerIdentities map[string]*auth.ProviderIdentity
 	resetTokens        map[string]*auth.ResetToken
 	states             map[string]*stateEntry
-	sessions           map[string]*auth.Session
+	sessions           map[string]*session.Session
 	sessionSweepAt     int // PutSession sweeps expired sessions at this size
 
 	// Indexes, kept in step by putCustomer and putAddress.
@@ -77,7 +78,7 @@ func New() *Store {
 		providerIdentities: map[string]*auth.ProviderIdentity{},
 		resetTokens:        map[string]*auth.ResetToken{},
 		states:             map[string]*stateEntry{},
-		sessions:           map[string]*auth.Session{},
+		sessions:           map[string]*session.Session{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

@@ -5,13 +5,13 @@ import (
 	"maps"
 	"time"
 
-	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
-var _ auth.SessionStore = (*Store)(nil)
+var _ session.Store = (*Store)(nil)
 
-func cloneSession(in *auth.Session) *auth.Session {
+func cloneSession(in *session.Session) *session.Session {
 	cp := *in
 	cp.Claims.AppMetadata = maps.Clone(in.Claims.AppMetadata)
 	cp.Claims.UserMetadata = maps.Clone(in.Claims.UserMetadata)
@@ -19,8 +19,8 @@ func cloneSession(in *auth.Session) *auth.Session {
 	return &cp
 }
 
-// PutSession implements auth.SessionStore.
-func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
+// PutSession implements session.Store.
+func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
 	if sess == nil || sess.ID == "" {
 		return store.Invalid("id", "a session id is required")
 	}
@@ -33,7 +33,7 @@ func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
 			now := time.Now()
 			for k, e := range t {
 				if !e.ExpiresAt.After(now) {
-					put[auth.Session](tx, t, k, nil, nil)
+					put[session.Session](tx, t, k, nil, nil)
 				}
 			}
 			s.sessionSweepAt = max(64, 2*len(t))
@@ -43,10 +43,10 @@ func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
 	})
 }
 
-// GetSession implements auth.SessionStore.
-func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*auth.Session, error) {
+// GetSession implements session.Store.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*session.Session, error) {
 	t := s.sessions
-	out, err := read(ctx, s, func() *auth.Session {
+	out, err := read(ctx, s, func() *session.Session {
 		e, ok := t[idHash]
 		if !ok || !now.Before(e.ExpiresAt) {
 			return nil
@@ -57,28 +57,28 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*
 		return nil, err
 	}
 	if out == nil {
-		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
+		return nil, &store.NotFoundError{Entity: "Session", Err: session.ErrNotFound}
 	}
 	return out, nil
 }
 
-// DeleteSession implements auth.SessionStore.
+// DeleteSession implements session.Store.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	t := s.sessions
 	return s.write(ctx, func(tx *txn) error {
 		if _, ok := t[idHash]; ok {
-			put[auth.Session](tx, t, idHash, nil, nil)
+			put[session.Session](tx, t, idHash, nil, nil)
 		}
 		return nil
 	})
 }
 
-// DeleteSessionsOf implements auth.SessionStore.
+// DeleteSessionsOf implements session.Store.
 func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
 	return s.write(ctx, func(tx *txn) error {
 		for id, sess := range s.sessions {
 			if sess.AuthIdentityID == authIdentityID {
-				put[auth.Session](tx, s.sessions, id, nil, nil)
+				put[session.Session](tx, s.sessions, id, nil, nil)
 			}
 		}
 		return nil

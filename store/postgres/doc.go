@@ -76,7 +76,7 @@
 //     the case-insensitive lookup of a login's entity id, and the table
 //     clientele_auth_state with an index on expires_at.
 //   - 0005_clientele_sessions.sql creates clientele_session, the table of
-//     auth.SessionStore: server-side cookie sessions keyed by the SHA-256
+//     session.Store: server-side cookie sessions keyed by the SHA-256
 //     of the cookie value, so a session can be revoked.
 //
 // Building the indexes on a large existing table blocks writes to it for

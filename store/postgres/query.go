@@ -253,7 +253,9 @@ func (q *query) page(opts store.ListOptions) error {
 	for _, o := range opts.Order {
 		text, ok := q.t.text[o.Field]
 		if !ok {
-			return store.Invalid("order", "Order field %s is not valid", o.Field)
+			ve := store.Invalid("order", "Order field %s is not valid", o.Field)
+			ve.Message = ve.Reason
+			return ve
 		}
 		dir := " ASC"
 		if o.Desc {

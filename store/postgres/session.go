@@ -7,11 +7,11 @@ import (
 	"errors"
 	"time"
 
-	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
-var _ auth.SessionStore = (*Store)(nil)
+var _ session.Store = (*Store)(nil)
 
 // putSessionSQL upserts a session and deletes up to statePurge expired
 // ones, as putStateSQL does for OAuth state.
@@ -24,8 +24,8 @@ VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
 ON CONFLICT (id) DO UPDATE SET auth_identity_id = EXCLUDED.auth_identity_id, actor_type = EXCLUDED.actor_type,
 	actor_id = EXCLUDED.actor_id, claims = EXCLUDED.claims, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`
 
-// PutSession implements auth.SessionStore on clientele_session.
-func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
+// PutSession implements session.Store on clientele_session.
+func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
 	if sess == nil || sess.ID == "" {
 		return store.Invalid("id", "a session id is required")
 	}
@@ -38,16 +38,16 @@ func (s *Store) PutSession(ctx context.Context, sess *auth.Session) error {
 	return translate(ctx, "put session", err)
 }
 
-// GetSession implements auth.SessionStore.
-func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*auth.Session, error) {
-	var out auth.Session
+// GetSession implements session.Store.
+func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*session.Session, error) {
+	var out session.Session
 	var claims []byte
 	err := s.sqlConn(ctx).QueryRowContext(ctx,
 		`SELECT id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at
 		 FROM clientele_session WHERE id = $1 AND expires_at > $2`, idHash, now.UTC()).
 		Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &store.NotFoundError{Entity: "Session", Err: auth.ErrNotFound}
+		return nil, &store.NotFoundError{Entity: "Session", Err: session.ErrNotFound}
 	}
 	if err != nil {
 		return nil, translate(ctx, "get session", err)
@@ -59,13 +59,13 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*
 	return &out, nil
 }
 
-// DeleteSession implements auth.SessionStore.
+// DeleteSession implements session.Store.
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE id = $1", idHash)
 	return translate(ctx, "delete session", err)
 }
 
-// DeleteSessionsOf implements auth.SessionStore.
+// DeleteSessionsOf implements session.Store.
 func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
 	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE auth_identity_id = $1", authIdentityID)
 	return translate(ctx, "delete sessions", err)

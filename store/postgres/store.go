@@ -25,7 +25,7 @@ var (
 
 // Store is the PostgreSQL backend. One Store implements every domain store
 // (customer.Store, address.Store, group.Store, auth.Store, and the optional
-// customer.ListCounter and auth.SessionStore). It is safe for concurrent
+// customer.ListCounter and session.Store). It is safe for concurrent
 // use.
 type Store struct {
 	db   *bun.DB

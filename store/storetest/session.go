@@ -3,20 +3,22 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
-// sessionStore returns the store as an auth.SessionStore; a backend
-// without one (it is optional) skips these tests, saying so.
-func (e *env) sessionStore() auth.SessionStore {
+// sessionStore returns the store as a session.Store; a backend without
+// one (it is optional) skips these tests, saying so.
+func (e *env) sessionStore() session.Store {
 	e.t.Helper()
-	ss, ok := e.st.(auth.SessionStore)
+	ss, ok := e.st.(session.Store)
 	if !ok {
-		e.t.Skip("the backend implements no auth.SessionStore (optional)")
+		e.t.Skip("the backend implements no session.Store (optional)")
 	}
 	return ss
 }
@@ -24,14 +26,44 @@ func (e *env) sessionStore() auth.SessionStore {
 var sessionTests = []test{
 	{"Sessions/DeleteSessionsOf", func(e *env) {
 		ss := e.sessionStore()
-		exp := time.Now().Add(time.Hour)
-		for _, s := range []*auth.Session{{ID: "a1", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "a2", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "b1", AuthIdentityID: "authid_b", ExpiresAt: exp}} {
-			e.must(ss.PutSession(e.ctx, s))
-		}
+		putSessions(e, ss)
 		e.must(ss.DeleteSessionsOf(e.ctx, "authid_a"))
 		for _, id := range []string{"a1", "a2"} {
 			_, err := ss.GetSession(e.ctx, id, time.Now())
-			e.wantErr(err, auth.ErrNotFound)
+			e.wantErr(err, session.ErrNotFound)
+		}
+		_, err := ss.GetSession(e.ctx, "b1", time.Now())
+		e.must(err)
+	}},
+	{"Sessions/DeleteSessionsOfUndoneWithUnit", func(e *env) {
+		ss := e.sessionStore()
+		putSessions(e, ss)
+		boom := errors.New("boom")
+		err := e.st.InTx(e.ctx, func(ctx context.Context) error {
+			if err := ss.DeleteSessionsOf(ctx, "authid_a"); err != nil {
+				return err
+			}
+			// The unit sees its own delete.
+			if _, err := ss.GetSession(ctx, "a1", time.Now()); !errors.Is(err, session.ErrNotFound) {
+				return fmt.Errorf("inside the unit: %v, want session.ErrNotFound", err)
+			}
+			return boom
+		})
+		e.wantErr(err, boom)
+		for _, id := range []string{"a1", "a2", "b1"} {
+			_, err := ss.GetSession(e.ctx, id, time.Now())
+			e.must(err)
+		}
+	}},
+	{"Sessions/DeleteSessionsOfCommittedWithUnit", func(e *env) {
+		ss := e.sessionStore()
+		putSessions(e, ss)
+		e.must(e.st.InTx(e.ctx, func(ctx context.Context) error {
+			return ss.DeleteSessionsOf(ctx, "authid_a")
+		}))
+		for _, id := range []string{"a1", "a2"} {
+			_, err := ss.GetSession(e.ctx, id, time.Now())
+			e.wantErr(err, session.ErrNotFound, store.ErrNotFound)
 		}
 		_, err := ss.GetSession(e.ctx, "b1", time.Now())
 		e.must(err)
@@ -41,21 +73,30 @@ var sessionTests = []test{
 		ss := e.sessionStore()
 		boom := errors.New("boom")
 		err := e.st.InTx(e.ctx, func(ctx context.Context) error {
-			if err := ss.PutSession(ctx, &auth.Session{ID: "h", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+			if err := ss.PutSession(ctx, &session.Session{ID: "h", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 				return err
 			}
 			return boom
 		})
 		e.wantErr(err, boom)
 		_, err = ss.GetSession(e.ctx, "h", time.Now())
-		e.wantErr(err, auth.ErrNotFound)
+		e.wantErr(err, session.ErrNotFound)
 	}},
 }
 
-func sessionRoundTrip(t *testing.T, st auth.SessionStore) {
+// putSessions stores a1 and a2 of authid_a and b1 of authid_b.
+func putSessions(e *env, ss session.Store) {
+	e.t.Helper()
+	exp := time.Now().Add(time.Hour)
+	for _, s := range []*session.Session{{ID: "a1", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "a2", AuthIdentityID: "authid_a", ExpiresAt: exp}, {ID: "b1", AuthIdentityID: "authid_b", ExpiresAt: exp}} {
+		e.must(ss.PutSession(e.ctx, s))
+	}
+}
+
+func sessionRoundTrip(t *testing.T, st session.Store) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	s := &auth.Session{
+	s := &session.Session{
 		ID: "hash-1", AuthIdentityID: "authid_1", ActorType: "customer", ActorID: "cus_1",
 		Claims: auth.Claims{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_1",
 			AppMetadata: map[string]any{"customer_id": "cus_1"}, UserMetadata: map[string]any{}},
@@ -75,22 +116,22 @@ func sessionRoundTrip(t *testing.T, st auth.SessionStore) {
 	if again, _ := st.GetSession(ctx, "hash-1", now); again.Claims.AppMetadata["customer_id"] != "cus_1" {
 		t.Fatal("the store shares its session with callers")
 	}
-	if _, err := st.GetSession(ctx, "hash-1", now.Add(2*time.Hour)); !errors.Is(err, auth.ErrNotFound) || !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.GetSession(ctx, "hash-1", now.Add(2*time.Hour)); !errors.Is(err, session.ErrNotFound) || !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("expired: %v", err)
 	}
-	if _, err := st.GetSession(ctx, "nope", now); !errors.Is(err, auth.ErrNotFound) {
+	if _, err := st.GetSession(ctx, "nope", now); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("missing: %v", err)
 	}
 	if err := st.DeleteSession(ctx, "hash-1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.GetSession(ctx, "hash-1", now); !errors.Is(err, auth.ErrNotFound) {
+	if _, err := st.GetSession(ctx, "hash-1", now); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("deleted: %v", err)
 	}
 	if err := st.DeleteSession(ctx, "hash-1"); err != nil {
 		t.Fatalf("deleting a missing session: %v", err)
 	}
-	if err := st.PutSession(ctx, &auth.Session{}); !errors.Is(err, store.ErrInvalid) {
+	if err := st.PutSession(ctx, &session.Session{}); !errors.Is(err, store.ErrInvalid) {
 		t.Fatalf("empty id: %v", err)
 	}
 }

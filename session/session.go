@@ -1,0 +1,58 @@
+// Package session defines server-side login sessions (Medusa's cookie
+// session mode) and the store that keeps them.
+//
+// A session is what a session cookie stands for: the verified claims of
+// the token it was opened with, kept in the store so that it can be
+// revoked. The store is shared by every instance of an application
+// (store/memory and store/postgres implement [Store]), so a session opened
+// on one instance is honoured, and revoked, on all of them.
+//
+// Session ids are the hex SHA-256 of the cookie's secret value, never the
+// value itself, so a copy of the store cannot be replayed as cookies.
+package session
+
+import (
+	"context"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+// ErrNotFound is the error of a missing or expired session. It wraps
+// store.ErrNotFound.
+var ErrNotFound = store.Kind("session", store.ErrNotFound)
+
+// Session is a server-side login session.
+type Session struct {
+	// ID is the hex SHA-256 of the cookie's secret value.
+	ID             string
+	AuthIdentityID string
+	ActorType      string
+	ActorID        string
+	// Claims are the verified claims of the token the session was made
+	// from (Medusa stores the whole JWT payload as the auth context).
+	Claims    auth.Claims
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Store keeps sessions.
+//
+// Its writes join the unit of work carried by their context
+// (store.Transactor): inside a unit they apply only when it commits, so
+// an account and its sessions can be deleted together.
+type Store interface {
+	// PutSession stores s under s.ID, replacing a session with that id.
+	// An empty id is a *store.ValidationError.
+	PutSession(ctx context.Context, s *Session) error
+	// GetSession returns the session with id idHash that has not expired
+	// at now; a missing or expired session fails with ErrNotFound.
+	GetSession(ctx context.Context, idHash string, now time.Time) (*Session, error)
+	// DeleteSession deletes the session with id idHash; a missing session
+	// is not an error.
+	DeleteSession(ctx context.Context, idHash string) error
+	// DeleteSessionsOf deletes every session of an auth identity (after a
+	// password reset, or when the identity or its actor is deleted).
+	DeleteSessionsOf(ctx context.Context, authIdentityID string) error
+}
