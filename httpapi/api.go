@@ -176,11 +176,7 @@ func New(cfg Config) (*API, error) {
 	if a.cfg.SessionCookie == "" {
 		a.cfg.SessionCookie = "connect.sid"
 	}
-	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Logger: a.log, Now: a.now}
-	// The group service checks memberships for RequireGroups when it can.
-	if m, ok := any(cfg.Groups).(MemberChecker); ok {
-		gc.Groups = m
-	}
+	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Groups: cfg.Groups, Logger: a.log, Now: a.now}
 	var err error
 	if a.guard, err = NewGuard(gc); err != nil {
 		return nil, err

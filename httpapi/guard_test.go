@@ -433,3 +433,33 @@ func TestAPIGuardSharesSessions(t *testing.T) {
 		t.Fatalf("got %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestAPIGuardRequireGroupsWithGroupService runs the API's own group gate
+// against the real group service: membership by name and by id, a
+// soft-deleted group, and a customer who is not a member.
+func TestAPIGuardRequireGroupsWithGroupService(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin()
+	adaTok, ada := e.customer("ada@example.com")
+	bobTok, _ := e.customer("bob@example.com")
+	r := e.do("POST", "/admin/customer-groups", `{"name":"VIP"}`, admin)
+	r.want(t, 200, "", "")
+	gid := r.body["customer_group"].(map[string]any)["id"].(string)
+	e.do("POST", "/admin/customer-groups/"+gid+"/customers", `{"add":["`+ada+`"]}`, admin).want(t, 200, "", "")
+
+	byName := e.api.Guard().RequireGroups(group.Match{Names: []string{"VIP"}})
+	byID := e.api.Guard().RequireGroups(group.Match{IDs: []string{gid}})
+	for _, mw := range []func(http.Handler) http.Handler{byName, byID} {
+		rec, s := serve(t, mw, "Authorization: Bearer "+adaTok)
+		if rec.Code != 204 || s.customerID != ada {
+			t.Fatalf("member: %d %s", rec.Code, rec.Body.String())
+		}
+		rec, _ = serve(t, mw, "Authorization: Bearer "+bobTok)
+		wantForbidden(t, rec)
+		rec, _ = serve(t, mw)
+		wantBare401(t, rec)
+	}
+	e.do("DELETE", "/admin/customer-groups/"+gid, "", admin).want(t, 200, "", "")
+	rec, _ := serve(t, byName, "Authorization: Bearer "+adaTok)
+	wantForbidden(t, rec)
+}

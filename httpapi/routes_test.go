@@ -445,7 +445,6 @@ func TestSessionsEndWithPasswordReset(t *testing.T) {
 }
 
 func TestSessionsEndWithCustomerDeletion(t *testing.T) {
-	t.Skip("the account service revokes a deleted customer's sessions once it is built with account.WithSessions")
 	e := newEnv(t)
 	admin := e.admin()
 	tok, id := e.customer("ada@example.com")
