@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"errors"
@@ -248,7 +248,7 @@ var customerTests = []test{
 	{"Customer/ListTimeRanges", func(e *env) {
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		var clock time.Time
-		svc := customer.NewService(e.st, customer.WithClock(func() time.Time { return clock }))
+		svc := newCustomers(e.t, e.st, customer.WithClock(func() time.Time { return clock }))
 		var cs []*customer.Customer
 		for i := range 4 {
 			clock = t0.Add(time.Duration(i) * time.Hour)
@@ -310,7 +310,7 @@ var customerTests = []test{
 		}
 		// Once through the store's one-pass ListAndCountCustomers, if it
 		// has one, and once through separate list and count calls.
-		for _, svc := range []*customer.Service{e.customers, customer.NewService(plainStore{e.st})} {
+		for _, svc := range []*customer.Service{e.customers, newCustomers(e.t, plainStore{e.st})} {
 			for _, tc := range cases {
 				got, n, err := svc.ListAndCount(e.ctx, customer.Filter{}, tc.opts)
 				e.must(err)

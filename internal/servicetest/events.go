@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"context"
@@ -51,7 +51,7 @@ var eventTests = []test{
 			mu.Unlock()
 			return nil
 		})
-		svc = customer.NewService(e.st, customer.WithEventSink(sink), customer.WithLogger(discard()))
+		svc = newCustomers(e.t, e.st, customer.WithEventSink(sink), customer.WithLogger(discard()))
 		var wg sync.WaitGroup
 		for i := range 8 {
 			wg.Go(func() {
@@ -131,7 +131,7 @@ var eventTests = []test{
 			delivered = append(delivered, ev.Name)
 			return errors.New("mail server down")
 		})
-		svc := customer.NewService(e.st, customer.WithEventSink(failing), customer.WithLogger(logger))
+		svc := newCustomers(e.t, e.st, customer.WithEventSink(failing), customer.WithLogger(logger))
 		c, err := svc.Create(e.ctx, customer.CreateParams{Email: "kept@example.com"})
 		e.must(err)
 		_, err = svc.Retrieve(e.ctx, c.ID, store.FindOptions{})

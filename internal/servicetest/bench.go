@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"context"
@@ -30,7 +30,7 @@ var (
 func Seed(tb testing.TB, st Store, n int) Seeded {
 	tb.Helper()
 	ctx := context.Background()
-	svc := customer.NewService(st)
+	svc := newCustomers(tb, st)
 	var out Seeded
 	for start := 0; start < n; start += 1000 {
 		var batch []customer.CreateParams
@@ -73,7 +73,7 @@ func Benchmarks(b *testing.B, newStore func(b *testing.B) Store) {
 	ctx := context.Background()
 	b.Run("Create1000Customers", func(b *testing.B) {
 		st := newStore(b)
-		svc := customer.NewService(st)
+		svc := newCustomers(b, st)
 		batch := make([]customer.CreateParams, 1000)
 		round := 0
 		b.ReportAllocs()
@@ -94,7 +94,7 @@ func Benchmarks(b *testing.B, newStore func(b *testing.B) Store) {
 
 	st := newStore(b)
 	seeded := Seed(b, st, 10_000)
-	svc := customer.NewService(st)
+	svc := newCustomers(b, st)
 	yes := true
 	b.Run("ListAndCountHasAccount", func(b *testing.B) {
 		b.ReportAllocs()
