@@ -255,7 +255,7 @@ var storeTests = []test{
 		e.wantErr(e.st.InsertProviderIdentities(e.ctx, []*auth.ProviderIdentity{dup}), store.ErrConflict)
 		orphan := newProvider("01D", "manual", "x")
 		orphan.AuthIdentityID = "authid_nobody"
-		e.wantErr(e.st.InsertProviderIdentities(e.ctx, []*auth.ProviderIdentity{orphan}), store.ErrNotFound)
+		e.wantNotFound(e.st.InsertProviderIdentities(e.ctx, []*auth.ProviderIdentity{orphan}), "authid_nobody")
 		// Deleting an identity deletes its provider identities and tokens.
 		e.must(e.st.ReplaceResetToken(e.ctx, &auth.ResetToken{ID: "tok_1", AuthIdentityID: "authid_a", ProviderIdentityID: "01B",
 			EntityID: "ada@example.com", TokenHash: "hash-1", ExpiresAt: now().Add(time.Hour), CreatedAt: now(), UpdatedAt: now()}))
