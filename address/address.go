@@ -89,14 +89,28 @@ type Filter struct {
 	PostalCode store.StringFilter
 }
 
-// Sortable lists the columns an address list may be ordered by.
-var Sortable = map[string]bool{
-	"id": true, "customer_id": true, "address_name": true, "is_default_shipping": true,
-	"is_default_billing": true, "company": true, "first_name": true, "last_name": true,
-	"address_1": true, "address_2": true, "city": true, "country_code": true,
-	"province": true, "postal_code": true, "phone": true,
-	"created_at": true, "updated_at": true, "deleted_at": true,
-}
+// Sortable declares the columns an address list may be ordered by, and the
+// field of Address each one holds. Both backends sort by it.
+var Sortable = store.NewColumns(
+	store.Text("id", func(a *Address) string { return a.ID }),
+	store.Text("customer_id", func(a *Address) string { return a.CustomerID }),
+	store.Text("address_name", func(a *Address) string { return a.AddressName }),
+	store.Bool("is_default_shipping", func(a *Address) bool { return a.IsDefaultShipping }),
+	store.Bool("is_default_billing", func(a *Address) bool { return a.IsDefaultBilling }),
+	store.Text("company", func(a *Address) string { return a.Company }),
+	store.Text("first_name", func(a *Address) string { return a.FirstName }),
+	store.Text("last_name", func(a *Address) string { return a.LastName }),
+	store.Text("address_1", func(a *Address) string { return a.Address1 }),
+	store.Text("address_2", func(a *Address) string { return a.Address2 }),
+	store.Text("city", func(a *Address) string { return a.City }),
+	store.Text("country_code", func(a *Address) string { return a.CountryCode }),
+	store.Text("province", func(a *Address) string { return a.Province }),
+	store.Text("postal_code", func(a *Address) string { return a.PostalCode }),
+	store.Text("phone", func(a *Address) string { return a.Phone }),
+	store.Time("created_at", func(a *Address) time.Time { return a.CreatedAt }),
+	store.Time("updated_at", func(a *Address) time.Time { return a.UpdatedAt }),
+	store.NullTime("deleted_at", func(a *Address) *time.Time { return a.DeletedAt }),
+)
 
 // Store is the storage an address Service needs. A backend implements it
 // together with the other domain stores; see package store for the rules

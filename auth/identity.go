@@ -57,8 +57,23 @@ type ResetToken struct {
 	UpdatedAt          time.Time
 }
 
-// Sortable lists the columns identity lists may be ordered by.
-var Sortable = map[string]bool{"id": true, "created_at": true, "updated_at": true, "deleted_at": true}
+// Sortable declares the columns an auth identity list may be ordered by,
+// and the field of AuthIdentity each one holds. Both backends sort by it.
+var Sortable = store.NewColumns(
+	store.Text("id", func(a *AuthIdentity) string { return a.ID }),
+	store.Time("created_at", func(a *AuthIdentity) time.Time { return a.CreatedAt }),
+	store.Time("updated_at", func(a *AuthIdentity) time.Time { return a.UpdatedAt }),
+	store.NullTime("deleted_at", func(a *AuthIdentity) *time.Time { return a.DeletedAt }),
+)
+
+// ProviderSortable declares the columns a provider identity list may be
+// ordered by, as [Sortable] does for auth identities.
+var ProviderSortable = store.NewColumns(
+	store.Text("id", func(p *ProviderIdentity) string { return p.ID }),
+	store.Time("created_at", func(p *ProviderIdentity) time.Time { return p.CreatedAt }),
+	store.Time("updated_at", func(p *ProviderIdentity) time.Time { return p.UpdatedAt }),
+	store.NullTime("deleted_at", func(p *ProviderIdentity) *time.Time { return p.DeletedAt }),
+)
 
 // Store is the storage an auth Service needs; see package store for the
 // rules every method follows. On PostgreSQL the tables are Medusa 2.21's

@@ -650,7 +650,7 @@ func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string) (*Pro
 
 // ListProviderIdentities returns the provider identities matching f.
 func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) ([]*ProviderIdentity, error) {
-	if err := opts.Check(Sortable); err != nil {
+	if err := opts.Check(ProviderSortable); err != nil {
 		return nil, identityDom.Classify(err)
 	}
 	list, err := s.st.ListProviderIdentities(ctx, f, opts)

@@ -87,12 +87,21 @@ type Filter struct {
 	UpdatedAt   store.TimeRange
 }
 
-// Sortable lists the columns a customer list may be ordered by.
-var Sortable = map[string]bool{
-	"id": true, "company_name": true, "first_name": true, "last_name": true,
-	"email": true, "phone": true, "has_account": true, "created_by": true,
-	"created_at": true, "updated_at": true, "deleted_at": true,
-}
+// Sortable declares the columns a customer list may be ordered by, and the
+// field of Customer each one holds. Both backends sort by it.
+var Sortable = store.NewColumns(
+	store.Text("id", func(c *Customer) string { return c.ID }),
+	store.Text("company_name", func(c *Customer) string { return c.CompanyName }),
+	store.Text("first_name", func(c *Customer) string { return c.FirstName }),
+	store.Text("last_name", func(c *Customer) string { return c.LastName }),
+	store.Text("email", func(c *Customer) string { return c.Email }),
+	store.Text("phone", func(c *Customer) string { return c.Phone }),
+	store.Bool("has_account", func(c *Customer) bool { return c.HasAccount }),
+	store.Text("created_by", func(c *Customer) string { return c.CreatedBy }),
+	store.Time("created_at", func(c *Customer) time.Time { return c.CreatedAt }),
+	store.Time("updated_at", func(c *Customer) time.Time { return c.UpdatedAt }),
+	store.NullTime("deleted_at", func(c *Customer) *time.Time { return c.DeletedAt }),
+)
 
 // Store is the storage a customer Service needs: its own methods plus the
 // address and group stores it loads relations from. See package store for

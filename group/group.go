@@ -73,11 +73,16 @@ type Match struct {
 	Names []string
 }
 
-// Sortable lists the columns a group list may be ordered by.
-var Sortable = map[string]bool{
-	"id": true, "name": true, "created_by": true,
-	"created_at": true, "updated_at": true, "deleted_at": true,
-}
+// Sortable declares the columns a group list may be ordered by, and the
+// field of Group each one holds. Both backends sort by it.
+var Sortable = store.NewColumns(
+	store.Text("id", func(g *Group) string { return g.ID }),
+	store.Text("name", func(g *Group) string { return g.Name }),
+	store.Text("created_by", func(g *Group) string { return g.CreatedBy }),
+	store.Time("created_at", func(g *Group) time.Time { return g.CreatedAt }),
+	store.Time("updated_at", func(g *Group) time.Time { return g.UpdatedAt }),
+	store.NullTime("deleted_at", func(g *Group) *time.Time { return g.DeletedAt }),
+)
 
 // Store is the storage a group Service needs; see package store for the
 // rules every method follows.

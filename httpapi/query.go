@@ -174,7 +174,7 @@ func (c queryChecker) boolean(k string) (*bool, error) {
 }
 
 // paging reads offset, limit (default 50), order and fields.
-func (c queryChecker) paging(sortable map[string]bool) (listParams, error) {
+func (c queryChecker) paging(sortable interface{ Has(column string) bool }) (listParams, error) {
 	p := listParams{limit: 50, fields: c.q.Get("fields")}
 	if wd, err := c.boolean("with_deleted"); err != nil {
 		return p, err
@@ -205,7 +205,7 @@ func (c queryChecker) paging(sortable map[string]bool) (listParams, error) {
 		}
 		desc := strings.HasPrefix(o, "-")
 		name := strings.TrimPrefix(o, "-")
-		if !sortable[name] {
+		if !sortable.Has(name) {
 			return p, invalidData("Order field %s is not valid", name)
 		}
 		p.order = append(p.order, store.Order{Field: name, Desc: desc})

@@ -47,16 +47,20 @@ type ListOptions struct {
 }
 
 // Check validates the paging and order of o against the entity's sortable
-// columns.
-func (o ListOptions) Check(sortable map[string]bool) error {
+// columns (its [Columns] declaration, e.g. customer.Sortable).
+func (o ListOptions) Check(sortable interface{ Has(column string) bool }) error {
 	if o.Skip < 0 {
 		return Invalid("skip", "must not be negative, got %d", o.Skip)
 	}
 	if o.Take < 0 {
 		return Invalid("take", "must not be negative, got %d", o.Take)
 	}
-	for _, ord := range o.Order {
-		if !sortable[ord.Field] {
+	return checkOrder(o.Order, sortable.Has)
+}
+
+func checkOrder(order []Order, has func(string) bool) error {
+	for _, ord := range order {
+		if !has(ord.Field) {
 			return &ValidationError{Field: "order", Reason: fmt.Sprintf("Order field %s is not valid", ord.Field), Message: fmt.Sprintf("Order field %s is not valid", ord.Field)}
 		}
 	}

@@ -54,7 +54,7 @@ func TestFilters(t *testing.T) {
 }
 
 func TestListOptionsCheck(t *testing.T) {
-	sortable := map[string]bool{"id": true}
+	sortable := store.NewColumns(store.Text("id", func(s *string) string { return *s }))
 	for _, o := range []store.ListOptions{{Skip: -1}, {Take: -1}, {Order: []store.Order{store.Asc("nope")}}} {
 		if err := o.Check(sortable); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%+v: %v", o, err)

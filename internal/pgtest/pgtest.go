@@ -3,8 +3,12 @@
 //
 //   - The server is the one TEST_DATABASE_URL names, else
 //     postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
-//   - When it is unreachable, tests that ask for a database are skipped with
-//     a message, unless CI=true, where they fail.
+//   - When the database the URL names does not exist, it is created from
+//     the server's postgres maintenance database.
+//   - When the server is unreachable, tests that ask for a database are
+//     skipped with a message, unless CI=true, where they fail. A server
+//     that answers but refuses (a missing role, a bad password, no right to
+//     create databases) fails the tests.
 //   - Each test binary (one per package) creates its own database, named
 //     clientele_test_<unix time>_<random>, creates pg_trgm in it, runs
 //     postgres.Migrate, and drops it when the tests are done; packages
@@ -36,6 +40,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/store/memory"
@@ -156,9 +161,9 @@ func require(t testing.TB) {
 func setup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	conn, err := connect(ctx, ServerURL())
+	conn, err := connectServer(ctx, ServerURL())
 	if err != nil {
-		pkg.err, pkg.unreachable = fmt.Errorf("connect to %s: %w", redact(ServerURL()), err), true
+		pkg.err, pkg.unreachable = err, unreachable(err)
 		return
 	}
 	dropStale(ctx, conn)
@@ -304,6 +309,54 @@ func dropDatabase(ctx context.Context, name string) error {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}
 	return nil
+}
+
+// connectServer connects to the database dsn names, creating it first when
+// the server says it does not exist (SQLSTATE 3D000): the CREATE DATABASE
+// runs in the server's postgres maintenance database.
+func connectServer(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	conn, err := connect(ctx, dsn)
+	if err == nil {
+		return conn, nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != invalidCatalogName {
+		return nil, fmt.Errorf("connect to %s: %w", redact(dsn), err)
+	}
+	cfg, perr := pgx.ParseConfig(dsn)
+	if perr != nil {
+		return nil, perr
+	}
+	name := cfg.Database
+	maintenance, merr := withDatabase(dsn, "postgres")
+	if merr != nil {
+		return nil, merr
+	}
+	if err := exec(ctx, maintenance, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		// Another test binary may have created it meanwhile.
+		if !errors.As(err, &pgErr) || pgErr.Code != duplicateDatabase {
+			return nil, fmt.Errorf("database %s does not exist, and creating it from %s failed: %w", name, redact(maintenance), err)
+		}
+	}
+	conn, err = connect(ctx, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", redact(dsn), err)
+	}
+	return conn, nil
+}
+
+// SQLSTATE codes.
+const (
+	invalidCatalogName = "3D000" // the database does not exist
+	duplicateDatabase  = "42P04"
+)
+
+// unreachable reports whether err says that no server answered, rather
+// than that a server refused or the URL is malformed.
+func unreachable(err error) bool {
+	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	return errors.As(err, &connErr) && !errors.As(err, &pgErr)
 }
 
 func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {

@@ -7,48 +7,6 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-func addressField(a *address.Address, col string) any {
-	switch col {
-	case "id":
-		return a.ID
-	case "customer_id":
-		return a.CustomerID
-	case "address_name":
-		return a.AddressName
-	case "is_default_shipping":
-		return a.IsDefaultShipping
-	case "is_default_billing":
-		return a.IsDefaultBilling
-	case "company":
-		return a.Company
-	case "first_name":
-		return a.FirstName
-	case "last_name":
-		return a.LastName
-	case "address_1":
-		return a.Address1
-	case "address_2":
-		return a.Address2
-	case "city":
-		return a.City
-	case "country_code":
-		return a.CountryCode
-	case "province":
-		return a.Province
-	case "postal_code":
-		return a.PostalCode
-	case "phone":
-		return a.Phone
-	case "created_at":
-		return a.CreatedAt
-	case "updated_at":
-		return a.UpdatedAt
-	case "deleted_at":
-		return a.DeletedAt
-	}
-	return nil
-}
-
 func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Address) bool {
 	words := store.Words(f.Q)
 	return func(a *address.Address) bool {
@@ -67,6 +25,10 @@ func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Addr
 
 // ListAddresses implements address.Store.
 func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) ([]*address.Address, error) {
+	by, err := address.Sortable.Comparer(opts.Order, addressID)
+	if err != nil {
+		return nil, err
+	}
 	return read(ctx, s, func() []*address.Address {
 		match := addressMatcher(f, opts)
 		var rows []*address.Address
@@ -75,7 +37,7 @@ func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.
 				rows = append(rows, a)
 			}
 		}
-		rows = sortAndPage(rows, opts, func(a *address.Address) string { return a.ID }, addressField)
+		rows = sortAndPage(rows, opts, by)
 		out := make([]*address.Address, len(rows))
 		for i, a := range rows {
 			out[i] = cloneAddress(a)
@@ -192,3 +154,5 @@ func (s *Store) DeleteAddresses(ctx context.Context, ids []string) error {
 		return nil
 	})
 }
+
+func addressID(a *address.Address) string { return a.ID }

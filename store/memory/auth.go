@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,34 +66,6 @@ func (s *Store) providerCandidates(f auth.ProviderIdentityFilter) []*auth.Provid
 		keys = f.EntityIDsFold
 	}
 	return candidates(s.providerIdentities, f.IDs, s.byEntity, keys)
-}
-
-func authIdentityField(a *auth.AuthIdentity, col string) any {
-	switch col {
-	case "id":
-		return a.ID
-	case "created_at":
-		return a.CreatedAt
-	case "updated_at":
-		return a.UpdatedAt
-	case "deleted_at":
-		return a.DeletedAt
-	}
-	return nil
-}
-
-func providerIdentityField(p *auth.ProviderIdentity, col string) any {
-	switch col {
-	case "id":
-		return p.ID
-	case "created_at":
-		return p.CreatedAt
-	case "updated_at":
-		return p.UpdatedAt
-	case "deleted_at":
-		return p.DeletedAt
-	}
-	return nil
 }
 
 // jsonContains reports whether have contains want as PostgreSQL's jsonb
@@ -180,6 +153,10 @@ func (s *Store) authIdentityMatcher(f auth.IdentityFilter, opts store.ListOption
 
 // ListAuthIdentities implements auth.Store.
 func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, opts store.ListOptions) ([]*auth.AuthIdentity, error) {
+	by, err := auth.Sortable.Comparer(opts.Order, authIdentityID)
+	if err != nil {
+		return nil, err
+	}
 	return read(ctx, s, func() []*auth.AuthIdentity {
 		match := s.authIdentityMatcher(f, opts)
 		var rows []*auth.AuthIdentity
@@ -188,7 +165,7 @@ func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, o
 				rows = append(rows, a)
 			}
 		}
-		rows = sortAndPage(rows, opts, func(a *auth.AuthIdentity) string { return a.ID }, authIdentityField)
+		rows = sortAndPage(rows, opts, by)
 		out := make([]*auth.AuthIdentity, len(rows))
 		for i, a := range rows {
 			out[i] = cloneAuthIdentity(a)
@@ -207,7 +184,7 @@ func (s *Store) providerIdentitiesOf(authID string) []*auth.ProviderIdentity {
 			rows = append(rows, p)
 		}
 	}
-	rows = sortAndPage(rows, store.ListOptions{}, func(p *auth.ProviderIdentity) string { return p.ID }, providerIdentityField)
+	slices.SortFunc(rows, func(a, b *auth.ProviderIdentity) int { return strings.Compare(a.ID, b.ID) })
 	out := make([]*auth.ProviderIdentity, len(rows))
 	for i, p := range rows {
 		out[i] = cloneProviderIdentity(p)
@@ -357,6 +334,10 @@ func (s *Store) InsertProviderIdentities(ctx context.Context, pis []*auth.Provid
 
 // ListProviderIdentities implements auth.Store.
 func (s *Store) ListProviderIdentities(ctx context.Context, f auth.ProviderIdentityFilter, opts store.ListOptions) ([]*auth.ProviderIdentity, error) {
+	by, err := auth.ProviderSortable.Comparer(opts.Order, providerIdentityID)
+	if err != nil {
+		return nil, err
+	}
 	return read(ctx, s, func() []*auth.ProviderIdentity {
 		match := providerMatcher(f, opts)
 		var rows []*auth.ProviderIdentity
@@ -365,7 +346,7 @@ func (s *Store) ListProviderIdentities(ctx context.Context, f auth.ProviderIdent
 				rows = append(rows, p)
 			}
 		}
-		rows = sortAndPage(rows, opts, func(p *auth.ProviderIdentity) string { return p.ID }, providerIdentityField)
+		rows = sortAndPage(rows, opts, by)
 		out := make([]*auth.ProviderIdentity, len(rows))
 		for i, p := range rows {
 			out[i] = cloneProviderIdentity(p)
@@ -480,3 +461,7 @@ func (s *Store) TakeState(ctx context.Context, key string, now time.Time) ([]byt
 	})
 	return out, err
 }
+
+func authIdentityID(a *auth.AuthIdentity) string { return a.ID }
+
+func providerIdentityID(p *auth.ProviderIdentity) string { return p.ID }

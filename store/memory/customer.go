@@ -10,34 +10,6 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-func customerField(c *customer.Customer, col string) any {
-	switch col {
-	case "id":
-		return c.ID
-	case "company_name":
-		return c.CompanyName
-	case "first_name":
-		return c.FirstName
-	case "last_name":
-		return c.LastName
-	case "email":
-		return c.Email
-	case "phone":
-		return c.Phone
-	case "has_account":
-		return c.HasAccount
-	case "created_by":
-		return c.CreatedBy
-	case "created_at":
-		return c.CreatedAt
-	case "updated_at":
-		return c.UpdatedAt
-	case "deleted_at":
-		return c.DeletedAt
-	}
-	return nil
-}
-
 // customerMatcher returns f as a predicate; it must run under the lock.
 func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(*customer.Customer) bool {
 	words := lowerAll(store.Words(f.Q))
@@ -82,6 +54,10 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 // ListAndCountCustomers implements customer.ListCounter: one scan lists the
 // page and counts the matches.
 func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
+	by, err := customer.Sortable.Comparer(opts.Order, customerID)
+	if err != nil {
+		return nil, 0, err
+	}
 	type page struct {
 		rows []*customer.Customer
 		n    int
@@ -95,7 +71,7 @@ func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, op
 			}
 		}
 		n := len(rows)
-		rows = sortAndPage(rows, opts, func(c *customer.Customer) string { return c.ID }, customerField)
+		rows = sortAndPage(rows, opts, by)
 		out := make([]*customer.Customer, len(rows))
 		for i, c := range rows {
 			out[i] = cloneCustomer(c)
@@ -254,3 +230,5 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+func customerID(c *customer.Customer) string { return c.ID }

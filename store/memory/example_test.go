@@ -25,7 +25,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	c, err := customers.Create(ctx, customer.CreateParams{
-		Email: "Ada@Example.com",
+		Email:     "Ada@Example.com",
 		Addresses: []address.CreateParams{{CountryCode: "GB", PostalCode: "SW1Y 4JH", IsDefaultShipping: true}},
 	})
 	if err != nil {

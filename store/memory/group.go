@@ -3,28 +3,11 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
 )
-
-func groupField(g *group.Group, col string) any {
-	switch col {
-	case "id":
-		return g.ID
-	case "name":
-		return g.Name
-	case "created_by":
-		return g.CreatedBy
-	case "created_at":
-		return g.CreatedAt
-	case "updated_at":
-		return g.UpdatedAt
-	case "deleted_at":
-		return g.DeletedAt
-	}
-	return nil
-}
 
 func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group.Group) bool {
 	words := store.Words(f.Q)
@@ -51,6 +34,10 @@ func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group
 
 // ListGroups implements group.Store.
 func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListOptions) ([]*group.Group, error) {
+	by, err := group.Sortable.Comparer(opts.Order, groupID)
+	if err != nil {
+		return nil, err
+	}
 	return read(ctx, s, func() []*group.Group {
 		match := s.groupMatcher(f, opts)
 		var rows []*group.Group
@@ -59,7 +46,7 @@ func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListO
 				rows = append(rows, g)
 			}
 		}
-		rows = sortAndPage(rows, opts, func(g *group.Group) string { return g.ID }, groupField)
+		rows = sortAndPage(rows, opts, by)
 		out := make([]*group.Group, len(rows))
 		for i, g := range rows {
 			out[i] = cloneGroup(g)
@@ -198,7 +185,7 @@ func (s *Store) ListMemberships(ctx context.Context, customerIDs, groupIDs []str
 				rows = append(rows, m)
 			}
 		}
-		rows = sortAndPage(rows, store.ListOptions{}, func(m *group.Membership) string { return m.ID }, nil)
+		slices.SortFunc(rows, func(a, b *group.Membership) int { return strings.Compare(a.ID, b.ID) })
 		out := make([]*group.Membership, len(rows))
 		for i, m := range rows {
 			out[i] = cloneMembership(m)
@@ -242,3 +229,4 @@ func (s *Store) HasMembership(ctx context.Context, customerID string, m group.Ma
 		return false
 	})
 }
+func groupID(g *group.Group) string { return g.ID }

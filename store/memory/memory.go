@@ -22,7 +22,6 @@
 package memory
 
 import (
-	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -314,52 +313,10 @@ func inList(list []string, v string) bool {
 	return list == nil || slices.Contains(list, v)
 }
 
-// sortAndPage orders rows as PostgreSQL would (NULL/"" greater than any
-// value, id as the last key) and applies skip/take.
-func sortAndPage[T any](rows []T, opts store.ListOptions, id func(T) string, field func(T, string) any) []T {
-	order := opts.Order
-	if !slices.ContainsFunc(order, func(o store.Order) bool { return o.Field == "id" }) {
-		order = append(slices.Clone(order), store.Asc("id"))
-	}
-	if len(order) == 1 && order[0].Field == "id" {
-		// The default order: compare ids without boxing.
-		slices.SortFunc(rows, func(a, b T) int {
-			c := strings.Compare(id(a), id(b))
-			if order[0].Desc {
-				c = -c
-			}
-			return c
-		})
-	} else {
-		// Read each row's sort keys once.
-		type keyed struct {
-			row  T
-			keys []any
-		}
-		ks := make([]keyed, len(rows))
-		for i, r := range rows {
-			keys := make([]any, len(order))
-			for j, o := range order {
-				keys[j] = field(r, o.Field)
-			}
-			ks[i] = keyed{r, keys}
-		}
-		slices.SortFunc(ks, func(a, b keyed) int {
-			for j, o := range order {
-				c := compare(a.keys[j], b.keys[j])
-				if o.Desc {
-					c = -c
-				}
-				if c != 0 {
-					return c
-				}
-			}
-			return 0
-		})
-		for i := range ks {
-			rows[i] = ks[i].row
-		}
-	}
+// sortAndPage sorts rows with by (the comparison of the entity's
+// store.Columns for opts.Order, id last) and applies skip/take.
+func sortAndPage[T any](rows []*T, opts store.ListOptions, by func(a, b *T) int) []*T {
+	slices.SortFunc(rows, by)
 	if opts.Skip > 0 {
 		if opts.Skip >= len(rows) {
 			return rows[:0]
@@ -370,48 +327,6 @@ func sortAndPage[T any](rows []T, opts store.ListOptions, id func(T) string, fie
 		rows = rows[:opts.Take]
 	}
 	return rows
-}
-
-func compare(a, b any) int {
-	an, bn := isNull(a), isNull(b)
-	switch {
-	case an && bn:
-		return 0
-	case an:
-		return 1
-	case bn:
-		return -1
-	}
-	switch x := a.(type) {
-	case string:
-		return strings.Compare(x, b.(string))
-	case bool:
-		y := b.(bool)
-		if x == y {
-			return 0
-		}
-		if !x {
-			return -1
-		}
-		return 1
-	case time.Time:
-		return x.Compare(b.(time.Time))
-	case *time.Time:
-		return x.Compare(*b.(*time.Time))
-	}
-	return cmp.Compare(0, 0)
-}
-
-func isNull(v any) bool {
-	switch x := v.(type) {
-	case string:
-		return x == ""
-	case *time.Time:
-		return x == nil
-	case nil:
-		return true
-	}
-	return false
 }
 
 func live(deletedAt *time.Time, opts store.ListOptions) bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/internal/servicetest"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/postgres"
 	"github.com/clientele/clientele/store/storetest"
@@ -423,9 +424,9 @@ func BenchmarkRetrieveByID(b *testing.B) {
 }
 
 // BenchmarkStoretest runs the benchmarks shared by every backend
-// (storetest.Benchmarks).
+// (servicetest.Benchmarks).
 func BenchmarkStoretest(b *testing.B) {
-	storetest.Benchmarks(b, func(b *testing.B) storetest.Store { return emptied(b) })
+	servicetest.Benchmarks(b, func(b *testing.B) storetest.Store { return emptied(b) })
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -4,14 +4,18 @@ import (
 	"testing"
 
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/internal/servicetest"
 	"github.com/clientele/clientele/store/postgres"
 	"github.com/clientele/clientele/store/storetest"
 )
 
-// *postgres.Store implements every store the suite drives.
+// *postgres.Store implements every store the suites drive.
 var _ storetest.Store = (*postgres.Store)(nil)
 
-// TestConformance runs the backend-independent suite against PostgreSQL.
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store { return pgtest.NewStore(t) })
-}
+func newStore(t *testing.T) storetest.Store { return pgtest.NewStore(t) }
+
+// TestContract runs the store contract suite against PostgreSQL.
+func TestContract(t *testing.T) { storetest.RunContract(t, newStore) }
+
+// TestBehaviour runs the services' behaviour suite against PostgreSQL.
+func TestBehaviour(t *testing.T) { servicetest.Run(t, newStore) }

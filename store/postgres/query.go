@@ -5,11 +5,16 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/store"
 )
 
@@ -33,37 +38,73 @@ import (
 // table describes what the query builder needs to know about one of
 // Medusa's tables, taken from its row type.
 type table struct {
-	name  string
-	alias string
-	cols  string          // the select list, qualified
-	text  map[string]bool // the columns a list may be ordered by: true for text
-	q     []string        // the columns q searches
+	name     string
+	alias    string
+	cols     string   // the select list, qualified
+	sortable sortable // the columns a list may be ordered by
+	q        []string // the columns q searches
 }
 
-func newTable(row any, q ...string) *table {
+// sortable is an entity's store.Columns declaration (customer.Sortable, …)
+// seen without its type parameter: the single list of the columns a list
+// may be ordered by, which the in-memory backend sorts by too.
+type sortable interface {
+	Names() []string
+	Kind(name string) store.ColumnKind
+}
+
+// noColumns is the declaration of a table that lists are never ordered by
+// (only by id).
+type noColumns struct{}
+
+func (noColumns) Names() []string              { return nil }
+func (noColumns) Kind(string) store.ColumnKind { return 0 }
+
+// newTable describes the table of row. It panics when a sortable column is
+// not a column of the table or has another type, so that a declaration
+// and the schema cannot drift apart unnoticed.
+func newTable(row any, sort sortable, q ...string) *table {
 	bt := pgdialect.New().Tables().Get(reflect.TypeOf(row))
-	t := &table{name: bt.Name, alias: bt.Alias, text: map[string]bool{}, q: q}
+	t := &table{name: bt.Name, alias: bt.Alias, sortable: sort, q: q}
 	cols := make([]string, len(bt.Fields))
+	types := map[string]reflect.Type{}
 	for i, f := range bt.Fields {
 		cols[i] = t.col(f.Name)
-		if k := f.StructField.Type.Kind(); k != reflect.Map {
-			t.text[f.Name] = k == reflect.String
-		}
+		types[f.Name] = f.StructField.Type
 	}
 	t.cols = strings.Join(cols, ", ")
+	timeType := reflect.TypeFor[time.Time]()
+	for _, name := range sort.Names() {
+		typ, ok := types[name]
+		if !ok {
+			panic("postgres: sortable column " + name + " is not a column of " + bt.Name)
+		}
+		var fits bool
+		switch sort.Kind(name) {
+		case store.TextColumn:
+			fits = typ.Kind() == reflect.String
+		case store.BoolColumn:
+			fits = typ.Kind() == reflect.Bool
+		case store.TimeColumn:
+			fits = typ == timeType || typ == reflect.PointerTo(timeType)
+		}
+		if !fits {
+			panic("postgres: sortable column " + bt.Name + "." + name + " has the Go type " + typ.String())
+		}
+	}
 	return t
 }
 
 var (
-	customerTable = newTable(customerRow{}, "company_name", "first_name", "last_name", "email", "phone")
-	addressTable  = newTable(addressRow{}, "address_name", "company", "first_name", "last_name",
+	customerTable = newTable(customerRow{}, customer.Sortable, "company_name", "first_name", "last_name", "email", "phone")
+	addressTable  = newTable(addressRow{}, address.Sortable, "address_name", "company", "first_name", "last_name",
 		"address_1", "address_2", "city", "province", "postal_code")
-	groupTable      = newTable(groupRow{}, "name")
-	membershipTable = newTable(membershipRow{})
+	groupTable      = newTable(groupRow{}, group.Sortable, "name")
+	membershipTable = newTable(membershipRow{}, noColumns{})
 
-	authIdentityTable     = newTable(authIdentityRow{})
-	providerIdentityTable = newTable(providerIdentityRow{})
-	resetTokenTable       = newTable(resetTokenRow{})
+	authIdentityTable     = newTable(authIdentityRow{}, auth.Sortable)
+	providerIdentityTable = newTable(providerIdentityRow{}, auth.ProviderSortable)
+	resetTokenTable       = newTable(resetTokenRow{}, noColumns{})
 )
 
 // col returns the qualified column name, e.g. c.email. Every name is a
@@ -251,8 +292,8 @@ func quoteLiteral(s string) string {
 func (q *query) page(opts store.ListOptions) error {
 	hasID := false
 	for _, o := range opts.Order {
-		text, ok := q.t.text[o.Field]
-		if !ok {
+		kind := q.t.sortable.Kind(o.Field)
+		if kind == 0 {
 			ve := store.Invalid("order", "Order field %s is not valid", o.Field)
 			ve.Message = ve.Reason
 			return ve
@@ -266,7 +307,7 @@ func (q *query) page(opts store.ListOptions) error {
 		case o.Field == "id":
 			hasID = true
 			q.orderID(dir)
-		case text:
+		case kind == store.TextColumn:
 			q.order = append(q.order, c+` COLLATE "C"`+dir)
 		default:
 			q.order = append(q.order, c+dir)

@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"context"
@@ -399,18 +399,6 @@ var authTests = []test{
 		res, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"relabel": "cond@example.com", "expect": "magic"}})
 		e.must(err)
 		e.same("relabelled", res.AuthIdentity.ProviderIdentities[0].UserMetadata["via"])
-	}},
-	{"Auth/StateAtStoreLevel", func(e *env) {
-		now := time.Now()
-		e.must(e.st.PutState(e.ctx, "k", []byte("v"), now.Add(time.Minute)))
-		v, err := e.st.TakeState(e.ctx, "k", now)
-		e.must(err)
-		e.same("v", string(v))
-		_, err = e.st.TakeState(e.ctx, "k", now)
-		e.wantErr(err, store.ErrNotFound)
-		e.must(e.st.PutState(e.ctx, "old", []byte("v"), now.Add(time.Second)))
-		_, err = e.st.TakeState(e.ctx, "old", now.Add(time.Second))
-		e.wantErr(err, store.ErrNotFound)
 	}},
 	{"Auth/IdentityCRUD", func(e *env) {
 		a, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{

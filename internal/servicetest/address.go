@@ -1,4 +1,4 @@
-package storetest
+package servicetest
 
 import (
 	"strings"
@@ -101,7 +101,7 @@ var addressTests = []test{
 		} {
 			e.address(p)
 		}
-		lax := must(address.NewService(e.st, address.WithPostalCodeCheck(false)))(e.t)
+		lax := newAddresses(e.t, e.st, address.WithPostalCodeCheck(false))
 		_, err = lax.Create(e.ctx, address.CreateParams{CustomerID: c.ID, CountryCode: "us", PostalCode: "1234"})
 		e.must(err)
 		_, err = lax.Create(e.ctx, address.CreateParams{CustomerID: c.ID, CountryCode: "zz"})
