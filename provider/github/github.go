@@ -33,7 +33,8 @@
 //
 // # Errors
 //
-// New fails with Medusa's messages ("Github clientId is required"…).
+// New fails with a *provider.Error of kind store.ErrInvalid whose message
+// is Medusa's ("Github clientId is required"…).
 // Logins fail with *provider.Error values: those of [oidc.Flow], "Could
 // not exchange token, <status>, <text>[: <error>]", and "Could not read
 // the GitHub user: …" when the API answers an error status or malformed
@@ -133,11 +134,11 @@ var (
 func New(cfg Config, opts ...Option) (*Provider, error) {
 	switch {
 	case cfg.ClientID == "":
-		return nil, errors.New("Github clientId is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github clientId is required")
 	case cfg.ClientSecret == "":
-		return nil, errors.New("Github clientSecret is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github clientSecret is required")
 	case cfg.CallbackURL == "":
-		return nil, errors.New("Github callbackUrl is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github callbackUrl is required")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = BaseURL

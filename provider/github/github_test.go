@@ -132,8 +132,13 @@ func TestNew(t *testing.T) {
 		{github.Config{ClientID: "test", ClientSecret: "test", CallbackURL: "/cb"}, "not an absolute http(s) URL"},
 	}
 	for _, tc := range cases {
-		if _, err := github.New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+		_, err := github.New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v, want %q", tc.cfg, err, tc.want)
+		}
+		var pe *provider.Error
+		if strings.HasSuffix(tc.want, "is required") && (!errors.As(err, &pe) || pe.Message != tc.want || !errors.Is(err, store.ErrInvalid)) {
+			t.Errorf("New(%+v) = %#v, want a *provider.Error of kind store.ErrInvalid", tc.cfg, err)
 		}
 	}
 	p, err := github.New(github.Config{ClientID: "test", ClientSecret: "test", CallbackURL: callbackURL})

@@ -93,8 +93,10 @@ func TestNew(t *testing.T) {
 		{google.Config{ClientID: "test", ClientSecret: "test"}, "Google callbackUrl is required"}, // G-01
 	}
 	for _, tc := range cases {
-		if _, err := google.New(tc.cfg); err == nil || err.Error() != tc.want {
-			t.Errorf("New(%+v) = %v, want %q", tc.cfg, err, tc.want)
+		_, err := google.New(tc.cfg)
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Message != tc.want || pe.Provider != google.ID || !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("New(%+v) = %#v, want a *provider.Error of kind store.ErrInvalid with message %q", tc.cfg, err, tc.want)
 		}
 	}
 	p, err := google.New(google.Config{ClientID: "test", ClientSecret: "test", CallbackURL: callbackURL})

@@ -61,6 +61,10 @@
 //
 // # Errors
 //
+// New fails on a missing issuer, client id, client secret or callback
+// URL with a *provider.Error of kind store.ErrInvalid and Medusa's message
+// ("<Name> clientId is required"…).
+//
 // Failures are *provider.Error values with a message for the user and a
 // kind: provider.ErrUnauthorized for failed callbacks (Medusa's "No code
 // provided", "No state provided, or session expired", "Could not

@@ -114,13 +114,13 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 	}
 	switch {
 	case cfg.Issuer == "":
-		return nil, fmt.Errorf("%s issuer is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" issuer is required")
 	case cfg.ClientID == "":
-		return nil, fmt.Errorf("%s clientId is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" clientId is required")
 	case cfg.ClientSecret == "":
-		return nil, fmt.Errorf("%s clientSecret is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" clientSecret is required")
 	case cfg.CallbackURL == "":
-		return nil, fmt.Errorf("%s callbackUrl is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" callbackUrl is required")
 	}
 	if err := checkURL(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("%s issuer %q: %w", cfg.Name, cfg.Issuer, err)

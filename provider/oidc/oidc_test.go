@@ -677,6 +677,10 @@ func TestNew(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
+			var pe *provider.Error
+			if strings.HasSuffix(tc.want, "is required") && (!errors.As(err, &pe) || pe.Message != tc.want || !errors.Is(err, store.ErrInvalid)) {
+				t.Errorf("error %#v, want a *provider.Error of kind store.ErrInvalid", err)
+			}
 		})
 	}
 	p, err := oidc.New(ok)
