@@ -15,6 +15,7 @@ import (
 	"github.com/clientele/clientele/internal/pgtest"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/google"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
 	"github.com/clientele/clientele/store"
@@ -171,7 +172,7 @@ func TestBadCallbacks(t *testing.T) {
 	}{
 		{name: "G-04 no code", tamper: func(q url.Values) (string, url.Values) { q.Del("code"); return "browser", q }, kind: auth.ErrUnauthorized, msg: "No code provided"},
 		{name: "G-05 no state", tamper: func(q url.Values) (string, url.Values) { q.Del("state"); return "browser", q }, kind: auth.ErrUnauthorized, msg: "No state provided, or session expired"},
-		{name: "another browser", tamper: func(q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
+		{name: "another browser", tamper: func(q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
 		{name: "G-06 rejected code", mis: oidctest.Misbehavior{TokenStatus: 401}, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 401, Unauthorized"},
 		{name: "G-09 email not verified", mis: oidctest.Misbehavior{UnverifiedEmail: true}, kind: auth.ErrInvalid, msg: "Email not verified, cannot proceed with authentication"},
 		{name: "G-11 forged id_token", mis: oidctest.Misbehavior{HS256: true}, kind: auth.ErrUnauthorized, msg: "Could not verify Google id_token"},
@@ -211,7 +212,7 @@ func TestNoEmail(t *testing.T) {
 	e := newEnv(t, memory.New(), nil)
 	e.idp.SetUser(oidctest.User{Subject: "no-email"})
 	res, err := e.callback("browser", e.authorize("browser"))
-	if !errors.Is(err, auth.ErrInvalid) || res != nil || err.Error() != oidc.MsgEmailNotVerified {
+	if !errors.Is(err, auth.ErrInvalid) || res != nil || err.Error() != oauth2flow.MsgEmailNotVerified {
 		t.Fatalf("%v %v", res, err)
 	}
 }
