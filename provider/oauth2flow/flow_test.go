@@ -301,7 +301,10 @@ func TestFinishRefused(t *testing.T) {
 			return "browser", q
 		}, msg: "Invalid code"},
 		{name: "no state", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Del("state"); return "browser", q }, msg: oauth2flow.MsgNoState},
-		{name: "malformed state", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Set("state", "zz"+q.Get("state")[2:]); return "browser", q }, msg: oauth2flow.MsgNoState},
+		{name: "malformed state", tamper: func(_ *env, q url.Values) (string, url.Values) {
+			q.Set("state", "zz"+q.Get("state")[2:])
+			return "browser", q
+		}, msg: oauth2flow.MsgNoState},
 		{name: "unknown state", tamper: func(_ *env, q url.Values) (string, url.Values) {
 			q.Set("state", strings.Repeat("ab", 32))
 			return "browser", q
