@@ -86,6 +86,16 @@ func (p *Provider) DisplayName() string { return "Email/Password Authentication"
 // case-insensitively.
 func (p *Provider) FoldEntityIDs() bool { return true }
 
+// Credentials returns the input of a login ([Provider.Authenticate]) or a
+// registration ([Provider.Register]) with an email and a password: the
+// body {"email": email, "password": password} that Medusa's clients send.
+// The actor type is left empty; set it with [provider.Input.ForActor]:
+//
+//	res, err := svc.Authenticate(ctx, emailpass.ID, emailpass.Credentials(email, password).ForActor("customer"))
+func Credentials(email, password string) provider.Input {
+	return provider.Input{Body: map[string]any{"email": email, "password": password}}
+}
+
 func fail(kind error, msg string) error { return provider.Fail(ID, kind, msg) }
 
 func badCredentials() error { return fail(provider.ErrUnauthorized, msgInvalidCredentials) }

@@ -271,7 +271,7 @@ func TestEmails(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, memory.New(), nil, auth.WithVerifiedEmailLinking(github.ID))
-			reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+			reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 			if err != nil {
 				t.Fatal(err)
 			}

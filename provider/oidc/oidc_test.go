@@ -582,7 +582,7 @@ func TestStoreTokens(t *testing.T) {
 func TestNoLinkByEmail(t *testing.T) {
 	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
-		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+		reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -594,7 +594,7 @@ func TestNoLinkByEmail(t *testing.T) {
 	})
 	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{authOpts: []auth.Option{auth.WithVerifiedEmailLinking(oidc.ID)}})
-		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+		reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 		if err != nil {
 			t.Fatal(err)
 		}
