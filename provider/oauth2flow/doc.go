@@ -8,7 +8,7 @@
 // package oidc does.
 //
 // A provider built on it looks like this (fetchUser stands for the
-// identity provider's user API):
+// identity provider's user API; the package example is a runnable one):
 //
 //	func (p *Acme) Authenticate(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
 //		loc, err := p.flow.Begin(ctx, in, ids, p.oauth, false)
