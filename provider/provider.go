@@ -121,6 +121,16 @@ type Input struct {
 	Binding string
 }
 
+// ForActor returns a copy of in for the given actor type ("customer",
+// "user"…): in with ActorType set, sharing in's maps. It reads well after
+// a provider's input constructor:
+//
+//	svc.Authenticate(ctx, emailpass.ID, emailpass.Credentials(email, password).ForActor("customer"))
+func (in Input) ForActor(actorType string) Input {
+	in.ActorType = actorType
+	return in
+}
+
 // Result is a provider's answer (Medusa's AuthenticationResponse without
 // success and error, which are the Go error).
 type Result struct {

@@ -16,8 +16,17 @@
 //
 // A login with an unknown email, or one whose identity has no password,
 // spends the same key-derivation work as a wrong password, so response
-// times do not reveal which emails are registered. Passwords longer than
-// the policy's MaxBytes are refused before any hashing.
+// times do not reveal which emails are registered: the password is
+// verified against a dummy hash, made by [New], in the format and with the
+// parameters of the costliest hash the provider expects to find stored.
+// Those are the configured [Hasher]'s and the legacy ones
+// ([WithLegacyHashers]; by default Medusa's scrypt parameters, unless the
+// configured hasher is a Scrypt, which is then taken to match them). So a
+// host that switches to [Argon2id] while Medusa's scrypt hashes remain
+// still spends scrypt's work on unknown emails. Scrypt and argon2id costs
+// are compared with an estimate (N·r·p against MemoryKiB·Time); a Hasher
+// of another type is assumed the costliest. Passwords longer than the
+// policy's MaxBytes are refused before any hashing.
 //
 // # Errors
 //

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -45,14 +46,35 @@ type Option func(*Provider)
 // and a successful login rehashes them with h.
 func WithHasher(h Hasher) Option { return func(p *Provider) { p.hasher = h } }
 
+// WithLegacyHashers declares how passwords still stored may have been
+// hashed, besides the configured Hasher: Medusa's scrypt parameters when
+// they differ from it, or the hasher in use before a change of algorithm
+// or parameters. It changes no verification (every supported format
+// verifies, see [Hasher]); it sets the cost of a login with an unknown
+// email, which verifies the password against a dummy hash made like the
+// costliest of the configured and the legacy hashers.
+//
+// By default the legacy hashers are DefaultScrypt(), Medusa's default
+// parameters, unless the configured hasher is a Scrypt: its parameters
+// are then taken to be those of the Medusa hashes in the database (set it
+// as Medusa's hashConfig). WithLegacyHashers replaces that default;
+// WithLegacyHashers() with no hasher declares that only the configured
+// hasher's hashes are stored.
+func WithLegacyHashers(hs ...Hasher) Option {
+	return func(p *Provider) { p.legacy, p.legacySet = slices.Clone(hs), true }
+}
+
 // WithPolicy sets the password policy.
 func WithPolicy(pol Policy) Option { return func(p *Provider) { p.policy = pol } }
 
 // Provider is the email and password provider. It is safe for concurrent
 // use.
 type Provider struct {
-	hasher Hasher
-	policy Policy
+	hasher    Hasher
+	legacy    []Hasher
+	legacySet bool
+	policy    Policy
+	dummy     dummy
 }
 
 // New returns the provider.
@@ -64,7 +86,30 @@ func New(opts ...Option) *Provider {
 	if p.policy.MaxBytes <= 0 {
 		p.policy.MaxBytes = DefaultPolicy().MaxBytes
 	}
+	p.dummy = newDummy(p.accepted())
 	return p
+}
+
+// accepted returns the hashers whose hashes the provider expects to
+// verify: the configured one, then the legacy ones (see
+// WithLegacyHashers).
+func (p *Provider) accepted() []Hasher {
+	hs := []Hasher{p.hasher}
+	switch {
+	case p.legacySet:
+		hs = append(hs, p.legacy...)
+	case !isScrypt(p.hasher):
+		hs = append(hs, DefaultScrypt())
+	}
+	return hs
+}
+
+func isScrypt(h Hasher) bool {
+	switch h.(type) {
+	case Scrypt, *Scrypt:
+		return true
+	}
+	return false
 }
 
 var (
@@ -85,6 +130,16 @@ func (p *Provider) DisplayName() string { return "Email/Password Authentication"
 // FoldEntityIDs implements provider.EntityIDFolder: emails are compared
 // case-insensitively.
 func (p *Provider) FoldEntityIDs() bool { return true }
+
+// Credentials returns the input of a login ([Provider.Authenticate]) or a
+// registration ([Provider.Register]) with an email and a password: the
+// body {"email": email, "password": password} that Medusa's clients send.
+// The actor type is left empty; set it with [provider.Input.ForActor]:
+//
+//	res, err := svc.Authenticate(ctx, emailpass.ID, emailpass.Credentials(email, password).ForActor("customer"))
+func Credentials(email, password string) provider.Input {
+	return provider.Input{Body: map[string]any{"email": email, "password": password}}
+}
 
 func fail(kind error, msg string) error { return provider.Fail(ID, kind, msg) }
 
@@ -123,7 +178,7 @@ func (p *Provider) verify(identity *provider.AuthIdentity, password string) (ok 
 		stored, _ = pi.ProviderMetadata["password"].(string)
 	}
 	if stored == "" {
-		_, _ = p.hasher.Verify(dummyHash(p.hasher), []byte(password))
+		p.dummy.verify([]byte(password))
 		return false, "", nil
 	}
 	ok, err = p.hasher.Verify(stored, []byte(password))
@@ -144,7 +199,7 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 		if !provider.IsNotFound(err) {
 			return nil, err
 		}
-		_, _ = p.hasher.Verify(dummyHash(p.hasher), []byte(password))
+		p.dummy.verify([]byte(password))
 		return nil, badCredentials()
 	}
 	ok, stored, err := p.verify(identity, password)

@@ -8,10 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/scrypt"
@@ -424,52 +422,147 @@ func (h Argon2id) NeedsRehash(encoded string) bool {
 // ---------------------------------------------------------------------------
 // timing equalisation for unknown accounts
 
-// dummyHashes caches, per comparable Hasher value, a func returning a hash
-// of a random password made with that Hasher (map[Hasher]func() string; each
-// func is a sync.OnceValue, so the hash is computed once even under
-// concurrent first use). It is the package's only mutable global state and
-// grows by one entry per distinct Hasher configuration used, which a host
-// keeps fixed.
-var dummyHashes sync.Map
+// Estimated cost of one verification, in units of one scrypt N·r·p step
+// (4 Salsa20/8 cores over 256 bytes). One argon2id KiB-block pass
+// (MemoryKiB·Time of them) costs about argonBlockCost of those units: on
+// amd64 with x/crypto's assembly, scrypt logN 15 r 8 (2^18 units) takes
+// about 127 ms and argon2id m 19456 t 2 (38,912 block passes) about 35 ms,
+// 485 and 890 ns a unit. BenchmarkVerifyCost measures the figures again.
+// Threads are not counted: lanes run in parallel, which lowers the wall
+// time of a many-threaded argon2id on a machine with idle cores.
+const argonBlockCost = 1.8
 
-// dummyHash returns a valid hash, made with h, of a random password nobody
-// knows, so that h.Verify(dummyHash(h), pw) costs what verifying a real
-// user's hash costs. It returns "" for a nil or failing Hasher. Hashers that
-// are not comparable (a struct holding a slice, say) get a fresh hash on
-// every call.
-func dummyHash(h Hasher) string {
-	if h == nil {
-		return ""
+// verifyCost estimates what verifying a hash made by h costs, in scrypt
+// N·r·p units. known is false for an invalid Scrypt or Argon2id, which makes
+// no hash, and for Hashers of other types, whose cost is unknown.
+func verifyCost(h Hasher) (cost float64, known bool) {
+	switch h := h.(type) {
+	case Scrypt:
+		if !checkScryptParams(h.LogN, h.R, h.P) {
+			return 0, false
+		}
+		return float64(uint64(1)<<h.LogN) * float64(h.R) * float64(h.P), true
+	case *Scrypt:
+		if h == nil {
+			return 0, false
+		}
+		return verifyCost(*h)
+	case Argon2id:
+		if !h.valid() {
+			return 0, false
+		}
+		return argonBlockCost * float64(h.MemoryKiB) * float64(h.Time), true
+	case *Argon2id:
+		if h == nil {
+			return 0, false
+		}
+		return verifyCost(*h)
 	}
-	if !reflect.ValueOf(h).Comparable() {
-		return makeDummyHash(h)
-	}
-	if f, ok := dummyHashes.Load(h); ok {
-		return f.(func() string)()
-	}
-	f, _ := dummyHashes.LoadOrStore(h, sync.OnceValue(func() string { return makeDummyHash(h) }))
-	return f.(func() string)()
+	return 0, false
 }
 
-func makeDummyHash(h Hasher) string {
-	var pw [32]byte
-	if _, err := rand.Read(pw[:]); err != nil {
-		return ""
+// builtin reports whether h is one of this package's hashers.
+func builtin(h Hasher) bool {
+	switch h.(type) {
+	case Scrypt, *Scrypt, Argon2id, *Argon2id:
+		return true
 	}
+	return false
+}
+
+// dummy is what a login with an unknown email is verified against: a hash
+// of a password nobody knows, in the format and with the parameters of the
+// costliest hash the provider accepts, so that the answer takes as long as
+// for a known email with a wrong password.
+type dummy struct {
+	hasher  Hasher // verifies encoded
+	encoded string
+}
+
+// newDummy picks, of the hashers whose hashes a provider verifies (the
+// configured one first, then the legacy ones), the one whose verification
+// costs most, and makes its dummy hash. A Hasher of a type other than
+// Scrypt and Argon2id has an unknown cost: the first such one is chosen
+// over this package's, and its dummy hash is made with its Hash. Invalid
+// hashers are skipped; with none left the dummy is empty and verifying it
+// costs nothing.
+func newDummy(hs []Hasher) dummy {
+	var best Hasher
+	bestCost := -1.0
+	for _, h := range hs {
+		if h == nil {
+			continue
+		}
+		if !builtin(h) {
+			if d := makeDummy(h); d != "" {
+				return dummy{hasher: h, encoded: d}
+			}
+			continue
+		}
+		if c, ok := verifyCost(h); ok && c > bestCost {
+			best, bestCost = h, c
+		}
+	}
+	if best == nil {
+		return dummy{}
+	}
+	return dummy{hasher: best, encoded: makeDummy(best)}
+}
+
+// verify spends on password the work of verifying the dummy hash, and
+// throws the result away.
+func (d dummy) verify(password []byte) {
+	if d.hasher != nil {
+		_, _ = d.hasher.Verify(d.encoded, password)
+	}
+}
+
+// makeDummy returns a well-formed hash, in h's format and with h's
+// parameters, that no password matches (its key is random), or "" for an
+// invalid h. For this package's hashers it computes no key; for others it
+// hashes a random password with h.
+func makeDummy(h Hasher) string {
+	switch v := h.(type) {
+	case *Scrypt:
+		if v == nil {
+			return ""
+		}
+		return makeDummy(*v)
+	case *Argon2id:
+		if v == nil {
+			return ""
+		}
+		return makeDummy(*v)
+	case Scrypt:
+		if !checkScryptParams(v.LogN, v.R, v.P) {
+			return ""
+		}
+		var key [scryptKeyLen]byte
+		copy(key[0:6], scryptMagic)
+		key[7] = v.LogN
+		binary.BigEndian.PutUint32(key[8:12], v.R)
+		binary.BigEndian.PutUint32(key[12:16], v.P)
+		_, _ = rand.Read(key[16:48])
+		sum := sha256.Sum256(key[:48])
+		copy(key[48:64], sum[:16]) // a valid checksum, so Verify runs the KDF
+		_, _ = rand.Read(key[64:])
+		return base64.StdEncoding.EncodeToString(key[:])
+	case Argon2id:
+		if !v.valid() {
+			return ""
+		}
+		salt, key := make([]byte, v.SaltLen), make([]byte, v.KeyLen)
+		_, _ = rand.Read(salt)
+		_, _ = rand.Read(key)
+		return argonPrefix + argonVersion + "$m=" + strconv.FormatUint(uint64(v.MemoryKiB), 10) +
+			",t=" + strconv.FormatUint(uint64(v.Time), 10) + ",p=" + strconv.FormatUint(uint64(v.Threads), 10) +
+			"$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key)
+	}
+	var pw [32]byte
+	_, _ = rand.Read(pw[:])
 	s, err := h.Hash(pw[:])
 	if err != nil {
 		return ""
 	}
 	return s
-}
-
-// dummyVerify spends on password the work of one h.Verify against a hash
-// made with h's parameters, and throws the result away. The provider calls
-// it when the email is unknown, so that the answer takes as long as for a
-// known email with a wrong password.
-func dummyVerify(h Hasher, password []byte) {
-	if h == nil {
-		return
-	}
-	_, _ = h.Verify(dummyHash(h), password)
 }

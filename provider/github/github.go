@@ -8,10 +8,10 @@
 //		CallbackURL:  "https://shop.example/auth/customer/github/callback",
 //	})
 //
-// The login flow is package oidc's [oidc.Flow]: a 256-bit state, bound to
-// the browser that began the login and usable once within 10 minutes;
-// PKCE with S256; a callback URL from configuration or its allow-list;
-// the code exchanged with the client's credentials in the form body,
+// The login flow is package oauth2flow's [oauth2flow.Flow]: a 256-bit
+// state, bound to the browser that began the login and usable once within
+// 10 minutes; PKCE with S256; a callback URL from configuration or its
+// allow-list; the code exchanged with the client's credentials in the form body,
 // never in the URL. GitHub answers without expires_in (classic OAuth
 // apps' tokens do not expire; Medusa fails there with "Invalid time
 // value"), and reports a bad code with HTTP 200 and an error body: both
@@ -33,8 +33,9 @@
 //
 // # Errors
 //
-// New fails with Medusa's messages ("Github clientId is required"…).
-// Logins fail with *provider.Error values: those of [oidc.Flow], "Could
+// New fails with a *provider.Error of kind store.ErrInvalid whose message
+// is Medusa's ("Github clientId is required"…).
+// Logins fail with *provider.Error values: those of [oauth2flow.Flow], "Could
 // not exchange token, <status>, <text>[: <error>]", and "Could not read
 // the GitHub user: …" when the API answers an error status or malformed
 // JSON; no identity is created then. Register fails with Medusa's "Github
@@ -60,7 +61,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/clientele/clientele/provider"
-	"github.com/clientele/clientele/provider/oidc"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/store"
 )
 
@@ -116,7 +117,7 @@ func WithClock(now func() time.Time) Option { return func(p *Provider) { p.now =
 // Provider is the GitHub provider.
 type Provider struct {
 	cfg    Config
-	flow   oidc.Flow
+	flow   oauth2flow.Flow
 	oauth  oauth2.Config
 	client *http.Client
 	now    func() time.Time
@@ -133,11 +134,11 @@ var (
 func New(cfg Config, opts ...Option) (*Provider, error) {
 	switch {
 	case cfg.ClientID == "":
-		return nil, errors.New("Github clientId is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github clientId is required")
 	case cfg.ClientSecret == "":
-		return nil, errors.New("Github clientSecret is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github clientSecret is required")
 	case cfg.CallbackURL == "":
-		return nil, errors.New("Github callbackUrl is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Github callbackUrl is required")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = BaseURL
@@ -154,7 +155,7 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 	cfg.AllowedCallbackURLs = slices.Clone(cfg.AllowedCallbackURLs)
 	p := &Provider{
 		cfg:  cfg,
-		flow: oidc.Flow{ProviderID: ID, CallbackURL: cfg.CallbackURL, AllowedCallbackURLs: cfg.AllowedCallbackURLs, StateTTL: cfg.StateTTL},
+		flow: oauth2flow.Flow{ProviderID: ID, CallbackURL: cfg.CallbackURL, AllowedCallbackURLs: cfg.AllowedCallbackURLs, StateTTL: cfg.StateTTL},
 		oauth: oauth2.Config{
 			ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
 			Endpoint: oauth2.Endpoint{
@@ -199,7 +200,7 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 }
 
 // ValidateCallback implements provider.CallbackValidator: it checks the
-// callback (see oidc.Flow.Finish), exchanges the code with the PKCE
+// callback (see oauth2flow.Flow.Finish), exchanges the code with the PKCE
 // verifier, reads the user from GitHub's API and finds or creates its
 // identity.
 func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
@@ -233,7 +234,7 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 		ni.Email = *u.Email
 	}
 	if p.cfg.RequireVerifiedEmail && !ni.EmailVerified {
-		return nil, p.fail(store.ErrInvalid, oidc.MsgEmailNotVerified)
+		return nil, p.fail(store.ErrInvalid, oauth2flow.MsgEmailNotVerified)
 	}
 	var mail any
 	if ni.Email != "" {
@@ -246,7 +247,7 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	if p.cfg.StoreTokens {
 		ni.ProviderMetadata = p.tokenMetadata(tok)
 	}
-	return oidc.Login(ctx, ID, ids, ni)
+	return oauth2flow.Login(ctx, ID, ids, ni)
 }
 
 // orNil is a JSON string or null.

@@ -16,7 +16,7 @@ import (
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/provider/github"
-	"github.com/clientele/clientele/provider/oidc"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/provider/oidctest"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/memory"
@@ -132,8 +132,13 @@ func TestNew(t *testing.T) {
 		{github.Config{ClientID: "test", ClientSecret: "test", CallbackURL: "/cb"}, "not an absolute http(s) URL"},
 	}
 	for _, tc := range cases {
-		if _, err := github.New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+		_, err := github.New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v, want %q", tc.cfg, err, tc.want)
+		}
+		var pe *provider.Error
+		if strings.HasSuffix(tc.want, "is required") && (!errors.As(err, &pe) || pe.Message != tc.want || !errors.Is(err, store.ErrInvalid)) {
+			t.Errorf("New(%+v) = %#v, want a *provider.Error of kind store.ErrInvalid", tc.cfg, err)
 		}
 	}
 	p, err := github.New(github.Config{ClientID: "test", ClientSecret: "test", CallbackURL: callbackURL})
@@ -266,7 +271,7 @@ func TestEmails(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, memory.New(), nil, auth.WithVerifiedEmailLinking(github.ID))
-			reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+			reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -291,7 +296,7 @@ func TestRequireVerifiedEmail(t *testing.T) {
 		e := newEnv(t, st, func(c *github.Config) { c.RequireVerifiedEmail = true })
 		e.idp.Misbehave(oidctest.Misbehavior{UnverifiedEmail: true})
 		res, err := e.callback("browser", e.authorize("browser"))
-		wantErr(t, res, err, auth.ErrInvalid, oidc.MsgEmailNotVerified)
+		wantErr(t, res, err, auth.ErrInvalid, oauth2flow.MsgEmailNotVerified)
 		e.wantIdentities(0)
 	})
 }
@@ -307,18 +312,18 @@ func TestBadCallbacks(t *testing.T) {
 		kind   error
 		msg    string
 	}{
-		{name: "H-03 missing code", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Del("code"); return "browser", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgNoCode},
-		{name: "H-08 missing state", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Del("state"); return "browser", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
+		{name: "H-03 missing code", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Del("code"); return "browser", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoCode},
+		{name: "H-08 missing state", tamper: func(_ *env, q url.Values) (string, url.Values) { q.Del("state"); return "browser", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
 		{name: "H-08 unknown state", tamper: func(_ *env, q url.Values) (string, url.Values) {
 			q.Set("state", strings.Repeat("ab", 32))
 			return "browser", q
-		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
+		}, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
 		{name: "expired state", tamper: func(e *env, q url.Values) (string, url.Values) {
 			e.clock.Advance(11 * time.Minute)
 			return "browser", q
-		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
-		{name: "another browser", tamper: func(_ *env, q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
-		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
+		}, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
+		{name: "another browser", tamper: func(_ *env, q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
+		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
 		{name: "PKCE verifier mismatch (stolen code)", tamper: func(e *env, q url.Values) (string, url.Values) {
 			attacker := e.authorize("attacker")
 			attacker.Set("code", q.Get("code"))
@@ -362,8 +367,8 @@ func TestStartRefused(t *testing.T) {
 		kind error
 		msg  string
 	}{
-		{provider.Input{}, auth.ErrInvalid, oidc.MsgNoBinding},
-		{provider.Input{Binding: "b", Body: map[string]any{"callback_url": "https://attacker.example/cb"}}, auth.ErrInvalid, oidc.MsgCallbackNotAllowed},
+		{provider.Input{}, auth.ErrInvalid, oauth2flow.MsgNoBinding},
+		{provider.Input{Binding: "b", Body: map[string]any{"callback_url": "https://attacker.example/cb"}}, auth.ErrInvalid, oauth2flow.MsgCallbackNotAllowed},
 		{provider.Input{Binding: "b", Query: url.Values{"error": {"access_denied"}}}, auth.ErrUnauthorized, "access_denied"},
 	} {
 		res, err := e.svc.Authenticate(e.ctx, github.ID, tc.in)
@@ -397,7 +402,7 @@ func TestConcurrentCallbacks(t *testing.T) {
 				switch {
 				case err == nil:
 					succeeded++
-				case !errors.Is(err, auth.ErrUnauthorized) || err.Error() != oidc.MsgNoState:
+				case !errors.Is(err, auth.ErrUnauthorized) || err.Error() != oauth2flow.MsgNoState:
 					t.Errorf("error %v", err)
 				}
 			})
@@ -422,7 +427,7 @@ func TestReplayedCode(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := e.callback("victim", q)
-		wantErr(t, res, err, auth.ErrUnauthorized, oidc.MsgNoState)
+		wantErr(t, res, err, auth.ErrUnauthorized, oauth2flow.MsgNoState)
 		attacker := e.authorize("attacker")
 		attacker.Set("code", q.Get("code"))
 		res, err = e.callback("attacker", attacker)

@@ -21,18 +21,20 @@
 //
 // # Errors
 //
-// New fails with Medusa's messages ("Google clientId is required",
-// "Google clientSecret is required", "Google callbackUrl is required").
+// New fails with a *provider.Error of kind store.ErrInvalid whose message
+// is Medusa's ("Google clientId is required", "Google clientSecret is
+// required", "Google callbackUrl is required").
 // Logins fail with *provider.Error values as described in package oidc;
 // Register fails with "Google does not support registration. Use method
 // `authenticate` instead.".
 package google
 
 import (
-	"errors"
 	"time"
 
+	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/oidc"
+	"github.com/clientele/clientele/store"
 )
 
 // ID is the provider's id, as in Medusa.
@@ -65,11 +67,11 @@ type Config struct {
 func New(cfg Config, opts ...oidc.Option) (*oidc.Provider, error) {
 	switch {
 	case cfg.ClientID == "":
-		return nil, errors.New("Google clientId is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Google clientId is required")
 	case cfg.ClientSecret == "":
-		return nil, errors.New("Google clientSecret is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Google clientSecret is required")
 	case cfg.CallbackURL == "":
-		return nil, errors.New("Google callbackUrl is required")
+		return nil, provider.Fail(ID, store.ErrInvalid, "Google callbackUrl is required")
 	}
 	issuer := cfg.Issuer
 	if issuer == "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/clientele/clientele/internal/pgtest"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/google"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
 	"github.com/clientele/clientele/store"
@@ -93,8 +94,10 @@ func TestNew(t *testing.T) {
 		{google.Config{ClientID: "test", ClientSecret: "test"}, "Google callbackUrl is required"}, // G-01
 	}
 	for _, tc := range cases {
-		if _, err := google.New(tc.cfg); err == nil || err.Error() != tc.want {
-			t.Errorf("New(%+v) = %v, want %q", tc.cfg, err, tc.want)
+		_, err := google.New(tc.cfg)
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.Message != tc.want || pe.Provider != google.ID || !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("New(%+v) = %#v, want a *provider.Error of kind store.ErrInvalid with message %q", tc.cfg, err, tc.want)
 		}
 	}
 	p, err := google.New(google.Config{ClientID: "test", ClientSecret: "test", CallbackURL: callbackURL})
@@ -169,7 +172,7 @@ func TestBadCallbacks(t *testing.T) {
 	}{
 		{name: "G-04 no code", tamper: func(q url.Values) (string, url.Values) { q.Del("code"); return "browser", q }, kind: auth.ErrUnauthorized, msg: "No code provided"},
 		{name: "G-05 no state", tamper: func(q url.Values) (string, url.Values) { q.Del("state"); return "browser", q }, kind: auth.ErrUnauthorized, msg: "No state provided, or session expired"},
-		{name: "another browser", tamper: func(q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
+		{name: "another browser", tamper: func(q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
 		{name: "G-06 rejected code", mis: oidctest.Misbehavior{TokenStatus: 401}, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 401, Unauthorized"},
 		{name: "G-09 email not verified", mis: oidctest.Misbehavior{UnverifiedEmail: true}, kind: auth.ErrInvalid, msg: "Email not verified, cannot proceed with authentication"},
 		{name: "G-11 forged id_token", mis: oidctest.Misbehavior{HS256: true}, kind: auth.ErrUnauthorized, msg: "Could not verify Google id_token"},
@@ -209,7 +212,7 @@ func TestNoEmail(t *testing.T) {
 	e := newEnv(t, memory.New(), nil)
 	e.idp.SetUser(oidctest.User{Subject: "no-email"})
 	res, err := e.callback("browser", e.authorize("browser"))
-	if !errors.Is(err, auth.ErrInvalid) || res != nil || err.Error() != oidc.MsgEmailNotVerified {
+	if !errors.Is(err, auth.ErrInvalid) || res != nil || err.Error() != oauth2flow.MsgEmailNotVerified {
 		t.Fatalf("%v %v", res, err)
 	}
 }

@@ -1,6 +1,8 @@
-// Package oidc is a generic OpenID Connect login provider, and the
-// OAuth 2.0 building blocks ([Flow], [Login]) that the google and github
-// providers share.
+// Package oidc is a generic OpenID Connect login provider, which the
+// google provider presets for Google. Its OAuth 2.0 flow is package
+// oauth2flow's, shared with the github provider ([Flow], [Login] and the
+// Msg constants here are aliases of that package's, kept for existing
+// callers).
 //
 // A [Provider] is configured with an issuer URL (its endpoints and keys
 // come from the issuer's discovery document, through
@@ -28,7 +30,9 @@
 //
 // # Security
 //
-// Each property below is held for every provider built on [Flow]:
+// Each property below is held for every provider built on
+// [oauth2flow.Flow] (the nonce and the id_token only by OpenID Connect
+// providers):
 //
 //   - state: 256 random bits (64 hex digits), stored for 10 minutes under
 //     a hash of itself (the auth service hashes state keys), taken on
@@ -61,6 +65,10 @@
 //
 // # Errors
 //
+// New fails on a missing issuer, client id, client secret or callback
+// URL with a *provider.Error of kind store.ErrInvalid and Medusa's message
+// ("<Name> clientId is required"…).
+//
 // Failures are *provider.Error values with a message for the user and a
 // kind: provider.ErrUnauthorized for failed callbacks (Medusa's "No code
 // provided", "No state provided, or session expired", "Could not
@@ -89,6 +97,6 @@
 //
 // # Concurrency
 //
-// A Provider and a Flow are safe for concurrent use. Of concurrent
+// A Provider is safe for concurrent use. Of concurrent
 // callbacks with the same state exactly one gets past the state check.
 package oidc

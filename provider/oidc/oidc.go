@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/store"
 )
 
@@ -80,7 +82,7 @@ func WithClock(now func() time.Time) Option { return func(p *Provider) { p.now =
 // It is safe for concurrent use.
 type Provider struct {
 	cfg    Config
-	flow   Flow
+	flow   oauth2flow.Flow
 	client *http.Client
 	now    func() time.Time
 
@@ -114,15 +116,15 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 	}
 	switch {
 	case cfg.Issuer == "":
-		return nil, fmt.Errorf("%s issuer is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" issuer is required")
 	case cfg.ClientID == "":
-		return nil, fmt.Errorf("%s clientId is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" clientId is required")
 	case cfg.ClientSecret == "":
-		return nil, fmt.Errorf("%s clientSecret is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" clientSecret is required")
 	case cfg.CallbackURL == "":
-		return nil, fmt.Errorf("%s callbackUrl is required", cfg.Name)
+		return nil, provider.Fail(cfg.ID, store.ErrInvalid, cfg.Name+" callbackUrl is required")
 	}
-	if err := checkURL(cfg.Issuer); err != nil {
+	if err := checkIssuer(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("%s issuer %q: %w", cfg.Name, cfg.Issuer, err)
 	}
 	if len(cfg.Scopes) == 0 {
@@ -135,7 +137,7 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 	cfg.AllowedCallbackURLs = slices.Clone(cfg.AllowedCallbackURLs)
 	p := &Provider{
 		cfg:    cfg,
-		flow:   Flow{ProviderID: cfg.ID, CallbackURL: cfg.CallbackURL, AllowedCallbackURLs: cfg.AllowedCallbackURLs, StateTTL: cfg.StateTTL},
+		flow:   oauth2flow.Flow{ProviderID: cfg.ID, CallbackURL: cfg.CallbackURL, AllowedCallbackURLs: cfg.AllowedCallbackURLs, StateTTL: cfg.StateTTL},
 		client: &http.Client{Timeout: 10 * time.Second},
 		now:    time.Now,
 	}
@@ -261,10 +263,10 @@ func (c *claims) userMetadata(raw map[string]json.RawMessage) map[string]any {
 }
 
 // ValidateCallback implements provider.CallbackValidator: it checks the
-// callback (see [Flow.Finish]), exchanges the code with the PKCE
+// callback (see [oauth2flow.Flow.Finish]), exchanges the code with the PKCE
 // verifier, verifies the id_token (signature against the issuer's keys,
 // iss, aud, exp, nonce), and finds or creates the identity of the
-// token's subject (see [Login]).
+// token's subject (see [oauth2flow.Login]).
 func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
 	cb, err := p.flow.Finish(ctx, in, ids)
 	if err != nil {
@@ -309,7 +311,7 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	_ = idt.Claims(&rawClaims)
 	verified := c.Email != "" && c.verified()
 	if p.cfg.RequireVerifiedEmail && !verified {
-		return nil, p.fail(store.ErrInvalid, MsgEmailNotVerified)
+		return nil, p.fail(store.ErrInvalid, oauth2flow.MsgEmailNotVerified)
 	}
 	ni := provider.NewIdentity{
 		EntityID:      idt.Subject,
@@ -320,7 +322,39 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	if p.cfg.StoreTokens {
 		ni.ProviderMetadata = tokenMetadata(tok)
 	}
-	return Login(ctx, p.cfg.ID, ids, ni)
+	return oauth2flow.Login(ctx, p.cfg.ID, ids, ni)
 }
 
 func (p *Provider) fail(kind error, msg string) error { return provider.Fail(p.cfg.ID, kind, msg) }
+
+// checkIssuer reports whether raw is an absolute http(s) URL without a
+// fragment.
+func checkIssuer(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return errors.New("not an absolute http(s) URL")
+	}
+	if u.Fragment != "" {
+		return errors.New("an issuer URL has no fragment")
+	}
+	return nil
+}
+
+// tokenMetadata is the provider_metadata a provider stores when the host
+// asks it to keep the identity provider's tokens (Medusa's names).
+func tokenMetadata(tok *oauth2.Token) map[string]any {
+	m := map[string]any{"access_token": tok.AccessToken}
+	if tok.RefreshToken != "" {
+		m["refresh_token"] = tok.RefreshToken
+	}
+	if tok.TokenType != "" {
+		m["token_type"] = tok.TokenType
+	}
+	if !tok.Expiry.IsZero() {
+		m["access_token_expires_at"] = tok.Expiry.UTC().Format(time.RFC3339)
+	}
+	return m
+}

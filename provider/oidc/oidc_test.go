@@ -18,6 +18,7 @@ import (
 	"github.com/clientele/clientele/internal/pgtest"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/provider/oauth2flow"
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
 	"github.com/clientele/clientele/store"
@@ -324,16 +325,16 @@ func TestBadCallbacks(t *testing.T) {
 		kind   error
 		msg    string
 	}{
-		{name: "missing code", tamper: del("code"), kind: auth.ErrUnauthorized, msg: oidc.MsgNoCode},
-		{name: "missing state", tamper: del("state"), kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
-		{name: "unknown state", tamper: set("state", randomHex()), kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
-		{name: "malformed state", tamper: set("state", "1234"), kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
+		{name: "missing code", tamper: del("code"), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoCode},
+		{name: "missing state", tamper: del("state"), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
+		{name: "unknown state", tamper: set("state", randomHex()), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
+		{name: "malformed state", tamper: set("state", "1234"), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
 		{name: "expired state", tamper: func(e *env, q url.Values) (string, url.Values) {
-			e.clock.Advance(oidc.DefaultStateTTL + time.Second)
+			e.clock.Advance(oauth2flow.DefaultStateTTL + time.Second)
 			return "browser", q
-		}, kind: auth.ErrUnauthorized, msg: oidc.MsgNoState},
-		{name: "another browser", tamper: binding("another-browser"), kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
-		{name: "no binding", tamper: binding(""), kind: auth.ErrUnauthorized, msg: oidc.MsgForeignBrowser},
+		}, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
+		{name: "another browser", tamper: binding("another-browser"), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
+		{name: "no binding", tamper: binding(""), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
 		{name: "PKCE verifier mismatch (stolen code)", tamper: stolenCode, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 400, Bad Request: invalid_grant"},
 		{name: "access denied", mis: oidctest.Misbehavior{DenyAuthorization: true}, kind: auth.ErrUnauthorized, msg: "The user denied access"},
 		{name: "bad signature", mis: oidctest.Misbehavior{BadSignature: true}, kind: auth.ErrUnauthorized, msg: "Could not verify OpenID Connect id_token"},
@@ -346,7 +347,7 @@ func TestBadCallbacks(t *testing.T) {
 		{name: "no id_token", mis: oidctest.Misbehavior{NoIDToken: true}, kind: auth.ErrUnauthorized, msg: "No id_token"},
 		{name: "no sub", mis: oidctest.Misbehavior{NoSubject: true}, kind: auth.ErrUnauthorized, msg: "missing 'sub'"},
 		{name: "unverified email where required", cfg: func(c *oidc.Config) { c.RequireVerifiedEmail = true },
-			mis: oidctest.Misbehavior{UnverifiedEmail: true}, kind: auth.ErrInvalid, msg: oidc.MsgEmailNotVerified},
+			mis: oidctest.Misbehavior{UnverifiedEmail: true}, kind: auth.ErrInvalid, msg: oauth2flow.MsgEmailNotVerified},
 		{name: "token endpoint 400", mis: oidctest.Misbehavior{TokenStatus: 400}, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 400, Bad Request"},
 		{name: "token endpoint 401", mis: oidctest.Misbehavior{TokenStatus: 401}, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 401, Unauthorized"},
 		{name: "token endpoint 500", mis: oidctest.Misbehavior{TokenStatus: 500}, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 500, Internal Server Error"},
@@ -393,9 +394,9 @@ func TestForeignBrowserSpendsState(t *testing.T) {
 		e := newEnv(t, st, setup{})
 		q := e.authorize("victim")
 		res, err := e.callback("attacker", q)
-		wantErr(t, res, err, auth.ErrUnauthorized, oidc.MsgForeignBrowser)
+		wantErr(t, res, err, auth.ErrUnauthorized, oauth2flow.MsgForeignBrowser)
 		res, err = e.callback("victim", q)
-		wantErr(t, res, err, auth.ErrUnauthorized, oidc.MsgNoState)
+		wantErr(t, res, err, auth.ErrUnauthorized, oauth2flow.MsgNoState)
 		e.wantCount(0, 0)
 	})
 }
@@ -411,7 +412,7 @@ func TestTamperedState(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := e.callback("browser", q)
-		wantErr(t, res, err, auth.ErrUnauthorized, oidc.MsgNoState)
+		wantErr(t, res, err, auth.ErrUnauthorized, oauth2flow.MsgNoState)
 		e.wantCount(0, 0)
 	})
 }
@@ -425,10 +426,10 @@ func TestStartRefused(t *testing.T) {
 		kind    error
 		msg     string
 	}{
-		{name: "no binding", kind: auth.ErrInvalid, msg: oidc.MsgNoBinding},
-		{name: "callback URL not allowed", binding: "b", body: map[string]any{"callback_url": "https://evil.example/cb"}, kind: auth.ErrInvalid, msg: oidc.MsgCallbackNotAllowed},
-		{name: "callback URL not a string", binding: "b", body: map[string]any{"callback_url": 12}, kind: auth.ErrInvalid, msg: oidc.MsgCallbackNotAllowed},
-		{name: "callback URL almost allowed", binding: "b", body: map[string]any{"callback_url": "https://shop.example/other/"}, kind: auth.ErrInvalid, msg: oidc.MsgCallbackNotAllowed},
+		{name: "no binding", kind: auth.ErrInvalid, msg: oauth2flow.MsgNoBinding},
+		{name: "callback URL not allowed", binding: "b", body: map[string]any{"callback_url": "https://evil.example/cb"}, kind: auth.ErrInvalid, msg: oauth2flow.MsgCallbackNotAllowed},
+		{name: "callback URL not a string", binding: "b", body: map[string]any{"callback_url": 12}, kind: auth.ErrInvalid, msg: oauth2flow.MsgCallbackNotAllowed},
+		{name: "callback URL almost allowed", binding: "b", body: map[string]any{"callback_url": "https://shop.example/other/"}, kind: auth.ErrInvalid, msg: oauth2flow.MsgCallbackNotAllowed},
 		{name: "identity provider error", binding: "b", query: url.Values{"error": {"access_denied"}, "error_description": {"Nope"}, "error_uri": {"https://idp.example/e"}},
 			kind: auth.ErrUnauthorized, msg: "Nope, read more at: https://idp.example/e"},
 	}
@@ -489,7 +490,7 @@ func TestConcurrentCallbacks(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case !errors.Is(err, auth.ErrUnauthorized) || err.Error() != oidc.MsgNoState:
+			case !errors.Is(err, auth.ErrUnauthorized) || err.Error() != oauth2flow.MsgNoState:
 				t.Errorf("unexpected error %v", err)
 			}
 		}
@@ -541,7 +542,7 @@ func TestReplayedCode(t *testing.T) {
 		e.wantCount(1, 1)
 
 		res, err := e.callback("victim", q)
-		wantErr(t, res, err, auth.ErrUnauthorized, oidc.MsgNoState)
+		wantErr(t, res, err, auth.ErrUnauthorized, oauth2flow.MsgNoState)
 
 		attacker := e.authorize("attacker")
 		attacker.Set("code", q.Get("code"))
@@ -581,7 +582,7 @@ func TestStoreTokens(t *testing.T) {
 func TestNoLinkByEmail(t *testing.T) {
 	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{})
-		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+		reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -593,7 +594,7 @@ func TestNoLinkByEmail(t *testing.T) {
 	})
 	pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
 		e := newEnv(t, st, setup{authOpts: []auth.Option{auth.WithVerifiedEmailLinking(oidc.ID)}})
-		reg, err := e.svc.Register(e.ctx, emailpass.ID, provider.Input{Body: map[string]any{"email": "ada@example.com", "password": "correct horse battery"}})
+		reg, err := e.svc.Register(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse battery"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -676,6 +677,10 @@ func TestNew(t *testing.T) {
 			_, err := oidc.New(cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want %q", err, tc.want)
+			}
+			var pe *provider.Error
+			if strings.HasSuffix(tc.want, "is required") && (!errors.As(err, &pe) || pe.Message != tc.want || !errors.Is(err, store.ErrInvalid)) {
+				t.Errorf("error %#v, want a *provider.Error of kind store.ErrInvalid", err)
 			}
 		})
 	}
