@@ -25,7 +25,7 @@ func benchService(b *testing.B, h emailpass.Hasher) *auth.Service {
 }
 
 func login(email, password string) provider.Input {
-	return provider.Input{ActorType: "customer", Body: map[string]any{"email": email, "password": password}}
+	return emailpass.Credentials(email, password).ForActor(auth.ActorCustomer)
 }
 
 // BenchmarkLogin measures a login at Medusa's default scrypt cost, and the

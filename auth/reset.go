@@ -35,7 +35,7 @@ func randomJTI() string { return rand.Text() }
 // comparable work, so timing does not tell whether the identity exists.
 func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
 	if entityID == "" {
-		return identityDom.Invalidf("identifier", "Field 'identifier' is required")
+		return identityDom.Public("identifier", "Field 'identifier' is required")
 	}
 	if actorType == "" {
 		return identityDom.Invalidf("actor_type", "is required")

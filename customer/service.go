@@ -182,7 +182,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 func asCustomerError(err error) error {
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
-		return &store.ValidationError{Field: ve.Field, Reason: ve.Reason, Err: errors.Join(ErrInvalid, ve.Err)}
+		return &store.ValidationError{Field: ve.Field, Reason: ve.Reason, Message: ve.Message, Err: errors.Join(ErrInvalid, ve.Err)}
 	}
 	return err
 }

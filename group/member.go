@@ -74,7 +74,7 @@ const getOrCreateAttempts = 3
 func (s *Service) GetOrCreate(ctx context.Context, name string) (g *Group, created bool, err error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return nil, false, &store.ValidationError{Field: "name", Reason: "Field 'name' is required", Err: ErrInvalid}
+		return nil, false, dom.Public("name", "Field 'name' is required")
 	}
 	inUnit := store.UnitFrom(ctx) != nil
 	var conflict error

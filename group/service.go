@@ -101,7 +101,7 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		}
 		name := strings.TrimSpace(p.Name)
 		if name == "" {
-			return nil, dom.Invalidf(prefix+"name", "Field 'name' is required")
+			return nil, dom.Public(prefix+"name", "Field 'name' is required")
 		}
 		if seen[name] {
 			return nil, nameTaken(name)

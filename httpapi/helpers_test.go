@@ -18,7 +18,6 @@ import (
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/httpapi"
-	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store/memory"
 )
@@ -162,7 +161,7 @@ func (e *env) customer(email string) (token, id string) {
 // admin makes an emailpass identity linked to a user actor and logs in.
 func (e *env) admin() string {
 	e.t.Helper()
-	res, err := e.authS.Register(context.Background(), emailpass.ID, provider.Input{ActorType: "user", Body: map[string]any{"email": "admin@example.com", "password": "supersecret"}})
+	res, err := e.authS.Register(context.Background(), emailpass.ID, emailpass.Credentials("admin@example.com", "supersecret").ForActor(auth.ActorUser))
 	if err != nil {
 		e.t.Fatal(err)
 	}

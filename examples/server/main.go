@@ -257,7 +257,7 @@ func origins(s string) []string {
 // ensureAdmin makes (or finds) the emailpass identity of email and links it
 // to a user actor.
 func ensureAdmin(ctx context.Context, svc *auth.Service, email, password string) error {
-	in := provider.Input{ActorType: "user", Body: map[string]any{"email": email, "password": password}}
+	in := emailpass.Credentials(email, password).ForActor(auth.ActorUser)
 	res, err := svc.Register(ctx, emailpass.ID, in)
 	if err != nil {
 		// Registered before (an earlier start on PostgreSQL): log in.

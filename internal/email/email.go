@@ -16,7 +16,9 @@ func Normalize(field, s string) (string, error) {
 		return "", nil
 	}
 	if !Valid(s) {
-		return "", store.Invalid(field, "Invalid email")
+		ve := store.Invalid(field, "Invalid email")
+		ve.Message = ve.Reason // Medusa's word
+		return "", ve
 	}
 	return s, nil
 }

@@ -25,6 +25,13 @@ func (d Domain) Invalidf(field, format string, args ...any) error {
 	return &store.ValidationError{Field: field, Reason: fmt.Sprintf(format, args...), Err: d.Invalid}
 }
 
+// Public returns a *store.ValidationError for field whose message for
+// clients is msg as it is (Medusa's own sentence), wrapping the domain's
+// Invalid sentinel.
+func (d Domain) Public(field, msg string) error {
+	return &store.ValidationError{Field: field, Reason: msg, Message: msg, Err: d.Invalid}
+}
+
 // Missing returns a *store.NotFoundError naming ids that wraps the domain's
 // NotFound sentinel.
 func (d Domain) Missing(ids ...string) error {

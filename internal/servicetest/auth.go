@@ -108,7 +108,7 @@ func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 }
 
 func creds(email, password string) provider.Input {
-	return provider.Input{ActorType: "customer", Body: map[string]any{"email": email, "password": password}}
+	return emailpass.Credentials(email, password).ForActor(auth.ActorCustomer)
 }
 
 func (e *env) register(email, password string) *auth.AuthIdentity {
@@ -215,7 +215,7 @@ var authTests = []test{
 	{"Auth/ActorProviders", func(e *env) {
 		e.register("ada@example.com", "correct horse")
 		svc := e.newAuth(auth.WithActorProviders("user", "magic"))
-		_, err := svc.Authenticate(e.ctx, emailpass.ID, provider.Input{ActorType: "user", Body: map[string]any{"email": "ada@example.com", "password": "correct horse"}})
+		_, err := svc.Authenticate(e.ctx, emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse").ForActor(auth.ActorUser))
 		e.wantErr(err, auth.ErrNotAllowed)
 		e.wantMessage(err, "The actor type user is not allowed to use the auth provider emailpass")
 		_, err = svc.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))

@@ -57,7 +57,7 @@ func benchAuth(b *testing.B, st auth.Store) {
 		b.Fatal(err)
 	}
 	creds := func(email string) provider.Input {
-		return provider.Input{ActorType: "customer", Body: map[string]any{"email": email, "password": "correct horse"}}
+		return emailpass.Credentials(email, "correct horse").ForActor(auth.ActorCustomer)
 	}
 	res, err := svc.Register(ctx, emailpass.ID, creds("ada@example.com"))
 	if err != nil {

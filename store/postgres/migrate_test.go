@@ -16,7 +16,6 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/pgtest"
-	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/postgres"
@@ -396,8 +395,7 @@ func TestMigrateMedusaAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.Authenticate(ctx, emailpass.ID, provider.Input{ActorType: "customer",
-		Body: map[string]any{"email": "jane.doe@example.com", "password": "supersecret"}})
+	res, err := svc.Authenticate(ctx, emailpass.ID, emailpass.Credentials("jane.doe@example.com", "supersecret").ForActor(auth.ActorCustomer))
 	if err != nil {
 		t.Fatal(err)
 	}
