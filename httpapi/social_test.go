@@ -43,10 +43,15 @@ func TestSocialLoginBindsStateToBrowser(t *testing.T) {
 	}
 	// The callback from another browser (no or another binding) fails.
 	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "").want(t, 401, "unauthorized", "")
+	// The state that a foreign browser presented is spent: the real
+	// browser has to start again.
+	spent := "No state provided, or session expired"
+	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "", "Cookie: clientele_oauth="+binding.Value).want(t, 401, "unauthorized", spent)
 	loc, binding = login()
 	q, _ = idp.Login(context.Background(), loc)
 	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "", "Cookie: clientele_oauth=someoneelsesbindingvalue0123456789abcdef").
 		want(t, 401, "unauthorized", "")
+	e.do("GET", "/auth/customer/oidc/callback?"+q.Encode(), "", "", "Cookie: clientele_oauth="+binding.Value).want(t, 401, "unauthorized", spent)
 
 	loc, binding = login()
 	q, _ = idp.Login(context.Background(), loc)
