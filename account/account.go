@@ -187,12 +187,12 @@ func (s *Service) link(ctx context.Context, authIdentityID string, p customer.Cr
 
 // SignedUp is the outcome of SignUp.
 type SignedUp struct {
-	Customer *customer.Customer
+	Customer *customer.Customer `json:"customer"`
 	// Identity is the new auth identity, linked to Customer (its password
 	// hash stripped).
-	Identity *auth.AuthIdentity
+	Identity *auth.AuthIdentity `json:"auth_identity"`
 	// Token is Identity's customer token, with actor_id set.
-	Token string
+	Token string `json:"token"`
 }
 
 // SignUp registers a new identity with providerID (emailpass: the

@@ -32,23 +32,23 @@ type Address struct {
 }
 
 // CreateParams is the input of [Service.Create]. CustomerID is required;
-// everything else is optional.
+// everything else is optional. Its JSON names are Medusa's.
 type CreateParams struct {
-	CustomerID        string
-	AddressName       string
-	IsDefaultShipping bool
-	IsDefaultBilling  bool
-	Company           string
-	FirstName         string
-	LastName          string
-	Address1          string
-	Address2          string
-	City              string
-	CountryCode       string // ISO 3166-1 alpha-2, any case; stored lower-case
-	Province          string
-	PostalCode        string // checked against the country's format
-	Phone             string
-	Metadata          map[string]any
+	CustomerID        string         `json:"customer_id,omitempty"`
+	AddressName       string         `json:"address_name,omitempty"`
+	IsDefaultShipping bool           `json:"is_default_shipping,omitempty"`
+	IsDefaultBilling  bool           `json:"is_default_billing,omitempty"`
+	Company           string         `json:"company,omitempty"`
+	FirstName         string         `json:"first_name,omitempty"`
+	LastName          string         `json:"last_name,omitempty"`
+	Address1          string         `json:"address_1,omitempty"`
+	Address2          string         `json:"address_2,omitempty"`
+	City              string         `json:"city,omitempty"`
+	CountryCode       string         `json:"country_code,omitempty"` // ISO 3166-1 alpha-2, any case; stored lower-case
+	Province          string         `json:"province,omitempty"`
+	PostalCode        string         `json:"postal_code,omitempty"` // checked against the country's format
+	Phone             string         `json:"phone,omitempty"`
+	Metadata          map[string]any `json:"metadata,omitempty"`
 }
 
 // UpdateParams is the input of [Service.Update]: nil fields are left as

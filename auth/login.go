@@ -11,17 +11,17 @@ import (
 type Login struct {
 	// Identity is the identity the caller proved to be (nil when Location
 	// is set). Its password hash is stripped.
-	Identity *AuthIdentity
+	Identity *AuthIdentity `json:"auth_identity,omitempty"`
 	// Token is the auth token of Identity acting as the login's actor
 	// type; its actor_id is empty while the identity has no such actor
 	// (a registration token).
-	Token string
+	Token string `json:"token,omitempty"`
 	// Location, when set, is where the caller must go next (an OAuth
 	// authorization URL); Identity and Token are then empty.
-	Location string
+	Location string `json:"location,omitempty"`
 	// Link says how a login that created a provider identity reached its
 	// auth identity (see provider.Result.Link).
-	Link provider.LinkKind
+	Link provider.LinkKind `json:"link,omitempty"`
 }
 
 // Login authenticates with providerID as actorType and issues the token
