@@ -54,11 +54,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	wholesale, err := groups.Create(ctx, group.CreateParams{Name: "Wholesale"})
+	wholesale, created, err := groups.GetOrCreate(ctx, "Wholesale")
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "created %s and %s\n", vip.Name, wholesale.Name)
+	fmt.Fprintf(out, "created %s and %s (new: %v)\n", vip.Name, wholesale.Name, created)
 
 	fmt.Fprintln(out, "\n== customers with addresses")
 	batch, err := customers.CreateMany(ctx, []customer.CreateParams{
@@ -115,6 +115,11 @@ func run(ctx context.Context) error {
 	if _, err := groups.Add(ctx, group.Pair{CustomerID: ada.ID, GroupID: vip.ID}); err != nil { // idempotent
 		return err
 	}
+	isVIP, err := groups.IsMember(ctx, linus.ID, group.Match{Names: []string{"VIP"}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "Linus is a VIP:", isVIP)
 	members, n, err := customers.ListAndCount(ctx, customer.Filter{GroupIDs: []string{vip.ID}}, store.ListOptions{Take: 10})
 	if err != nil {
 		return err
@@ -200,47 +205,36 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 	if err != nil {
 		return err
 	}
-	login := func(password string) provider.Input {
-		return provider.Input{ActorType: "customer", Body: map[string]any{"email": "Margaret@Example.com", "password": password}}
+	creds := func(password string) provider.Input {
+		return emailpass.Credentials("Margaret@Example.com", password)
 	}
 
-	fmt.Fprintln(out, "\n== register, log in, open a customer account")
-	reg, err := authSvc.Register(ctx, emailpass.ID, login("apollo-11-guidance"))
+	fmt.Fprintln(out, "\n== sign up in one call: identity, customer account, link, token")
+	signedUp, err := accounts.SignUp(ctx, emailpass.ID, creds("apollo-11-guidance"),
+		customer.CreateParams{FirstName: "Margaret", LastName: "Hamilton"})
 	if err != nil {
 		return err
 	}
-	regToken, err := authSvc.Token(reg.AuthIdentity, "customer", emailpass.ID)
+	margaret := signedUp.Customer
+	claims, err := authSvc.Verify(signedUp.Token)
 	if err != nil {
 		return err
 	}
-	claims, err := authSvc.Verify(regToken)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "registered %s; token actor_id=%q (no customer yet)\n", reg.AuthIdentity.ProviderIdentities[0].EntityID, claims.ActorID)
+	fmt.Fprintf(out, "signed up %s (has_account=%v); token actor_id is the customer: %v\n", margaret.Email, margaret.HasAccount, claims.ActorID == margaret.ID)
 
-	margaret, err := accounts.CreateCustomer(ctx, claims.AuthIdentityID, customer.CreateParams{Email: "margaret@example.com", FirstName: "Margaret", LastName: "Hamilton"})
-	if err != nil {
-		return err
-	}
-	refreshed, err := authSvc.Refresh(ctx, regToken)
-	if err != nil {
-		return err
-	}
-	claims, _ = authSvc.Verify(refreshed)
-	fmt.Fprintf(out, "customer account created (has_account=%v); refreshed token actor_id is the customer: %v\n", margaret.HasAccount, claims.ActorID == margaret.ID)
-
-	if _, err := authSvc.Authenticate(ctx, emailpass.ID, login("wrong password")); err != nil {
+	fmt.Fprintln(out, "\n== log in")
+	if _, err := authSvc.Login(ctx, auth.ActorCustomer, emailpass.ID, creds("wrong password")); err != nil {
 		fmt.Fprintln(out, "wrong password refused:", err)
 	}
-	res, err := authSvc.Authenticate(ctx, emailpass.ID, login("apollo-11-guidance"))
+	l, err := authSvc.Login(ctx, auth.ActorCustomer, emailpass.ID, creds("apollo-11-guidance"))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "logged in as customer %v\n", res.AuthIdentity.ActorID("customer") == margaret.ID)
+	claims, _ = authSvc.Verify(l.Token)
+	fmt.Fprintf(out, "logged in as customer %v\n", claims.ActorID == margaret.ID)
 
 	fmt.Fprintln(out, "\n== forgotten password")
-	if err := authSvc.RequestPasswordReset(ctx, "customer", emailpass.ID, "margaret@example.com", nil); err != nil {
+	if err := authSvc.RequestPasswordReset(ctx, auth.ActorCustomer, emailpass.ID, "margaret@example.com", nil); err != nil {
 		return err
 	}
 	var resetToken string
@@ -250,12 +244,12 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 		}
 	}
 	fmt.Fprintln(out, "reset token received through the event sink:", resetToken != "")
-	if _, err := authSvc.ResetPassword(ctx, "customer", emailpass.ID, resetToken, map[string]any{"password": "lunar-module-rescue"}); err != nil {
+	if _, err := authSvc.ResetPassword(ctx, auth.ActorCustomer, emailpass.ID, resetToken, map[string]any{"password": "lunar-module-rescue"}); err != nil {
 		return err
 	}
-	_, err = authSvc.ResetPassword(ctx, "customer", emailpass.ID, resetToken, map[string]any{"password": "second-try-password"})
+	_, err = authSvc.ResetPassword(ctx, auth.ActorCustomer, emailpass.ID, resetToken, map[string]any{"password": "second-try-password"})
 	fmt.Fprintln(out, "the token works once; again:", err)
-	if _, err := authSvc.Authenticate(ctx, emailpass.ID, login("lunar-module-rescue")); err != nil {
+	if _, err := authSvc.Login(ctx, auth.ActorCustomer, emailpass.ID, creds("lunar-module-rescue")); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "logged in with the new password")
