@@ -5,23 +5,18 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -182,8 +177,6 @@ type Tokens struct {
 	byKID     map[string]verifyKey // keys by kid
 	algs      []string             // the allow-list: algorithms of def and byKID
 	validator *jwt.Validator
-	b64       *base64.Encoding // strict base64url without padding
-	macs      sync.Pool        // of *hmacState, for HS256 verification
 	ttl       time.Duration
 	resetLife time.Duration
 	issuer    string
@@ -198,14 +191,6 @@ type verifyKey struct {
 	alg    string
 	method jwt.SigningMethod
 	key    any // []byte, *rsa.PublicKey, *ecdsa.PublicKey or ed25519.PublicKey
-}
-
-// hmacState is a keyed HMAC-SHA256 with scratch space, reused across
-// verifications.
-type hmacState struct {
-	mac hash.Hash
-	buf []byte
-	sum [sha256.Size]byte
 }
 
 // NewTokens validates cfg and returns a Tokens. It fails when no usable
@@ -252,7 +237,6 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		secret := slices.Clone(cfg.Secret)
 		t.method, t.signKey = jwt.SigningMethodHS256, secret
 		t.def = verifyKey{alg: jwt.SigningMethodHS256.Alg(), method: jwt.SigningMethodHS256, key: secret}
-		t.macs.New = func() any { return &hmacState{mac: hmac.New(sha256.New, secret)} }
 	} else {
 		method, priv, pub, err := signingKey(cfg.SigningKey)
 		if err != nil {
@@ -300,7 +284,6 @@ func NewTokens(cfg TokenConfig) (*Tokens, error) {
 		opts = append(opts, jwt.WithAudience(t.audience...))
 	}
 	t.validator = jwt.NewValidator(opts...)
-	t.b64 = base64.RawURLEncoding.Strict()
 	return t, nil
 }
 
@@ -480,11 +463,15 @@ func newJTI() (string, error) {
 // Every error matches [ErrInvalidToken]; an expired token gives
 // [ErrTokenExpired].
 func (t *Tokens) Verify(token string) (*Claims, error) {
-	var w authWire
-	if err := t.parse(token, &w); err != nil {
+	var w struct {
+		Claims
+		Purpose json.RawMessage `json:"purpose"`
+		timeClaims
+	}
+	if err := t.parse(token, &w, &w.timeClaims, &w.RegisteredClaims); err != nil {
 		return nil, err
 	}
-	if w.hasPurpose {
+	if len(w.Purpose) != 0 {
 		return nil, badToken("not an auth token")
 	}
 	if w.AppMetadata == nil {
@@ -501,12 +488,14 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 // non-empty entity_id, so an auth token fails here. It does not check that
 // the jti is unused, nor the provider or actor type: the caller does.
 func (t *Tokens) VerifyReset(token string) (*ResetClaims, error) {
-	var w resetWire
-	if err := t.parse(token, &w); err != nil {
+	var w struct {
+		ResetClaims
+		timeClaims
+	}
+	if err := t.parse(token, &w, &w.timeClaims, &w.RegisteredClaims); err != nil {
 		return nil, err
 	}
-	c := &w.ResetClaims
-	switch {
+	switch c := &w.ResetClaims; {
 	case c.Purpose != ResetPurpose:
 		return nil, badToken("not a reset token")
 	case c.ID == "":
@@ -514,69 +503,94 @@ func (t *Tokens) VerifyReset(token string) (*ResetClaims, error) {
 	case c.EntityID == "":
 		return nil, badToken("reset token has no entity_id")
 	}
-	return c, nil
+	return &w.ResetClaims, nil
 }
 
 // maxTokenLen bounds the work spent on one token.
 const maxTokenLen = 64 << 10
 
-// wireClaims are the decoding targets of parse.
-type wireClaims interface {
-	jwt.Claims
-	json.Unmarshaler
-}
+// b64 is strict base64url without padding: one spelling per byte string.
+var b64 = base64.RawURLEncoding.Strict()
 
-// parse verifies token and decodes its payload into claims, in this order:
-// the three segments, the header, the algorithm against the allow-list, the
-// key by kid, the signature, the payload, then the registered claims with
-// jwt's Validator. The payload is decoded only once the signature holds.
-// Every failure is a tokenError or ErrTokenExpired.
-func (t *Tokens) parse(token string, claims wireClaims) error {
+// parse verifies token and decodes its payload into dst, in this order: the
+// three segments, the header, the algorithm against the allow-list, the key
+// by kid, the signature (jwt's signing method), the payload (encoding/json;
+// the time claims into tc, which shadows rc's), then rc with jwt's
+// Validator. The payload is decoded only once the signature holds. Every
+// failure is a tokenError or ErrTokenExpired.
+func (t *Tokens) parse(token string, dst any, tc *timeClaims, rc *jwt.RegisteredClaims) error {
 	if len(token) > maxTokenLen {
 		return badToken("token too large")
 	}
-	if !isCompact(token) {
-		return badToken("malformed")
-	}
 	head, rest, ok1 := strings.Cut(token, ".")
 	payload, sig, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.IndexByte(sig, '.') >= 0 {
+	if !ok1 || !ok2 || strings.IndexByte(sig, '.') >= 0 || !isCompact(token) {
 		return badToken("malformed")
 	}
-	// One buffer for the three decoded segments.
-	b64 := t.b64
-	buf := make([]byte, b64.DecodedLen(len(head))+b64.DecodedLen(len(sig))+b64.DecodedLen(len(payload)))
-	n, err := b64.Decode(buf, []byte(head))
+	hb, err := b64.DecodeString(head)
 	if err != nil {
 		return badToken("malformed")
 	}
-	hb, buf := buf[:n], buf[n:]
-	h, err := parseHeader(hb)
+	k, err := t.key(hb)
 	if err != nil {
 		return err
 	}
-	k, err := t.key(h)
+	sb, err := b64.DecodeString(sig)
 	if err != nil {
-		return err
-	}
-	if n, err = b64.Decode(buf, []byte(sig)); err != nil {
 		return badToken("malformed")
 	}
-	sb, buf := buf[:n], buf[n:]
-	if !t.verifySignature(k, token[:len(head)+1+len(payload)], sb) {
+	if k.method.Verify(token[:len(head)+1+len(payload)], sb, k.key) != nil {
 		return badToken("bad signature")
 	}
-	if n, err = b64.Decode(buf, []byte(payload)); err != nil {
+	pb, err := b64.DecodeString(payload)
+	if err != nil {
 		return badToken("malformed")
 	}
-	pb := buf[:n]
-	if err := claims.UnmarshalJSON(pb); err != nil {
+	if err := json.Unmarshal(pb, dst); err != nil {
 		return badToken("malformed claims")
 	}
-	if err := t.validator.Validate(claims); err != nil {
+	rc.ExpiresAt, rc.IssuedAt, rc.NotBefore = tc.Exp.d, tc.Iat.d, tc.Nbf.d
+	if err := t.validator.Validate(rc); err != nil {
 		return verifyError(err)
 	}
 	return nil
+}
+
+// key decodes a JOSE header as jwt's Parser does (a JSON object, member
+// names matched exactly, the last of duplicate members wins) and picks its
+// verification key: no crit, alg a string in the allow-list, kid (when
+// present and not empty) a string naming a configured key, the signing key
+// for a token without kid, and the key's algorithm equal to alg.
+func (t *Tokens) key(b []byte) (verifyKey, error) {
+	var h map[string]any
+	if err := json.Unmarshal(b, &h); err != nil || h == nil {
+		return verifyKey{}, badToken("malformed header")
+	}
+	kid, ok := h["kid"].(string)
+	if _, has := h["kid"]; has && !ok {
+		return verifyKey{}, badToken("malformed kid")
+	}
+	alg, ok := h["alg"].(string)
+	if !ok {
+		return verifyKey{}, badToken("missing alg")
+	}
+	if _, crit := h["crit"]; crit {
+		// RFC 7515 section 4.1.11: no extension is understood here.
+		return verifyKey{}, badToken("unsupported critical header")
+	}
+	if !slices.Contains(t.algs, alg) {
+		return verifyKey{}, badToken("algorithm not allowed")
+	}
+	k := t.def
+	if kid != "" {
+		if k, ok = t.byKID[kid]; !ok {
+			return verifyKey{}, badToken("unknown key id")
+		}
+	}
+	if k.alg != alg {
+		return verifyKey{}, badToken("algorithm does not match the key")
+	}
+	return k, nil
 }
 
 // isCompact reports whether s has only base64url characters and dots, so
@@ -590,124 +604,6 @@ func isCompact(s string) bool {
 		}
 	}
 	return true
-}
-
-// key picks the verification key for a header: the algorithm must be in
-// the allow-list, the kid (when present and not empty) must name a
-// configured key, a token without kid gets the signing key, and the key's
-// algorithm must be the header's.
-func (t *Tokens) key(h header) (verifyKey, error) {
-	if h.crit {
-		// RFC 7515 section 4.1.11: no extension is understood here.
-		return verifyKey{}, badToken("unsupported critical header")
-	}
-	if !slices.Contains(t.algs, h.alg) {
-		return verifyKey{}, badToken("algorithm not allowed")
-	}
-	k := t.def
-	if h.kid != "" {
-		var ok bool
-		if k, ok = t.byKID[h.kid]; !ok {
-			return verifyKey{}, badToken("unknown key id")
-		}
-	}
-	if k.alg != h.alg {
-		return verifyKey{}, badToken("algorithm does not match the key")
-	}
-	return k, nil
-}
-
-// verifySignature checks sig over signing with k. HS256 uses a pooled,
-// keyed HMAC; the others use jwt's signing methods.
-func (t *Tokens) verifySignature(k verifyKey, signing string, sig []byte) bool {
-	if k.method != jwt.SigningMethodHS256 {
-		return k.method.Verify(signing, sig, k.key) == nil
-	}
-	st := t.macs.Get().(*hmacState)
-	defer t.macs.Put(st)
-	st.mac.Reset()
-	st.buf = append(st.buf[:0], signing...)
-	st.mac.Write(st.buf)
-	if cap(st.buf) > maxTokenLen/4 {
-		st.buf = nil // do not keep large buffers
-	}
-	return hmac.Equal(st.mac.Sum(st.sum[:0]), sig)
-}
-
-// header is what verification uses of a JOSE header.
-type header struct {
-	alg  string
-	kid  string
-	crit bool
-}
-
-// parseHeader decodes a JOSE header with jwt's semantics (a JSON object,
-// member names matched exactly, the last of duplicate members wins; alg
-// and kid must be strings), by a fast path for flat headers and
-// encoding/json otherwise.
-func parseHeader(b []byte) (header, error) {
-	if h, ok := parseHeaderFast(string(b)); ok {
-		return h, nil
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
-		return header{}, badToken("malformed header")
-	}
-	var h header
-	_, h.crit = m["crit"]
-	if v, ok := m["kid"]; ok {
-		if h.kid, ok = v.(string); !ok {
-			return header{}, badToken("malformed kid")
-		}
-	}
-	alg, ok := m["alg"].(string)
-	if !ok {
-		return header{}, badToken("missing alg")
-	}
-	h.alg = alg
-	return h, nil
-}
-
-// parseHeaderFast decodes a header whose members are plain strings and
-// scalars; it declines anything else.
-func parseHeaderFast(src string) (header, bool) {
-	var h header
-	var hasAlg bool
-	d := scanner{s: src}
-	if !d.byte('{') {
-		return h, false
-	}
-	if !d.byte('}') {
-		for {
-			name, ok := d.str()
-			if !ok || !d.byte(':') {
-				return h, false
-			}
-			switch name {
-			case "alg":
-				h.alg, ok = d.str()
-				hasAlg = true
-			case "kid":
-				h.kid, ok = d.str()
-			case "crit":
-				return h, false // rare: left to encoding/json
-			default:
-				ok = d.skipScalar()
-			}
-			if !ok {
-				return h, false
-			}
-			if d.byte(',') {
-				continue
-			}
-			if !d.byte('}') {
-				return h, false
-			}
-			break
-		}
-	}
-	d.ws()
-	return h, hasAlg && d.i == len(d.s)
 }
 
 // tokenError is a verification failure with a fixed reason.
@@ -741,458 +637,34 @@ func verifyError(err error) error {
 	return badToken("invalid claims")
 }
 
-// ---- claim decoding ----
-//
-// Payloads are decoded by the wire types below, which change two things
-// from plain encoding/json into Claims: exp, iat and nbf must be JSON
-// numbers (jwt's NumericDate also takes a numeric string, which
-// jsonwebtoken rejects), and auth claims have a fast path. The fast path
-// handles the payloads this package and Medusa write (flat metadata objects,
-// plain strings, numeric times) without reflection; on anything else it
-// declines and encoding/json decodes the payload, so both paths yield the
-// same claims (FuzzVerifyDecode checks this).
-
-// strictDate is a NumericDate that must be a JSON number.
-type strictDate struct{ d *jwt.NumericDate }
-
-// UnmarshalJSON accepts a JSON number only (not null, not a string).
-func (s *strictDate) UnmarshalJSON(b []byte) error {
-	t, ok := numericDate(string(b))
-	if !ok {
-		return errors.New("time claim is not a number")
-	}
-	s.d = &jwt.NumericDate{Time: t}
-	return nil
-}
-
-// numericDate converts a JSON number literal the way jwt.NumericDate does
-// (float seconds, truncated to jwt.TimePrecision).
-func numericDate(lit string) (time.Time, bool) {
-	if !isNumber(lit) {
-		return time.Time{}, false
-	}
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil || math.Abs(f) > maxSeconds {
-		return time.Time{}, false
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)).Truncate(jwt.TimePrecision), true
-}
-
-// maxSeconds bounds time claims (year ~33658) so they convert to int64.
-const maxSeconds = 1e12
-
-// wireTimes shadows RegisteredClaims' time fields during decoding.
-type wireTimes struct {
+// timeClaims shadows the time claims of an embedded RegisteredClaims while
+// decoding (encoding/json prefers the shallower field), so that exp, iat
+// and nbf must be JSON numbers: jwt's NumericDate also takes a numeric
+// string, which jsonwebtoken rejects.
+type timeClaims struct {
 	Exp strictDate `json:"exp"`
 	Iat strictDate `json:"iat"`
 	Nbf strictDate `json:"nbf"`
 }
 
-func (w *wireTimes) apply(rc *jwt.RegisteredClaims) {
-	rc.ExpiresAt, rc.IssuedAt, rc.NotBefore = w.Exp.d, w.Iat.d, w.Nbf.d
-}
+// strictDate is a NumericDate that must be a JSON number.
+type strictDate struct{ d *jwt.NumericDate }
 
-// authWire is the decoding target of Verify: the claims plus whether the
-// payload has a "purpose" member (of any value, null included).
-type authWire struct {
-	Claims
-	hasPurpose bool
-	dates      [3]jwt.NumericDate // storage for exp, iat, nbf (fast path)
-}
+// maxSeconds bounds time claims (year ~33658) so they convert to int64.
+const maxSeconds = 1e12
 
-// UnmarshalJSON decodes auth claims, by the fast path when it can.
-func (w *authWire) UnmarshalJSON(b []byte) error {
-	if decodeAuthFast(string(b), w) {
-		return nil
+// UnmarshalJSON accepts a JSON number only (not null, not a string) and
+// converts it as jwt.NumericDate does (float seconds, truncated to
+// jwt.TimePrecision).
+func (s *strictDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] != '-' && (b[0] < '0' || b[0] > '9') {
+		return errors.New("time claim is not a number")
 	}
-	*w = authWire{}
-	var s struct {
-		Claims
-		Purpose json.RawMessage `json:"purpose"`
-		wireTimes
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.Abs(f) > maxSeconds {
+		return errors.New("time claim is out of range")
 	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	s.wireTimes.apply(&s.RegisteredClaims)
-	w.Claims, w.hasPurpose = s.Claims, len(s.Purpose) != 0
+	sec, frac := math.Modf(f)
+	s.d = jwt.NewNumericDate(time.Unix(int64(sec), int64(frac*1e9)))
 	return nil
-}
-
-// resetWire is the decoding target of VerifyReset.
-type resetWire struct{ ResetClaims }
-
-// UnmarshalJSON decodes reset claims with strict time claims.
-func (w *resetWire) UnmarshalJSON(b []byte) error {
-	var s struct {
-		ResetClaims
-		wireTimes
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	s.wireTimes.apply(&s.RegisteredClaims)
-	w.ResetClaims = s.ResetClaims
-	return nil
-}
-
-// Members the fast path knows, as bits for duplicate detection.
-const (
-	fActorID = 1 << iota
-	fActorType
-	fAuthIdentityID
-	fAuthProvider
-	fAppMetadata
-	fUserMetadata
-	fIss
-	fSub
-	fAud
-	fExp
-	fNbf
-	fIat
-	fJti
-	fPurpose
-)
-
-// knownMember maps the JSON names of authWire to their bit.
-func knownMember(name string) int {
-	switch name {
-	case "actor_id":
-		return fActorID
-	case "actor_type":
-		return fActorType
-	case "auth_identity_id":
-		return fAuthIdentityID
-	case "auth_provider":
-		return fAuthProvider
-	case "app_metadata":
-		return fAppMetadata
-	case "user_metadata":
-		return fUserMetadata
-	case "iss":
-		return fIss
-	case "sub":
-		return fSub
-	case "aud":
-		return fAud
-	case "exp":
-		return fExp
-	case "nbf":
-		return fNbf
-	case "iat":
-		return fIat
-	case "jti":
-		return fJti
-	case "purpose":
-		return fPurpose
-	}
-	return 0
-}
-
-// foldsToKnown reports whether an unknown ASCII name would still be
-// matched by encoding/json, which compares names case-insensitively.
-func foldsToKnown(name string) bool {
-	for _, k := range [...]string{"actor_id", "actor_type", "auth_identity_id", "auth_provider",
-		"app_metadata", "user_metadata", "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "purpose"} {
-		if strings.EqualFold(name, k) {
-			return true
-		}
-	}
-	return false
-}
-
-// decodeAuthFast decodes a payload of the usual shape into w and reports
-// whether it did. It declines (returns false, leaving w to be reset) on
-// duplicate or case-variant known members, escapes, non-ASCII unknown
-// names, invalid UTF-8, nulls or wrong types in known members, and nested
-// values other than flat metadata objects and aud arrays.
-func decodeAuthFast(src string, w *authWire) bool {
-	d := scanner{s: src}
-	if !d.byte('{') {
-		return false
-	}
-	seen := 0
-	if !d.byte('}') {
-		for {
-			name, ok := d.str()
-			if !ok || !d.byte(':') {
-				return false
-			}
-			f := knownMember(name)
-			if f == 0 {
-				if !isASCII(name) || foldsToKnown(name) || !d.skipScalar() {
-					return false
-				}
-			} else {
-				if seen&f != 0 {
-					return false
-				}
-				seen |= f
-				if !d.member(f, w) {
-					return false
-				}
-			}
-			if d.byte(',') {
-				continue
-			}
-			if !d.byte('}') {
-				return false
-			}
-			break
-		}
-	}
-	d.ws()
-	return d.i == len(d.s)
-}
-
-// member decodes the value of known member f into w.
-func (d *scanner) member(f int, w *authWire) bool {
-	var ok bool
-	switch f {
-	case fActorID:
-		w.ActorID, ok = d.str()
-	case fActorType:
-		w.ActorType, ok = d.str()
-	case fAuthIdentityID:
-		w.AuthIdentityID, ok = d.str()
-	case fAuthProvider:
-		w.AuthProvider, ok = d.str()
-	case fIss:
-		w.Issuer, ok = d.str()
-	case fSub:
-		w.Subject, ok = d.str()
-	case fJti:
-		w.ID, ok = d.str()
-	case fAppMetadata:
-		w.AppMetadata, ok = d.flatObject()
-	case fUserMetadata:
-		w.UserMetadata, ok = d.flatObject()
-	case fAud:
-		w.Audience, ok = d.audience()
-	case fExp:
-		w.ExpiresAt, ok = d.time(&w.dates[0])
-	case fIat:
-		w.IssuedAt, ok = d.time(&w.dates[1])
-	case fNbf:
-		w.NotBefore, ok = d.time(&w.dates[2])
-	case fPurpose:
-		w.hasPurpose, ok = true, d.skipScalar()
-	}
-	return ok
-}
-
-// scanner reads JSON from s; every method skips leading whitespace and
-// reports false on anything it does not handle.
-type scanner struct {
-	s string
-	i int
-}
-
-func (d *scanner) ws() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
-		}
-	}
-}
-
-func (d *scanner) peek() byte {
-	d.ws()
-	if d.i < len(d.s) {
-		return d.s[d.i]
-	}
-	return 0
-}
-
-// byte consumes c if it is next.
-func (d *scanner) byte(c byte) bool {
-	if d.peek() == c {
-		d.i++
-		return true
-	}
-	return false
-}
-
-// str reads a string without escapes or control characters, in valid
-// UTF-8. The result shares src's memory.
-func (d *scanner) str() (string, bool) {
-	if !d.byte('"') {
-		return "", false
-	}
-	start, ascii := d.i, true
-	for ; d.i < len(d.s); d.i++ {
-		switch c := d.s[d.i]; {
-		case c == '"':
-			v := d.s[start:d.i]
-			d.i++
-			return v, ascii || utf8.ValidString(v)
-		case c == '\\' || c < 0x20:
-			return "", false
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return "", false
-}
-
-// number reads a JSON number literal.
-func (d *scanner) number() (string, bool) {
-	d.ws()
-	start := d.i
-	for d.i < len(d.s) {
-		c := d.s[d.i]
-		if c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' {
-			d.i++
-			continue
-		}
-		break
-	}
-	lit := d.s[start:d.i]
-	return lit, isNumber(lit)
-}
-
-// time reads a time claim into nd and returns nd.
-func (d *scanner) time(nd *jwt.NumericDate) (*jwt.NumericDate, bool) {
-	lit, ok := d.number()
-	if !ok {
-		return nil, false
-	}
-	nd.Time, ok = numericDate(lit)
-	return nd, ok
-}
-
-// scalar reads a string, number, true, false or null as encoding/json
-// would into an any.
-func (d *scanner) scalar() (any, bool) {
-	switch c := d.peek(); {
-	case c == '"':
-		return d.str()
-	case c == '-' || c >= '0' && c <= '9':
-		lit, ok := d.number()
-		if !ok {
-			return nil, false
-		}
-		f, err := strconv.ParseFloat(lit, 64)
-		return f, err == nil
-	case strings.HasPrefix(d.s[d.i:], "true"):
-		d.i += 4
-		return true, true
-	case strings.HasPrefix(d.s[d.i:], "false"):
-		d.i += 5
-		return false, true
-	case strings.HasPrefix(d.s[d.i:], "null"):
-		d.i += 4
-		return nil, true
-	}
-	return nil, false
-}
-
-func (d *scanner) skipScalar() bool {
-	_, ok := d.scalar()
-	return ok
-}
-
-// flatObject reads an object whose values are scalars. Duplicate names keep the last value, as in encoding/json.
-func (d *scanner) flatObject() (map[string]any, bool) {
-	if !d.byte('{') {
-		return nil, false
-	}
-	m := map[string]any{}
-	if d.byte('}') {
-		return m, true
-	}
-	for {
-		k, ok := d.str()
-		if !ok || !d.byte(':') {
-			return nil, false
-		}
-		v, ok := d.scalar()
-		if !ok {
-			return nil, false
-		}
-		m[k] = v
-		if d.byte(',') {
-			continue
-		}
-		return m, d.byte('}')
-	}
-}
-
-// audience reads aud: a string or an array of strings.
-func (d *scanner) audience() (jwt.ClaimStrings, bool) {
-	if d.peek() == '"' {
-		s, ok := d.str()
-		return jwt.ClaimStrings{s}, ok
-	}
-	if !d.byte('[') {
-		return nil, false
-	}
-	var aud jwt.ClaimStrings
-	if d.byte(']') {
-		return aud, true
-	}
-	for {
-		s, ok := d.str()
-		if !ok {
-			return nil, false
-		}
-		aud = append(aud, s)
-		if d.byte(',') {
-			continue
-		}
-		return aud, d.byte(']')
-	}
-}
-
-// isNumber reports whether lit is a JSON number (RFC 8259 section 6).
-func isNumber(lit string) bool {
-	i := 0
-	if i < len(lit) && lit[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(lit) && lit[i] == '0':
-		i++
-	case i < len(lit) && lit[i] >= '1' && lit[i] <= '9':
-		for i < len(lit) && lit[i] >= '0' && lit[i] <= '9' {
-			i++
-		}
-	default:
-		return false
-	}
-	if i < len(lit) && lit[i] == '.' {
-		i++
-		if i == len(lit) || lit[i] < '0' || lit[i] > '9' {
-			return false
-		}
-		for i < len(lit) && lit[i] >= '0' && lit[i] <= '9' {
-			i++
-		}
-	}
-	if i < len(lit) && (lit[i] == 'e' || lit[i] == 'E') {
-		i++
-		if i < len(lit) && (lit[i] == '+' || lit[i] == '-') {
-			i++
-		}
-		if i == len(lit) || lit[i] < '0' || lit[i] > '9' {
-			return false
-		}
-		for i < len(lit) && lit[i] >= '0' && lit[i] <= '9' {
-			i++
-		}
-	}
-	return i == len(lit)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }

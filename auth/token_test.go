@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -1036,12 +1037,158 @@ func BenchmarkVerify(b *testing.B) {
 	}
 }
 
-// FuzzVerifyDecode is a differential test of the claim decoder's fast path:
-// a payload and the same payload with an extra member whose escaped name
-// makes the fast path decline must verify alike, to equal claims or equal
-// errors, so the fast path agrees with encoding/json.
+// The fuzz tests below are differential: each token goes through Verify
+// and through refVerify, an independent verification by golang-jwt's
+// Parser, and the two must agree on acceptance, on expiry and on the
+// claims.
+
+// refKID is the key id of the tokens diffVerify verifies with.
+const refKID = "hs"
+
+// refTokens is the configuration refVerify stands for: tokSecret, KeyID
+// refKID, no leeway, iss or aud, the clock at tokNow.
+func refTokens(tb testing.TB) *auth.Tokens {
+	return newTestTokens(tb, auth.TokenConfig{Secret: tokSecret, KeyID: refKID})
+}
+
+// refClaims is the Parser's decoding target, with Medusa's claim names.
+type refClaims struct {
+	ActorID        string         `json:"actor_id"`
+	ActorType      string         `json:"actor_type"`
+	AuthIdentityID string         `json:"auth_identity_id"`
+	AuthProvider   string         `json:"auth_provider"`
+	AppMetadata    map[string]any `json:"app_metadata"`
+	UserMetadata   map[string]any `json:"user_metadata"`
+	jwt.RegisteredClaims
+}
+
+// refVerify verifies an auth token of refTokens with jwt's Parser plus the
+// rules by which Verify is stricter than the Parser: no CR or LF (which
+// base64 decoding skips), at most 64 KiB, kid absent, empty or refKID and
+// a string, no crit header, time claims that are JSON numbers within
+// ±1e12 s, and no purpose claim. A member name matches a claim the way
+// encoding/json matches it: case-insensitively. expired reports a
+// rejection for expiry alone.
+func refVerify(token string) (c *auth.Claims, expired bool, err error) {
+	if len(token) > 64<<10 || strings.ContainsAny(token, "\r\n") {
+		return nil, false, errors.New("malformed")
+	}
+	var rc refClaims
+	_, err = jwt.NewParser(
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithStrictDecoding(), jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), jwt.WithTimeFunc(tokClock(tokNow)),
+	).ParseWithClaims(token, &rc, func(tok *jwt.Token) (any, error) {
+		if _, crit := tok.Header["crit"]; crit {
+			return nil, errors.New("crit")
+		}
+		if kid, ok := tok.Header["kid"]; ok && kid != "" && kid != refKID {
+			return nil, errors.New("kid")
+		}
+		return tokSecret, nil
+	})
+	if err != nil && !onlyExpired(err) {
+		return nil, false, err
+	}
+	// The signature holds, so the payload is valid base64 and JSON.
+	payload, _ := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	d := json.NewDecoder(strings.NewReader(string(payload)))
+	d.UseNumber()
+	d.Token() // {
+	hasPurpose := false
+	for d.More() {
+		name, _ := d.Token()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, false, err // not reached: the Parser decoded the payload
+		}
+		switch n := name.(string); {
+		case strings.EqualFold(n, "purpose"):
+			hasPurpose = true
+		case strings.EqualFold(n, "exp"), strings.EqualFold(n, "iat"), strings.EqualFold(n, "nbf"):
+			num, ok := v.(json.Number)
+			f, err := num.Float64()
+			if !ok || err != nil || f < -1e12 || f > 1e12 {
+				return nil, false, errors.New("time claim")
+			}
+		}
+	}
+	switch {
+	case err != nil:
+		return nil, true, err
+	case hasPurpose:
+		return nil, false, errors.New("purpose")
+	}
+	c = &auth.Claims{ActorID: rc.ActorID, ActorType: rc.ActorType, AuthIdentityID: rc.AuthIdentityID,
+		AuthProvider: rc.AuthProvider, AppMetadata: rc.AppMetadata, UserMetadata: rc.UserMetadata,
+		RegisteredClaims: rc.RegisteredClaims}
+	if c.AppMetadata == nil {
+		c.AppMetadata = map[string]any{}
+	}
+	if c.UserMetadata == nil {
+		c.UserMetadata = map[string]any{}
+	}
+	return c, false, nil
+}
+
+// onlyExpired reports whether a Parser error is expiry and no other fault.
+func onlyExpired(err error) bool {
+	if !errors.Is(err, jwt.ErrTokenExpired) {
+		return false
+	}
+	for _, other := range []error{jwt.ErrTokenRequiredClaimMissing, jwt.ErrTokenUsedBeforeIssued, jwt.ErrTokenNotValidYet,
+		jwt.ErrTokenInvalidIssuer, jwt.ErrTokenInvalidAudience} {
+		if errors.Is(err, other) {
+			return false
+		}
+	}
+	return true
+}
+
+// diffVerify fails when Verify and refVerify disagree on token.
+func diffVerify(t *testing.T, tk *auth.Tokens, token string) {
+	t.Helper()
+	got, err := tk.Verify(token)
+	want, wantExpired, wantErr := refVerify(token)
+	switch {
+	case err == nil && wantErr != nil:
+		t.Fatalf("token %q: Verify accepted it, reference: %v", token, wantErr)
+	case err != nil && wantErr == nil:
+		t.Fatalf("token %q: Verify = %v, the reference accepted it", token, err)
+	case err != nil:
+		if !errors.Is(err, auth.ErrInvalidToken) {
+			t.Fatalf("token %q: Verify = %v, want ErrInvalidToken", token, err)
+		}
+		if errors.Is(err, auth.ErrTokenExpired) != wantExpired {
+			t.Fatalf("token %q: Verify = %v, reference: %v", token, err, wantErr)
+		}
+		assertNoLeak(t, err, token)
+	case !reflect.DeepEqual(got, want):
+		t.Fatalf("token %q:\n got %#v\nwant %#v", token, got, want)
+	}
+}
+
+// hsSign signs header and payload with HMAC-SHA256 (or SHA-384/512 when
+// the header asks for it) keyed with key, independently of jwt.
+func hsSign(header, payload []byte, key []byte) string {
+	s := base64.RawURLEncoding.EncodeToString(header) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	h := sha256.New
+	var alg struct{ Alg any }
+	if json.Unmarshal(header, &alg) == nil {
+		switch alg.Alg {
+		case "HS384":
+			h = sha512.New384
+		case "HS512":
+			h = sha512.New
+		}
+	}
+	mac := hmac.New(h, key)
+	io.WriteString(mac, s)
+	return s + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// FuzzVerifyDecode fuzzes the payload of a well-signed HS256 token.
 func FuzzVerifyDecode(f *testing.F) {
-	tk := newTestTokens(f, auth.TokenConfig{Secret: tokSecret})
+	tk := refTokens(f)
 	exp, iat := tokNow.Unix()+60, tokNow.Unix()-60
 	for _, p := range []string{
 		fmt.Sprintf(`{"actor_id":"cus_1","actor_type":"customer","auth_identity_id":"authid_1","auth_provider":"emailpass","app_metadata":{"customer_id":"cus_1"},"user_metadata":{},"iat":%d,"exp":%d}`, iat, exp),
@@ -1050,88 +1197,121 @@ func FuzzVerifyDecode(f *testing.F) {
 		fmt.Sprintf(`{"aud":"a","exp":%d,"EXP":1}`, exp),
 		fmt.Sprintf(`{"exp":%d,"app_metadata":{"a":1},"app_metadata":{"b":2}}`, exp),
 		fmt.Sprintf(`{"exp":%d,"purpose":null}`, exp),
+		fmt.Sprintf(`{"exp":%d,"Purpose":"reset"}`, exp),
 		fmt.Sprintf(`{"exp":%de0,"actor_id":"\u0063us"}`, exp),
 		fmt.Sprintf(`{"exp":"%d"}`, exp),
+		`{"eXp":"0"}`,
+		fmt.Sprintf(`{"exp":%d,"purpose":"reset"}`, tokNow.Unix()),
+		fmt.Sprintf(`{"exp":"1","exp":%d}`, exp),
+		fmt.Sprintf(`{"exp":%d,"iat":1e13}`, exp),
+		fmt.Sprintf(`{"exp":%d,"iat":null}`, exp),
+		fmt.Sprintf(`{"exp":%d,"iat":%d}`, tokNow.Unix(), tokNow.Unix()+60),
 		fmt.Sprintf(`{"exp":%d,"app_metadata":{"roles":["r"]},"x":[1,{"y":2}]}`, exp),
+		fmt.Sprintf(`{"exp":%d}`, tokNow.Unix()),
+		fmt.Sprintf(`{"exp":%d,"app_metadata":"x"}`, exp),
+		`{"exp":1e400}`,
+		`{"exp":1e13}`,
+		fmt.Sprintf(`{"exp":%d,"nbf":-1e13}`, exp),
 		"{}",
+		"null",
+		"[]",
 	} {
 		f.Add([]byte(p))
 	}
-	sign := func(payload []byte) string {
-		h := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-		s := h + "." + base64.RawURLEncoding.EncodeToString(payload)
-		mac := hmac.New(sha256.New, tokSecret)
-		io.WriteString(mac, s)
-		return s + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		// The reference payload: an extra, ignored member "z" spelled with
-		// an escape, which the fast path never handles.
-		trimmed := strings.TrimLeft(string(payload), " \t\r\n")
-		if !strings.HasPrefix(trimmed, "{") {
-			return
-		}
-		sep := ","
-		if strings.HasPrefix(strings.TrimLeft(trimmed[1:], " \t\r\n"), "}") {
-			sep = ""
-		}
-		ref := `{"\u007a":0` + sep + trimmed[1:]
-
-		got, err := tk.Verify(sign(payload))
-		want, wantErr := tk.Verify(sign([]byte(ref)))
-		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-			t.Fatalf("payload %q: err = %v, reference err = %v", payload, err, wantErr)
-		}
-		if err == nil && !reflect.DeepEqual(got, want) {
-			t.Fatalf("payload %q:\n got %#v\nwant %#v", payload, got, want)
-		}
+		diffVerify(t, tk, hsSign([]byte(`{"alg":"HS256","typ":"JWT"}`), payload, tokSecret))
 	})
 }
 
-// FuzzVerifyHeader is the differential test of the header's fast path, as
-// FuzzVerifyDecode is for the payload.
+// FuzzVerifyHeader fuzzes the header of a token, and the key that signs it.
 func FuzzVerifyHeader(f *testing.F) {
-	tk := newTestTokens(f, auth.TokenConfig{Secret: tokSecret, KeyID: "hs"})
+	tk := refTokens(f)
 	for _, h := range []string{
 		`{"alg":"HS256","typ":"JWT"}`,
 		`{"alg":"HS256","kid":"hs"}`,
 		`{"alg":"HS256","kid":""}`,
 		`{"alg":"HS256","kid":"other"}`,
 		`{"alg":"HS256","kid":1}`,
+		`{"alg":"HS256","kid":null}`,
 		`{"alg":"none"}`,
 		`{"typ":"JWT"}`,
 		`{"alg":"HS256","crit":["b64"],"b64":false}`,
+		`{"alg":"HS256","crit":null}`,
 		`{"alg":"HS256","x5c":["a"],"alg":"HS384"}`,
+		`{"alg":"HS384"}`,
 		` { "alg" : "HS256" , "typ" : null } `,
 		`{"ALG":"HS256"}`,
+		`{"alg":"HS256","KID":"other"}`,
+		`null`,
 	} {
-		f.Add([]byte(h))
+		f.Add([]byte(h), tokSecret)
 	}
-	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(
-		`{"actor_id":"cus_1","actor_type":"customer","auth_identity_id":"a","app_metadata":{},"user_metadata":{},"exp":%d}`, tokNow.Unix()+60)))
-	sign := func(h string) string {
-		s := base64.RawURLEncoding.EncodeToString([]byte(h)) + "." + payload
-		mac := hmac.New(sha256.New, tokSecret)
-		io.WriteString(mac, s)
-		return s + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	}
-	f.Fuzz(func(t *testing.T, h []byte) {
-		trimmed := strings.TrimLeft(string(h), " \t\r\n")
-		if !strings.HasPrefix(trimmed, "{") {
-			return
-		}
-		sep := ","
-		if strings.HasPrefix(strings.TrimLeft(trimmed[1:], " \t\r\n"), "}") {
-			sep = ""
-		}
-		ref := `{"\u007a":0` + sep + trimmed[1:]
-		got, err := tk.Verify(sign(string(h)))
-		want, wantErr := tk.Verify(sign(ref))
-		if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
-			t.Fatalf("header %q: err = %v, reference err = %v", h, err, wantErr)
-		}
-		if err == nil && !reflect.DeepEqual(got, want) {
-			t.Fatalf("header %q:\n got %#v\nwant %#v", h, got, want)
-		}
+	f.Add([]byte(`{"alg":"HS256","typ":"JWT"}`), []byte("supersecret"))
+	f.Add([]byte(`{"alg":"HS256","typ":"JWT"}`), []byte{})
+	payload := []byte(fmt.Sprintf(
+		`{"actor_id":"cus_1","actor_type":"customer","auth_identity_id":"a","app_metadata":{},"user_metadata":{},"exp":%d}`, tokNow.Unix()+60))
+	f.Fuzz(func(t *testing.T, h, key []byte) {
+		diffVerify(t, tk, hsSign(h, payload, key))
 	})
+}
+
+// FuzzVerifyToken fuzzes whole tokens: segments, base64 and signatures.
+func FuzzVerifyToken(f *testing.F) {
+	tk := refTokens(f)
+	valid, err := tk.Issue(medusaClaims())
+	if err != nil {
+		f.Fatal(err)
+	}
+	head, rest, _ := strings.Cut(valid, ".")
+	for _, s := range []string{
+		valid,
+		valid + ".",
+		head + "=." + rest,
+		valid[:len(valid)-1] + "B",
+		valid[:len(valid)-5] + "\n" + valid[len(valid)-5:],
+		valid[:len(valid)-5] + "\r" + valid[len(valid)-5:],
+		strings.Replace(valid, ".", "..", 1),
+		head + ".." + rest[strings.IndexByte(rest, '.')+1:],
+		"a.b.c",
+		"",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, token string) {
+		diffVerify(t, tk, token)
+	})
+}
+
+// TestRefVerify checks the reference of the fuzz tests on known tokens, so
+// that agreement with it means something.
+func TestRefVerify(t *testing.T) {
+	tk := refTokens(t)
+	valid, err := tk.Issue(medusaClaims())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := refVerify(valid); err != nil || got.ActorID != medusaClaims().ActorID {
+		t.Fatalf("refVerify(valid) = %+v, %v", got, err)
+	}
+	exp := tokNow.Unix() + 60
+	for _, tt := range []struct {
+		name, header, payload string
+		expired               bool
+	}{
+		{"purpose", `{"alg":"HS256"}`, fmt.Sprintf(`{"exp":%d,"PURPOSE":null}`, exp), false},
+		{"exp a string", `{"alg":"HS256"}`, fmt.Sprintf(`{"exp":"%d"}`, exp), false},
+		{"exp out of range", `{"alg":"HS256"}`, `{"exp":1e13}`, false},
+		{"expired", `{"alg":"HS256"}`, fmt.Sprintf(`{"exp":%d}`, tokNow.Unix()), true},
+		{"expired, with purpose", `{"alg":"HS256"}`, fmt.Sprintf(`{"exp":%d,"purpose":"reset"}`, tokNow.Unix()), true},
+		{"expired, exp a string", `{"alg":"HS256"}`, `{"eXp":"0"}`, false},
+		{"expired, iat in the future", `{"alg":"HS256"}`, fmt.Sprintf(`{"exp":%d,"iat":%d}`, tokNow.Unix(), exp), false},
+		{"crit", `{"alg":"HS256","crit":[]}`, fmt.Sprintf(`{"exp":%d}`, exp), false},
+		{"other kid", `{"alg":"HS256","kid":"x"}`, fmt.Sprintf(`{"exp":%d}`, exp), false},
+		{"HS384", `{"alg":"HS384"}`, fmt.Sprintf(`{"exp":%d}`, exp), false},
+	} {
+		c, expired, err := refVerify(hsSign([]byte(tt.header), []byte(tt.payload), tokSecret))
+		if err == nil || expired != tt.expired {
+			t.Errorf("%s: refVerify = %+v, expired %v, %v", tt.name, c, expired, err)
+		}
+	}
 }
