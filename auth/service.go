@@ -316,15 +316,18 @@ func (s *Service) callAs(ctx context.Context, p provider.Provider, what string, 
 }
 
 // classify gives a provider's error the auth sentinel of its kind, so
-// callers can match auth.ErrUnauthorized, auth.ErrInvalid and so on;
-// errors without a kind become ErrUnauthorized failures.
+// callers can match auth.ErrUnauthorized, auth.ErrInvalid and so on. An
+// error without a kind (a database or network failure under the provider)
+// is not the caller's fault: it is returned wrapped, with no message meant
+// for clients, so a transport answers 500 and logs it rather than showing
+// its text as a failed login.
 func classify(providerID string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	kind := authKind(err)
 	if kind == nil {
-		return &provider.Error{Provider: providerID, Kind: ErrUnauthorized, Message: err.Error()}
+		return fmt.Errorf("auth: provider %s: %w", providerID, err)
 	}
 	if errors.Is(err, kind) {
 		return err

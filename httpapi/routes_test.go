@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/httpapi"
+	"github.com/clientele/clientele/provider"
 )
 
 func addrs(r resp) []map[string]any {
@@ -461,4 +464,25 @@ func openSession(t *testing.T, e *env, tok string) string {
 	cookie := "Cookie: connect.sid=" + c.Value
 	e.do("GET", "/store/customers/me", "", "", cookie).want(t, 200, "", "")
 	return cookie
+}
+
+// brokenProvider fails as a provider does when its database or network
+// is down: a plain error, with text a client must never see.
+type brokenProvider struct{}
+
+func (brokenProvider) ID() string { return "broken" }
+func (brokenProvider) Authenticate(context.Context, provider.Input, provider.Identities) (*provider.Result, error) {
+	return nil, errors.New(`postgres: FATAL: password authentication failed for user "app" (host 10.0.0.5)`)
+}
+
+func TestProviderFailureIsAServerError(t *testing.T) {
+	e := newEnvWith(t, []auth.Option{auth.WithProvider(brokenProvider{})})
+	r := e.do("POST", "/auth/customer/broken", `{}`, "")
+	r.want(t, 500, "unknown_error", "An unknown error occurred.")
+	if strings.Contains(r.raw, "10.0.0.5") || strings.Contains(r.raw, "postgres") {
+		t.Fatalf("the provider's failure reached the client: %s", r.raw)
+	}
+	if !strings.Contains(e.logs.String(), "10.0.0.5") {
+		t.Fatalf("the failure was not logged: %s", e.logs)
+	}
 }
