@@ -58,8 +58,8 @@ const (
 	// EventCreated carries {"id": customer id, "auth_identity_id"}: an
 	// auth identity became a registered customer.
 	EventCreated = "account.created"
-	// EventDeleted carries {"id": customer id}: a customer's account was
-	// deleted.
+	// EventDeleted carries {"id": customer id}: a registered customer's
+	// account was deleted (a guest's deletion is customer.deleted alone).
 	EventDeleted = "account.deleted"
 )
 
@@ -84,7 +84,9 @@ type Store interface {
 // session store of the HTTP layer implements it). DeleteCustomer calls it
 // inside its unit of work, so it must write through the same backend.
 type SessionRevoker interface {
-	DeleteSessionsOf(ctx context.Context, authIdentityID string) error
+	// DeleteSessionsOf ends every session of the identity, or with
+	// actorTypes only the sessions of those actor types.
+	DeleteSessionsOf(ctx context.Context, authIdentityID string, actorTypes ...string) error
 }
 
 // Option configures a Service.
@@ -250,25 +252,28 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		if _, err := s.customers.SoftDelete(ctx, customerID); err != nil {
 			return err
 		}
-		s.events.Emit(ctx, event.Each(EventDeleted, customerID)...)
 		if !c.HasAccount {
 			return nil
 		}
+		s.events.Emit(ctx, event.Each(EventDeleted, customerID)...)
 		linked, err := s.st.ListAuthIdentities(ctx, auth.IdentityFilter{AppMetadata: map[string]any{ActorType + "_id": customerID}}, store.ListOptions{Lock: true})
 		if err != nil {
 			return err
 		}
 		for _, identity := range linked {
-			if s.sessions != nil {
-				if err := s.sessions.DeleteSessionsOf(ctx, identity.ID); err != nil {
+			if otherActors(identity) {
+				// The identity stays for its other actors, and so do
+				// their sessions; the customer's end.
+				if err := s.endSessions(ctx, identity.ID, ActorType); err != nil {
 					return err
 				}
-			}
-			if otherActors(identity) {
 				if _, err := s.auth.SetActor(ctx, identity.ID, ActorType, ""); err != nil {
 					return err
 				}
 				continue
+			}
+			if err := s.endSessions(ctx, identity.ID); err != nil {
+				return err
 			}
 			if err := s.auth.DeleteAuthIdentities(ctx, identity.ID); err != nil {
 				return err
@@ -277,6 +282,18 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		return nil
 	})
 }
+
+// endSessions ends the identity's sessions (of actorTypes only, when
+// given) when the service has a SessionRevoker.
+func (s *Service) endSessions(ctx context.Context, authIdentityID string, actorTypes ...string) error {
+	if s.sessions == nil {
+		return nil
+	}
+	return s.sessions.DeleteSessionsOf(ctx, authIdentityID, actorTypes...)
+}
+
+// Sessions returns the SessionRevoker of WithSessions, or nil.
+func (s *Service) Sessions() SessionRevoker { return s.sessions }
 
 // otherActors reports whether an identity links an actor other than a
 // customer.

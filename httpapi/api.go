@@ -66,6 +66,7 @@ package httpapi
 import (
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -162,6 +163,11 @@ func New(cfg Config) (*API, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("httpapi: Config.%s is required", strings.Join(missing, ", Config."))
+	}
+	if cfg.Accounts.Sessions() == nil {
+		// DELETE /admin/customers/{id} would leave the customer's cookie
+		// sessions alive.
+		return nil, errors.New("httpapi: Config.Accounts must end sessions: build it with account.WithSessions(Config.Sessions)")
 	}
 	a := &API{cfg: cfg, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, sessions: cfg.Sessions, now: cfg.Now}
 	if a.log == nil {

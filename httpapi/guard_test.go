@@ -14,12 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clientele/clientele/account"
+	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/httpapi"
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/memory"
 )
 
 // members is a fake MemberChecker: a customer id's groups, by id and name.
@@ -462,4 +465,25 @@ func TestAPIGuardRequireGroupsWithGroupService(t *testing.T) {
 	e.do("DELETE", "/admin/customer-groups/"+gid, "", admin).want(t, 200, "", "")
 	rec, _ := serve(t, byName, "Authorization: Bearer "+adaTok)
 	wantForbidden(t, rec)
+}
+
+func TestNewRequiresAccountsThatEndSessions(t *testing.T) {
+	st := memory.New()
+	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("httpapi-test-secret-0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authS, _ := auth.NewService(st, tokens)
+	addresses, _ := address.NewService(st)
+	customers, _ := customer.NewService(st, addresses)
+	groups, _ := group.NewService(st)
+	cfg := httpapi.Config{Customers: customers, Addresses: addresses, Groups: groups, Auth: authS, Sessions: st}
+	cfg.Accounts, _ = account.NewService(st, authS, customers)
+	if _, err := httpapi.New(cfg); err == nil || !strings.Contains(err.Error(), "account.WithSessions") {
+		t.Fatalf("New accepted accounts that leave a deleted customer's sessions alive: %v", err)
+	}
+	cfg.Accounts, _ = account.NewService(st, authS, customers, account.WithSessions(st))
+	if _, err := httpapi.New(cfg); err != nil {
+		t.Fatal(err)
+	}
 }

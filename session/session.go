@@ -52,7 +52,9 @@ type Store interface {
 	// DeleteSession deletes the session with id idHash; a missing session
 	// is not an error.
 	DeleteSession(ctx context.Context, idHash string) error
-	// DeleteSessionsOf deletes every session of an auth identity (after a
-	// password reset, or when the identity or its actor is deleted).
-	DeleteSessionsOf(ctx context.Context, authIdentityID string) error
+	// DeleteSessionsOf deletes the sessions of an auth identity: every
+	// one (after a password reset, or when the identity is deleted), or,
+	// with actorTypes, only those of these actor types (when one actor of
+	// the identity is deleted).
+	DeleteSessionsOf(ctx context.Context, authIdentityID string, actorTypes ...string) error
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
@@ -13,6 +14,7 @@ import (
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
@@ -151,7 +153,7 @@ var hostKitTests = []test{
 	{"Account/DeleteEndsSessionsInUnit", func(e *env) {
 		out, err := e.accounts.SignUp(e.ctx, emailpass.ID, creds("gone@example.com", "correct horse"), customer.CreateParams{})
 		e.must(err)
-		failing := revokerFunc(func(ctx context.Context, id string) error { return errors.New("session store down") })
+		failing := revokerFunc(func(context.Context, string, []string) error { return errors.New("session store down") })
 		accts := must(account.NewService(e.st, e.auth, e.customers, account.WithSessions(failing)))(e.t)
 		before := e.snapshot()
 		if err := accts.DeleteCustomer(e.ctx, out.Customer.ID); err == nil {
@@ -159,7 +161,7 @@ var hostKitTests = []test{
 		}
 		e.unchanged(before)
 		var revoked []string
-		rec := revokerFunc(func(ctx context.Context, id string) error {
+		rec := revokerFunc(func(ctx context.Context, id string, actorTypes []string) error {
 			if store.UnitFrom(ctx) == nil {
 				return errors.New("sessions ended outside the deletion's unit of work")
 			}
@@ -171,6 +173,40 @@ var hostKitTests = []test{
 		e.same([]string{out.Identity.ID}, revoked)
 		_, err = e.customers.Retrieve(e.ctx, out.Customer.ID, store.FindOptions{})
 		e.wantErr(err, customer.ErrNotFound)
+	}},
+	{"Account/DeleteKeepsOtherActorsSessions", func(e *env) {
+		ss, ok := e.st.(session.Store)
+		if !ok {
+			e.t.Skip("the backend implements no session.Store (optional)")
+		}
+		accts := must(account.NewService(e.st, e.auth, e.customers, account.WithSessions(ss)))(e.t)
+		put := func(id, identity, actor string) {
+			e.must(ss.PutSession(e.ctx, &session.Session{ID: id, AuthIdentityID: identity, ActorType: actor, ExpiresAt: time.Now().Add(time.Hour)}))
+		}
+		live := func(id string) bool {
+			_, err := ss.GetSession(e.ctx, id, time.Now())
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				e.t.Fatal(err)
+			}
+			return err == nil
+		}
+		// A staff member who is also a customer: deleting the customer
+		// ends the customer sessions only.
+		staff, err := accts.SignUp(e.ctx, emailpass.ID, creds("staff@example.com", "correct horse"), customer.CreateParams{})
+		e.must(err)
+		_, err = e.auth.SetActor(e.ctx, staff.Identity.ID, auth.ActorUser, "user_1")
+		e.must(err)
+		put("staff-customer", staff.Identity.ID, auth.ActorCustomer)
+		put("staff-user", staff.Identity.ID, auth.ActorUser)
+		// A customer only: the identity goes, and every session with it.
+		only, err := accts.SignUp(e.ctx, emailpass.ID, creds("only@example.com", "correct horse"), customer.CreateParams{})
+		e.must(err)
+		put("only-customer", only.Identity.ID, auth.ActorCustomer)
+		put("only-pending", only.Identity.ID, auth.ActorUser)
+
+		e.must(accts.DeleteCustomer(e.ctx, staff.Customer.ID))
+		e.must(accts.DeleteCustomer(e.ctx, only.Customer.ID))
+		e.same([]bool{false, true, false, false}, []bool{live("staff-customer"), live("staff-user"), live("only-customer"), live("only-pending")})
 	}},
 	{"Auth/Login", func(e *env) {
 		out, err := e.accounts.SignUp(e.ctx, emailpass.ID, creds("login@example.com", "correct horse"), customer.CreateParams{})
@@ -236,6 +272,8 @@ var hostKitTests = []test{
 	}},
 }
 
-type revokerFunc func(ctx context.Context, authIdentityID string) error
+type revokerFunc func(ctx context.Context, authIdentityID string, actorTypes []string) error
 
-func (f revokerFunc) DeleteSessionsOf(ctx context.Context, id string) error { return f(ctx, id) }
+func (f revokerFunc) DeleteSessionsOf(ctx context.Context, id string, actorTypes ...string) error {
+	return f(ctx, id, actorTypes)
+}

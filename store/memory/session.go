@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/clientele/clientele/session"
@@ -74,10 +75,10 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 }
 
 // DeleteSessionsOf implements session.Store.
-func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
+func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string, actorTypes ...string) error {
 	return s.write(ctx, func(tx *txn) error {
 		for id, sess := range s.sessions {
-			if sess.AuthIdentityID == authIdentityID {
+			if sess.AuthIdentityID == authIdentityID && (len(actorTypes) == 0 || slices.Contains(actorTypes, sess.ActorType)) {
 				put[session.Session](tx, s.sessions, id, nil, nil)
 			}
 		}

@@ -66,7 +66,12 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 }
 
 // DeleteSessionsOf implements session.Store.
-func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string) error {
-	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE auth_identity_id = $1", authIdentityID)
+func (s *Store) DeleteSessionsOf(ctx context.Context, authIdentityID string, actorTypes ...string) error {
+	var err error
+	if len(actorTypes) == 0 {
+		_, err = s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE auth_identity_id = $1", authIdentityID)
+	} else {
+		_, err = s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM clientele_session WHERE auth_identity_id = $1 AND actor_type = ANY($2)", authIdentityID, actorTypes)
+	}
 	return translate(ctx, "delete sessions", err)
 }

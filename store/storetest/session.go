@@ -35,6 +35,25 @@ var sessionTests = []test{
 		_, err := ss.GetSession(e.ctx, "b1", time.Now())
 		e.must(err)
 	}},
+	{"Sessions/DeleteSessionsOfActorTypes", func(e *env) {
+		ss := e.sessionStore()
+		exp := time.Now().Add(time.Hour)
+		for _, s := range []*session.Session{
+			{ID: "c", AuthIdentityID: "authid_a", ActorType: "customer", ExpiresAt: exp},
+			{ID: "u", AuthIdentityID: "authid_a", ActorType: "user", ExpiresAt: exp},
+			{ID: "v", AuthIdentityID: "authid_a", ActorType: "vendor", ExpiresAt: exp},
+			{ID: "other", AuthIdentityID: "authid_b", ActorType: "customer", ExpiresAt: exp},
+		} {
+			e.must(ss.PutSession(e.ctx, s))
+		}
+		e.must(ss.DeleteSessionsOf(e.ctx, "authid_a", "customer", "vendor"))
+		for id, want := range map[string]bool{"c": false, "u": true, "v": false, "other": true} {
+			_, err := ss.GetSession(e.ctx, id, time.Now())
+			if got := err == nil; got != want {
+				e.t.Fatalf("session %s live = %v, want %v (err %v)", id, got, want, err)
+			}
+		}
+	}},
 	{"Sessions/DeleteSessionsOfUndoneWithUnit", func(e *env) {
 		ss := e.sessionStore()
 		putSessions(e, ss)

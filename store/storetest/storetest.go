@@ -20,7 +20,7 @@
 // errors, cascading deletes, row locks, units of work (rollback, nested
 // units, AfterCommit, panics), cancellation, single-use states and reset
 // tokens under concurrent takes, and the optional interfaces
-// (customer.ListCounter, auth.SessionStore) when the backend has them.
+// (customer.ListCounter, session.Store) when the backend has them.
 //
 // Subtests are named Area/Case (e.g. "Order/Customer"), so
 // `go test -run 'Contract/Order'` runs some. newStore is called once per
