@@ -61,7 +61,8 @@ func (o ListOptions) Check(sortable interface{ Has(column string) bool }) error 
 func checkOrder(order []Order, has func(string) bool) error {
 	for _, ord := range order {
 		if !has(ord.Field) {
-			return &ValidationError{Field: "order", Reason: fmt.Sprintf("Order field %s is not valid", ord.Field), Message: fmt.Sprintf("Order field %s is not valid", ord.Field)}
+			msg := fmt.Sprintf("Order field %s is not valid", ord.Field)
+			return &ValidationError{Field: "order", Reason: msg, Message: msg}
 		}
 	}
 	return nil

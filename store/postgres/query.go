@@ -45,6 +45,10 @@ type table struct {
 	q        []string // the columns q searches
 }
 
+// Has reports whether lists of t may be ordered by column (for
+// store.ListOptions.Check).
+func (t *table) Has(column string) bool { return t.sortable.Kind(column) != 0 }
+
 // sortable is an entity's store.Columns declaration (customer.Sortable, …)
 // seen without its type parameter: the single list of the columns a list
 // may be ordered by, which the in-memory backend sorts by too.
@@ -290,14 +294,12 @@ func quoteLiteral(s string) string {
 // trigram indexes first and sort the matches; the services count the
 // matches anyway.
 func (q *query) page(opts store.ListOptions) error {
+	if err := opts.Check(q.t); err != nil {
+		return err
+	}
 	hasID := false
 	for _, o := range opts.Order {
 		kind := q.t.sortable.Kind(o.Field)
-		if kind == 0 {
-			ve := store.Invalid("order", "Order field %s is not valid", o.Field)
-			ve.Message = ve.Reason
-			return ve
-		}
 		dir := " ASC"
 		if o.Desc {
 			dir = " DESC"
@@ -308,7 +310,9 @@ func (q *query) page(opts store.ListOptions) error {
 			hasID = true
 			q.orderID(dir)
 		case kind == store.TextColumn:
-			q.order = append(q.order, c+` COLLATE "C"`+dir)
+			// '' is NULL here, as in Go: legacy rows that hold '' sort
+			// with the NULLs, where the memory store puts them.
+			q.order = append(q.order, "NULLIF("+c+`, '') COLLATE "C"`+dir)
 		default:
 			q.order = append(q.order, c+dir)
 		}
