@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 
 	"github.com/clientele/clientele/provider"
 )
@@ -74,7 +75,14 @@ func (s *Service) login(res *Result, actorType, providerID string) (*Login, erro
 // provider answers with an identity that exists already (emailpass: the
 // same email and password, no actor yet), then runs in a unit of its own
 // with that identity. The account package builds sign-up on it.
+//
+// The unit commits when the provider's call to create the identity
+// returns: a provider that fails after creating it (none of the built-in
+// ones can) returns its error with the identity and then's writes kept.
 func (s *Service) RegisterThen(ctx context.Context, providerID string, in provider.Input, then func(ctx context.Context, identity *AuthIdentity) error) (*Result, error) {
+	if then == nil {
+		return nil, errors.New("auth: RegisterThen needs a function to run")
+	}
 	p, err := s.provider(providerID, in.ActorType)
 	if err != nil {
 		return nil, err

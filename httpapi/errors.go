@@ -80,6 +80,10 @@ const (
 // 500): the client does not see the error's detail, which belongs in the
 // log.
 func toError(err error) (e *apiError, hidden bool) {
+	if err == nil {
+		// A handler wrote "no error" as an error: a bug, never a success.
+		return errUnknown, true
+	}
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae, ae.Status >= 500
@@ -154,7 +158,7 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 		if e.Status >= 500 {
 			level, msg = slog.LevelError, "httpapi: request failed"
 		}
-		log.Log(r.Context(), level, msg, "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", err.Error())
+		log.Log(r.Context(), level, msg, "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", fmt.Sprint(err))
 	}
 	if e.Bare {
 		writeJSON(w, e.Status, map[string]any{"message": e.Message})

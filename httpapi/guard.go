@@ -160,9 +160,12 @@ func CustomerID(ctx context.Context) (id string, ok bool) {
 // "Unauthorized"}; a failing session store is a 500 whose detail is
 // logged.
 //
-// SessionOnly on a Guard without a session store is a programming error:
-// Authenticate panics.
+// An empty actor type, or SessionOnly on a Guard without a session store,
+// is a programming error: Authenticate panics.
 func (g *Guard) Authenticate(actorType string, opts ...AuthOption) func(http.Handler) http.Handler {
+	if actorType == "" {
+		panic(`httpapi: Authenticate needs an actor type ("customer", "user", … or "*")`)
+	}
 	o := authOpts{actor: actorType, bearer: true, session: true}
 	for _, opt := range opts {
 		opt(&o)

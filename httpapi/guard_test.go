@@ -487,3 +487,18 @@ func TestNewRequiresAccountsThatEndSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMisuseIsCaught(t *testing.T) {
+	rec := httptest.NewRecorder()
+	httpapi.WriteError(rec, httptest.NewRequest("GET", "/", nil), nil)
+	if rec.Code != 500 || body(t, rec)["type"] != "unknown_error" {
+		t.Fatalf("WriteError(nil): %d %s", rec.Code, rec.Body)
+	}
+	g := newGuardEnv(t)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Authenticate with no actor type did not panic")
+		}
+	}()
+	g.guard().Authenticate("")
+}

@@ -233,6 +233,14 @@ var hostKitTests = []test{
 			e.t.Fatalf("redirect login %+v", l)
 		}
 	}},
+	{"Auth/RegisterThenNeedsAFunction", func(e *env) {
+		before := e.snapshot()
+		_, err := e.auth.RegisterThen(e.ctx, emailpass.ID, creds("nil@example.com", "correct horse"), nil)
+		if err == nil {
+			e.t.Fatal("RegisterThen ran without a function")
+		}
+		e.unchanged(before)
+	}},
 	{"Auth/TokenActorRules", func(e *env) {
 		svc := e.newAuth(auth.WithActorProviders(auth.ActorUser, "admin-sso"))
 		res, err := svc.Register(e.ctx, emailpass.ID, creds("staff@example.com", "correct horse"))
