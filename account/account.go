@@ -30,8 +30,8 @@
 //   - Medusa signs up in three requests (register, create the customer
 //     with the registration token, refresh the token), and a failure in
 //     between leaves an identity without a customer. SignUp is one unit of
-//     work, and its customer always has the email the identity registered
-//     with.
+//     work, and with emailpass its customer has the email the identity
+//     registered with.
 package account
 
 import (
@@ -202,8 +202,9 @@ type SignedUp struct {
 // from p, links them and issues the customer token: all or nothing, in one
 // unit of work (the password is hashed before it begins). When p.Email is
 // empty and the identity's entity id is an email (emailpass), the customer
-// gets that email; a different email fails with ErrEmailMismatch, so an
-// account never holds an email its owner did not register with.
+// gets that email, and a different email fails with ErrEmailMismatch. With
+// a provider whose entity ids are not emails, p.Email is required and is
+// not checked here.
 func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Input, p customer.CreateParams) (*SignedUp, error) {
 	in.ActorType = ActorType
 	var out SignedUp
@@ -237,9 +238,11 @@ func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Inp
 // DeleteCustomer deletes a customer's account: the customer is
 // soft-deleted (with its addresses); a registered customer's auth identity
 // is deleted when no other actor is linked to it, otherwise only its
-// customer link is removed. Tokens of a deleted identity then find nothing
-// on refresh, and the email can register again. An unknown id is not an
-// error.
+// customer link is removed. With WithSessions, the customer's sessions
+// end in the same unit of work (all of the identity's when it is deleted).
+// Tokens of a deleted identity then find nothing on refresh, and the email
+// can register again; a bearer token already issued stays valid until it
+// expires. An unknown id is not an error.
 func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		c, err := s.customers.Retrieve(ctx, customerID, store.FindOptions{})
