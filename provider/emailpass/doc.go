@@ -14,19 +14,40 @@
 //
 // # Timing
 //
-// A login with an unknown email, or one whose identity has no password,
-// spends the same key-derivation work as a wrong password, so response
-// times do not reveal which emails are registered: the password is
-// verified against a dummy hash, made by [New], in the format and with the
-// parameters of the costliest hash the provider expects to find stored.
-// Those are the configured [Hasher]'s and the legacy ones
-// ([WithLegacyHashers]; by default Medusa's scrypt parameters, unless the
-// configured hasher is a Scrypt, which is then taken to match them). So a
-// host that switches to [Argon2id] while Medusa's scrypt hashes remain
-// still spends scrypt's work on unknown emails. Scrypt and argon2id costs
-// are compared with an estimate (N·r·p against MemoryKiB·Time); a Hasher
-// of another type is assumed the costliest. Passwords longer than the
-// policy's MaxBytes are refused before any hashing.
+// Every login attempt costs the same key-derivation work whatever the
+// account, so response times tell neither which emails are registered nor
+// which format a user's hash is in. The accepted formats are the
+// configured [Hasher] and the legacy ones ([WithLegacyHashers]; by default
+// Medusa's scrypt parameters, unless the configured hasher is a Scrypt,
+// which is then taken to match them), each an algorithm with its
+// parameters. [New] makes a dummy hash in each accepted format, and every
+// attempt runs exactly one verification per accepted format: the real one
+// for the format of the stored hash, and the dummy one for every other
+// format; for an unknown email, an identity without a password, or a
+// stored hash whose verification runs no key derivation (unreadable, or a
+// scrypt-kdf header with a wrong checksum) all the dummies run. So with
+// argon2id configured and Medusa's scrypt hashes accepted, an argon2id user
+// costs argon2id (real) and scrypt (dummy), a scrypt user scrypt (real) and
+// argon2id (dummy), an unknown email both dummies, and a right password
+// costs what a wrong one does. With one accepted format (the default:
+// Medusa's scrypt, no legacy hasher) a login is one verification. Each
+// legacy hasher adds its cost to every login: once no hash of a legacy
+// format remains, drop it with [WithLegacyHashers].
+//
+// A stored hash in an accepted algorithm but with parameters no accepted
+// format has (a scrypt hash with other parameters than Medusa's, say)
+// still verifies; its verification takes the place of the dummy of the
+// first accepted format of the same algorithm, so such an account answers
+// at its own hash's cost, which may differ: declare those parameters with
+// [WithLegacyHashers]. A hash made by a Hasher of another type is matched
+// to that hasher's format when its NeedsRehash reports false.
+//
+// One thing costs more, on purpose: after a successful login whose stored
+// hash was made with another algorithm or other parameters than the
+// configured hasher's, the password is hashed again and stored, which adds
+// one hashing to that response. Only the account's owner, with the right
+// password, can cause it. Passwords longer than the policy's MaxBytes are
+// refused before any hashing.
 //
 // # Errors
 //
@@ -43,8 +64,9 @@
 //   - Registering checks the email's syntax and a password policy (8
 //     characters to 1,024 bytes by default); Medusa accepts any non-empty
 //     string.
-//   - Unknown emails cost the same work as wrong passwords (Medusa answers
-//     them at once).
+//   - Every login attempt costs the same work: unknown emails, wrong
+//     passwords and users of every accepted hash format alike (Medusa
+//     answers unknown emails at once).
 //   - An update without a password is an error ("Password should be a
 //     string"), not an empty success.
 package emailpass

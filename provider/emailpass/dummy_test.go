@@ -2,11 +2,13 @@ package emailpass
 
 import (
 	"context"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
@@ -33,35 +35,19 @@ func (f foreignHasher) Verify(encoded string, password []byte) (bool, error) {
 	return f.Scrypt.Verify(encoded, password)
 }
 
-// dummyParams returns the hasher the parameters of encoded describe.
-func dummyParams(t *testing.T, encoded string) Hasher {
-	t.Helper()
-	if strings.HasPrefix(encoded, argonPrefix) {
-		a, err := parseArgon2id(encoded)
-		if err != nil {
-			t.Fatalf("dummy %q: %v", encoded, err)
-		}
-		return Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
-	}
-	logN, r, p, err := scryptHeader(decodeBase64Node(encoded))
-	if err != nil {
-		t.Fatalf("dummy %q: %v", encoded, err)
-	}
-	return Scrypt{LogN: logN, R: r, P: p}
-}
-
 func TestMakeDummy(t *testing.T) {
 	costly := Argon2id{Time: 3, MemoryKiB: 1 << 16, Threads: 4, KeyLen: 64, SaltLen: 32}
-	for _, h := range []Hasher{cheapScrypt, cheapArgon, &cheapScrypt, &cheapArgon, DefaultScrypt(), DefaultArgon2id(), costly, Scrypt{LogN: 5, R: 2, P: 3}} {
+	cheap := []Hasher{cheapScrypt, cheapArgon, Scrypt{LogN: 5, R: 2, P: 3}}
+	for i, h := range append(cheap, DefaultScrypt(), DefaultArgon2id(), costly) {
 		t.Run(fmt.Sprintf("%#v", h), func(t *testing.T) {
 			d1, d2 := makeDummy(h), makeDummy(h)
 			if d1 == "" || d1 == d2 {
 				t.Fatalf("dummies %q and %q", d1, d2)
 			}
-			if h.NeedsRehash(d1) {
+			if h.NeedsRehash(d1) || paramsOf(d1) != h {
 				t.Errorf("dummy %q does not have the hasher's parameters", d1)
 			}
-			if c, _ := verifyCost(h); c <= 1<<8 { // verify the cheap ones only
+			if i < len(cheap) { // verify the cheap ones only
 				if ok, err := h.Verify(d1, []byte(testPassword)); ok || err != nil {
 					t.Errorf("Verify(dummy) = %v, %v; want false, nil", ok, err)
 				}
@@ -72,83 +58,243 @@ func TestMakeDummy(t *testing.T) {
 	if d := makeDummy(f); d == "" || f.NeedsRehash(d) {
 		t.Errorf("foreign dummy %q", d)
 	}
-	for _, h := range []Hasher{Scrypt{}, Argon2id{}, (*Scrypt)(nil), (*Argon2id)(nil)} {
+	for _, h := range []Hasher{Scrypt{}, Argon2id{}, normalize((*Scrypt)(nil)), normalize((*Argon2id)(nil)), failingHasher{}} {
 		if d := makeDummy(h); d != "" {
 			t.Errorf("makeDummy(%#v) = %q", h, d)
 		}
-		if c, known := verifyCost(h); known || c != 0 {
-			t.Errorf("verifyCost(%#v) = %v, %v", h, c, known)
-		}
 	}
-	if d := newDummy([]Hasher{nil, (*Scrypt)(nil), Argon2id{}}); d.hasher != nil || d.encoded != "" {
-		t.Errorf("dummy of invalid hashers %+v", d)
-	}
-	newDummy(nil).verify([]byte(testPassword)) // costs nothing, does not panic
+	verifyDummies(nil, -1, []byte(testPassword)) // costs nothing, does not panic
 }
 
-// TestDummyIsCostliest: an unknown email is verified against a dummy with
-// the format and parameters of the costliest hash the provider accepts,
-// never a cheaper one.
-func TestDummyIsCostliest(t *testing.T) {
-	costlyArgon := Argon2id{Time: 4, MemoryKiB: 1 << 18, Threads: 1, KeyLen: 32, SaltLen: 16}
+// failingHasher is a Hasher of another type that cannot hash.
+type failingHasher struct{ Scrypt }
+
+func (failingHasher) Hash([]byte) (string, error) { return "", errors.New("no") }
+
+func TestNormalize(t *testing.T) {
+	f := newForeign()
+	for _, tc := range []struct{ in, want Hasher }{
+		{&cheapScrypt, cheapScrypt}, {&cheapArgon, cheapArgon}, {cheapScrypt, cheapScrypt},
+		{(*Scrypt)(nil), Scrypt{}}, {(*Argon2id)(nil), Argon2id{}}, {nil, nil},
+	} {
+		if got := normalize(tc.in); got != tc.want {
+			t.Errorf("normalize(%#v) = %#v, want %#v", tc.in, got, tc.want)
+		}
+	}
+	if got, ok := normalize(f).(foreignHasher); !ok || got.verified != f.verified {
+		t.Errorf("normalize(foreign) = %#v", got)
+	}
+}
+
+// TestAcceptedFormats: the accepted formats are the configured hasher's,
+// then the legacy ones (by default Medusa's scrypt unless the configured
+// hasher is a Scrypt), normalised, each once, without invalid ones.
+func TestAcceptedFormats(t *testing.T) {
 	scrypt6 := Scrypt{LogN: 6, R: 8, P: 1}
 	cases := []struct {
-		name     string
-		opts     []Option
-		accepted []Hasher
-		want     Hasher // the parameters of the dummy
+		name string
+		opts []Option
+		want []Hasher
 	}{
-		{"default", nil, []Hasher{DefaultScrypt()}, DefaultScrypt()},
-		{"argon2id with Medusa's scrypt hashes", []Option{WithHasher(DefaultArgon2id())},
-			[]Hasher{DefaultArgon2id(), DefaultScrypt()}, DefaultScrypt()},
-		{"argon2id pointer", []Option{WithHasher(new(DefaultArgon2id()))},
-			[]Hasher{DefaultArgon2id(), DefaultScrypt()}, DefaultScrypt()},
-		{"costly argon2id", []Option{WithHasher(costlyArgon)}, []Hasher{costlyArgon, DefaultScrypt()}, costlyArgon},
-		{"argon2id only", []Option{WithHasher(DefaultArgon2id()), WithLegacyHashers()}, []Hasher{DefaultArgon2id()}, DefaultArgon2id()},
-		{"cheap scrypt", []Option{WithHasher(cheapScrypt)}, []Hasher{cheapScrypt}, cheapScrypt},
-		{"cheap scrypt over Medusa's", []Option{WithHasher(cheapScrypt), WithLegacyHashers(DefaultScrypt())},
-			[]Hasher{cheapScrypt, DefaultScrypt()}, DefaultScrypt()},
-		{"cheap argon2id and two legacy scrypts", []Option{WithHasher(cheapArgon), WithLegacyHashers(cheapScrypt, scrypt6, nil)},
-			[]Hasher{cheapArgon, cheapScrypt, scrypt6}, scrypt6},
-		{"legacy argon2id", []Option{WithHasher(cheapScrypt), WithLegacyHashers(cheapArgon, costlyArgon)},
-			[]Hasher{cheapScrypt, cheapArgon, costlyArgon}, costlyArgon},
-		{"invalid legacy skipped", []Option{WithHasher(cheapScrypt), WithLegacyHashers(Scrypt{LogN: 40, R: 8, P: 1}, Argon2id{})},
-			[]Hasher{cheapScrypt}, cheapScrypt},
+		{"default", nil, []Hasher{DefaultScrypt()}},
+		{"nil hasher keeps the default", []Option{WithHasher(nil)}, []Hasher{DefaultScrypt()}},
+		{"cheap scrypt", []Option{WithHasher(cheapScrypt)}, []Hasher{cheapScrypt}},
+		{"scrypt pointer", []Option{WithHasher(&cheapScrypt)}, []Hasher{cheapScrypt}},
+		{"argon2id with Medusa's scrypt hashes", []Option{WithHasher(DefaultArgon2id())}, []Hasher{DefaultArgon2id(), DefaultScrypt()}},
+		{"argon2id pointer", []Option{WithHasher(new(DefaultArgon2id()))}, []Hasher{DefaultArgon2id(), DefaultScrypt()}},
+		{"argon2id only", []Option{WithHasher(DefaultArgon2id()), WithLegacyHashers()}, []Hasher{DefaultArgon2id()}},
+		{"cheap scrypt over Medusa's", []Option{WithHasher(cheapScrypt), WithLegacyHashers(DefaultScrypt())}, []Hasher{cheapScrypt, DefaultScrypt()}},
+		{"repeats once", []Option{WithHasher(&cheapArgon), WithLegacyHashers(cheapArgon, cheapScrypt, &cheapScrypt, scrypt6, nil)},
+			[]Hasher{cheapArgon, cheapScrypt, scrypt6}},
+		{"invalid skipped", []Option{WithHasher(Argon2id{}), WithLegacyHashers(Scrypt{LogN: 40, R: 8, P: 1}, (*Argon2id)(nil), failingHasher{}, cheapScrypt)},
+			[]Hasher{cheapScrypt}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := New(tc.opts...)
-			if p.dummy.encoded == "" {
-				t.Fatal("no dummy hash")
-			}
-			got := dummyParams(t, p.dummy.encoded)
-			if got != tc.want {
-				t.Errorf("dummy with %#v, want %#v", got, tc.want)
-			}
-			gotCost, _ := verifyCost(got)
-			for _, h := range tc.accepted {
-				if c, _ := verifyCost(h); c > gotCost {
-					t.Errorf("dummy %#v (cost %v) is cheaper than accepted %#v (cost %v)", got, gotCost, h, c)
+			var got []Hasher
+			for _, f := range p.formats {
+				got = append(got, f.hasher)
+				if paramsOf(f.dummy) != f.hasher || f.family != familyOf(f.hasher) {
+					t.Errorf("format %#v: dummy %q, family %v", f.hasher, f.dummy, f.family)
 				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("formats %#v, want %#v", got, tc.want)
 			}
 		})
 	}
 }
 
-// TestCostModel: the cost model orders the formats as their run times do
-// (BenchmarkVerifyCost): scrypt logN 15 costs several times argon2id's
-// default, and argon2id m 256 MiB t 4 several times scrypt logN 15.
-func TestCostModel(t *testing.T) {
-	s, _ := verifyCost(DefaultScrypt())
-	a, _ := verifyCost(DefaultArgon2id())
-	big, _ := verifyCost(Argon2id{Time: 4, MemoryKiB: 1 << 18, Threads: 1, KeyLen: 32, SaltLen: 16})
-	if s < 2*a || big < 4*s {
-		t.Errorf("costs: scrypt default %v, argon2id default %v, argon2id 256 MiB t 4 %v", s, a, big)
+// countKDF records the parameters of every key derivation that Verify
+// runs until the test ends. Tests that use it must not run in parallel.
+func countKDF(t *testing.T) *[]string {
+	t.Helper()
+	var mu sync.Mutex
+	var got []string
+	kdfHook = func(h Hasher) {
+		mu.Lock()
+		got = append(got, fmt.Sprintf("%#v", h))
+		mu.Unlock()
 	}
-	s16, _ := verifyCost(Scrypt{LogN: 16, R: 8, P: 1})
-	s15r16, _ := verifyCost(Scrypt{LogN: 15, R: 16, P: 1})
-	if s16 != 2*s || s15r16 != 2*s {
-		t.Errorf("scrypt costs not linear in N and r: %v %v %v", s, s16, s15r16)
+	t.Cleanup(func() { kdfHook = nil })
+	return &got
+}
+
+// work returns the sorted parameters of hs, as countKDF records them.
+func work(hs ...Hasher) []string {
+	var s []string
+	for _, h := range hs {
+		s = append(s, fmt.Sprintf("%#v", h))
+	}
+	slices.Sort(s)
+	return s
+}
+
+// scryptURLSafe re-encodes a standard base64 scrypt-kdf hash with the
+// URL-safe alphabet and no padding, which Medusa also reads.
+func scryptURLSafe(enc string) string {
+	return strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(enc), "=")
+}
+
+// badChecksum returns a scrypt-kdf hash with parameters logN, 8, 1 whose
+// header checksum is wrong: Verify answers false without running scrypt.
+func badChecksum(logN uint8) string {
+	key, _ := base64.StdEncoding.DecodeString(craftScrypt("scrypt", 0, logN, 8, 1))
+	key[50] ^= 1
+	return base64.StdEncoding.EncodeToString(key)
+}
+
+// TestLoginWorkPerFormat: every login attempt runs exactly one key
+// derivation per accepted format, with that format's parameters, whatever
+// the account: the stored hash's verification for its own format, a dummy
+// one for every other. A path that skipped a dummy, or ran one too many,
+// fails.
+func TestLoginWorkPerFormat(t *testing.T) {
+	const email = "ada@example.com"
+	scrypt5 := Scrypt{LogN: 5, R: 8, P: 1}
+	argonOther := Argon2id{Time: 2, MemoryKiB: 64, Threads: 1, KeyLen: 32, SaltLen: 16}
+	configs := []struct {
+		name     string
+		opts     []Option
+		accepted []Hasher
+	}{
+		{"argon2id and scrypt", []Option{WithHasher(cheapArgon), WithLegacyHashers(cheapScrypt)}, []Hasher{cheapArgon, cheapScrypt}},
+		{"scrypt and argon2id", []Option{WithHasher(cheapScrypt), WithLegacyHashers(cheapArgon)}, []Hasher{cheapScrypt, cheapArgon}},
+		{"argon2id and two scrypts", []Option{WithHasher(cheapArgon), WithLegacyHashers(cheapScrypt, Scrypt{LogN: 6, R: 8, P: 1})},
+			[]Hasher{cheapArgon, cheapScrypt, Scrypt{LogN: 6, R: 8, P: 1}}},
+		{"scrypt alone", []Option{WithHasher(cheapScrypt)}, []Hasher{cheapScrypt}},
+		{"argon2id alone", []Option{WithHasher(cheapArgon), WithLegacyHashers()}, []Hasher{cheapArgon}},
+	}
+	for _, cfg := range configs {
+		t.Run(cfg.name, func(t *testing.T) {
+			p := New(cfg.opts...)
+			want := work(cfg.accepted...)
+			type login struct {
+				name     string
+				st       *ids
+				password string
+				wantOK   bool
+			}
+			logins := []login{
+				{"unknown email", &ids{}, testPassword, false},
+				{"no password", withPassword(email, ""), testPassword, false},
+				{"password not a string", &ids{identity: &provider.AuthIdentity{ID: "authid_1", ProviderIdentities: []*provider.ProviderIdentity{
+					{EntityID: email, Provider: ID, ProviderMetadata: map[string]any{"password": 42}},
+				}}}, testPassword, false},
+				{"malformed hash", withPassword(email, "$2b$10$abcdefghijklmnopqrstuv"), testPassword, false},
+				{"scrypt hash with a bad checksum", withPassword(email, badChecksum(4)), testPassword, false},
+			}
+			for _, h := range cfg.accepted {
+				stored := mustHash(t, h, testPassword)
+				name := fmt.Sprintf("%#v user", h)
+				logins = append(logins,
+					login{name + ", right password", withPassword(email, stored), testPassword, true},
+					login{name + ", wrong password", withPassword(email, stored), "wrong password", false})
+				if familyOf(h) == scryptFamily {
+					logins = append(logins, login{name + ", URL-safe base64", withPassword(email, scryptURLSafe(stored)), testPassword, true})
+				}
+			}
+			for _, l := range logins {
+				got := countKDF(t)
+				_, err := p.Authenticate(context.Background(), Credentials(email, l.password), l.st)
+				if (err == nil) != l.wantOK {
+					t.Errorf("%s: error %v", l.name, err)
+				}
+				if slices.Sort(*got); !slices.Equal(*got, want) {
+					t.Errorf("%s: key derivations %q, want %q", l.name, *got, want)
+				}
+			}
+
+			// A registration of an email whose identity has no actor yet
+			// verifies the password the same way.
+			for _, h := range cfg.accepted {
+				st := withPassword(email, mustHash(t, h, testPassword))
+				for _, pw := range []string{testPassword, "wrong password"} {
+					got := countKDF(t)
+					_, _ = p.Register(context.Background(), Credentials(email, pw), st)
+					if slices.Sort(*got); !slices.Equal(*got, want) {
+						t.Errorf("register over %#v user: key derivations %q, want %q", h, *got, want)
+					}
+				}
+			}
+		})
+	}
+
+	// A hash with parameters no accepted format has still verifies; its
+	// verification replaces the dummy of the first accepted format of its
+	// family.
+	p := New(WithHasher(cheapArgon), WithLegacyHashers(cheapScrypt, Scrypt{LogN: 6, R: 8, P: 1}))
+	for _, tc := range []struct {
+		stored Hasher
+		want   []string
+	}{
+		{scrypt5, work(cheapArgon, scrypt5, Scrypt{LogN: 6, R: 8, P: 1})},
+		{argonOther, work(argonOther, cheapScrypt, Scrypt{LogN: 6, R: 8, P: 1})},
+	} {
+		st := withPassword(email, mustHash(t, tc.stored, testPassword))
+		for _, pw := range []string{testPassword, "wrong password"} {
+			got := countKDF(t)
+			_, err := p.Authenticate(context.Background(), Credentials(email, pw), st)
+			if (err == nil) != (pw == testPassword) {
+				t.Errorf("%#v user, password %q: error %v", tc.stored, pw, err)
+			}
+			if slices.Sort(*got); !slices.Equal(*got, tc.want) {
+				t.Errorf("%#v user: key derivations %q, want %q", tc.stored, *got, tc.want)
+			}
+		}
+	}
+}
+
+// TestFormatOf: which accepted format a stored hash's verification stands
+// for.
+func TestFormatOf(t *testing.T) {
+	f := newForeign() // makes cheapScrypt hashes
+	fs := acceptedFormats([]Hasher{cheapArgon, Scrypt{LogN: 5, R: 8, P: 1}, f, Scrypt{LogN: 6, R: 8, P: 1}})
+	if len(fs) != 4 {
+		t.Fatalf("%d formats", len(fs))
+	}
+	for _, tc := range []struct {
+		name, stored string
+		want         int
+	}{
+		{"argon2id", mustHash(t, cheapArgon, "x"), 0},
+		{"scrypt logN 5", mustHash(t, Scrypt{LogN: 5, R: 8, P: 1}, "x"), 1},
+		{"scrypt logN 6", mustHash(t, Scrypt{LogN: 6, R: 8, P: 1}, "x"), 3},
+		{"scrypt logN 6, URL-safe", scryptURLSafe(mustHash(t, Scrypt{LogN: 6, R: 8, P: 1}, "x")), 3},
+		{"the foreign hasher's", mustHash(t, f, "x"), 2},
+		{"other argon2id", mustHash(t, Argon2id{Time: 1, MemoryKiB: 128, Threads: 1, KeyLen: 32, SaltLen: 16}, "x"), 0},
+		{"other scrypt", mustHash(t, Scrypt{LogN: 7, R: 8, P: 1}, "x"), 1},
+		{"malformed", "$2b$10$abcdefghijklmnopqrstuv", -1},
+		{"bad checksum", badChecksum(5), -1},
+		{"empty", "", -1},
+	} {
+		if got := formatOf(fs, tc.stored); got != tc.want {
+			t.Errorf("%s: format %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if got := formatOf(acceptedFormats([]Hasher{cheapArgon}), mustHash(t, cheapScrypt, "x")); got != -1 {
+		t.Errorf("scrypt hash with only argon2id accepted: format %d, want -1", got)
 	}
 }
 
@@ -177,40 +323,57 @@ func withPassword(email, hash string) *ids {
 	}}}
 }
 
-// TestUnknownEmailVerifiesDummy: a login with an unknown email, or with
-// an identity without a password, verifies the password against the
-// provider's dummy, once.
+// TestUnknownEmailVerifiesDummy: with a Hasher of another type, a login
+// with an unknown email, or with an identity without a password, verifies
+// the password once against that hasher's dummy and once against each
+// legacy format's; a stored hash the hasher made is verified in place of
+// its dummy.
 func TestUnknownEmailVerifiesDummy(t *testing.T) {
-	f := newForeign()
-	p := New(WithHasher(f))
-	if p.dummy.encoded == "" {
-		t.Fatal("no dummy")
+	f := newForeign() // cheapScrypt inside
+	scrypt5 := Scrypt{LogN: 5, R: 8, P: 1}
+	p := New(WithHasher(f), WithLegacyHashers(scrypt5))
+	if len(p.formats) != 2 || p.formats[0].family != other || p.formats[0].dummy == "" {
+		t.Fatalf("formats %+v", p.formats)
 	}
 	ctx := context.Background()
-	for _, st := range []*ids{{}, withPassword("ada@example.com", "")} {
+	stored := mustHash(t, f, testPassword)
+	for _, tc := range []struct {
+		name   string
+		st     *ids
+		wantOK bool
+		want   string // what f verifies
+	}{
+		{"unknown email", &ids{}, false, p.formats[0].dummy},
+		{"no password", withPassword("ada@example.com", ""), false, p.formats[0].dummy},
+		{"foreign user", withPassword("ada@example.com", stored), true, stored},
+	} {
 		*f.verified = nil
-		_, err := p.Authenticate(ctx, Credentials("ada@example.com", testPassword), st)
-		if err == nil || err.Error() != msgInvalidCredentials {
-			t.Errorf("error %v", err)
+		got := countKDF(t)
+		_, err := p.Authenticate(ctx, Credentials("ada@example.com", testPassword), tc.st)
+		if (err == nil) != tc.wantOK {
+			t.Errorf("%s: error %v", tc.name, err)
 		}
-		if len(*f.verified) != 1 || (*f.verified)[0] != p.dummy.encoded {
-			t.Errorf("verified %q, want the dummy once", *f.verified)
+		if len(*f.verified) != 1 || (*f.verified)[0] != tc.want {
+			t.Errorf("%s: verified %q, want %q once", tc.name, *f.verified, tc.want)
+		}
+		if slices.Sort(*got); !slices.Equal(*got, work(cheapScrypt, scrypt5)) {
+			t.Errorf("%s: key derivations %q", tc.name, *got)
 		}
 	}
 }
 
-// BenchmarkLogin compares logins with an unknown email and with a known
-// one whose stored hash is Medusa's scrypt (logN 15), on a provider that
-// hashes new passwords with argon2id's defaults: a wrong password, the
-// right one (verified, then rehashed with argon2id), and an unknown email
-// with the dummy of the default legacy set and with the configured
-// hasher's alone (WithLegacyHashers()).
+// BenchmarkLogin measures logins on a provider that hashes new passwords
+// with argon2id's defaults and still accepts Medusa's scrypt hashes
+// (logN 15, the default legacy format): every case should cost one
+// argon2id and one scrypt verification, within noise of each other, except
+// the scrypt user's successful login, which also rehashes the password
+// with argon2id (the fake store keeps the old hash, so every iteration
+// rehashes). "argon2id only" is the same provider after
+// WithLegacyHashers(): one verification.
 func BenchmarkLogin(b *testing.B) {
 	const email = "ada@example.com"
-	stored, err := DefaultScrypt().Hash([]byte(testPassword))
-	if err != nil {
-		b.Fatal(err)
-	}
+	scryptHash := mustHash(b, DefaultScrypt(), testPassword)
+	argonHash := mustHash(b, DefaultArgon2id(), testPassword)
 	ctx := context.Background()
 	run := func(b *testing.B, p *Provider, st *ids, password string, wantOK bool) {
 		for b.Loop() {
@@ -222,29 +385,12 @@ func BenchmarkLogin(b *testing.B) {
 	}
 	p := New(WithHasher(DefaultArgon2id()))
 	b.Run("unknown email", func(b *testing.B) { run(b, p, &ids{}, testPassword, false) })
-	b.Run("known email, wrong password", func(b *testing.B) { run(b, p, withPassword(email, stored), "wrong password", false) })
-	b.Run("known email, right password and rehash", func(b *testing.B) { run(b, p, withPassword(email, stored), testPassword, true) })
+	b.Run("no password", func(b *testing.B) { run(b, p, withPassword(email, ""), testPassword, false) })
+	b.Run("argon2id user", func(b *testing.B) { run(b, p, withPassword(email, argonHash), testPassword, true) })
+	b.Run("argon2id user, wrong password", func(b *testing.B) { run(b, p, withPassword(email, argonHash), "wrong password", false) })
+	b.Run("scrypt user, wrong password", func(b *testing.B) { run(b, p, withPassword(email, scryptHash), "wrong password", false) })
+	b.Run("scrypt user, right password and rehash", func(b *testing.B) { run(b, p, withPassword(email, scryptHash), testPassword, true) })
 	onlyArgon := New(WithHasher(DefaultArgon2id()), WithLegacyHashers())
-	b.Run("unknown email, argon2id dummy", func(b *testing.B) { run(b, onlyArgon, &ids{}, testPassword, false) })
-}
-
-// BenchmarkVerifyCost reports the time of one verification per unit of
-// verifyCost, to check argonBlockCost: the ns/unit figures of the scrypt
-// and argon2id cases should be close.
-func BenchmarkVerifyCost(b *testing.B) {
-	for _, h := range []Hasher{
-		DefaultScrypt(), Scrypt{LogN: 14, R: 8, P: 1}, Scrypt{LogN: 12, R: 8, P: 4},
-		DefaultArgon2id(), Argon2id{Time: 1, MemoryKiB: 47104, Threads: 1, KeyLen: 32, SaltLen: 16},
-		Argon2id{Time: 3, MemoryKiB: 65536, Threads: 1, KeyLen: 32, SaltLen: 16},
-	} {
-		b.Run(fmt.Sprintf("%+v", h), func(b *testing.B) {
-			d, pw := makeDummy(h), []byte(testPassword)
-			start := time.Now()
-			for b.Loop() {
-				_, _ = h.Verify(d, pw)
-			}
-			c, _ := verifyCost(h)
-			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N)/c, "ns/unit")
-		})
-	}
+	b.Run("argon2id only, unknown email", func(b *testing.B) { run(b, onlyArgon, &ids{}, testPassword, false) })
+	b.Run("argon2id only, argon2id user", func(b *testing.B) { run(b, onlyArgon, withPassword(email, argonHash), testPassword, true) })
 }

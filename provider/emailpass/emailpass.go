@@ -42,24 +42,31 @@ func DefaultPolicy() Policy { return Policy{MinLength: 8, MaxBytes: 1024} }
 type Option func(*Provider)
 
 // WithHasher sets how new passwords are hashed (default DefaultScrypt(),
-// Medusa's format). Stored hashes of any supported format still verify,
-// and a successful login rehashes them with h.
+// Medusa's format; a nil h keeps it). Stored hashes of any supported
+// format still verify, and a successful login rehashes them with h.
 func WithHasher(h Hasher) Option { return func(p *Provider) { p.hasher = h } }
 
 // WithLegacyHashers declares how passwords still stored may have been
 // hashed, besides the configured Hasher: Medusa's scrypt parameters when
 // they differ from it, or the hasher in use before a change of algorithm
 // or parameters. It changes no verification (every supported format
-// verifies, see [Hasher]); it sets the cost of a login with an unknown
-// email, which verifies the password against a dummy hash made like the
-// costliest of the configured and the legacy hashers.
+// verifies with the configured Hasher, see [Hasher]); it sets the work of
+// every login. The configured hasher and the legacy ones are the accepted
+// formats (an algorithm with its parameters), and every login attempt runs
+// one verification per accepted format: the real one for the format of
+// the stored hash, a dummy one for each other format. So each legacy
+// hasher adds its cost to every login, whatever the account, and the
+// timing does not tell an unknown email from a known one, nor an argon2id
+// user from a scrypt one (see the package doc, Timing).
 //
 // By default the legacy hashers are DefaultScrypt(), Medusa's default
 // parameters, unless the configured hasher is a Scrypt: its parameters
 // are then taken to be those of the Medusa hashes in the database (set it
 // as Medusa's hashConfig). WithLegacyHashers replaces that default;
 // WithLegacyHashers() with no hasher declares that only the configured
-// hasher's hashes are stored.
+// hasher's hashes are stored (for instance once every user logged in
+// since a switch to argon2id, or the remaining ones were asked to reset
+// their password), which makes a login cost one verification again.
 func WithLegacyHashers(hs ...Hasher) Option {
 	return func(p *Provider) { p.legacy, p.legacySet = slices.Clone(hs), true }
 }
@@ -70,11 +77,11 @@ func WithPolicy(pol Policy) Option { return func(p *Provider) { p.policy = pol }
 // Provider is the email and password provider. It is safe for concurrent
 // use.
 type Provider struct {
-	hasher    Hasher
+	hasher    Hasher // normalised
 	legacy    []Hasher
 	legacySet bool
 	policy    Policy
-	dummy     dummy
+	formats   []format // accepted formats, the configured hasher's first
 }
 
 // New returns the provider.
@@ -86,7 +93,11 @@ func New(opts ...Option) *Provider {
 	if p.policy.MaxBytes <= 0 {
 		p.policy.MaxBytes = DefaultPolicy().MaxBytes
 	}
-	p.dummy = newDummy(p.accepted())
+	if p.hasher == nil {
+		p.hasher = DefaultScrypt()
+	}
+	p.hasher = normalize(p.hasher)
+	p.formats = acceptedFormats(p.accepted())
 	return p
 }
 
@@ -98,18 +109,10 @@ func (p *Provider) accepted() []Hasher {
 	switch {
 	case p.legacySet:
 		hs = append(hs, p.legacy...)
-	case !isScrypt(p.hasher):
+	case familyOf(p.hasher) != scryptFamily:
 		hs = append(hs, DefaultScrypt())
 	}
 	return hs
-}
-
-func isScrypt(h Hasher) bool {
-	switch h.(type) {
-	case Scrypt, *Scrypt:
-		return true
-	}
-	return false
 }
 
 var (
@@ -170,18 +173,25 @@ func (p *Provider) checkPolicy(password string) error {
 	return nil
 }
 
-// verify checks password against the identity's stored hash. When there
-// is no usable hash it spends the same work on a dummy hash, so that
-// unknown emails and wrong passwords cost the same.
+// verify checks password against the identity's stored hash (identity is
+// nil for an unknown email). Whatever the account, it runs one
+// verification per accepted format: the real one stands for the format of
+// the stored hash, and each other format verifies its dummy hash, so that
+// unknown emails, identities without a password, wrong passwords and users
+// of each format cost the same.
 func (p *Provider) verify(identity *provider.AuthIdentity, password string) (ok bool, stored string, err error) {
-	if pi := identity.Provider(ID); pi != nil {
-		stored, _ = pi.ProviderMetadata["password"].(string)
+	if identity != nil {
+		if pi := identity.Provider(ID); pi != nil {
+			stored, _ = pi.ProviderMetadata["password"].(string)
+		}
 	}
+	pw := []byte(password)
 	if stored == "" {
-		p.dummy.verify([]byte(password))
+		verifyDummies(p.formats, -1, pw)
 		return false, "", nil
 	}
-	ok, err = p.hasher.Verify(stored, []byte(password))
+	verifyDummies(p.formats, formatOf(p.formats, stored), pw)
+	ok, err = p.hasher.Verify(stored, pw)
 	return ok, stored, err
 }
 
@@ -199,7 +209,7 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 		if !provider.IsNotFound(err) {
 			return nil, err
 		}
-		p.dummy.verify([]byte(password))
+		p.verify(nil, password)
 		return nil, badCredentials()
 	}
 	ok, stored, err := p.verify(identity, password)

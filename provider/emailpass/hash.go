@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -227,6 +228,9 @@ func verifyScrypt(key []byte, password []byte) (bool, error) {
 	if subtle.ConstantTimeCompare(sum[:16], key[48:64]) != 1 {
 		return false, nil
 	}
+	if kdfHook != nil {
+		kdfHook(Scrypt{LogN: logN, R: r, P: p})
+	}
 	mac, err := scryptMAC(key[:64], password, logN, r, p)
 	if err != nil { // unreachable: parameters were checked
 		return false, malformed("scrypt parameters out of range")
@@ -397,6 +401,9 @@ func verifyArgon2id(encoded string, password []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if kdfHook != nil {
+		kdfHook(Argon2id{Time: h.t, MemoryKiB: h.m, Threads: h.p, KeyLen: uint32(len(h.key)), SaltLen: uint32(len(h.salt))})
+	}
 	key := argon2.IDKey(password, h.salt, h.t, h.m, h.p, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
@@ -420,119 +427,153 @@ func (h Argon2id) NeedsRehash(encoded string) bool {
 }
 
 // ---------------------------------------------------------------------------
-// timing equalisation for unknown accounts
+// accepted formats and dummy hashes
 
-// Estimated cost of one verification, in units of one scrypt N·r·p step
-// (4 Salsa20/8 cores over 256 bytes). One argon2id KiB-block pass
-// (MemoryKiB·Time of them) costs about argonBlockCost of those units: on
-// amd64 with x/crypto's assembly, scrypt logN 15 r 8 (2^18 units) takes
-// about 127 ms and argon2id m 19456 t 2 (38,912 block passes) about 35 ms,
-// 485 and 890 ns a unit. BenchmarkVerifyCost measures the figures again.
-// Threads are not counted: lanes run in parallel, which lowers the wall
-// time of a many-threaded argon2id on a machine with idle cores.
-const argonBlockCost = 1.8
+// kdfHook, when not nil, is called with the parameters of every key
+// derivation that Verify runs (Hash does not call it). Tests set it to count
+// the work of a login; it is nil otherwise and must not change while hashes
+// are verified.
+var kdfHook func(params Hasher)
 
-// verifyCost estimates what verifying a hash made by h costs, in scrypt
-// N·r·p units. known is false for an invalid Scrypt or Argon2id, which makes
-// no hash, and for Hashers of other types, whose cost is unknown.
-func verifyCost(h Hasher) (cost float64, known bool) {
-	switch h := h.(type) {
-	case Scrypt:
-		if !checkScryptParams(h.LogN, h.R, h.P) {
-			return 0, false
-		}
-		return float64(uint64(1)<<h.LogN) * float64(h.R) * float64(h.P), true
-	case *Scrypt:
-		if h == nil {
-			return 0, false
-		}
-		return verifyCost(*h)
-	case Argon2id:
-		if !h.valid() {
-			return 0, false
-		}
-		return argonBlockCost * float64(h.MemoryKiB) * float64(h.Time), true
-	case *Argon2id:
-		if h == nil {
-			return 0, false
-		}
-		return verifyCost(*h)
-	}
-	return 0, false
-}
-
-// builtin reports whether h is one of this package's hashers.
-func builtin(h Hasher) bool {
-	switch h.(type) {
-	case Scrypt, *Scrypt, Argon2id, *Argon2id:
-		return true
-	}
-	return false
-}
-
-// dummy is what a login with an unknown email is verified against: a hash
-// of a password nobody knows, in the format and with the parameters of the
-// costliest hash the provider accepts, so that the answer takes as long as
-// for a known email with a wrong password.
-type dummy struct {
-	hasher  Hasher // verifies encoded
-	encoded string
-}
-
-// newDummy picks, of the hashers whose hashes a provider verifies (the
-// configured one first, then the legacy ones), the one whose verification
-// costs most, and makes its dummy hash. A Hasher of a type other than
-// Scrypt and Argon2id has an unknown cost: the first such one is chosen
-// over this package's, and its dummy hash is made with its Hash. Invalid
-// hashers are skipped; with none left the dummy is empty and verifying it
-// costs nothing.
-func newDummy(hs []Hasher) dummy {
-	var best Hasher
-	bestCost := -1.0
-	for _, h := range hs {
-		if h == nil {
-			continue
-		}
-		if !builtin(h) {
-			if d := makeDummy(h); d != "" {
-				return dummy{hasher: h, encoded: d}
-			}
-			continue
-		}
-		if c, ok := verifyCost(h); ok && c > bestCost {
-			best, bestCost = h, c
-		}
-	}
-	if best == nil {
-		return dummy{}
-	}
-	return dummy{hasher: best, encoded: makeDummy(best)}
-}
-
-// verify spends on password the work of verifying the dummy hash, and
-// throws the result away.
-func (d dummy) verify(password []byte) {
-	if d.hasher != nil {
-		_, _ = d.hasher.Verify(d.encoded, password)
-	}
-}
-
-// makeDummy returns a well-formed hash, in h's format and with h's
-// parameters, that no password matches (its key is random), or "" for an
-// invalid h. For this package's hashers it computes no key; for others it
-// hashes a random password with h.
-func makeDummy(h Hasher) string {
+// normalize returns h with this package's pointer hashers replaced by their
+// values (a nil pointer by the invalid zero value), so that the provider
+// sees Scrypt and Argon2id as comparable values only.
+func normalize(h Hasher) Hasher {
 	switch v := h.(type) {
 	case *Scrypt:
 		if v == nil {
-			return ""
+			return Scrypt{}
 		}
-		return makeDummy(*v)
+		return *v
 	case *Argon2id:
 		if v == nil {
-			return ""
+			return Argon2id{}
 		}
-		return makeDummy(*v)
+		return *v
+	}
+	return h
+}
+
+// family is a hash algorithm: this package's scrypt-kdf or argon2id, or
+// other, the format of a Hasher of another type.
+type family uint8
+
+const (
+	other family = iota
+	scryptFamily
+	argonFamily
+)
+
+// familyOf returns the family of the hashes a normalised h makes.
+func familyOf(h Hasher) family {
+	switch h.(type) {
+	case Scrypt:
+		return scryptFamily
+	case Argon2id:
+		return argonFamily
+	}
+	return other
+}
+
+// paramsOf returns the Scrypt or Argon2id whose Hash makes hashes in
+// encoded's format and with its parameters, or nil when verifying encoded
+// runs no key derivation: it cannot be parsed, its parameters are out of
+// bounds, or it is a scrypt-kdf key whose header checksum is wrong (Verify
+// answers false before running scrypt).
+func paramsOf(encoded string) Hasher {
+	if strings.HasPrefix(encoded, "$") {
+		a, err := parseArgon2id(encoded)
+		if err != nil {
+			return nil
+		}
+		return Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
+	}
+	key := decodeBase64Node(encoded)
+	logN, r, p, err := scryptHeader(key)
+	if err != nil {
+		return nil
+	}
+	if sum := sha256.Sum256(key[:48]); subtle.ConstantTimeCompare(sum[:16], key[48:64]) != 1 {
+		return nil
+	}
+	return Scrypt{LogN: logN, R: r, P: p}
+}
+
+// format is one of the hash formats a provider accepts: a normalised
+// hasher, whose algorithm and parameters make the format, and a dummy hash
+// in that format that no password matches.
+type format struct {
+	hasher Hasher
+	family family
+	dummy  string
+}
+
+// acceptedFormats returns the formats of hs (the configured hasher, then
+// the legacy ones), in that order, without nil or invalid hashers (they
+// make no hash) and without repeating a Scrypt or Argon2id with the same
+// parameters. Hashers of other types are kept as given.
+func acceptedFormats(hs []Hasher) []format {
+	var fs []format
+	for _, h := range hs {
+		h = normalize(h)
+		if h == nil {
+			continue
+		}
+		fam := familyOf(h)
+		if fam != other && slices.ContainsFunc(fs, func(f format) bool { return f.family == fam && f.hasher == h }) {
+			continue
+		}
+		if d := makeDummy(h); d != "" {
+			fs = append(fs, format{hasher: h, family: fam, dummy: d})
+		}
+	}
+	return fs
+}
+
+// formatOf returns the index in fs of the format whose dummy the
+// verification of stored replaces, or -1 for none:
+//
+//  1. the Scrypt or Argon2id with stored's parameters;
+//  2. else a Hasher of another type for which stored needs no rehash;
+//  3. else, for a scrypt-kdf or argon2id hash with parameters that no
+//     format has, the first format of its family, whose verification the
+//     hash's own (of another cost) stands for;
+//  4. else none: stored is in a family no format has, or its verification
+//     runs no key derivation (see paramsOf).
+func formatOf(fs []format, stored string) int {
+	params := paramsOf(stored)
+	fam := familyOf(params)
+	if params != nil {
+		if i := slices.IndexFunc(fs, func(f format) bool { return f.family == fam && f.hasher == params }); i >= 0 {
+			return i
+		}
+	}
+	if i := slices.IndexFunc(fs, func(f format) bool { return f.family == other && !f.hasher.NeedsRehash(stored) }); i >= 0 {
+		return i
+	}
+	if params != nil {
+		return slices.IndexFunc(fs, func(f format) bool { return f.family == fam })
+	}
+	return -1
+}
+
+// verifyDummies verifies password against the dummy hash of every format
+// in fs except fs[skip] (skip -1 verifies them all), and throws the results
+// away.
+func verifyDummies(fs []format, skip int, password []byte) {
+	for i, f := range fs {
+		if i != skip {
+			_, _ = f.hasher.Verify(f.dummy, password)
+		}
+	}
+}
+
+// makeDummy returns a well-formed hash, in the format and with the
+// parameters of a normalised h, that no password matches (its key is
+// random), or "" for an invalid h. For this package's hashers it computes
+// no key; for others it hashes a random password with h.
+func makeDummy(h Hasher) string {
+	switch v := h.(type) {
 	case Scrypt:
 		if !checkScryptParams(v.LogN, v.R, v.P) {
 			return ""
