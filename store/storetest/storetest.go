@@ -35,12 +35,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
+	snap "github.com/clientele/clientele/internal/snapshot"
 	"github.com/clientele/clientele/store"
 )
 
@@ -142,38 +142,17 @@ func (e *env) same(want, got any) {
 	}
 }
 
-// snapshot is everything a store holds, read through the stores, to prove
-// that a failed operation left nothing behind.
-type snapshot struct {
-	Customers []*customer.Customer
-	Addresses []*address.Address
-	Groups    []*group.Group
-	Members   []*group.Membership
-	Auth      []*auth.AuthIdentity
-}
+type snapshot = snap.Snapshot
 
 func (e *env) snapshot() snapshot {
 	e.t.Helper()
-	all := store.ListOptions{WithDeleted: true}
-	cs, err := e.st.ListCustomers(e.ctx, customer.Filter{}, all)
-	e.must(err)
-	as, err := e.st.ListAddresses(e.ctx, address.Filter{}, all)
-	e.must(err)
-	gs, err := e.st.ListGroups(e.ctx, group.Filter{}, all)
-	e.must(err)
-	ms, err := e.st.ListMemberships(e.ctx, nil, nil)
-	e.must(err)
-	ai, err := e.st.ListAuthIdentities(e.ctx, auth.IdentityFilter{}, all)
-	e.must(err)
-	return snapshot{cs, as, gs, ms, ai}
+	return snap.Take(e.t, e.ctx, e.st)
 }
 
 // unchanged fails when the store differs from before.
 func (e *env) unchanged(before snapshot) {
 	e.t.Helper()
-	if diff := cmp.Diff(before, e.snapshot(), cmpopts.EquateEmpty()); diff != "" {
-		e.t.Fatalf("store changed by a failed operation (-before +after):\n%s", diff)
-	}
+	snap.Unchanged(e.t, e.ctx, e.st, before)
 }
 
 func ids[T any](rows []*T, id func(*T) string) []string {
