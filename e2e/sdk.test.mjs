@@ -6,68 +6,16 @@
 // The test builds ./examples/server with the machine's Go, starts it on a
 // free port (in-memory store, or PostgreSQL when DATABASE_URL is set) with
 // the oidctest fake identity provider, and drives it.
-import { test, before, after } from "node:test"
+import { test } from "node:test"
 import assert from "node:assert/strict"
-import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, existsSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join, dirname } from "node:path"
-import { fileURLToPath } from "node:url"
-import net from "node:net"
-import Medusa from "@medusajs/js-sdk"
+import { startServer } from "./server.mjs"
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const dir = mkdtempSync(join(tmpdir(), "clientele-e2e-"))
-const eventsFile = join(dir, "events.jsonl")
-let server, base
+const srv = startServer()
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-    s.on("error", reject)
-  })
-}
-
-before(async () => {
-  const bin = join(dir, "server")
-  execFileSync("go", ["build", "-o", bin, "./examples/server"], { cwd: root, stdio: "inherit" })
-  const port = await freePort()
-  base = `http://127.0.0.1:${port}`
-  server = spawn(bin, [], {
-    env: {
-      ...process.env,
-      ADDR: `127.0.0.1:${port}`,
-      JWT_SECRET: "e2e-secret-0123456789abcdef0123456789",
-      ADMIN_EMAIL: "admin@example.com",
-      ADMIN_PASSWORD: "supersecret",
-      EVENTS_FILE: eventsFile,
-      OIDC_FAKE: "true",
-      OIDC_CALLBACK_URL: `${base}/auth/customer/oidc/callback`,
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  })
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${base}/health`)
-      if (r.status === 200) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error("server did not start")
-})
-
-after(() => server?.kill("SIGTERM"))
-
-const sdk = () => new Medusa({ baseUrl: base, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } })
+const sdk = () => srv.sdk()
 
 function lastResetToken(email) {
-  assert.ok(existsSync(eventsFile), "no events file")
-  const events = readFileSync(eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+  const events = srv.events()
   const resets = events.filter((e) => e.name === "auth.password_reset" && e.data.entity_id === email)
   assert.ok(resets.length > 0, "no auth.password_reset event")
   return resets.at(-1).data.token
@@ -162,7 +110,7 @@ test("social login through the fake identity provider", async () => {
   const s = sdk()
   // First leg with plain fetch: Node's fetch keeps no cookies, and the
   // SDK sends none in JWT mode, so the binding cookie is carried by hand.
-  const first = await fetch(`${base}/auth/customer/oidc`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
+  const first = await fetch(`${srv.base}/auth/customer/oidc`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })
   assert.equal(first.status, 200)
   const { location } = await first.json()
   assert.ok(location)
@@ -175,7 +123,7 @@ test("social login through the fake identity provider", async () => {
   // Without the binding cookie the callback fails.
   await assert.rejects(s.auth.callback("customer", "oidc", query), (e) => e.status === 401)
 
-  const again = await fetch(`${base}/auth/customer/oidc`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: "{}" })
+  const again = await fetch(`${srv.base}/auth/customer/oidc`, { method: "POST", headers: { "content-type": "application/json", cookie }, body: "{}" })
   const loc2 = (await again.json()).location
   // Every first leg sets a fresh binding; the old one is not reused.
   const cookie2 = again.headers.get("set-cookie").split(";")[0]
@@ -195,7 +143,7 @@ test("cookie session: created from a token, revoked on logout", async () => {
   await s.auth.register("customer", "emailpass", { email, password: "supersecret" })
   await s.store.customer.create({ email })
   const { token } = await s.auth.refresh()
-  const res = await fetch(`${base}/auth/session`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
+  const res = await fetch(`${srv.base}/auth/session`, { method: "POST", headers: { authorization: `Bearer ${token}` } })
   assert.equal(res.status, 200)
   const setCookie = res.headers.get("set-cookie")
   assert.match(setCookie, /HttpOnly/i)
