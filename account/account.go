@@ -27,6 +27,10 @@
 //     module keeps a customer_id: null key that blocks a new account).
 //   - A guest customer with the same email does not block an account, as
 //     in Medusa; emails are compared case-insensitively.
+//   - Medusa opens a customer account for any email a registration token
+//     asks for, so a registration for one email could take another
+//     person's and block its owner for good. Here the email must be one
+//     the identity proved (ErrEmailMismatch, 400 invalid_data over HTTP).
 //   - Medusa signs up in three requests (register, create the customer
 //     with the registration token, refresh the token), and a failure in
 //     between leaves an identity without a customer. SignUp is one unit of
@@ -38,12 +42,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
-	"github.com/clientele/clientele/internal/email"
 	"github.com/clientele/clientele/internal/emit"
 	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/provider"
@@ -68,9 +72,9 @@ var (
 	ErrAlreadyLinked = store.Sentinel("Request already authenticated as a customer.", store.ErrInvalid)
 	ErrEmailRequired = store.Sentinel("Email is required to create a customer", store.ErrInvalid)
 	ErrHasAccount    = store.Sentinel("Customer with this email already has an account", store.ErrConflict)
-	// ErrEmailMismatch: a sign-up whose customer email differs from the
-	// email the new identity registered with.
-	ErrEmailMismatch = store.Sentinel("The customer's email must be the email the account was registered with", store.ErrInvalid)
+	// ErrEmailMismatch: a customer account for an email its identity has
+	// not proved (auth.Service.ProvenEmails).
+	ErrEmailMismatch = store.Sentinel("The customer's email must be an email this login has proved", store.ErrInvalid)
 )
 
 // Store is the storage the account service works on: the customer and the
@@ -131,8 +135,11 @@ func NewService(st Store, authSvc *auth.Service, customers *customer.Service, op
 
 // CreateCustomer creates a registered customer (HasAccount true) for the
 // auth identity authIdentityID and links it as app_metadata.customer_id.
-// The identity must not have a customer yet, the email is required, and no
-// other registered customer may have it.
+// The identity must not have a customer yet, the email is required and
+// must be one the identity proved (auth.Service.ProvenEmails: its
+// emailpass email, a social login's verified email, or one the host
+// marked verified), else ErrEmailMismatch; no other registered customer
+// may have it.
 func (s *Service) CreateCustomer(ctx context.Context, authIdentityID string, p customer.CreateParams) (*customer.Customer, error) {
 	var out *customer.Customer
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
@@ -163,6 +170,9 @@ func (s *Service) link(ctx context.Context, authIdentityID string, p customer.Cr
 	}
 	if found[0].ActorID(ActorType) != "" {
 		return nil, nil, ErrAlreadyLinked
+	}
+	if !slices.Contains(s.auth.ProvenEmails(found[0]), strings.ToLower(strings.TrimSpace(p.Email))) {
+		return nil, nil, ErrEmailMismatch
 	}
 	yes := true
 	taken, err := s.customers.List(ctx, customer.Filter{Emails: []string{p.Email}, HasAccount: &yes}, store.ListOptions{Take: 1})
@@ -201,21 +211,14 @@ type SignedUp struct {
 // credentials of emailpass.Credentials), creates its registered customer
 // from p, links them and issues the customer token: all or nothing, in one
 // unit of work (the password is hashed before it begins). When p.Email is
-// empty and the identity's entity id is an email (emailpass), the customer
-// gets that email, and a different email fails with ErrEmailMismatch. With
-// a provider whose entity ids are not emails, p.Email is required and is
-// not checked here.
+// empty the customer gets the email the identity proved; another email
+// fails with ErrEmailMismatch, as in CreateCustomer.
 func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Input, p customer.CreateParams) (*SignedUp, error) {
 	in.ActorType = ActorType
 	var out SignedUp
 	_, err := s.auth.RegisterThen(ctx, providerID, in, func(ctx context.Context, identity *auth.AuthIdentity) error {
-		if pi := identity.Provider(providerID); pi != nil && email.Valid(pi.EntityID) {
-			switch {
-			case strings.TrimSpace(p.Email) == "":
-				p.Email = pi.EntityID
-			case !strings.EqualFold(strings.TrimSpace(p.Email), pi.EntityID):
-				return ErrEmailMismatch
-			}
+		if proven := s.auth.ProvenEmails(identity); strings.TrimSpace(p.Email) == "" && len(proven) > 0 {
+			p.Email = proven[0]
 		}
 		c, linked, err := s.link(ctx, identity.ID, p)
 		if err != nil {

@@ -3,7 +3,9 @@ package auth
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	"github.com/clientele/clientele/internal/email"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -59,4 +61,38 @@ func (s *Service) MarkEmailVerified(ctx context.Context, authIdentityID, email s
 		am[VerifiedEmailKey] = email
 		return am
 	})
+}
+
+// ProvenEmails returns the emails identity has proved, trimmed and
+// lower-case, without repeats: the entity id of each of its provider
+// identities whose provider keys identities by email (emailpass), the
+// email of each social login whose provider said it is verified
+// (user_metadata "email" with "email_verified" true), and the email the
+// host marked with MarkEmailVerified. A customer account opened from the
+// identity may only have one of them (account.Service.CreateCustomer).
+func (s *Service) ProvenEmails(identity *AuthIdentity) []string {
+	if identity == nil {
+		return nil
+	}
+	var out []string
+	add := func(e string) {
+		if e = lowerTrim(e); email.Valid(e) && !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	for _, pi := range identity.ProviderIdentities {
+		if f, ok := s.providers[pi.Provider].(provider.EntityIDFolder); ok && f.FoldEntityIDs() {
+			add(pi.EntityID)
+			continue
+		}
+		if verified, _ := pi.UserMetadata["email_verified"].(bool); verified {
+			if e, ok := pi.UserMetadata["email"].(string); ok {
+				add(e)
+			}
+		}
+	}
+	if e, ok := identity.AppMetadata[VerifiedEmailKey].(string); ok {
+		add(e)
+	}
+	return out
 }

@@ -133,8 +133,13 @@ test("social login through the fake identity provider", async () => {
   const { token } = await s.client.fetch("/auth/customer/oidc/callback", { method: "GET", query: q2, headers: { cookie: cookie2 } })
   assert.ok(token)
   s.client.setToken(token)
-  const { customer } = await s.store.customer.create({ email: "jane.doe@example.com" })
-  assert.equal(customer.has_account, true)
+  // The registration token opens an account only for the email the
+  // identity provider verified (the fake one's user is ada@example.com)...
+  await assert.rejects(s.store.customer.create({ email: "jane.doe@example.com" }),
+    (e) => e.status === 400 && /email this login has proved/.test(e.message))
+  // ...which already has an account (the first test's).
+  await assert.rejects(s.store.customer.create({ email: "Ada@Example.com" }),
+    (e) => e.status === 422 && /already has an account/.test(e.message))
 })
 
 test("cookie session: created from a token, revoked on logout", async () => {

@@ -57,7 +57,7 @@ func TestBadInput(t *testing.T) {
 		{"session delete with bearer only", "DELETE", "/auth/session", "", cust, 401, "", "Unauthorized", true},
 		{"wrong password", "POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"wrongwrong"}`, "", 401, "unauthorized", "Invalid email or password", false},
 		{"unknown provider", "POST", "/auth/customer/nope", `{}`, "", 401, "unauthorized", "", false},
-		{"duplicate account", "POST", "/store/customers", `{"email":"ada@example.com"}`, e.register("customer", "ada2@example.com"), 422, "duplicate_error", "Customer with this email already has an account", false},
+		{"account for an email not proved", "POST", "/store/customers", `{"email":"ada@example.com"}`, e.register("customer", "ada2@example.com"), 400, "invalid_data", "The customer's email must be an email this login has proved", false},
 		{"store create without email", "POST", "/store/customers", `{}`, e.register("customer", "ada3@example.com"), 400, "invalid_data", "Email is required to create a customer", false},
 		{"store create already linked", "POST", "/store/customers", `{"email":"z@example.com"}`, cust, 400, "invalid_data", "Request already authenticated as a customer.", false},
 		{"admin unknown customer", "GET", "/admin/customers/cus_nope", "", admin, 404, "not_found", "Customer with id: cus_nope was not found", false},

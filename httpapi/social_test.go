@@ -61,6 +61,9 @@ func TestSocialLoginBindsStateToBrowser(t *testing.T) {
 	if err != nil || c.ActorType != "customer" || c.ActorID != "" || c.AuthIdentityID == "" {
 		t.Fatalf("social token: %+v %v", c, err)
 	}
-	// The token is a registration token: it creates the customer account.
-	e.do("POST", "/store/customers", `{"email":"jane@example.com"}`, r.str("token")).want(t, 200, "", "")
+	// The token is a registration token: it creates the customer account,
+	// only for the email the identity provider verified.
+	e.do("POST", "/store/customers", `{"email":"jane@example.com"}`, r.str("token")).
+		want(t, 400, "invalid_data", "The customer's email must be an email this login has proved")
+	e.do("POST", "/store/customers", `{"email":"Ada@Example.com"}`, r.str("token")).want(t, 200, "", "")
 }

@@ -43,6 +43,16 @@ var accountTests = []test{
 		_, err = e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{Email: "ada@example.com"})
 		e.wantErr(err, account.ErrAlreadyLinked)
 		e.wantMessage(err, "Request already authenticated as a customer.")
+		// A registration opens an account only for an email it proved.
+		_, err = e.accounts.CreateCustomer(e.ctx, other.ID, customer.CreateParams{Email: "ADA@example.com"})
+		e.wantErr(err, account.ErrEmailMismatch, store.ErrInvalid)
+		e.wantMessage(err, "The customer's email must be an email this login has proved")
+		e.unchanged(before)
+		// An identity that proved the email (the host verified it) still
+		// meets the account that has it.
+		_, err = e.auth.MarkEmailVerified(e.ctx, other.ID, "ada@example.com")
+		e.must(err)
+		before = e.snapshot()
 		_, err = e.accounts.CreateCustomer(e.ctx, other.ID, customer.CreateParams{Email: "ADA@example.com"})
 		e.wantErr(err, account.ErrHasAccount, store.ErrConflict)
 		e.wantMessage(err, "Customer with this email already has an account")

@@ -233,6 +233,46 @@ var hostKitTests = []test{
 			e.t.Fatalf("redirect login %+v", l)
 		}
 	}},
+	{"Account/BindingToProvenEmails", func(e *env) {
+		// A social login's identity proves the email its provider
+		// verified, and only that one.
+		social := func(email string, verified any) *auth.AuthIdentity {
+			a, err := e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{
+				Provider: "magic", EntityID: "sub-" + email,
+				UserMetadata: map[string]any{"email": email, "email_verified": verified},
+			}}})
+			e.must(err)
+			return a
+		}
+		verified := social("Jane@Example.com", true)
+		e.same([]string{"jane@example.com"}, e.auth.ProvenEmails(verified))
+		unverified := social("joe@example.com", false)
+		e.same([]string(nil), e.auth.ProvenEmails(unverified))
+		claimed := social("kim@example.com", "true")
+		before := e.snapshot()
+		for _, tc := range []struct {
+			id    string
+			email string
+		}{{verified.ID, "someone@example.com"}, {unverified.ID, "joe@example.com"}, {claimed.ID, "kim@example.com"}} {
+			_, err := e.accounts.CreateCustomer(e.ctx, tc.id, customer.CreateParams{Email: tc.email})
+			e.wantErr(err, account.ErrEmailMismatch, store.ErrInvalid)
+		}
+		e.unchanged(before)
+		c, err := e.accounts.CreateCustomer(e.ctx, verified.ID, customer.CreateParams{Email: " JANE@example.com "})
+		e.must(err)
+		e.same("jane@example.com", c.Email)
+		// The host's own verification counts too.
+		_, err = e.auth.MarkEmailVerified(e.ctx, unverified.ID, "joe@example.com")
+		e.must(err)
+		_, err = e.accounts.CreateCustomer(e.ctx, unverified.ID, customer.CreateParams{Email: "joe@example.com"})
+		e.must(err)
+		// emailpass proves its own email, trimmed and in any case.
+		a := e.register("pat@example.com", "correct horse")
+		_, err = e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{Email: "other@example.com"})
+		e.wantErr(err, account.ErrEmailMismatch)
+		_, err = e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{Email: "PAT@example.com"})
+		e.must(err)
+	}},
 	{"Auth/RegisterThenNeedsAFunction", func(e *env) {
 		before := e.snapshot()
 		_, err := e.auth.RegisterThen(e.ctx, emailpass.ID, creds("nil@example.com", "correct horse"), nil)

@@ -21,10 +21,12 @@
 // (scopes "read:user user:email"). The identity's entity_id is the
 // numeric user id as a string; user_metadata is Medusa's: profile_url
 // (the user's API URL, as Medusa stores it), avatar, email, name, company,
-// two_factor_authentication. The email is the primary verified address
-// of /user/emails, else the profile's public one; only the first is
-// reported verified to the auth service (provider.NewIdentity), which
-// alone decides on linking identities by email. A returning user's
+// two_factor_authentication, plus clientele's email_verified. The email is
+// the primary verified address of /user/emails, else the profile's public
+// one; only the first is reported verified, to the auth service
+// (provider.NewIdentity), which alone decides on linking identities by
+// email, and in email_verified, which lets the login open a customer
+// account for that email (auth.Service.ProvenEmails). A returning user's
 // user_metadata is refreshed when it changed. GitHub's tokens are stored
 // in provider_metadata only with Config.StoreTokens.
 //
@@ -243,6 +245,9 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	ni.UserMetadata = map[string]any{
 		"profile_url": orNil(u.URL), "avatar": orNil(u.AvatarURL), "email": mail, "name": orNil(u.Name),
 		"company": orNil(u.Company), "two_factor_authentication": u.TwoFactor,
+		// Whether GitHub verified the email, so that a customer account
+		// can be opened for it (auth.Service.ProvenEmails).
+		"email_verified": ni.EmailVerified,
 	}
 	if p.cfg.StoreTokens {
 		ni.ProviderMetadata = p.tokenMetadata(tok)

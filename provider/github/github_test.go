@@ -190,6 +190,7 @@ func TestLoginFlow(t *testing.T) {
 		want := map[string]any{
 			"profile_url": e.idp.URL + "/users/ada", "avatar": ada.Picture, "email": ada.Email,
 			"name": ada.Name, "company": ada.Company, "two_factor_authentication": true,
+			"email_verified": true,
 		}
 		if diff := cmp.Diff(want, pi.UserMetadata); diff != "" {
 			t.Errorf("user_metadata (-want +got):\n%s", diff)
