@@ -46,8 +46,10 @@
 // [Service.RequestPasswordReset] makes a single-use token (15 minutes by
 // default) in Medusa 2.21's form, stores the SHA-256 of its jti, replaces
 // older tokens, and emits auth.password_reset with the token for the host
-// to e-mail. An unknown email is not an error, emits nothing, and costs
-// comparable work. [Service.ResetPassword] uses a token once;
+// to e-mail. That event is delivered in a goroutine of its own after the
+// call returns, so a slow mailer cannot tell known emails from unknown
+// ones; [Service.Flush] waits for it. An unknown email is not an error,
+// emits nothing, and costs comparable work. [Service.ResetPassword] uses a token once;
 // [Service.ChangePassword] needs the current password.
 //
 // # Errors

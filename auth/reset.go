@@ -94,7 +94,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 		if metadata == nil {
 			metadata = map[string]any{}
 		}
-		s.events.Emit(ctx, event.Event{Name: EventPasswordReset, Data: map[string]any{
+		// Delivered after the answer, never inside it: a sink that mails
+		// the token must not make a known email slower than an unknown.
+		s.events.EmitDetached(ctx, event.Event{Name: EventPasswordReset, Data: map[string]any{
 			"entity_id": pi.EntityID, "actor_type": actorType, "provider": providerID,
 			"token": token, "metadata": metadata,
 		}})

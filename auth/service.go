@@ -169,6 +169,12 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 	}, nil
 }
 
+// Flush waits until the events the service delivers after its answer
+// (auth.password_reset, which carries a secret) have reached the sink, or
+// ctx is done. Call it before shutting down, and in tests before reading
+// such an event.
+func (s *Service) Flush(ctx context.Context) error { return s.events.Wait(ctx) }
+
 // Tokens returns the token issuer the service signs with.
 func (s *Service) Tokens() *Tokens { return s.tokens }
 

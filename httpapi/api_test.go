@@ -137,6 +137,7 @@ func TestAuthRoutes(t *testing.T) {
 		}
 	}
 	var resetTok string
+	e.flush()
 	for _, ev := range e.events.Events() {
 		if ev.Name == auth.EventPasswordReset {
 			resetTok, _ = ev.Data["token"].(string)

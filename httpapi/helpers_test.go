@@ -172,3 +172,11 @@ func (e *env) admin() string {
 	r.want(e.t, 200, "", "")
 	return r.str("token")
 }
+
+// flush waits for the events the auth service delivers after its answer.
+func (e *env) flush() {
+	e.t.Helper()
+	if err := e.authS.Flush(e.t.Context()); err != nil {
+		e.t.Fatal(err)
+	}
+}

@@ -237,6 +237,9 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 	if err := authSvc.RequestPasswordReset(ctx, auth.ActorCustomer, emailpass.ID, "margaret@example.com", nil); err != nil {
 		return err
 	}
+	if err := authSvc.Flush(ctx); err != nil { // the event is delivered after the call returns
+		return err
+	}
 	var resetToken string
 	for _, e := range events.Events() {
 		if e.Name == auth.EventPasswordReset {

@@ -193,6 +193,15 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return fail(err)
 	}
+	// Events delivered after the answer (reset tokens) reach the sink
+	// before it closes.
+	closers = append(closers, func() {
+		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := authSvc.Flush(fctx); err != nil {
+			logger.Warn("events still undelivered at shutdown", "error", err)
+		}
+	})
 	addresses, err := address.NewService(st, address.WithEventSink(sink), address.WithLogger(logger))
 	if err != nil {
 		return fail(err)

@@ -5,37 +5,91 @@ package emit
 import (
 	"context"
 	"log/slog"
+	"sync"
 
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/store"
 )
 
-// Emitter delivers a service's events. The zero value discards them.
+// Emitter delivers a service's events. Make it with New; the zero value
+// discards them.
 type Emitter struct {
 	Sink   event.Sink
 	Logger *slog.Logger
+	// detached counts the deliveries EmitDetached started that have not
+	// ended.
+	detached *sync.WaitGroup
+}
+
+// New returns an Emitter for sink (nil: events are discarded) that logs
+// to logger (nil: slog.Default()).
+func New(sink event.Sink, logger *slog.Logger) Emitter {
+	return Emitter{Sink: sink, Logger: logger, detached: new(sync.WaitGroup)}
 }
 
 // Emit arranges for events to reach the sink after the unit of work in ctx
-// commits (at once when there is none). A sink's error is logged and never
-// undoes the change.
+// commits (at once when there is none), in the caller's goroutine. A
+// sink's error is logged and never undoes the change.
 func (em Emitter) Emit(ctx context.Context, events ...event.Event) {
 	if em.Sink == nil || len(events) == 0 {
 		return
 	}
+	store.AfterCommit(ctx, func() { em.deliver(detach(ctx), events) })
+}
+
+// EmitDetached is Emit with the delivery in a goroutine of its own: the
+// caller returns without waiting for the sink. Events that carry secrets
+// (a reset token the host mails) go this way, so that a slow sink cannot
+// make the answer to a known account slower than to an unknown one.
+// Wait waits for these deliveries.
+func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) {
+	if em.Sink == nil || len(events) == 0 {
+		return
+	}
 	store.AfterCommit(ctx, func() {
-		// The unit is over: delivery must not be cut short by the
-		// caller's cancellation racing with it, and a sink that uses the
-		// stores runs outside the finished unit.
-		dctx := store.WithoutUnit(context.WithoutCancel(ctx))
-		for _, e := range events {
-			if err := em.Sink.Emit(dctx, e); err != nil {
-				logger := em.Logger
-				if logger == nil {
-					logger = slog.Default()
-				}
-				logger.ErrorContext(dctx, "clientele: event sink failed", "event", e.Name, "error", err)
-			}
+		dctx := detach(ctx)
+		if em.detached == nil {
+			em.deliver(dctx, events)
+			return
 		}
+		em.detached.Go(func() { em.deliver(dctx, events) })
 	})
+}
+
+// Wait blocks until every delivery EmitDetached started has ended, or ctx
+// is done (then it returns ctx's error).
+func (em Emitter) Wait(ctx context.Context) error {
+	if em.detached == nil {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		em.detached.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// detach returns the context deliveries run with: the unit is over, so
+// delivery must not be cut short by the caller's cancellation racing with
+// it, and a sink that uses the stores runs outside the finished unit.
+func detach(ctx context.Context) context.Context {
+	return store.WithoutUnit(context.WithoutCancel(ctx))
+}
+
+func (em Emitter) deliver(ctx context.Context, events []event.Event) {
+	for _, e := range events {
+		if err := em.Sink.Emit(ctx, e); err != nil {
+			logger := em.Logger
+			if logger == nil {
+				logger = slog.Default()
+			}
+			logger.ErrorContext(ctx, "clientele: event sink failed", "event", e.Name, "error", err)
+		}
+	}
 }

@@ -636,6 +636,7 @@ func (e *env) requestReset(entityID string) string {
 	e.t.Helper()
 	e.events.Reset()
 	e.must(e.auth.RequestPasswordReset(e.ctx, "customer", emailpass.ID, entityID, map[string]any{"src": "test"}))
+	e.must(e.auth.Flush(e.ctx))
 	evs := e.events.Events()
 	if len(evs) != 1 || evs[0].Name != auth.EventPasswordReset {
 		e.t.Fatalf("events after a reset request: %v", eventNames(evs))

@@ -18,7 +18,7 @@ type Common struct {
 }
 
 // Emitter returns the emitter of the configured sink and logger.
-func (c Common) Emitter() emit.Emitter { return emit.Emitter{Sink: c.Sink, Logger: c.Logger} }
+func (c Common) Emitter() emit.Emitter { return emit.New(c.Sink, c.Logger) }
 
 // Log returns the configured logger, or slog.Default().
 func (c Common) Log() *slog.Logger {
