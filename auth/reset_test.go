@@ -37,7 +37,9 @@ func TestResetEventAfterTheAnswer(t *testing.T) {
 	}
 
 	returned := make(chan error, 1)
-	go func() { returned <- svc.RequestPasswordReset(ctx, auth.ActorCustomer, emailpass.ID, "ada@example.com", nil) }()
+	go func() {
+		returned <- svc.RequestPasswordReset(ctx, auth.ActorCustomer, emailpass.ID, "ada@example.com", nil)
+	}()
 	select {
 	case err := <-returned:
 		if err != nil {
