@@ -200,13 +200,24 @@ func (g *Guard) authenticate(r *http.Request, o authOpts) (*authContext, error) 
 			return nil, err
 		} else if s != nil && o.permits(s.ActorType) {
 			c := s.Claims
-			ac = &authContext{claims: &c, session: s}
+			// A session is refused as the token it was opened with is:
+			// revoked when that token was.
+			if err := g.auth.VerifyClaims(r.Context(), &c); err == nil {
+				ac = &authContext{claims: &c, session: s}
+			} else if !errors.Is(err, auth.ErrInvalidToken) {
+				return nil, err
+			}
 		}
 	}
 	if ac == nil && o.bearer {
 		if tok := bearerToken(r); tok != "" {
-			if c, err := g.auth.Verify(tok); err == nil && o.permits(c.ActorType) {
+			c, err := g.auth.Verify(r.Context(), tok)
+			switch {
+			case err == nil && o.permits(c.ActorType):
 				ac = &authContext{claims: c}
+			case err != nil && !errors.Is(err, auth.ErrInvalidToken):
+				// The revocation check could not read its store.
+				return nil, err
 			}
 		}
 	}

@@ -56,6 +56,8 @@ type Store struct {
 	states             map[string]*stateEntry
 	sessions           map[string]*session.Session
 	sessionSweepAt     int // PutSession sweeps expired sessions at this size
+	validAfter         map[string]*time.Time         // auth identity id -> tokens valid after (revoke.go)
+	refreshTokens      map[string]*auth.RefreshToken // token hash -> refresh token (revoke.go)
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -78,6 +80,8 @@ func New() *Store {
 		resetTokens:        map[string]*auth.ResetToken{},
 		states:             map[string]*stateEntry{},
 		sessions:           map[string]*session.Session{},
+		validAfter:         map[string]*time.Time{},
+		refreshTokens:      map[string]*auth.RefreshToken{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},
