@@ -507,7 +507,7 @@ var authTests = []test{
 		e.same("user_01", c.ActorID)
 		_, err = e.auth.Token(a, "robot", emailpass.ID)
 		e.wantErr(err, auth.ErrNotAllowed)
-		_, err = e.auth.Verify(e.ctx, reg + "x")
+		_, err = e.auth.Verify(e.ctx, reg+"x")
 		e.wantErr(err, auth.ErrInvalidToken, auth.ErrUnauthorized)
 		e.clock.set(time.Now().Add(25 * time.Hour))
 		_, err = e.auth.Refresh(e.ctx, refreshed)

@@ -55,7 +55,7 @@ type Store struct {
 	resetTokens        map[string]*auth.ResetToken
 	states             map[string]*stateEntry
 	sessions           map[string]*session.Session
-	sessionSweepAt     int // PutSession sweeps expired sessions at this size
+	sessionSweepAt     int                           // PutSession sweeps expired sessions at this size
 	validAfter         map[string]*time.Time         // auth identity id -> tokens valid after (revoke.go)
 	refreshTokens      map[string]*auth.RefreshToken // token hash -> refresh token (revoke.go)
 
