@@ -55,9 +55,12 @@ type Store struct {
 	resetTokens        map[string]*auth.ResetToken
 	states             map[string]*stateEntry
 	sessions           map[string]*session.Session
-	sessionSweepAt     int                           // PutSession sweeps expired sessions at this size
-	validAfter         map[string]*time.Time         // auth identity id -> tokens valid after (revoke.go)
-	refreshTokens      map[string]*auth.RefreshToken // token hash -> refresh token (revoke.go)
+	sessionSweepAt     int // PutSession sweeps expired sessions at this size
+
+	// Token revocation (revoke.go): auth identity id -> tokens valid
+	// after, and token hash -> refresh token.
+	validAfter    map[string]*time.Time
+	refreshTokens map[string]*auth.RefreshToken
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
