@@ -61,6 +61,12 @@
 //     /auth/session revokes them.
 //   - An unknown order field is a 400 "Order field X is not valid" (Medusa
 //     answers 500).
+//   - Tokens are revocable (see package auth): POST /auth/logout-all ends
+//     every token and session of the caller's identity, a password reset
+//     does too, and POST /auth/token/refresh refuses a revoked token or a
+//     login older than the maximum login age. With auth.WithRefreshRotation,
+//     logins also answer a rotating "refresh_token" for POST
+//     /auth/token/rotate (see revokeroutes.go).
 package httpapi
 
 import (

@@ -156,9 +156,10 @@ func CustomerID(ctx context.Context) (id string, ok bool) {
 // "*" for any), as Medusa's authenticate middleware does: a session cookie
 // first (when the Guard has a session store), then an "Authorization:
 // Bearer" token. The identity must have an actor unless AllowUnregistered
-// is given. Any other request gets Medusa's bare 401 {"message":
-// "Unauthorized"}; a failing session store is a 500 whose detail is
-// logged.
+// is given. A revoked token, and a session opened with one, is refused
+// (auth.Service.Verify, auth.Service.VerifyClaims). Any other request gets
+// Medusa's bare 401 {"message": "Unauthorized"}; a failing session or
+// revocation store is a 500 whose detail is logged.
 //
 // An empty actor type, or SessionOnly on a Guard without a session store,
 // is a programming error: Authenticate panics.
