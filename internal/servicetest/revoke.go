@@ -113,7 +113,8 @@ var revocationBehaviour = []test{
 		tok := e.login("ada@example.com", "password")
 		stale := e.newAuth(auth.WithRevocationCacheTTL(time.Hour))
 		quick := e.newAuth(auth.WithRevocationCacheTTL(20 * time.Millisecond))
-		e.verifies(stale, tok, true) // both read and cache "no revocation"
+		e.verifies(e.auth, tok, true) // all three read and cache "no revocation"
+		e.verifies(stale, tok, true)
 		e.verifies(quick, tok, true)
 		e.must(e.auth.RevokeAll(e.ctx, a.ID))
 		e.verifies(e.auth, tok, false) // at once where it was revoked
