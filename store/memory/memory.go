@@ -59,8 +59,9 @@ type Store struct {
 
 	// Token revocation (revoke.go): auth identity id -> tokens valid
 	// after, and token hash -> refresh token.
-	validAfter    map[string]*time.Time
-	refreshTokens map[string]*auth.RefreshToken
+	validAfter     map[string]*time.Time
+	refreshTokens  map[string]*auth.RefreshToken
+	refreshSweepAt int // InsertRefreshToken sweeps expired tokens at this size
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids

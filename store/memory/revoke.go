@@ -54,6 +54,17 @@ func (s *Store) InsertRefreshToken(ctx context.Context, t *auth.RefreshToken) er
 		if _, dup := s.refreshTokens[t.TokenHash]; dup {
 			return &store.ConflictError{Entity: "Refresh token", Fields: [][2]string{{"id", t.ID}}, Err: store.ErrConflict}
 		}
+		// Forget expired tokens as new ones come in: a sweep whenever the
+		// table has doubled since the last one (O(1) amortised).
+		if len(s.refreshTokens) >= s.refreshSweepAt {
+			now := time.Now()
+			for k, e := range s.refreshTokens {
+				if !e.ExpiresAt.After(now) {
+					put[auth.RefreshToken](tx, s.refreshTokens, k, nil, nil)
+				}
+			}
+			s.refreshSweepAt = max(64, 2*len(s.refreshTokens))
+		}
 		put(tx, s.refreshTokens, t.TokenHash, cloneRefresh(t), nil)
 		return nil
 	})

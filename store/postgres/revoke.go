@@ -50,7 +50,13 @@ func (s *Store) InsertRefreshToken(ctx context.Context, t *auth.RefreshToken) er
 	if t == nil || t.TokenHash == "" || t.ID == "" {
 		return store.Invalid("token_hash", "a refresh token needs an id and a hash")
 	}
-	_, err := s.sqlConn(ctx).ExecContext(ctx, `INSERT INTO clientele_refresh_token (`+refreshColumns+`)
+	// Expired tokens are purged as new ones come in, up to 100 at a time,
+	// as PutSession does for sessions.
+	_, err := s.sqlConn(ctx).ExecContext(ctx, `WITH expired AS (
+	DELETE FROM clientele_refresh_token WHERE id IN (
+		SELECT id FROM clientele_refresh_token WHERE expires_at < now()
+		ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED))
+INSERT INTO clientele_refresh_token (`+refreshColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		t.ID, t.FamilyID, t.AuthIdentityID, t.ActorType, t.AuthProvider, t.TokenHash,
 		t.LoginAt.UTC(), t.CreatedAt.UTC(), t.ExpiresAt.UTC(), utcArg(t.UsedAt), utcArg(t.RevokedAt))
