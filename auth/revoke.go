@@ -184,7 +184,7 @@ type vaEntry struct {
 	fetched time.Time // when it was read (monotonic clock)
 }
 
-func newRevoker(st Store, c revocationConfig, _ func() time.Time) (*revoker, error) {
+func newRevoker(st Store, c revocationConfig) (*revoker, error) {
 	r := &revoker{st: c.store, maxAge: c.maxAge, ttl: c.cacheTTL, cache: map[string]vaEntry{}}
 	if r.st == nil {
 		r.st, _ = st.(RevocationStore)

@@ -173,7 +173,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
 	}
-	rev, err := newRevoker(st, c.revocation, s.now)
+	rev, err := newRevoker(st, c.revocation)
 	if err != nil {
 		return nil, err
 	}
