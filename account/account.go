@@ -267,6 +267,13 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 			return err
 		}
 		for _, identity := range linked {
+			// Every token the identity holds is refused from now on,
+			// those of its other actors too: they log in again.
+			if s.auth.RevocationEnabled() {
+				if err := s.auth.RevokeAll(ctx, identity.ID); err != nil {
+					return err
+				}
+			}
 			if otherActors(identity) {
 				// The identity stays for its other actors, and so do
 				// their sessions; the customer's end.

@@ -45,7 +45,7 @@ func ExampleService_SignUp() {
 	if err != nil {
 		panic(err)
 	}
-	claims, _ := authSvc.Verify(out.Token)
+	claims, _ := authSvc.Verify(ctx, out.Token)
 	fmt.Println(out.Customer.Email, out.Customer.HasAccount, claims.ActorID == out.Customer.ID)
 
 	// A second sign-up with the email fails and leaves nothing behind.

@@ -41,6 +41,40 @@
 // issuer or audience when configured. A reset token is not an auth token
 // and an auth token is not a reset token.
 //
+// # Revocation
+//
+// Each identity has a "tokens valid after" time, kept in a
+// [RevocationStore] (store/memory and store/postgres implement it; on
+// PostgreSQL the table clientele_token_revocation, beside Medusa's).
+// [Service.ResetPassword], [Service.ChangePassword], [Service.RevokeAll]
+// ("logout everywhere") and account deletion move it to now, and
+// [Service.Verify], [Service.Refresh] and [Service.VerifyClaims] (for the
+// claims a cookie session keeps) refuse tokens issued before it with
+// [ErrTokenRevoked]. Tokens of clientele carry "iat_ms" (the issue time in
+// milliseconds) beside Medusa's whole-second iat, and the time is stored
+// as the next whole millisecond, so a token issued in the same millisecond
+// as a revocation is refused and a login just after it is accepted. A
+// token without iat_ms (minted by a Medusa server) is compared by whole
+// seconds: one issued in the revocation's second is refused.
+//
+// The check reads a per-identity cache: the instance that revokes honours
+// it at once, the others within [DefaultRevocationCacheTTL] (1 s;
+// [WithRevocationCacheTTL]), at the cost of one primary-key read per
+// active identity per second per instance, never one per request.
+//
+// Tokens carry the login time ("login_at"); a refresh keeps it and
+// refuses a login older than [DefaultMaxLoginAge] (30 days;
+// [WithMaxLoginAge]) with [ErrLoginTooOld], and a refreshed token never
+// expires later than that. A token minted by Medusa has no login_at: its
+// iat stands for the login, so it works, and refreshes, until revoked or
+// until 30 days after its iat.
+//
+// With [WithRefreshRotation] (off by default), [Service.IssueRefreshToken]
+// starts a family of opaque refresh tokens, stored as SHA-256 hashes, and
+// [Service.Rotate] trades one for a new access token and a new refresh
+// token; presenting a spent one again revokes its family and every token
+// of the identity ([ErrRefreshTokenReused]).
+//
 // # Password reset
 //
 // [Service.RequestPasswordReset] makes a single-use token (15 minutes by
@@ -81,6 +115,11 @@
 //     through another provider.
 //   - An actor link is removed by deleting its key, not by writing null, so
 //     an identity whose customer was deleted can open a new account.
+//   - Tokens are revocable: a password reset or change, a logout everywhere
+//     and an account deletion end the tokens issued before them (Medusa's
+//     stay valid until they expire), and refresh chains end 30 days after
+//     the login (Medusa refreshes forever). Tokens carry two claims of
+//     clientele's, login_at and iat_ms, which Medusa ignores.
 //   - MFA and email verification are not implemented yet; tokens carry no
 //     mfa_* claims.
 package auth

@@ -33,7 +33,7 @@ func ExampleService_Login() {
 	if err != nil {
 		panic(err)
 	}
-	claims, err := svc.Verify(l.Token)
+	claims, err := svc.Verify(ctx, l.Token)
 	if err != nil {
 		panic(err)
 	}

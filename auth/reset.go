@@ -155,6 +155,10 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 		return nil, err
 	}
 	if res.AuthIdentity != nil {
+		// The new password ends every token issued before it.
+		if err := s.revokeAfter(ctx, res.AuthIdentity.ID); err != nil {
+			return nil, err
+		}
 		s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
 			"entity_id": c.EntityID, "provider": providerID, "auth_identity_id": res.AuthIdentity.ID,
 		}})
@@ -192,6 +196,10 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	}
 	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next})
 	if err != nil {
+		return nil, err
+	}
+	// The new password ends every token issued before it.
+	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
 		return nil, err
 	}
 	s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{

@@ -49,6 +49,9 @@ type config struct {
 	known        map[string]bool
 	linksByEmail map[string]bool
 	errs         []error
+
+	// Token revocation (revoke.go).
+	revocation revocationConfig
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -143,6 +146,9 @@ type Service struct {
 	events       emit.Emitter
 	logger       *slog.Logger
 	now          func() time.Time
+
+	// Token revocation and refresh rotation (revoke.go).
+	rev *revoker
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -162,11 +168,17 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
-	return &Service{
+	s := &Service{
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
-	}, nil
+	}
+	rev, err := newRevoker(st, c.revocation)
+	if err != nil {
+		return nil, err
+	}
+	s.rev = rev
+	return s, nil
 }
 
 // Flush waits until the events the service delivers after its answer
@@ -410,14 +422,23 @@ func sanitizeAll(as []*AuthIdentity) []*AuthIdentity {
 // providerID (WithActorProviders), which must be configured: a token never
 // grants what the login could not.
 func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (string, error) {
+	c, err := s.tokenClaims(identity, actorType, providerID)
+	if err != nil {
+		return "", err
+	}
+	return s.tokens.issue(c, true)
+}
+
+// tokenClaims builds the claims Token issues.
+func (s *Service) tokenClaims(identity *AuthIdentity, actorType, providerID string) (Claims, error) {
 	switch {
 	case identity == nil || identity.ID == "":
-		return "", identityDom.Invalidf("auth_identity", "an identity is required")
+		return Claims{}, identityDom.Invalidf("auth_identity", "an identity is required")
 	case actorType == "":
-		return "", identityDom.Invalidf("actor_type", "is required")
+		return Claims{}, identityDom.Invalidf("actor_type", "is required")
 	}
 	if _, err := s.provider(providerID, actorType); err != nil {
-		return "", err
+		return Claims{}, err
 	}
 	c := Claims{
 		ActorID: identity.ActorID(actorType), ActorType: actorType, AuthIdentityID: identity.ID,
@@ -431,26 +452,41 @@ func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (s
 	if pi := identity.Provider(providerID); pi != nil && pi.UserMetadata != nil {
 		c.UserMetadata = meta.Clone(pi.UserMetadata)
 	}
-	return s.tokens.Issue(c)
+	return c, nil
 }
 
-// Verify checks an auth token and returns its claims.
-func (s *Service) Verify(token string) (*Claims, error) { return s.tokens.Verify(token) }
+// ---- token verification and refresh (revocation: see revoke.go) ----
+
+// Verify checks an auth token (see [Tokens.Verify]) and that it was not
+// revoked: a token issued before its identity's "tokens valid after" time
+// (moved forward by a password reset or change, [Service.RevokeAll] and
+// account deletion) fails with [ErrTokenRevoked]. The revocation check
+// reads a cache whose staleness is bounded (see [WithRevocationCacheTTL]);
+// a failing store is returned as is.
+func (s *Service) Verify(ctx context.Context, token string) (*Claims, error) {
+	c, err := s.tokens.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.VerifyClaims(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
 // Refresh re-issues a valid auth token with a new expiry and the identity's
 // current app_metadata, so a registration token refreshed after the actor
-// was created carries the actor's id. A token whose identity is gone fails
-// with ErrNotFound.
+// was created carries the actor's id. It refuses a revoked token
+// ([ErrTokenRevoked]) and a login older than the maximum login age
+// ([ErrLoginTooOld]); the new token keeps the original login time and
+// never outlives that age. A token whose identity is gone fails with
+// ErrNotFound.
 func (s *Service) Refresh(ctx context.Context, token string) (string, error) {
-	c, err := s.tokens.Verify(token)
+	c, err := s.Verify(ctx, token)
 	if err != nil {
 		return "", err
 	}
-	identity, err := s.RetrieveAuthIdentity(ctx, c.AuthIdentityID, store.FindOptions{})
-	if err != nil {
-		return "", err
-	}
-	return s.Token(identity, c.ActorType, c.AuthProvider)
+	return s.RefreshClaims(ctx, c)
 }
 
 // ---- identity CRUD ----

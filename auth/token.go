@@ -76,6 +76,18 @@ type Claims struct {
 	// UserMetadata is the provider identity's user_metadata, always an
 	// object like AppMetadata.
 	UserMetadata map[string]any `json:"user_metadata"`
+	// LoginAt is clientele's "login_at" claim (numeric seconds): when the
+	// identity logged in. [Service.Token] sets it to the issue time and
+	// [Service.Refresh] carries it over, so that a chain of refreshes ends
+	// at the maximum login age ([WithMaxLoginAge]). Medusa ignores it;
+	// tokens minted by Medusa have none, and their iat stands for it.
+	LoginAt *jwt.NumericDate `json:"login_at,omitempty"`
+	// IssuedAtMs is clientele's "iat_ms" claim: the issue time in Unix
+	// milliseconds, written by [Service.Token] beside iat (whole seconds,
+	// Medusa's form) so that a revocation can tell a token issued just
+	// before it from one issued just after it in the same second. When
+	// present it must agree with iat. Medusa ignores it.
+	IssuedAtMs int64 `json:"iat_ms,omitempty"`
 	// RegisteredClaims holds iat and exp, and iss and aud when configured.
 	jwt.RegisteredClaims
 }
@@ -363,14 +375,30 @@ func publicKey(p crypto.PublicKey) (jwt.SigningMethod, any, error) {
 // is not after iat. To re-sign the claims of a verified token with a new
 // lifetime, set their ExpiresAt to nil first.
 func (t *Tokens) Issue(c Claims) (string, error) {
+	c.IssuedAtMs = 0
+	return t.issue(c, false)
+}
+
+// issue signs an auth token; with precise it writes iat_ms from the same
+// clock reading as iat, and login_at (the issue time when c has none).
+func (t *Tokens) issue(c Claims, precise bool) (string, error) {
 	if c.AppMetadata == nil {
 		c.AppMetadata = map[string]any{}
 	}
 	if c.UserMetadata == nil {
 		c.UserMetadata = map[string]any{}
 	}
-	if err := t.stamp(&c.RegisteredClaims, t.ttl); err != nil {
+	now, err := t.stamp(&c.RegisteredClaims, t.ttl)
+	if err != nil {
 		return "", err
+	}
+	if precise {
+		c.IssuedAtMs = now.UnixMilli()
+		if c.LoginAt == nil {
+			c.LoginAt = c.IssuedAt
+		} else {
+			c.LoginAt = jwt.NewNumericDate(c.LoginAt.Time)
+		}
 	}
 	return t.sign(&c)
 }
@@ -389,7 +417,7 @@ func (t *Tokens) IssueReset(c ResetClaims) (string, error) {
 		}
 		c.ID = id
 	}
-	if err := t.stamp(&c.RegisteredClaims, t.resetLife); err != nil {
+	if _, err := t.stamp(&c.RegisteredClaims, t.resetLife); err != nil {
 		return "", err
 	}
 	return t.sign(&c)
@@ -399,8 +427,9 @@ func (t *Tokens) IssueReset(c ResetClaims) (string, error) {
 // default), for the stored reset-token record.
 func (t *Tokens) resetTTL() time.Duration { return t.resetLife }
 
-// stamp sets the time and configured registered claims.
-func (t *Tokens) stamp(rc *jwt.RegisteredClaims, ttl time.Duration) error {
+// stamp sets the time and configured registered claims and returns the
+// clock reading it used.
+func (t *Tokens) stamp(rc *jwt.RegisteredClaims, ttl time.Duration) (time.Time, error) {
 	now := t.now()
 	rc.IssuedAt = jwt.NewNumericDate(now)
 	if rc.ExpiresAt == nil {
@@ -409,7 +438,7 @@ func (t *Tokens) stamp(rc *jwt.RegisteredClaims, ttl time.Duration) error {
 		rc.ExpiresAt = jwt.NewNumericDate(rc.ExpiresAt.Time)
 	}
 	if !rc.ExpiresAt.After(rc.IssuedAt.Time) {
-		return errors.New("auth: token expiry is not after its issue time")
+		return now, errors.New("auth: token expiry is not after its issue time")
 	}
 	if t.issuer != "" {
 		rc.Issuer = t.issuer
@@ -417,7 +446,7 @@ func (t *Tokens) stamp(rc *jwt.RegisteredClaims, ttl time.Duration) error {
 	if len(t.audience) > 0 {
 		rc.Audience = slices.Clone(t.audience)
 	}
-	return nil
+	return now, nil
 }
 
 func (t *Tokens) sign(c jwt.Claims) (string, error) {
@@ -466,6 +495,7 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 	var w struct {
 		Claims
 		Purpose json.RawMessage `json:"purpose"`
+		LoginAt strictDate      `json:"login_at"`
 		timeClaims
 	}
 	if err := t.parse(token, &w, &w.timeClaims, &w.RegisteredClaims); err != nil {
@@ -474,6 +504,10 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 	if len(w.Purpose) != 0 {
 		return nil, badToken("not an auth token")
 	}
+	w.Claims.LoginAt = w.LoginAt.d
+	if err := checkClientele(&w.Claims); err != nil {
+		return nil, err
+	}
 	if w.AppMetadata == nil {
 		w.AppMetadata = map[string]any{}
 	}
@@ -481,6 +515,19 @@ func (t *Tokens) Verify(token string) (*Claims, error) {
 		w.UserMetadata = map[string]any{}
 	}
 	return &w.Claims, nil
+}
+
+// checkClientele checks clientele's own claims against iat: iat_ms must
+// fall in iat's second, and login_at must not come after iat.
+func checkClientele(c *Claims) error {
+	iat := c.IssuedAt
+	if c.IssuedAtMs != 0 && (iat == nil || c.IssuedAtMs < 0 || c.IssuedAtMs/1000 != iat.Unix()) {
+		return badToken("iat_ms does not match iat")
+	}
+	if c.LoginAt != nil && (iat == nil || c.LoginAt.After(iat.Time)) {
+		return badToken("login_at after iat")
+	}
+	return nil
 }
 
 // VerifyReset checks a password-reset token like [Tokens.Verify] and

@@ -61,6 +61,12 @@
 //     /auth/session revokes them.
 //   - An unknown order field is a 400 "Order field X is not valid" (Medusa
 //     answers 500).
+//   - Tokens are revocable (see package auth): POST /auth/logout-all ends
+//     every token and session of the caller's identity, a password reset
+//     does too, and POST /auth/token/refresh refuses a revoked token or a
+//     login older than the maximum login age. With auth.WithRefreshRotation,
+//     logins also answer a rotating "refresh_token" for POST
+//     /auth/token/rotate (see revokeroutes.go).
 package httpapi
 
 import (
@@ -236,6 +242,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
+	a.revocationRoutes(mux) // revokeroutes.go
 
 	// store
 	authed("POST /store/customers", authOpts{actor: "customer", bearer: true, session: true, allowUnregistered: true}, a.storeCreateCustomer)

@@ -102,7 +102,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 func TestAuthRoutes(t *testing.T) {
 	e := newEnv(t)
 	reg := e.register("customer", "ada@example.com")
-	c, err := e.authS.Verify(reg)
+	c, err := e.authS.Verify(t.Context(), reg)
 	if err != nil || c.ActorID != "" || c.ActorType != "customer" {
 		t.Fatalf("registration token: %+v %v", c, err)
 	}
@@ -116,12 +116,12 @@ func TestAuthRoutes(t *testing.T) {
 		want(t, 401, "unauthorized", "Identity with email already exists")
 	r = e.do("POST", "/auth/token/refresh", "", reg)
 	r.want(t, 200, "", "")
-	if c, _ := e.authS.Verify(r.str("token")); c.ActorID != cusID {
+	if c, _ := e.authS.Verify(t.Context(), r.str("token")); c.ActorID != cusID {
 		t.Fatalf("refreshed actor_id %q, want %s", c.ActorID, cusID)
 	}
 	r = e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "")
 	r.want(t, 200, "", "")
-	if c, _ := e.authS.Verify(r.str("token")); c.ActorID != cusID {
+	if c, _ := e.authS.Verify(t.Context(), r.str("token")); c.ActorID != cusID {
 		t.Fatalf("login actor_id %q", c.ActorID)
 	}
 	// A customer's credentials on the user actor: an actorless user token, refused by admin.

@@ -6,7 +6,6 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/provider"
-	"github.com/clientele/clientele/store"
 )
 
 // providerInput builds what a login request carries to a provider. body
@@ -39,7 +38,11 @@ func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
+	out := map[string]any{"token": tok}
+	if err := a.withRefreshToken(r, tok, out); err != nil { // revokeroutes.go
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -120,16 +123,12 @@ func (a *API) authFailure(r *http.Request, err error) error {
 }
 
 // POST /auth/token/refresh re-issues the token of the caller (bearer or
-// session) with the identity's current actor links.
+// session) with the identity's current actor links; a login older than
+// the maximum login age gets the bare 401 (see revokeroutes.go).
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	ac := authOf(r)
-	identity, err := a.cfg.Auth.RetrieveAuthIdentity(r.Context(), ac.claims.AuthIdentityID, store.FindOptions{})
+	tok, err := a.cfg.Auth.RefreshClaims(r.Context(), authOf(r).claims)
 	if err != nil {
-		return err
-	}
-	tok, err := a.cfg.Auth.Token(identity, ac.claims.ActorType, ac.claims.AuthProvider)
-	if err != nil {
-		return err
+		return refreshFailure(err)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
 	return nil

@@ -156,9 +156,10 @@ func CustomerID(ctx context.Context) (id string, ok bool) {
 // "*" for any), as Medusa's authenticate middleware does: a session cookie
 // first (when the Guard has a session store), then an "Authorization:
 // Bearer" token. The identity must have an actor unless AllowUnregistered
-// is given. Any other request gets Medusa's bare 401 {"message":
-// "Unauthorized"}; a failing session store is a 500 whose detail is
-// logged.
+// is given. A revoked token, and a session opened with one, is refused
+// (auth.Service.Verify, auth.Service.VerifyClaims). Any other request gets
+// Medusa's bare 401 {"message": "Unauthorized"}; a failing session or
+// revocation store is a 500 whose detail is logged.
 //
 // An empty actor type, or SessionOnly on a Guard without a session store,
 // is a programming error: Authenticate panics.
@@ -200,13 +201,24 @@ func (g *Guard) authenticate(r *http.Request, o authOpts) (*authContext, error) 
 			return nil, err
 		} else if s != nil && o.permits(s.ActorType) {
 			c := s.Claims
-			ac = &authContext{claims: &c, session: s}
+			// A session is refused as the token it was opened with is:
+			// revoked when that token was.
+			if err := g.auth.VerifyClaims(r.Context(), &c); err == nil {
+				ac = &authContext{claims: &c, session: s}
+			} else if !errors.Is(err, auth.ErrInvalidToken) {
+				return nil, err
+			}
 		}
 	}
 	if ac == nil && o.bearer {
 		if tok := bearerToken(r); tok != "" {
-			if c, err := g.auth.Verify(tok); err == nil && o.permits(c.ActorType) {
+			c, err := g.auth.Verify(r.Context(), tok)
+			switch {
+			case err == nil && o.permits(c.ActorType):
 				ac = &authContext{claims: c}
+			case err != nil && !errors.Is(err, auth.ErrInvalidToken):
+				// The revocation check could not read its store.
+				return nil, err
 			}
 		}
 	}

@@ -211,14 +211,14 @@ func TestAdminRoutes(t *testing.T) {
 		t.Fatalf("deleted group still on customer: %s", r.raw)
 	}
 
-	// Deleting a registered customer deletes its identity: me 404, refresh 404, email can register again.
+	// Deleting a registered customer deletes its identity and revokes its tokens: me 401, refresh 401, email can register again.
 	custTok := e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "").str("token")
 	r = e.do("DELETE", "/admin/customers/"+ada, "", admin)
 	if r.body["id"] != ada || r.body["object"] != "customer" || r.body["deleted"] != true {
 		t.Fatalf("customer delete: %s", r.raw)
 	}
-	e.do("GET", "/store/customers/me", "", custTok).want(t, 404, "not_found", "")
-	e.do("POST", "/auth/token/refresh", "", custTok).want(t, 404, "not_found", "")
+	e.do("GET", "/store/customers/me", "", custTok).want(t, 401, "", "Unauthorized")
+	e.do("POST", "/auth/token/refresh", "", custTok).want(t, 401, "", "Unauthorized")
 	e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "").want(t, 401, "unauthorized", "")
 	e.register("customer", "ada@example.com")
 	e.do("DELETE", "/admin/customers/cus_unknown", "", admin).want(t, 200, "", "")

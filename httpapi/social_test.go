@@ -57,7 +57,7 @@ func TestSocialLoginBindsStateToBrowser(t *testing.T) {
 	q, _ = idp.Login(context.Background(), loc)
 	r := e.do("GET", "/auth/customer/oidc/callback?"+url.Values(q).Encode(), "", "", "Cookie: clientele_oauth="+binding.Value)
 	r.want(t, 200, "", "")
-	c, err := e.authS.Verify(r.str("token"))
+	c, err := e.authS.Verify(t.Context(), r.str("token"))
 	if err != nil || c.ActorType != "customer" || c.ActorID != "" || c.AuthIdentityID == "" {
 		t.Fatalf("social token: %+v %v", c, err)
 	}

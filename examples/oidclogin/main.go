@@ -187,7 +187,7 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		render(w, http.StatusInternalServerError, view{Title: "Could not issue a token", Error: err.Error()})
 		return
 	}
-	claims, err := a.svc.Verify(token)
+	claims, err := a.svc.Verify(r.Context(), token)
 	if err != nil {
 		render(w, http.StatusInternalServerError, view{Title: "Could not read the token", Error: err.Error()})
 		return

@@ -216,7 +216,7 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 		return err
 	}
 	margaret := signedUp.Customer
-	claims, err := authSvc.Verify(signedUp.Token)
+	claims, err := authSvc.Verify(ctx, signedUp.Token)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func authFlow(ctx context.Context, st *memory.Store, customers *customer.Service
 	if err != nil {
 		return err
 	}
-	claims, _ = authSvc.Verify(l.Token)
+	claims, _ = authSvc.Verify(ctx, l.Token)
 	fmt.Fprintf(out, "logged in as customer %v\n", claims.ActorID == margaret.ID)
 
 	fmt.Fprintln(out, "\n== forgotten password")

@@ -24,6 +24,12 @@
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
 //	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
 //	LOG_LEVEL            debug, info (default), warn, error
+//	MAX_LOGIN_AGE        how long after a login its tokens may be refreshed (Go duration; default 720h, 30 days)
+//	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate
+//
+// Tokens are revocable: a password reset, POST /auth/logout-all and an
+// account deletion refuse every token issued before them (on every
+// instance within a second).
 //
 // Try it:
 //
@@ -189,6 +195,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	for _, p := range providers {
 		opts = append(opts, auth.WithProvider(p))
 	}
+	revOpts, err := revocationOptions(getenv)
+	if err != nil {
+		return fail(err)
+	}
+	opts = append(opts, revOpts...)
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)
@@ -352,4 +363,24 @@ func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provide
 		out = append(out, p)
 	}
 	return out, closeIdP, nil
+}
+
+// revocationOptions reads MAX_LOGIN_AGE and REFRESH_ROTATION.
+func revocationOptions(getenv func(string) string) ([]auth.Option, error) {
+	var opts []auth.Option
+	if v := getenv("MAX_LOGIN_AGE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("MAX_LOGIN_AGE %q: want a positive Go duration such as 720h", v)
+		}
+		opts = append(opts, auth.WithMaxLoginAge(d))
+	}
+	switch v := getenv("REFRESH_ROTATION"); v {
+	case "", "false":
+	case "true":
+		opts = append(opts, auth.WithRefreshRotation(nil))
+	default:
+		return nil, fmt.Errorf("REFRESH_ROTATION %q: want true or false", v)
+	}
+	return opts, nil
 }

@@ -72,8 +72,9 @@ var accountTests = []test{
 		if gone.DeletedAt == nil {
 			e.t.Fatal("customer not soft-deleted")
 		}
+		// The deletion revoked the identity's tokens.
 		_, err = e.auth.Refresh(e.ctx, token)
-		e.wantNotFound(err, auth.ErrNotFound, a.ID)
+		e.wantErr(err, auth.ErrTokenRevoked)
 		_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
 		e.wantErr(err, auth.ErrUnauthorized)
 		again := e.register("ada@example.com", "a new password")

@@ -34,7 +34,7 @@ var hostKitTests = []test{
 		stored, err := e.auth.RetrieveAuthIdentity(e.ctx, out.Identity.ID, store.FindOptions{})
 		e.must(err)
 		e.same(c.ID, stored.ActorID(account.ActorType))
-		claims, err := e.auth.Verify(out.Token)
+		claims, err := e.auth.Verify(e.ctx, out.Token)
 		e.must(err)
 		e.same([]string{c.ID, auth.ActorCustomer, out.Identity.ID, emailpass.ID},
 			[]string{claims.ActorID, claims.ActorType, claims.AuthIdentityID, claims.AuthProvider})
@@ -213,7 +213,7 @@ var hostKitTests = []test{
 		e.must(err)
 		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, emailpass.ID, creds("LOGIN@example.com", "correct horse"))
 		e.must(err)
-		claims, err := e.auth.Verify(l.Token)
+		claims, err := e.auth.Verify(e.ctx, l.Token)
 		e.must(err)
 		e.same(out.Customer.ID, claims.ActorID)
 		e.same(out.Identity.ID, l.Identity.ID)
@@ -298,7 +298,7 @@ var hostKitTests = []test{
 		e.wantErr(err, auth.ErrNotAllowed)
 		tok, err := svc.Token(id, auth.ActorCustomer, emailpass.ID)
 		e.must(err)
-		claims, err := svc.Verify(tok)
+		claims, err := svc.Verify(e.ctx, tok)
 		e.must(err)
 		e.same("", claims.ActorID)
 	}},

@@ -202,7 +202,7 @@ func TestLoginFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		claims, err := e.svc.Verify(token)
+		claims, err := e.svc.Verify(t.Context(), token)
 		if err != nil || claims.AuthIdentityID != res.AuthIdentity.ID || claims.UserMetadata["email"] != ada.Email {
 			t.Fatalf("claims %+v, %v", claims, err)
 		}

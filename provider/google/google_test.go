@@ -145,7 +145,7 @@ func TestLoginFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		claims, err := e.svc.Verify(token)
+		claims, err := e.svc.Verify(e.ctx, token)
 		if err != nil || claims.AuthIdentityID != res.AuthIdentity.ID || claims.AuthProvider != google.ID {
 			t.Fatalf("claims %+v, %v", claims, err)
 		}

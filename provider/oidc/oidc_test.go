@@ -187,7 +187,7 @@ func TestLoginFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		claims, err := e.svc.Verify(token)
+		claims, err := e.svc.Verify(t.Context(), token)
 		if err != nil {
 			t.Fatal(err)
 		}

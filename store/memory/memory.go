@@ -57,6 +57,12 @@ type Store struct {
 	sessions           map[string]*session.Session
 	sessionSweepAt     int // PutSession sweeps expired sessions at this size
 
+	// Token revocation (revoke.go): auth identity id -> tokens valid
+	// after, and token hash -> refresh token.
+	validAfter     map[string]*time.Time
+	refreshTokens  map[string]*auth.RefreshToken
+	refreshSweepAt int // InsertRefreshToken sweeps expired tokens at this size
+
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
 	addressesOf map[string]map[string]bool // customer id -> address ids
@@ -78,6 +84,8 @@ func New() *Store {
 		resetTokens:        map[string]*auth.ResetToken{},
 		states:             map[string]*stateEntry{},
 		sessions:           map[string]*session.Session{},
+		validAfter:         map[string]*time.Time{},
+		refreshTokens:      map[string]*auth.RefreshToken{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

@@ -146,7 +146,7 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql"}
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0007_clientele_revocation.sql"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
@@ -187,6 +187,25 @@ func TestMigrateEmpty(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantState, state); diff != "" {
 		t.Errorf("clientele_auth_state (-want +got):\n%s", diff)
+	}
+
+	revocation := readSchema(t, conn, "clientele_token_revocation")
+	wantRevocation := schema{
+		Columns: []string{
+			"clientele_token_revocation 1 auth_identity_id text NO",
+			"clientele_token_revocation 2 valid_after timestamp with time zone NO",
+			"clientele_token_revocation 3 updated_at timestamp with time zone NO now()",
+		},
+		Indexes: []string{
+			`clientele_token_revocation_pkey: CREATE UNIQUE INDEX clientele_token_revocation_pkey ON public.clientele_token_revocation USING btree (auth_identity_id)`,
+		},
+		Constraints: []string{"clientele_token_revocation clientele_token_revocation_pkey: PRIMARY KEY (auth_identity_id)"},
+	}
+	if diff := cmp.Diff(wantRevocation, revocation); diff != "" {
+		t.Errorf("clientele_token_revocation (-want +got):\n%s", diff)
+	}
+	if refresh := readSchema(t, conn, "clientele_refresh_token"); len(refresh.Columns) != 11 || len(refresh.Indexes) != 5 {
+		t.Errorf("clientele_refresh_token: %d columns, %d indexes; want 11 and 5:\n%v", len(refresh.Columns), len(refresh.Indexes), refresh)
 	}
 
 	applied := appliedMigrations(t, conn)

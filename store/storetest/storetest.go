@@ -65,6 +65,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, orderTests...)
 	all = append(all, storeTests...)
 	all = append(all, sessionTests...)
+	all = append(all, revocationTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&env{t: t, ctx: t.Context(), st: newStore(t)})
