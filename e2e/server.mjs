@@ -37,6 +37,16 @@ export function startServer(env = {}) {
     assert.ok(existsSync(srv.eventsFile), "no events file")
     return readFileSync(srv.eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
   }
+  // resetToken waits for the last reset event of email, which the server
+  // delivers after its answer (a slow mailer must not shape the timing).
+  srv.resetToken = async (email) => {
+    for (let i = 0; i < 100; i++) {
+      const resets = srv.events().filter((e) => e.name === "auth.password_reset" && e.data.entity_id === email)
+      if (resets.length > 0) return resets.at(-1).data.token
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    assert.fail("no auth.password_reset event")
+  }
   before(async () => {
     const bin = join(dir, "server")
     execFileSync("go", ["build", "-o", bin, "./examples/server"], { cwd: root, stdio: "inherit" })

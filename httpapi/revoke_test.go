@@ -89,6 +89,7 @@ func TestRevocationAfterReset(t *testing.T) {
 	cookie := openSession(t, e, old)
 	e.do("POST", "/auth/customer/emailpass/reset-password", `{"identifier":"ada@example.com"}`, "").want(t, 201, "", "")
 	var reset string
+	e.flush()
 	for _, ev := range e.events.Events() {
 		if ev.Name == auth.EventPasswordReset {
 			reset = ev.Data["token"].(string)
