@@ -56,6 +56,7 @@ type Store struct {
 	states             map[string]*stateEntry
 	sessions           map[string]*session.Session
 	sessionSweepAt     int // PutSession sweeps expired sessions at this size
+	throttle           throttleTable
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
