@@ -91,10 +91,16 @@ func (s *Service) RegisterThen(ctx context.Context, providerID string, in provid
 	if !ok {
 		return nil, notSupported(providerID, "Method 'register' not implemented for provider "+providerID)
 	}
+	// Throttling (WithThrottle): as Register.
+	att, err := s.throttle.Login(ctx, providerID, loginIdentifier(in))
+	if err != nil {
+		return nil, err
+	}
 	ids := &identities{s: s, provider: p, then: then}
 	res, err := s.callAs(ctx, p, "register", ids, func(ids provider.Identities) (*Result, error) {
 		return r.Register(ctx, in, ids)
 	})
+	s.settle(ctx, att, res, err, ErrConflict)
 	if ids.thenErr != nil {
 		return nil, ids.thenErr
 	}

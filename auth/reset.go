@@ -44,6 +44,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 	if err != nil {
 		return err
 	}
+	// Throttling (WithThrottle): counted by the identifier as given,
+	// before looking it up, so known and unknown ones are refused alike.
+	if err := s.throttle.ResetRequest(ctx, providerID, entityID); err != nil {
+		return err
+	}
 	ids := &identities{s: s, provider: p}
 	now := s.clock()
 	jti := randomJTI()

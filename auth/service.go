@@ -20,6 +20,7 @@ import (
 	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/throttle"
 )
 
 // Event names emitted by the service.
@@ -48,6 +49,7 @@ type config struct {
 	actors       map[string][]string
 	known        map[string]bool
 	linksByEmail map[string]bool
+	throttle     *throttle.Limiter
 	errs         []error
 
 	// Token revocation (revoke.go).
@@ -149,6 +151,8 @@ type Service struct {
 
 	// Token revocation and refresh rotation (revoke.go).
 	rev *revoker
+	// throttle applies per-account limits (WithThrottle); nil allows all.
+	throttle *throttle.Limiter
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -172,6 +176,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
+		throttle: c.throttle,
 	}
 	rev, err := newRevoker(st, c.revocation)
 	if err != nil {
@@ -249,9 +254,16 @@ func (s *Service) Authenticate(ctx context.Context, providerID string, in provid
 	if err != nil {
 		return nil, err
 	}
-	return s.call(ctx, p, "authenticate", func(ids provider.Identities) (*Result, error) {
+	// Throttling (WithThrottle): the lock is checked before the password.
+	att, err := s.throttle.Login(ctx, providerID, loginIdentifier(in))
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.call(ctx, p, "authenticate", func(ids provider.Identities) (*Result, error) {
 		return p.Authenticate(ctx, in, ids)
 	})
+	s.settle(ctx, att, res, err, ErrUnauthorized)
+	return res, err
 }
 
 // Register creates an identity with providerID.
@@ -264,9 +276,17 @@ func (s *Service) Register(ctx context.Context, providerID string, in provider.I
 	if !ok {
 		return nil, notSupported(providerID, fmt.Sprintf("Method 'register' not implemented for provider %s", providerID))
 	}
-	return s.call(ctx, p, "register", func(ids provider.Identities) (*Result, error) {
+	// Throttling (WithThrottle): registering checks the password of an
+	// identity without an actor, so it obeys the login lock.
+	att, err := s.throttle.Login(ctx, providerID, loginIdentifier(in))
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.call(ctx, p, "register", func(ids provider.Identities) (*Result, error) {
 		return r.Register(ctx, in, ids)
 	})
+	s.settle(ctx, att, res, err, ErrConflict)
+	return res, err
 }
 
 // ValidateCallback finishes a redirect login with providerID.

@@ -67,6 +67,13 @@
 //     login older than the maximum login age. With auth.WithRefreshRotation,
 //     logins also answer a rotating "refresh_token" for POST
 //     /auth/token/rotate (see revokeroutes.go).
+//   - With [Config.Throttle], logins, registrations, reset requests and
+//     token refreshes are throttled (Medusa has no limit): a refusal is a
+//     429 {"type": "not_allowed", "message": "Too many attempts. Try again
+//     later."} with Retry-After in seconds, except a reset request refused
+//     for its identifier, which still answers 201 and sends nothing. The
+//     client's address comes from the connection, or from X-Forwarded-For
+//     only behind [Config.TrustedProxies] ([ClientAddr]).
 package httpapi
 
 import (
@@ -76,6 +83,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -86,6 +94,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/session"
+	"github.com/clientele/clientele/throttle"
 )
 
 // CookieSecurity says when cookies get the Secure attribute.
@@ -119,8 +128,19 @@ type Config struct {
 	MaxBodyBytes int64
 	// SecureCookies decides the Secure attribute; default SecureAuto.
 	SecureCookies CookieSecurity
-	// TrustProxy honours X-Forwarded-Proto (and X-Forwarded-For in logs).
+	// TrustProxy honours X-Forwarded-Proto. X-Forwarded-For needs
+	// TrustedProxies.
 	TrustProxy bool
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the API: only a request from one of them has its client address
+	// read from X-Forwarded-For (see ClientAddr). Empty: the connection's
+	// address is the client's.
+	TrustedProxies []netip.Prefix
+	// Throttle, when set, applies its per-address rules to logins,
+	// registrations, reset requests and token refreshes (see
+	// package throttle; give the auth service the same Limiter with
+	// auth.WithThrottle for the per-account rules).
+	Throttle *throttle.Limiter
 	// SessionCookie names the session cookie; default "connect.sid".
 	SessionCookie string
 	// SessionTTL is a session's lifetime; default 10 hours (Medusa's).
@@ -233,7 +253,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	// auth
 	authed("POST /auth/session", authOpts{actor: "*", bearer: true, allowUnregistered: true}, a.createSession)
 	authed("DELETE /auth/session", authOpts{actor: "*", session: true, allowUnregistered: true}, a.deleteSession)
-	authed("POST /auth/token/refresh", anyActor, a.refresh)
+	authed("POST /auth/token/refresh", anyActor, a.throttleRefresh(a.refresh))
 	h("GET /auth/{actor_type}/providers", a.providers)
 	h("GET /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}", a.authenticate)
@@ -345,16 +365,6 @@ func (a *API) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)), slog.String("remote", a.clientIP(r)))
 	})
-}
-
-func (a *API) clientIP(r *http.Request) string {
-	if a.cfg.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			ip, _, _ := strings.Cut(f, ",")
-			return strings.TrimSpace(ip)
-		}
-	}
-	return r.RemoteAddr
 }
 
 // recoverPanics answers a handler's panic with a 500 unknown_error and

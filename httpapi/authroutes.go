@@ -6,6 +6,7 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/throttle"
 )
 
 // providerInput builds what a login request carries to a provider. body
@@ -57,8 +58,19 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Throttling: the client address's failures are checked first and
+	// counted after (the account's are the auth service's).
+	att, err := a.cfg.Throttle.LoginFrom(r.Context(), a.clientAddr(r))
+	if err != nil {
+		return err
+	}
 	res, err := a.cfg.Auth.Authenticate(r.Context(), r.PathValue("provider"), in)
 	if err != nil {
+		if errors.Is(err, auth.ErrUnauthorized) {
+			if ferr := att.Fail(r.Context()); ferr != nil {
+				a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", ferr.Error())
+			}
+		}
 		return a.authFailure(r, err)
 	}
 	if res.Location != "" {
@@ -73,6 +85,9 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	in, err := a.providerInput(w, r, "")
 	if err != nil {
+		return err
+	}
+	if err := a.cfg.Throttle.RegisterFrom(r.Context(), a.clientAddr(r)); err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.Register(r.Context(), r.PathValue("provider"), in)
@@ -108,7 +123,7 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 // and failures that are not the client's stay 500s.
 func (a *API) authFailure(r *http.Request, err error) error {
 	e, hidden := toError(err)
-	if e.Status >= 500 || e.Type == typeNotAllowed {
+	if e.Status >= 500 || e.Type == typeNotAllowed || errors.Is(err, throttle.ErrLimited) {
 		return err
 	}
 	msg := e.Message
@@ -135,7 +150,11 @@ func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /auth/{actor_type}/{provider}/reset-password always answers 201
-// "Created", whether or not the identity exists.
+// "Created", whether or not the identity exists. Throttled: too many
+// requests from the client's address are a 429; too many for one
+// identifier are still a 201, and nothing is sent (the auth service's
+// Reset rule), so the answer never tells whether the identifier has an
+// account, or has been asked for too often.
 func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	b, err := a.decode(w, r, field{name: "identifier", kind: kString, required: true}, field{name: "metadata", kind: kRecord})
 	if err != nil {
@@ -143,6 +162,9 @@ func (a *API) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if b.str("identifier") == "" {
 		return invalidData("Invalid request: Field 'identifier' is required")
+	}
+	if err := a.cfg.Throttle.ResetRequestFrom(r.Context(), a.clientAddr(r)); err != nil {
+		return err
 	}
 	err = a.cfg.Auth.RequestPasswordReset(r.Context(), r.PathValue("actor_type"), r.PathValue("provider"), b.str("identifier"), b.record("metadata"))
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/throttle"
 )
 
 // Medusa's error types.
@@ -107,6 +108,8 @@ func toError(err error) (e *apiError, hidden bool) {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errUnknown, true
+	case errors.Is(err, throttle.ErrLimited):
+		return newError(http.StatusTooManyRequests, typeNotAllowed, throttle.Message), false
 	case errors.Is(err, account.ErrHasAccount):
 		return &apiError{Status: 422, Type: typeDuplicate, Code: "invalid_request_error", Message: public(msgDuplicate)}, hidden
 	case errors.Is(err, auth.ErrInvalidToken):
@@ -160,6 +163,7 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 		}
 		log.Log(r.Context(), level, msg, "method", r.Method, "path", r.URL.Path, "status", e.Status, "err", fmt.Sprint(err))
 	}
+	setRetryAfter(w, err)
 	if e.Bare {
 		writeJSON(w, e.Status, map[string]any{"message": e.Message})
 		return

@@ -15,7 +15,11 @@
 //	COOKIE_SECRET        accepted for Medusa compatibility; sessions need no secret (random ids, stored hashed)
 //	STORE_CORS, ADMIN_CORS, AUTH_CORS   comma-separated browser origins allowed (with credentials)
 //	COOKIE_SECURE        auto (default: Secure over TLS or X-Forwarded-Proto https), true, false
-//	TRUST_PROXY          true: honour X-Forwarded-Proto and X-Forwarded-For
+//	TRUST_PROXY          true: honour X-Forwarded-Proto
+//	TRUSTED_PROXIES      comma-separated addresses or CIDR prefixes of the reverse proxies in front;
+//	                     only requests from them have their client address read from X-Forwarded-For
+//	                     (the rightmost entry that is not a trusted proxy)
+//	THROTTLE             off: no throttling (default on, see below)
 //	ADMIN_EMAIL, ADMIN_PASSWORD   an emailpass identity linked to a "user" actor, made at start
 //	PUBLISHABLE_KEYS     comma-separated keys /store routes then require in x-publishable-api-key
 //	EVENTS_FILE          append every event as one JSON line {"name", "data"} (development notifier)
@@ -31,6 +35,26 @@
 // account deletion refuse every token issued before them (on every
 // instance within a second).
 //
+// Throttling is on by default (package throttle), shared by every instance
+// on one PostgreSQL database, with these limits:
+//
+//   - failed logins per account (provider and email, known or not): 5
+//     free, then each failure locks the account for 1 s, 2 s, 4 s… up to
+//     15 min, even for the right password; forgotten after 24 h without a
+//     failure, cleared by a successful login;
+//   - failed logins per client address: 100 per 15 min;
+//   - registrations per client address: 10 per hour;
+//   - reset requests per email: 5 per hour (later ones answer 201 and send
+//     nothing), per client address: 20 per hour;
+//   - token refreshes per client address: 60 per minute.
+//
+// A refusal is 429 {"type":"not_allowed","message":"Too many attempts. Try
+// again later."} with Retry-After. Client addresses are counted per IPv4
+// address and IPv6 /64; behind a proxy, set TRUSTED_PROXIES, or every
+// client is counted as the proxy. The counters' keys are HMACs keyed by a
+// secret derived from JWT_SECRET, so the table holds no emails or
+// addresses.
+//
 // Try it:
 //
 //	curl -s -XPOST localhost:9000/auth/customer/emailpass/register -H 'content-type: application/json' \
@@ -43,13 +67,16 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strings"
@@ -73,6 +100,7 @@ import (
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/store/postgres"
+	"github.com/clientele/clientele/throttle"
 )
 
 func main() {
@@ -100,11 +128,13 @@ func newLogger(getenv func(string) string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// backend is what both stores are: the domain stores and the session
-// store, so that sessions live where the accounts do.
+// backend is what both stores are: the domain stores, the session store
+// and the throttle store, so that sessions and counters live where the
+// accounts do.
 type backend interface {
 	account.Store
 	session.Store
+	throttle.Store
 }
 
 // run serves on ln until ctx is done, then shuts down gracefully.
@@ -192,6 +222,19 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	closers = append(closers, closeIdP)
 	opts := []auth.Option{auth.WithProvider(emailpass.New()), auth.WithEventSink(sink), auth.WithLogger(logger)}
+	var lim *throttle.Limiter
+	if !strings.EqualFold(getenv("THROTTLE"), "off") {
+		if lim, err = throttle.New(st, throttle.Config{Secret: throttleSecret(secret)}); err != nil {
+			return fail(err)
+		}
+		opts = append(opts, auth.WithThrottle(lim))
+	} else {
+		logger.Warn("THROTTLE=off: logins, registrations, resets and refreshes are not throttled")
+	}
+	proxies, err := prefixes(getenv("TRUSTED_PROXIES"))
+	if err != nil {
+		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	}
 	for _, p := range providers {
 		opts = append(opts, auth.WithProvider(p))
 	}
@@ -249,6 +292,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		Sessions: st, Logger: logger, SecureCookies: secure, TrustProxy: isTrue(getenv("TRUST_PROXY")),
 		StoreCORS: origins(getenv("STORE_CORS")), AdminCORS: origins(getenv("ADMIN_CORS")), AuthCORS: origins(getenv("AUTH_CORS")),
 		PublishableKeys: origins(getenv("PUBLISHABLE_KEYS")),
+		Throttle:        lim, TrustedProxies: proxies,
 	})
 	if err != nil {
 		return fail(err)
@@ -260,6 +304,31 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	})
 	mux.Handle("/", api.Handler())
 	return mux, cleanup, nil
+}
+
+// throttleSecret derives the throttle's key secret from the JWT secret, so
+// every instance that shares one shares the other.
+func throttleSecret(jwtSecret []byte) []byte {
+	m := hmac.New(sha256.New, jwtSecret)
+	m.Write([]byte("clientele throttle keys"))
+	return m.Sum(nil)
+}
+
+// prefixes parses comma-separated addresses and CIDR prefixes.
+func prefixes(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range origins(s) {
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }
 
 func isTrue(s string) bool { return s == "1" || strings.EqualFold(s, "true") }

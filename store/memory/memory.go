@@ -56,6 +56,7 @@ type Store struct {
 	states             map[string]*stateEntry
 	sessions           map[string]*session.Session
 	sessionSweepAt     int // PutSession sweeps expired sessions at this size
+	throttle           throttleTable
 
 	// Token revocation (revoke.go): auth identity id -> tokens valid
 	// after, and token hash -> refresh token.

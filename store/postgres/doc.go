@@ -78,6 +78,11 @@
 //   - 0005_clientele_sessions.sql creates clientele_session, the table of
 //     session.Store: server-side cookie sessions keyed by the SHA-256
 //     of the cookie value, so a session can be revoked.
+//   - 0006_clientele_throttle.sql creates clientele_throttle, the table of
+//     throttle.Store: one counter per rule and hashed subject, counted by
+//     a single upsert per hit, outside any unit of work. It is UNLOGGED (no
+//     WAL flush per hit): a crash of the server or a failover to a standby
+//     starts every count again.
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create

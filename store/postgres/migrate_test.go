@@ -146,7 +146,7 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0007_clientele_revocation.sql"}
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
@@ -206,6 +206,24 @@ func TestMigrateEmpty(t *testing.T) {
 	}
 	if refresh := readSchema(t, conn, "clientele_refresh_token"); len(refresh.Columns) != 11 || len(refresh.Indexes) != 5 {
 		t.Errorf("clientele_refresh_token: %d columns, %d indexes; want 11 and 5:\n%v", len(refresh.Columns), len(refresh.Indexes), refresh)
+	}
+	throttleTable := readSchema(t, conn, "clientele_throttle")
+	wantThrottle := schema{
+		Columns: []string{
+			"clientele_throttle 1 key text NO",
+			"clientele_throttle 2 hits integer NO",
+			"clientele_throttle 3 window_start timestamp with time zone NO",
+			"clientele_throttle 4 last_hit_at timestamp with time zone NO",
+			"clientele_throttle 5 expires_at timestamp with time zone NO",
+		},
+		Indexes: []string{
+			`IDX_clientele_throttle_expires_at: CREATE INDEX "IDX_clientele_throttle_expires_at" ON public.clientele_throttle USING btree (expires_at)`,
+			`clientele_throttle_pkey: CREATE UNIQUE INDEX clientele_throttle_pkey ON public.clientele_throttle USING btree (key)`,
+		},
+		Constraints: []string{"clientele_throttle clientele_throttle_pkey: PRIMARY KEY (key)"},
+	}
+	if diff := cmp.Diff(wantThrottle, throttleTable); diff != "" {
+		t.Errorf("clientele_throttle (-want +got):\n%s", diff)
 	}
 
 	applied := appliedMigrations(t, conn)

@@ -20,7 +20,8 @@
 // errors, cascading deletes, row locks, units of work (rollback, nested
 // units, AfterCommit, panics), cancellation, single-use states and reset
 // tokens under concurrent takes, and the optional interfaces
-// (customer.ListCounter, session.Store) when the backend has them.
+// (customer.ListCounter, session.Store, throttle.Store) when the backend
+// has them.
 //
 // Subtests are named Area/Case (e.g. "Order/Customer"), so
 // `go test -run 'Contract/Order'` runs some. newStore is called once per
@@ -66,6 +67,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, storeTests...)
 	all = append(all, sessionTests...)
 	all = append(all, revocationTests...)
+	all = append(all, throttleTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&env{t: t, ctx: t.Context(), st: newStore(t)})

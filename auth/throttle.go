@@ -1,0 +1,60 @@
+package auth
+
+import (
+	"context"
+	"errors"
+
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/throttle"
+)
+
+// WithThrottle applies lim's per-account rules (see package throttle):
+//
+//   - Authenticate and Login (and so ChangePassword) check the account's
+//     lock before the provider checks the credentials, so a locked account
+//     is refused with a *throttle.LimitError even with the right password;
+//     a wrong password (ErrUnauthorized) counts a failure, a success
+//     clears the account's failures;
+//   - Register and RegisterThen, which check the password of an existing
+//     identity that has no actor yet, obey the same lock; an email that
+//     has an identity already (ErrConflict) counts a failure;
+//   - RequestPasswordReset counts the request and refuses it over the
+//     Reset rule.
+//
+// The account is the provider and the identifier the input carries (its
+// "email", else "username", else "identifier" field), trimmed and
+// lower-cased, whether or not an identity has it: an unknown identifier is
+// throttled as a known one is. Inputs without one (the first leg of a
+// redirect login) are not throttled here.
+//
+// The per-address rules need the client's address: httpapi applies them
+// (httpapi.Config.Throttle).
+func WithThrottle(lim *throttle.Limiter) Option {
+	return func(c *config) { c.throttle = lim }
+}
+
+// loginIdentifier is the identifier a login or registration input names.
+func loginIdentifier(in provider.Input) string {
+	for _, k := range []string{"email", "username", "identifier"} {
+		if v, ok := in.Body[k].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// settle reports how a throttled attempt ended: a failure when err matches
+// failed, a success when there is an identity. A counter the store could
+// not write is logged: the caller's answer stays the attempt's.
+func (s *Service) settle(ctx context.Context, att *throttle.Attempt, res *Result, err, failed error) {
+	var terr error
+	switch {
+	case err != nil && errors.Is(err, failed):
+		terr = att.Fail(ctx)
+	case err == nil && res != nil && res.AuthIdentity != nil:
+		terr = att.Succeed(ctx)
+	}
+	if terr != nil {
+		s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())
+	}
+}

@@ -1,0 +1,153 @@
+package servicetest
+
+import (
+	"errors"
+	"time"
+
+	"github.com/clientele/clientele/account"
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/throttle"
+)
+
+// throttled gives e an auth service with a Limiter on e's store and clock
+// (the default rules), and returns the Limiter.
+func (e *env) throttled() *throttle.Limiter {
+	e.t.Helper()
+	e.clock.set(time.Now().UTC().Truncate(time.Second))
+	ts, ok := e.st.(throttle.Store)
+	if !ok {
+		e.t.Skip("the backend implements no throttle.Store (optional)")
+	}
+	lim, err := throttle.New(ts, throttle.Config{Now: e.clock.now})
+	e.must(err)
+	e.auth = e.newAuth(auth.WithThrottle(lim))
+	e.accounts = must(account.NewService(e.st, e.auth, e.customers))(e.t)
+	return lim
+}
+
+func (e *env) advance(d time.Duration) { e.clock.set(e.clock.now().Add(d)) }
+
+// loginAnswer is what a caller learns from a login: the kind of error and,
+// when limited, the wait.
+func (e *env) loginAnswer(email, password string) string {
+	e.t.Helper()
+	_, err := e.auth.Login(e.ctx, auth.ActorCustomer, emailpass.ID, emailpass.Credentials(email, password))
+	var le *throttle.LimitError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &le):
+		if !errors.Is(err, throttle.ErrLimited) || le.PublicMessage() != "Too many attempts. Try again later." {
+			e.t.Fatalf("limit error %v", err)
+		}
+		return "limited " + le.RetryAfter.String()
+	case errors.Is(err, auth.ErrUnauthorized):
+		return "unauthorized"
+	}
+	e.t.Fatalf("login: %v", err)
+	return ""
+}
+
+var throttleServiceTests = []test{
+	{"Throttle/LockedAccountRefusesTheRightPassword", func(e *env) {
+		e.throttled()
+		e.register("ann@example.com", "right-password")
+		for range 6 {
+			e.same("unauthorized", e.loginAnswer("ann@example.com", "wrong"))
+		}
+		before := e.snapshot()
+		// Locked: the right password gets the same refusal, and nothing
+		// in the store changes (no rehash, no login).
+		e.same("limited 1s", e.loginAnswer("ann@example.com", "right-password"))
+		e.same("limited 1s", e.loginAnswer(" ANN@example.com", "right-password"))
+		_, err := e.auth.Register(e.ctx, emailpass.ID, creds("ann@example.com", "right-password"))
+		e.wantErr(err, throttle.ErrLimited)
+		_, err = e.accounts.SignUp(e.ctx, emailpass.ID, creds("ann@example.com", "right-password"), customer.CreateParams{})
+		e.wantErr(err, throttle.ErrLimited)
+		e.unchanged(before)
+		// The next failure doubles the lock.
+		e.advance(time.Second)
+		e.same("unauthorized", e.loginAnswer("ann@example.com", "wrong"))
+		e.same("limited 2s", e.loginAnswer("ann@example.com", "right-password"))
+		e.advance(2 * time.Second)
+		// Once the lock is over, the right password works and clears the
+		// count: five free failures again.
+		e.same("ok", e.loginAnswer("ann@example.com", "right-password"))
+		for range 5 {
+			e.same("unauthorized", e.loginAnswer("ann@example.com", "wrong"))
+		}
+		e.same("ok", e.loginAnswer("ann@example.com", "right-password"))
+	}},
+	{"Throttle/UnknownAndKnownEmailsAnswerAlike", func(e *env) {
+		e.throttled()
+		e.register("known@example.com", "right-password")
+		answers := func(email string) []string {
+			var out []string
+			for range 8 {
+				out = append(out, e.loginAnswer(email, "wrong"))
+				e.advance(time.Second)
+			}
+			return out
+		}
+		known := answers("known@example.com")
+		e.advance(-8 * time.Second)
+		unknown := answers("nobody@example.com")
+		// Six failures, a second's lock that is over when the seventh
+		// comes, then a lock of two seconds.
+		e.same([]string{"unauthorized", "unauthorized", "unauthorized", "unauthorized", "unauthorized", "unauthorized", "unauthorized", "limited 1s"}, known)
+		e.same(known, unknown)
+	}},
+	{"Throttle/ChangePasswordCountsFailures", func(e *env) {
+		e.throttled()
+		id := e.register("ann@example.com", "right-password")
+		for range 6 {
+			_, err := e.auth.ChangePassword(e.ctx, id.ID, emailpass.ID, "wrong", "new-password-1")
+			e.wantErr(err, auth.ErrUnauthorized)
+		}
+		_, err := e.auth.ChangePassword(e.ctx, id.ID, emailpass.ID, "right-password", "new-password-1")
+		e.wantErr(err, throttle.ErrLimited)
+	}},
+	{"Throttle/RegisteringATakenEmailCounts", func(e *env) {
+		e.throttled()
+		e.register("ann@example.com", "right-password")
+		for range 6 {
+			_, err := e.auth.Register(e.ctx, emailpass.ID, creds("ann@example.com", "guess-password"))
+			e.wantErr(err, auth.ErrConflict)
+		}
+		e.same("limited 1s", e.loginAnswer("ann@example.com", "right-password"))
+		// A new email registers as before.
+		e.register("bob@example.com", "bob-password")
+	}},
+	{"Throttle/ResetRequestsPerIdentifier", func(e *env) {
+		e.throttled()
+		e.register("known@example.com", "right-password")
+		for _, email := range []string{"known@example.com", "nobody@example.com"} {
+			e.events.Reset()
+			for range 5 {
+				e.must(e.auth.RequestPasswordReset(e.ctx, auth.ActorCustomer, emailpass.ID, email, nil))
+			}
+			e.must(e.auth.Flush(e.ctx))
+			sent := len(e.events.Events())
+			for _, as := range []string{email, " " + email, "KNOWN@example.com"} {
+				if as == "KNOWN@example.com" && email != "known@example.com" {
+					continue
+				}
+				err := e.auth.RequestPasswordReset(e.ctx, auth.ActorCustomer, emailpass.ID, as, nil)
+				var le *throttle.LimitError
+				if !errors.As(err, &le) || le.Rule != "reset" || le.RetryAfter != time.Hour {
+					e.t.Fatalf("%s: %v, want a reset limit for an hour", as, err)
+				}
+			}
+			// Refused requests send nothing.
+			e.must(e.auth.Flush(e.ctx))
+			e.same(sent, len(e.events.Events()))
+		}
+		e.advance(time.Hour)
+		e.events.Reset()
+		e.must(e.auth.RequestPasswordReset(e.ctx, auth.ActorCustomer, emailpass.ID, "known@example.com", nil))
+		e.must(e.auth.Flush(e.ctx))
+		e.same(1, len(e.events.Events()))
+	}},
+}

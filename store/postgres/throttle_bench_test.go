@@ -1,0 +1,102 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/store/memory"
+	"github.com/clientele/clientele/throttle"
+)
+
+// BenchmarkThrottle measures what throttling adds to a login through
+// httpapi with auth.WithThrottle, on a postgres.Store and (as "memory/…")
+// on store/memory:
+//
+//   - LoginSuccess: the account's and the address's checks (two reads);
+//     a success with no earlier failures writes nothing;
+//   - LoginFailure: the two checks and the two failures counted (two
+//     upserts);
+//   - LoginSuccessAfterFailures: the two checks and the account's
+//     failures cleared;
+//   - Hit: one counted request (registration, reset request, refresh):
+//     a single upsert.
+//
+// The rules are wide enough never to refuse, so every iteration does the
+// full work.
+func BenchmarkThrottle(b *testing.B) {
+	b.Run("postgres", func(b *testing.B) { benchThrottle(b, emptied(b)) })
+	b.Run("memory", func(b *testing.B) { benchThrottle(b, memory.New()) })
+}
+
+func benchThrottle(b *testing.B, st throttle.Store) {
+	ctx := context.Background()
+	wide := throttle.Rule{Limit: 1 << 30, Window: time.Hour}
+	l, err := throttle.New(st, throttle.Config{
+		Login:   throttle.Rule{Limit: 1 << 30, Window: 24 * time.Hour, Backoff: time.Second, MaxBackoff: time.Minute},
+		LoginIP: wide, RegisterIP: wide, Reset: wide, ResetIP: wide, RefreshIP: wide,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ip := netip.MustParseAddr("203.0.113.50")
+	login := func(b *testing.B, email string, ok bool) {
+		acct, err := l.Login(ctx, "emailpass", email)
+		if err != nil {
+			b.Fatal(err)
+		}
+		addr, err := l.LoginFrom(ctx, ip)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ok {
+			err = acct.Succeed(ctx)
+		} else {
+			err = acct.Fail(ctx)
+			if err == nil {
+				err = addr.Fail(ctx)
+			}
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("LoginSuccess", func(b *testing.B) {
+		for b.Loop() {
+			login(b, "ok@example.com", true)
+		}
+	})
+	b.Run("LoginFailure", func(b *testing.B) {
+		for b.Loop() {
+			login(b, "guessed@example.com", false)
+		}
+	})
+	b.Run("LoginSuccessAfterFailures", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			// Each iteration's account had one failure, counted beforehand
+			// outside the timer.
+			b.StopTimer()
+			email := fmt.Sprintf("user%d@example.com", i)
+			i++
+			a, err := l.Login(ctx, "emailpass", email)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := a.Fail(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			login(b, email, true)
+		}
+	})
+	b.Run("Hit", func(b *testing.B) {
+		for b.Loop() {
+			if err := l.RefreshFrom(ctx, ip); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
