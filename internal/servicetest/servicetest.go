@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, groupMemberTests...)
 	all = append(all, hostKitTests...)
 	all = append(all, concurrencyTests...)
+	all = append(all, boundsTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

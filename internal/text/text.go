@@ -1,0 +1,192 @@
+// Package text checks the strings that clients send before they reach a
+// backend: no NUL byte (PostgreSQL refuses it in text and jsonb, the
+// memory backend would store it), valid UTF-8 (PostgreSQL refuses invalid
+// sequences), and search queries of a bounded size.
+package text
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/clientele/clientele/store"
+)
+
+// Check returns a *store.ValidationError naming field when s holds a NUL
+// byte or is not valid UTF-8, else nil.
+func Check(field, s string) error {
+	if reason := problem(s); reason != "" {
+		return store.Invalid(field, "%s", reason)
+	}
+	return nil
+}
+
+func problem(s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		return "must not contain a NUL byte"
+	}
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	return ""
+}
+
+// Valid reports whether s has no NUL byte and is valid UTF-8.
+func Valid(s string) bool { return problem(s) == "" }
+
+// Value checks every string in v, a JSON-like value (metadata: maps with
+// string keys, slices, strings, numbers, booleans), keys included. A key
+// or value at fault is named field.key (field[i] in arrays).
+func Value(field string, v any) error {
+	switch t := v.(type) {
+	case string:
+		return Check(field, t)
+	case map[string]any:
+		for k, e := range t {
+			if err := Check(field, k); err != nil {
+				return err
+			}
+			if err := Value(field+"."+k, e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if err := Value(fmt.Sprintf("%s[%d]", field, i), e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Fields checks every string reachable from v, a struct or a pointer to
+// one (a service's CreateParams, UpdateParams or Filter): string, *string
+// and []string fields, metadata maps, nested structs and slices of them.
+// A field at fault is named as clients name it: prefix + the snake_case
+// of its Go name ("FirstName" is first_name, "Address1" address_1,
+// "CustomerIDs" customer_ids), with [i] for slice elements; a nested
+// struct of package store (a StringFilter) keeps its parent's name.
+func Fields(prefix string, v any) error {
+	return walk(prefix, reflect.ValueOf(v))
+}
+
+func walk(name string, v reflect.Value) error {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return walk(name, v.Elem())
+	case reflect.String:
+		return Check(name, v.String())
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if err := walk(fmt.Sprintf("%s[%d]", name, i), v.Index(i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return nil
+		}
+		if m, ok := v.Interface().(map[string]any); ok {
+			return Value(name, m)
+		}
+		for _, k := range v.MapKeys() {
+			if err := Check(name, k.String()); err != nil {
+				return err
+			}
+			if err := walk(name+"."+k.String(), v.MapIndex(k)); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		inline := t.PkgPath() == storePkg && name != ""
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			n := name
+			if !inline {
+				n = join(name, snake(f.Name))
+			}
+			if err := walk(n, v.Field(i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+var storePkg = reflect.TypeFor[store.StringFilter]().PkgPath()
+
+func join(prefix, name string) string {
+	if prefix == "" || strings.HasSuffix(prefix, ".") {
+		return prefix + name
+	}
+	return prefix + "." + name
+}
+
+// snake turns a Go field name into snake_case: a run of capitals is one
+// word ("IDs" is ids), a digit run starts a word ("Address1" is
+// address_1).
+func snake(s string) string {
+	var b strings.Builder
+	rs := []rune(s)
+	for i, r := range rs {
+		if i > 0 {
+			prev := rs[i-1]
+			switch {
+			case unicode.IsUpper(r) && !unicode.IsUpper(prev):
+				b.WriteByte('_')
+			case unicode.IsDigit(r) && !unicode.IsDigit(prev):
+				b.WriteByte('_')
+			}
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// Default search bounds: what a q may hold before a backend plans it.
+const (
+	DefaultMaxWords = 8
+	DefaultMaxBytes = 256
+)
+
+// Search bounds a search query: at most MaxWords words (store.Words) and
+// MaxBytes bytes. A zero field takes its default; a negative one removes
+// that bound.
+type Search struct {
+	MaxWords int
+	MaxBytes int
+}
+
+// Check returns a *store.ValidationError naming field when q exceeds the
+// bounds, holds a NUL byte or is not valid UTF-8.
+func (b Search) Check(field, q string) error {
+	if err := Check(field, q); err != nil {
+		return err
+	}
+	maxBytes, maxWords := b.MaxBytes, b.MaxWords
+	if maxBytes == 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	if maxWords == 0 {
+		maxWords = DefaultMaxWords
+	}
+	if maxBytes > 0 && len(q) > maxBytes {
+		return store.Invalid(field, "must be at most %d bytes long, got %d", maxBytes, len(q))
+	}
+	if maxWords > 0 {
+		if n := len(store.Words(q)); n > maxWords {
+			return store.Invalid(field, "must have at most %d words, got %d", maxWords, n)
+		}
+	}
+	return nil
+}
