@@ -109,8 +109,14 @@ type Config struct {
 	Sessions session.Store
 	// Logger receives request logs and errors; default slog.Default().
 	Logger *slog.Logger
-	// MaxBodyBytes limits request bodies; default 1 MiB.
+	// MaxBodyBytes limits request bodies; default 1 MiB. A longer body is
+	// answered 413 after the rest of it is read and discarded (up to 16 ×
+	// MaxBodyBytes), so that the client, still sending, can read the
+	// answer; then the connection is closed.
 	MaxBodyBytes int64
+	// MaxLimit is the largest limit a list accepts; a larger one is a 400
+	// invalid_data. Default 1000 (Medusa sets no maximum).
+	MaxLimit int
 	// SecureCookies decides the Secure attribute; default SecureAuto.
 	SecureCookies CookieSecurity
 	// TrustProxy honours X-Forwarded-Proto (and X-Forwarded-For in logs).
@@ -141,6 +147,7 @@ type API struct {
 	cfg      Config
 	log      *slog.Logger
 	maxBody  int64
+	maxLimit int
 	sessions session.Store
 	guard    *Guard
 	now      func() time.Time
@@ -175,6 +182,10 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.maxBody <= 0 {
 		a.maxBody = 1 << 20
+	}
+	a.maxLimit = cfg.MaxLimit
+	if a.maxLimit <= 0 {
+		a.maxLimit = 1000
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -275,7 +286,11 @@ func (a *API) Handler() http.Handler {
 
 func (a *API) wrap(f handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := f(w, r); err != nil {
+		err := a.checkInput(r)
+		if err == nil {
+			err = f(w, r)
+		}
+		if err != nil {
 			a.fail(w, r, err)
 		}
 	})

@@ -17,13 +17,15 @@ import (
 // Check returns a *store.ValidationError naming field when s holds a NUL
 // byte or is not valid UTF-8, else nil.
 func Check(field, s string) error {
-	if reason := problem(s); reason != "" {
+	if reason := Problem(s); reason != "" {
 		return store.Invalid(field, "%s", reason)
 	}
 	return nil
 }
 
-func problem(s string) string {
+// Problem returns why s is refused ("must not contain a NUL byte", "must
+// be valid UTF-8"), or "" when it is fine.
+func Problem(s string) string {
 	if strings.IndexByte(s, 0) >= 0 {
 		return "must not contain a NUL byte"
 	}
@@ -34,7 +36,7 @@ func problem(s string) string {
 }
 
 // Valid reports whether s has no NUL byte and is valid UTF-8.
-func Valid(s string) bool { return problem(s) == "" }
+func Valid(s string) bool { return Problem(s) == "" }
 
 // Value checks every string in v, a JSON-like value (metadata: maps with
 // string keys, slices, strings, numbers, booleans), keys included. A key
