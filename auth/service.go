@@ -16,9 +16,9 @@ import (
 	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
-	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
