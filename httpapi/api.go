@@ -86,8 +86,10 @@ import (
 type CookieSecurity int
 
 const (
-	// SecureAuto sets Secure when the request came over TLS, or with
-	// X-Forwarded-Proto: https and Config.TrustProxy.
+	// SecureAuto sets Secure when the request came over TLS or carries
+	// X-Forwarded-Proto: https (from a TLS-terminating proxy). The header
+	// is honoured without Config.TrustProxy: Secure only makes a cookie
+	// stricter, so a client that forges it harms only itself.
 	SecureAuto CookieSecurity = iota
 	// SecureAlways always sets Secure.
 	SecureAlways
@@ -123,6 +125,13 @@ type Config struct {
 	TrustProxy bool
 	// SessionCookie names the session cookie; default "connect.sid".
 	SessionCookie string
+	// HostPrefixCookies names the session and binding cookies with the
+	// "__Host-" prefix ("__Host-connect.sid"): browsers then accept them
+	// only with Secure, Path=/ and no Domain, so a sibling subdomain or a
+	// plain-HTTP page cannot set or overwrite them. The cookies are then
+	// always Secure (whatever SecureCookies says), which needs HTTPS.
+	// Requests are read by the prefixed names only.
+	HostPrefixCookies bool
 	// SessionTTL is a session's lifetime; default 10 hours (Medusa's).
 	SessionTTL time.Duration
 	// BindingCookie names the social-login binding cookie; default
@@ -193,6 +202,13 @@ func New(cfg Config) (*API, error) {
 	if a.cfg.SessionCookie == "" {
 		a.cfg.SessionCookie = "connect.sid"
 	}
+	if a.cfg.BindingCookie == "" {
+		a.cfg.BindingCookie = "clientele_oauth"
+	}
+	if a.cfg.HostPrefixCookies {
+		a.cfg.SessionCookie = hostPrefix + strings.TrimPrefix(a.cfg.SessionCookie, hostPrefix)
+		a.cfg.BindingCookie = hostPrefix + strings.TrimPrefix(a.cfg.BindingCookie, hostPrefix)
+	}
 	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Groups: cfg.Groups, Logger: a.log, Now: a.now}
 	var err error
 	if a.guard, err = NewGuard(gc); err != nil {
@@ -200,9 +216,6 @@ func New(cfg Config) (*API, error) {
 	}
 	if a.cfg.SessionTTL <= 0 {
 		a.cfg.SessionTTL = 10 * time.Hour
-	}
-	if a.cfg.BindingCookie == "" {
-		a.cfg.BindingCookie = "clientele_oauth"
 	}
 	if a.cfg.BindingTTL <= 0 {
 		a.cfg.BindingTTL = 10 * time.Minute
@@ -278,10 +291,26 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed("POST /admin/customer-groups/{id}/customers", adminAuth, a.adminGroupCustomers)
 }
 
-// Handler returns the API's routes with request logging, panic recovery
-// and CORS; unknown routes and methods answer 404 in Medusa's envelope.
+// Handler returns the API's routes with request logging, panic recovery,
+// security headers and CORS; unknown routes and methods answer 404 in
+// Medusa's envelope.
 func (a *API) Handler() http.Handler {
-	return a.logRequests(a.recoverPanics(a.cors(a.publishableKey(a.mux))))
+	return a.logRequests(a.recoverPanics(securityHeaders(a.cors(a.publishableKey(a.mux)))))
+}
+
+// securityHeaders sets X-Content-Type-Options: nosniff on every response,
+// and Cache-Control: no-store on those of /auth (tokens, sessions,
+// redirects carrying OAuth state), before the handler writes anything.
+// (Every JSON answer of the routes is no-store as well: see writeJSON.)
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.URL.Path == "/auth" || strings.HasPrefix(r.URL.Path, "/auth/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (a *API) wrap(f handlerFunc) http.Handler {
@@ -304,6 +333,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -40,6 +40,9 @@ func randomValue() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// hostPrefix is the cookie name prefix of Config.HostPrefixCookies.
+const hostPrefix = "__Host-"
+
 // secure reports whether cookies set in answer to r get Secure.
 func (a *API) secure(r *http.Request) bool {
 	switch a.cfg.SecureCookies {
@@ -51,13 +54,22 @@ func (a *API) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return a.cfg.TrustProxy && strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https")
+	// The first proxy's word: X-Forwarded-Proto: https, http. Secure only
+	// makes the cookie stricter, so no trust in the proxy is needed.
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
+// setCookie sets an HttpOnly, SameSite=Lax cookie on Path=/ without Domain
+// (host-only); a "__Host-" or "__Secure-" cookie is always Secure, as
+// browsers require.
 func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
 	c := &http.Cookie{
 		Name: name, Value: value, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
+	}
+	if strings.HasPrefix(name, hostPrefix) || strings.HasPrefix(name, "__Secure-") {
+		c.Secure = true
 	}
 	if ttl > 0 {
 		c.MaxAge = int(ttl / time.Second)
