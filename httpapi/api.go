@@ -134,6 +134,16 @@ type Config struct {
 	HostPrefixCookies bool
 	// SessionTTL is a session's lifetime; default 10 hours (Medusa's).
 	SessionTTL time.Duration
+	// SessionIdleTimeout, when positive, also ends a session that has not
+	// been used for that long (Sessions must implement session.Toucher,
+	// as store/memory and store/postgres do). Each session stores its
+	// idle deadline; a request moves it forward only when it has fallen
+	// behind by a tenth of the timeout or a minute, whichever is less, so
+	// a busy session costs at most one write a minute, and an idle session
+	// ends between the timeout minus that step and the timeout after its
+	// last use. Sessions opened while it was zero keep no idle deadline.
+	// Default 0: only SessionTTL.
+	SessionIdleTimeout time.Duration
 	// BindingCookie names the social-login binding cookie; default
 	// "clientele_oauth".
 	BindingCookie string
@@ -209,7 +219,7 @@ func New(cfg Config) (*API, error) {
 		a.cfg.SessionCookie = hostPrefix + strings.TrimPrefix(a.cfg.SessionCookie, hostPrefix)
 		a.cfg.BindingCookie = hostPrefix + strings.TrimPrefix(a.cfg.BindingCookie, hostPrefix)
 	}
-	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Groups: cfg.Groups, Logger: a.log, Now: a.now}
+	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, SessionIdleTimeout: cfg.SessionIdleTimeout, Groups: cfg.Groups, Logger: a.log, Now: a.now}
 	var err error
 	if a.guard, err = NewGuard(gc); err != nil {
 		return nil, err
