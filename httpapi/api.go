@@ -48,9 +48,31 @@
 // [Guard.WriteError] write errors this way for a host's own handlers.
 //
 // Request bodies are strict JSON: unknown fields, wrong types and
-// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s. A
-// panic in a handler is logged and answered with a 500 unknown_error,
-// never a stack trace.
+// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s
+// that the client can read (the rest of the body is read and discarded,
+// up to 16 × the limit, then the connection is closed). A panic in a
+// handler is logged and answered with a 500 unknown_error, never a stack
+// trace.
+//
+// # Bounded input
+//
+// Before a route runs, and again in the services (so every backend is
+// covered), input that no backend should receive is refused with a 400
+// invalid_data that names the field: a NUL byte or invalid UTF-8 in the
+// path, a query parameter, or any string of a body (metadata keys and
+// values included); a q of more than 8 words or 256 bytes (the services'
+// WithSearchLimits options); a fields parameter of more than [MaxFields]
+// names; a limit over [Config.MaxLimit] (default 1000).
+//
+// # Cookies and headers
+//
+// Cookies are HttpOnly, SameSite=Lax, Path=/, host-only, and Secure over
+// TLS or behind a proxy that sends X-Forwarded-Proto: https (see
+// [SecureAuto]); [Config.HostPrefixCookies] names them "__Host-…".
+// Sessions end after [Config.SessionTTL], and, with
+// [Config.SessionIdleTimeout], after that long unused. Every response of
+// [API.Handler] carries X-Content-Type-Options: nosniff; those of /auth
+// and every JSON answer carry Cache-Control: no-store.
 //
 // # Differences from Medusa
 //
@@ -61,6 +83,12 @@
 //     /auth/session revokes them.
 //   - An unknown order field is a 400 "Order field X is not valid" (Medusa
 //     answers 500).
+//   - limit has a maximum (Config.MaxLimit, default 1000; Medusa has
+//     none), q at most 8 words and 256 bytes, fields at most 100 names:
+//     more is a 400 invalid_data.
+//   - A NUL byte or invalid UTF-8 in any input is a 400 invalid_data
+//     naming the field (Medusa passes it to PostgreSQL: a 500, or its
+//     error text in a 401).
 package httpapi
 
 import (

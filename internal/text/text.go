@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -72,22 +73,52 @@ func Value(field string, v any) error {
 // "CustomerIDs" customer_ids), with [i] for slice elements; a nested
 // struct of package store (a StringFilter) keeps its parent's name.
 func Fields(prefix string, v any) error {
-	return walk(prefix, reflect.ValueOf(v))
+	f := walk(reflect.ValueOf(v), prefix == "")
+	if f == nil {
+		return nil
+	}
+	name := prefix
+	for i := len(f.path) - 1; i >= 0; i-- {
+		seg := f.path[i]
+		if name != "" && !strings.HasPrefix(seg, "[") && !strings.HasSuffix(name, ".") {
+			name += "."
+		}
+		name += seg
+	}
+	return store.Invalid(name, "%s", f.reason)
 }
 
-func walk(name string, v reflect.Value) error {
+// failure is a string at fault: its path, innermost segment first (built
+// only on failure, so that valid input costs no allocation for names).
+type failure struct {
+	path   []string
+	reason string
+}
+
+func (f *failure) in(seg string) *failure {
+	if seg != "" {
+		f.path = append(f.path, seg)
+	}
+	return f
+}
+
+// walk checks v; top says that v is the value given to Fields, whose
+// nested store structs are not inlined.
+func walk(v reflect.Value, top bool) *failure {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
-		return walk(name, v.Elem())
+		return walk(v.Elem(), top)
 	case reflect.String:
-		return Check(name, v.String())
+		if r := Problem(v.String()); r != "" {
+			return &failure{reason: r}
+		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if err := walk(fmt.Sprintf("%s[%d]", name, i), v.Index(i)); err != nil {
-				return err
+			if f := walk(v.Index(i), false); f != nil {
+				return f.in(fmt.Sprintf("[%d]", i))
 			}
 		}
 	case reflect.Map:
@@ -95,44 +126,80 @@ func walk(name string, v reflect.Value) error {
 			return nil
 		}
 		if m, ok := v.Interface().(map[string]any); ok {
-			return Value(name, m)
+			return valueFailure(m)
 		}
 		for _, k := range v.MapKeys() {
-			if err := Check(name, k.String()); err != nil {
-				return err
+			if r := Problem(k.String()); r != "" {
+				return &failure{reason: r}
 			}
-			if err := walk(name+"."+k.String(), v.MapIndex(k)); err != nil {
-				return err
+			if f := walk(v.MapIndex(k), false); f != nil {
+				return f.in(k.String())
 			}
 		}
 	case reflect.Struct:
-		t := v.Type()
-		inline := t.PkgPath() == storePkg && name != ""
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			n := name
-			if !inline {
-				n = join(name, snake(f.Name))
-			}
-			if err := walk(n, v.Field(i)); err != nil {
-				return err
+		inline := v.Type().PkgPath() == storePkg && !top
+		for _, fi := range fieldsOf(v.Type()) {
+			if f := walk(v.Field(fi.index), false); f != nil {
+				if inline {
+					return f
+				}
+				return f.in(fi.name)
 			}
 		}
 	}
 	return nil
 }
 
-var storePkg = reflect.TypeFor[store.StringFilter]().PkgPath()
-
-func join(prefix, name string) string {
-	if prefix == "" || strings.HasSuffix(prefix, ".") {
-		return prefix + name
+// valueFailure is Value's walk, for metadata inside a struct.
+func valueFailure(v any) *failure {
+	switch t := v.(type) {
+	case string:
+		if r := Problem(t); r != "" {
+			return &failure{reason: r}
+		}
+	case map[string]any:
+		for k, e := range t {
+			if r := Problem(k); r != "" {
+				return &failure{reason: r}
+			}
+			if f := valueFailure(e); f != nil {
+				return f.in(k)
+			}
+		}
+	case []any:
+		for i, e := range t {
+			if f := valueFailure(e); f != nil {
+				return f.in(fmt.Sprintf("[%d]", i))
+			}
+		}
 	}
-	return prefix + "." + name
+	return nil
 }
+
+type fieldInfo struct {
+	index int
+	name  string
+}
+
+var fieldCache sync.Map // reflect.Type → []fieldInfo
+
+// fieldsOf returns the exported fields of struct type t and their
+// snake_case names.
+func fieldsOf(t reflect.Type) []fieldInfo {
+	if fs, ok := fieldCache.Load(t); ok {
+		return fs.([]fieldInfo)
+	}
+	var fs []fieldInfo
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() {
+			fs = append(fs, fieldInfo{index: i, name: snake(f.Name)})
+		}
+	}
+	fieldCache.Store(t, fs)
+	return fs
+}
+
+var storePkg = reflect.TypeFor[store.StringFilter]().PkgPath()
 
 // snake turns a Go field name into snake_case: a run of capitals is one
 // word ("IDs" is ids), a digit run starts a word ("Address1" is
