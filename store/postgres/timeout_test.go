@@ -155,3 +155,17 @@ func TestCancelledContextStopsStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMigrateIgnoresStatementTimeout: migrations (index builds on large
+// tables, waits for another migrator) are bounded by their context, not by
+// the connections' statement_timeout.
+func TestMigrateIgnoresStatementTimeout(t *testing.T) {
+	st := openStore(t, pgtest.NewDatabase(t), postgres.WithStatementTimeout(time.Millisecond))
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatalf("migrate under a 1 ms statement_timeout: %v", err)
+	}
+	// The timeout is back for the Store's own statements.
+	if out, _ := showTimeout(t, st); out != "1ms" {
+		t.Fatalf("statement_timeout %q after Migrate", out)
+	}
+}
