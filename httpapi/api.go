@@ -149,7 +149,9 @@ type Config struct {
 	MaxLimit int
 	// SecureCookies decides the Secure attribute; default SecureAuto.
 	SecureCookies CookieSecurity
-	// TrustProxy honours X-Forwarded-Proto (and X-Forwarded-For in logs).
+	// TrustProxy honours X-Forwarded-For (the client address in logs).
+	// X-Forwarded-Proto: https needs no trust to make cookies Secure (see
+	// SecureAuto).
 	TrustProxy bool
 	// SessionCookie names the session cookie; default "connect.sid".
 	SessionCookie string
