@@ -16,6 +16,7 @@ import (
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/store"
 )
 
@@ -33,6 +34,7 @@ type Option func(*config)
 type config struct {
 	svcopt.Common
 	checkPostal bool
+	search      text.Search
 }
 
 // WithEventSink sends the service's events to sink.
@@ -49,12 +51,23 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = n
 // or off.
 func WithPostalCodeCheck(on bool) Option { return func(c *config) { c.checkPostal = on } }
 
+// WithSearchLimits bounds Filter.Q: at most maxWords words and maxBytes
+// bytes, else a list fails with a *store.ValidationError naming "q" before
+// it reaches the store. The defaults are 8 words and 256 bytes; 0 keeps a
+// default, a negative value removes that bound. Every word of q is one more
+// condition over nine columns for the backend to plan and evaluate, so keep
+// them small on anything a client can reach.
+func WithSearchLimits(maxWords, maxBytes int) Option {
+	return func(c *config) { c.search = text.Search{MaxWords: maxWords, MaxBytes: maxBytes} }
+}
+
 // Service manages customer addresses. It is safe for concurrent use.
 type Service struct {
 	st          Store
 	events      emit.Emitter
 	now         func() time.Time
 	checkPostal bool
+	search      text.Search
 }
 
 // NewService returns a Service on st.
@@ -66,7 +79,7 @@ func NewService(st Store, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, events: c.Emitter(), now: c.Clock(), checkPostal: c.checkPostal}, nil
+	return &Service{st: st, events: c.Emitter(), now: c.Clock(), checkPostal: c.checkPostal, search: c.search}, nil
 }
 
 var dom = errs.Domain{Entity: "CustomerAddress", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
@@ -233,6 +246,9 @@ func (s *Service) clearDefaults(ctx context.Context, addrs []*Address, now time.
 }
 
 func (s *Service) build(p CreateParams, prefix string) (*Address, error) {
+	if err := text.Fields(prefix, p); err != nil {
+		return nil, dom.Classify(err)
+	}
 	if strings.TrimSpace(p.CustomerID) == "" {
 		return nil, dom.Invalidf(prefix+"customer_id", "is required")
 	}
@@ -274,6 +290,9 @@ func (s *Service) check(a *Address, prefix string) error {
 func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOptions) (*Address, error) {
 	if id == "" {
 		return nil, dom.Invalidf("id", "customerAddress - id must be defined")
+	}
+	if err := text.Check("id", id); err != nil {
+		return nil, dom.Classify(err)
 	}
 	if err := store.CheckRelations(opts.Relations); err != nil {
 		return nil, dom.Classify(err)
@@ -323,6 +342,9 @@ func (s *Service) checkList(f *Filter, opts store.ListOptions) error {
 	if err := store.CheckRelations(opts.Relations); err != nil {
 		return dom.Classify(err)
 	}
+	if err := s.checkFilter(*f); err != nil {
+		return err
+	}
 	for i, c := range f.CountryCodes {
 		if i == 0 {
 			f.CountryCodes = slices.Clone(f.CountryCodes)
@@ -330,6 +352,15 @@ func (s *Service) checkList(f *Filter, opts store.ListOptions) error {
 		f.CountryCodes[i] = strings.ToLower(strings.TrimSpace(c))
 	}
 	return nil
+}
+
+// checkFilter refuses a filter with a NUL byte or invalid UTF-8 in any of
+// its strings, or a q over the search limits.
+func (s *Service) checkFilter(f Filter) error {
+	if err := text.Fields("", f); err != nil {
+		return dom.Classify(err)
+	}
+	return dom.Classify(s.search.Check("q", f.Q))
 }
 
 // Update changes the address with id.
@@ -359,6 +390,12 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 	ids = set.Dedupe(ids)
 	if ids != nil && len(ids) == 0 {
 		return []*Address{}, nil
+	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
+	if err := text.Fields("", p); err != nil {
+		return nil, dom.Classify(err)
 	}
 	if _, err := meta.Normalize("metadata", p.Metadata); err != nil {
 		return nil, dom.Classify(err)
@@ -478,6 +515,9 @@ func (s *Service) Delete(ctx context.Context, ids ...string) error {
 	ids = set.Dedupe(ids)
 	if len(ids) == 0 {
 		return nil
+	}
+	if err := text.Fields("ids", ids); err != nil {
+		return dom.Classify(err)
 	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		// Locked, so that of concurrent deletes of one address only the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -48,6 +49,11 @@ func (i *identities) entityNotFound(entityID string) error {
 func (i *identities) find(ctx context.Context, entityID string) (*ProviderIdentity, error) {
 	if entityID == "" {
 		return nil, i.entityNotFound(entityID)
+	}
+	if err := text.Check("entity_id", entityID); err != nil {
+		// Nothing is stored under such an id, and a backend would refuse
+		// to look it up: a bad request, whatever the provider.
+		return nil, provider.Fail(i.id(), store.ErrInvalid, err.Error())
 	}
 	st := i.s.st
 	found, err := st.ListProviderIdentities(ctx, ProviderIdentityFilter{EntityIDs: []string{entityID}, Providers: []string{i.id()}}, store.ListOptions{})

@@ -18,6 +18,7 @@ import (
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/throttle"
@@ -534,6 +535,9 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 	if p.Provider == "" {
 		return nil, identityDom.Invalidf(prefix+"provider", "is required")
 	}
+	if err := text.Fields(prefix, p); err != nil {
+		return nil, identityDom.Classify(err)
+	}
 	if f, ok := s.providers[p.Provider].(provider.EntityIDFolder); ok && f.FoldEntityIDs() {
 		// Case-insensitive ids (emails) are written trimmed and lower-case.
 		p.EntityID = lowerTrim(p.EntityID)
@@ -558,6 +562,9 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 // CreateAuthIdentity creates an identity with its provider identities.
 func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams) (*AuthIdentity, error) {
 	now := s.clock()
+	if err := text.Value("app_metadata", p.AppMetadata); err != nil {
+		return nil, identityDom.Classify(err)
+	}
 	am, err := meta.Normalize("app_metadata", p.AppMetadata)
 	if err != nil {
 		return nil, identityDom.Classify(err)

@@ -19,6 +19,7 @@ import (
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/store"
 )
 
@@ -33,7 +34,10 @@ const (
 // Option configures a Service.
 type Option func(*config)
 
-type config struct{ svcopt.Common }
+type config struct {
+	svcopt.Common
+	search text.Search
+}
 
 // WithEventSink sends the service's events to sink. The events of nested
 // addresses are the address service's: they go to its sink.
@@ -46,12 +50,24 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l }
 // WithClock sets the clock used for timestamps.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
+// WithSearchLimits bounds Filter.Q: at most maxWords words and maxBytes
+// bytes, else a list fails with a *store.ValidationError naming "q" before
+// it reaches the store. The defaults are 8 words and 256 bytes; 0 keeps a
+// default, a negative value removes that bound. Every word of q is one more
+// condition for the backend to plan and evaluate on every row (on
+// PostgreSQL, a thousand words cost seconds of planning), so keep them
+// small on anything a client can reach.
+func WithSearchLimits(maxWords, maxBytes int) Option {
+	return func(c *config) { c.search = text.Search{MaxWords: maxWords, MaxBytes: maxBytes} }
+}
+
 // Service manages customers. It is safe for concurrent use.
 type Service struct {
 	st     Store
 	addr   *address.Service
 	events emit.Emitter
 	now    func() time.Time
+	search text.Search
 }
 
 // NewService returns a Service on st. addresses is the host's address
@@ -66,7 +82,7 @@ func NewService(st Store, addresses *address.Service, opts ...Option) (*Service,
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, addr: addresses, events: c.Emitter(), now: c.Clock()}, nil
+	return &Service{st: st, addr: addresses, events: c.Emitter(), now: c.Clock(), search: c.search}, nil
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -115,6 +131,9 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		prefix := ""
 		if batch {
 			prefix = fmt.Sprintf("[%d].", i)
+		}
+		if err := text.Fields(prefix, p); err != nil {
+			return nil, dom.Classify(err)
 		}
 		em, err := email.Normalize(prefix+"email", p.Email)
 		if err != nil {
@@ -214,6 +233,9 @@ func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOption
 	if id == "" {
 		return nil, dom.Invalidf("id", "customer - id must be defined")
 	}
+	if err := text.Check("id", id); err != nil {
+		return nil, dom.Classify(err)
+	}
 	lo := store.ListOptions{Relations: opts.Relations, WithDeleted: opts.WithDeleted}
 	if err := checkList(lo); err != nil {
 		return nil, err
@@ -237,6 +259,9 @@ func (s *Service) List(ctx context.Context, f Filter, opts store.ListOptions) ([
 	if err := checkList(opts); err != nil {
 		return nil, err
 	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
 	list, err := s.st.ListCustomers(ctx, normalizeFilter(f), opts)
 	if err != nil {
 		return nil, err
@@ -248,6 +273,9 @@ func (s *Service) List(ctx context.Context, f Filter, opts store.ListOptions) ([
 // match in all.
 func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, int, error) {
 	if err := checkList(opts); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkFilter(f); err != nil {
 		return nil, 0, err
 	}
 	f = normalizeFilter(f)
@@ -286,6 +314,15 @@ func checkList(opts store.ListOptions) error {
 		return dom.Classify(err)
 	}
 	return dom.Classify(store.CheckRelations(opts.Relations, RelAddresses, RelGroups))
+}
+
+// checkFilter refuses a filter with a NUL byte or invalid UTF-8 in any of
+// its strings, or a q over the search limits.
+func (s *Service) checkFilter(f Filter) error {
+	if err := text.Fields("", f); err != nil {
+		return dom.Classify(err)
+	}
+	return dom.Classify(s.search.Check("q", f.Q))
 }
 
 func normalizeFilter(f Filter) Filter {
@@ -377,6 +414,9 @@ func (s *Service) UpdateMany(ctx context.Context, ids []string, p UpdateParams) 
 // UpdateWhere changes every live customer matching f; none matching is not
 // an error.
 func (s *Service) UpdateWhere(ctx context.Context, f Filter, p UpdateParams) ([]*Customer, error) {
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
 	return s.update(ctx, normalizeFilter(f), nil, p)
 }
 
@@ -384,6 +424,12 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 	want = set.Dedupe(want)
 	if want != nil && len(want) == 0 {
 		return []*Customer{}, nil
+	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
+	if err := text.Fields("", p); err != nil {
+		return nil, dom.Classify(err)
 	}
 	var newEmail string
 	if p.Email != nil {
@@ -467,10 +513,16 @@ func (s *Service) Delete(ctx context.Context, ids ...string) error {
 // DeleteWhere deletes every customer matching f (soft-deleted ones
 // included) for good.
 func (s *Service) DeleteWhere(ctx context.Context, f Filter) error {
+	if err := s.checkFilter(f); err != nil {
+		return err
+	}
 	return s.deleteWhere(ctx, normalizeFilter(f))
 }
 
 func (s *Service) deleteWhere(ctx context.Context, f Filter) error {
+	if err := s.checkFilter(f); err != nil {
+		return err
+	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		found, err := s.st.ListCustomers(ctx, f, store.ListOptions{WithDeleted: true, Lock: true})
 		if err != nil || len(found) == 0 {
@@ -508,6 +560,9 @@ func (s *Service) setDeleted(ctx context.Context, want []string, del bool) (Dele
 	res := Deleted{CustomerIDs: []string{}, AddressIDs: []string{}}
 	if len(want) == 0 {
 		return res, nil
+	}
+	if err := text.Fields("ids", want); err != nil {
+		return res, dom.Classify(err)
 	}
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
 		found, err := s.st.ListCustomers(ctx, Filter{IDs: want}, store.ListOptions{WithDeleted: true, Lock: true})

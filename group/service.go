@@ -15,6 +15,7 @@ import (
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/store"
 )
 
@@ -32,7 +33,10 @@ const (
 // Option configures a Service.
 type Option func(*config)
 
-type config struct{ svcopt.Common }
+type config struct {
+	svcopt.Common
+	search text.Search
+}
 
 // WithEventSink sends the service's events to sink.
 func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = sink } }
@@ -44,12 +48,21 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l }
 // WithClock sets the clock used for timestamps.
 func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
 
+// WithSearchLimits bounds Filter.Q: at most maxWords words and maxBytes
+// bytes, else a list fails with a *store.ValidationError naming "q" before
+// it reaches the store. The defaults are 8 words and 256 bytes; 0 keeps a
+// default, a negative value removes that bound.
+func WithSearchLimits(maxWords, maxBytes int) Option {
+	return func(c *config) { c.search = text.Search{MaxWords: maxWords, MaxBytes: maxBytes} }
+}
+
 // Service manages customer groups and their members. It is safe for
 // concurrent use.
 type Service struct {
 	st     Store
 	events emit.Emitter
 	now    func() time.Time
+	search text.Search
 }
 
 // NewService returns a Service on st.
@@ -61,7 +74,7 @@ func NewService(st Store, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, events: c.Emitter(), now: c.Clock()}, nil
+	return &Service{st: st, events: c.Emitter(), now: c.Clock(), search: c.search}, nil
 }
 
 var dom = errs.Domain{Entity: "CustomerGroup", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
@@ -98,6 +111,9 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		prefix := ""
 		if batch {
 			prefix = fmt.Sprintf("[%d].", i)
+		}
+		if err := text.Fields(prefix, p); err != nil {
+			return nil, dom.Classify(err)
 		}
 		name := strings.TrimSpace(p.Name)
 		if name == "" {
@@ -150,6 +166,9 @@ func (s *Service) Retrieve(ctx context.Context, id string, opts store.FindOption
 	if id == "" {
 		return nil, dom.Invalidf("id", "customerGroup - id must be defined")
 	}
+	if err := text.Check("id", id); err != nil {
+		return nil, dom.Classify(err)
+	}
 	if err := store.CheckRelations(opts.Relations); err != nil {
 		return nil, dom.Classify(err)
 	}
@@ -169,6 +188,9 @@ func (s *Service) List(ctx context.Context, f Filter, opts store.ListOptions) ([
 	if err := checkList(opts); err != nil {
 		return nil, err
 	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
 	return s.st.ListGroups(ctx, f, opts)
 }
 
@@ -176,6 +198,9 @@ func (s *Service) List(ctx context.Context, f Filter, opts store.ListOptions) ([
 // in all.
 func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOptions) ([]*Group, int, error) {
 	if err := checkList(opts); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkFilter(f); err != nil {
 		return nil, 0, err
 	}
 	list, err := s.st.ListGroups(ctx, f, opts)
@@ -190,6 +215,15 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 		return nil, 0, err
 	}
 	return list, n, nil
+}
+
+// checkFilter refuses a filter with a NUL byte or invalid UTF-8 in any of
+// its strings, or a q over the search limits.
+func (s *Service) checkFilter(f Filter) error {
+	if err := text.Fields("", f); err != nil {
+		return dom.Classify(err)
+	}
+	return dom.Classify(s.search.Check("q", f.Q))
 }
 
 func checkList(opts store.ListOptions) error {
@@ -222,6 +256,12 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 	ids = set.Dedupe(ids)
 	if ids != nil && len(ids) == 0 {
 		return []*Group{}, nil
+	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
+	if err := text.Fields("", p); err != nil {
+		return nil, dom.Classify(err)
 	}
 	var name string
 	if p.Name != nil {
@@ -295,6 +335,9 @@ func (s *Service) deleteWhere(ctx context.Context, f Filter, none bool) error {
 	if none {
 		return nil
 	}
+	if err := s.checkFilter(f); err != nil {
+		return err
+	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		found, err := s.st.ListGroups(ctx, f, store.ListOptions{WithDeleted: true, Lock: true})
 		if err != nil || len(found) == 0 {
@@ -325,6 +368,9 @@ func (s *Service) Restore(ctx context.Context, ids ...string) ([]string, error) 
 func (s *Service) setDeleted(ctx context.Context, ids []string, del bool) ([]string, error) {
 	if len(ids) == 0 {
 		return []string{}, nil
+	}
+	if err := text.Fields("ids", ids); err != nil {
+		return nil, dom.Classify(err)
 	}
 	changed := []string{}
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
@@ -387,6 +433,9 @@ func (s *Service) Add(ctx context.Context, pairs ...Pair) ([]string, error) {
 	for i, p := range pairs {
 		if p.CustomerID == "" || p.GroupID == "" {
 			return nil, dom.Invalidf(fmt.Sprintf("[%d]", i), "customer_id and customer_group_id are required")
+		}
+		if err := text.Fields(fmt.Sprintf("[%d]", i), p); err != nil {
+			return nil, dom.Classify(err)
 		}
 	}
 	customers := set.Keys(pairs, func(p Pair) string { return p.CustomerID })
@@ -454,6 +503,9 @@ func (s *Service) Add(ctx context.Context, pairs ...Pair) ([]string, error) {
 func (s *Service) Remove(ctx context.Context, pairs ...Pair) error {
 	if len(pairs) == 0 {
 		return nil
+	}
+	if err := text.Fields("", pairs); err != nil {
+		return dom.Classify(err)
 	}
 	customers := set.Keys(pairs, func(p Pair) string { return p.CustomerID })
 	groups := set.Keys(pairs, func(p Pair) string { return p.GroupID })

@@ -48,9 +48,31 @@
 // [Guard.WriteError] write errors this way for a host's own handlers.
 //
 // Request bodies are strict JSON: unknown fields, wrong types and
-// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s. A
-// panic in a handler is logged and answered with a 500 unknown_error,
-// never a stack trace.
+// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s
+// that the client can read (the rest of the body is read and discarded,
+// up to 16 × the limit, then the connection is closed). A panic in a
+// handler is logged and answered with a 500 unknown_error, never a stack
+// trace.
+//
+// # Bounded input
+//
+// Before a route runs, and again in the services (so every backend is
+// covered), input that no backend should receive is refused with a 400
+// invalid_data that names the field: a NUL byte or invalid UTF-8 in the
+// path, a query parameter, or any string of a body (metadata keys and
+// values included); a q of more than 8 words or 256 bytes (the services'
+// WithSearchLimits options); a fields parameter of more than [MaxFields]
+// names; a limit over [Config.MaxLimit] (default 1000).
+//
+// # Cookies and headers
+//
+// Cookies are HttpOnly, SameSite=Lax, Path=/, host-only, and Secure over
+// TLS or behind a proxy that sends X-Forwarded-Proto: https (see
+// [SecureAuto]); [Config.HostPrefixCookies] names them "__Host-…".
+// Sessions end after [Config.SessionTTL], and, with
+// [Config.SessionIdleTimeout], after that long unused. Every response of
+// [API.Handler] carries X-Content-Type-Options: nosniff; those of /auth
+// and every JSON answer carry Cache-Control: no-store.
 //
 // # Differences from Medusa
 //
@@ -74,6 +96,12 @@
 //     for its identifier, which still answers 201 and sends nothing. The
 //     client's address comes from the connection, or from X-Forwarded-For
 //     only behind [Config.TrustedProxies] ([ClientAddr]).
+//   - limit has a maximum (Config.MaxLimit, default 1000; Medusa has
+//     none), q at most 8 words and 256 bytes, fields at most 100 names:
+//     more is a 400 invalid_data.
+//   - A NUL byte or invalid UTF-8 in any input is a 400 invalid_data
+//     naming the field (Medusa passes it to PostgreSQL: a 500, or its
+//     error text in a 401).
 package httpapi
 
 import (
@@ -101,8 +129,10 @@ import (
 type CookieSecurity int
 
 const (
-	// SecureAuto sets Secure when the request came over TLS, or with
-	// X-Forwarded-Proto: https and Config.TrustProxy.
+	// SecureAuto sets Secure when the request came over TLS or carries
+	// X-Forwarded-Proto: https (from a TLS-terminating proxy). The header
+	// is honoured without any proxy trust: Secure only makes a cookie
+	// stricter, so a client that forges it harms only itself.
 	SecureAuto CookieSecurity = iota
 	// SecureAlways always sets Secure.
 	SecureAlways
@@ -124,13 +154,16 @@ type Config struct {
 	Sessions session.Store
 	// Logger receives request logs and errors; default slog.Default().
 	Logger *slog.Logger
-	// MaxBodyBytes limits request bodies; default 1 MiB.
+	// MaxBodyBytes limits request bodies; default 1 MiB. A longer body is
+	// answered 413 after the rest of it is read and discarded (up to 16 ×
+	// MaxBodyBytes), so that the client, still sending, can read the
+	// answer; then the connection is closed.
 	MaxBodyBytes int64
+	// MaxLimit is the largest limit a list accepts; a larger one is a 400
+	// invalid_data. Default 1000 (Medusa sets no maximum).
+	MaxLimit int
 	// SecureCookies decides the Secure attribute; default SecureAuto.
 	SecureCookies CookieSecurity
-	// TrustProxy honours X-Forwarded-Proto. X-Forwarded-For needs
-	// TrustedProxies.
-	TrustProxy bool
 	// TrustedProxies are the addresses of the reverse proxies in front of
 	// the API: only a request from one of them has its client address
 	// read from X-Forwarded-For (see ClientAddr). Empty: the connection's
@@ -143,8 +176,25 @@ type Config struct {
 	Throttle *throttle.Limiter
 	// SessionCookie names the session cookie; default "connect.sid".
 	SessionCookie string
+	// HostPrefixCookies names the session and binding cookies with the
+	// "__Host-" prefix ("__Host-connect.sid"): browsers then accept them
+	// only with Secure, Path=/ and no Domain, so a sibling subdomain or a
+	// plain-HTTP page cannot set or overwrite them. The cookies are then
+	// always Secure (whatever SecureCookies says), which needs HTTPS.
+	// Requests are read by the prefixed names only.
+	HostPrefixCookies bool
 	// SessionTTL is a session's lifetime; default 10 hours (Medusa's).
 	SessionTTL time.Duration
+	// SessionIdleTimeout, when positive, also ends a session that has not
+	// been used for that long (Sessions must implement session.Toucher,
+	// as store/memory and store/postgres do). Each session stores its
+	// idle deadline; a request moves it forward only when it has fallen
+	// behind by a tenth of the timeout or a minute, whichever is less, so
+	// a busy session costs at most one write a minute, and an idle session
+	// ends between the timeout minus that step and the timeout after its
+	// last use. Sessions opened while it was zero keep no idle deadline.
+	// Default 0: only SessionTTL.
+	SessionIdleTimeout time.Duration
 	// BindingCookie names the social-login binding cookie; default
 	// "clientele_oauth".
 	BindingCookie string
@@ -167,6 +217,7 @@ type API struct {
 	cfg      Config
 	log      *slog.Logger
 	maxBody  int64
+	maxLimit int
 	sessions session.Store
 	guard    *Guard
 	now      func() time.Time
@@ -202,22 +253,30 @@ func New(cfg Config) (*API, error) {
 	if a.maxBody <= 0 {
 		a.maxBody = 1 << 20
 	}
+	a.maxLimit = cfg.MaxLimit
+	if a.maxLimit <= 0 {
+		a.maxLimit = 1000
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}
 	if a.cfg.SessionCookie == "" {
 		a.cfg.SessionCookie = "connect.sid"
 	}
-	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, Groups: cfg.Groups, Logger: a.log, Now: a.now}
+	if a.cfg.BindingCookie == "" {
+		a.cfg.BindingCookie = "clientele_oauth"
+	}
+	if a.cfg.HostPrefixCookies {
+		a.cfg.SessionCookie = hostPrefix + strings.TrimPrefix(a.cfg.SessionCookie, hostPrefix)
+		a.cfg.BindingCookie = hostPrefix + strings.TrimPrefix(a.cfg.BindingCookie, hostPrefix)
+	}
+	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, SessionIdleTimeout: cfg.SessionIdleTimeout, Groups: cfg.Groups, Logger: a.log, Now: a.now}
 	var err error
 	if a.guard, err = NewGuard(gc); err != nil {
 		return nil, err
 	}
 	if a.cfg.SessionTTL <= 0 {
 		a.cfg.SessionTTL = 10 * time.Hour
-	}
-	if a.cfg.BindingCookie == "" {
-		a.cfg.BindingCookie = "clientele_oauth"
 	}
 	if a.cfg.BindingTTL <= 0 {
 		a.cfg.BindingTTL = 10 * time.Minute
@@ -294,15 +353,35 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed("POST /admin/customer-groups/{id}/customers", adminAuth, a.adminGroupCustomers)
 }
 
-// Handler returns the API's routes with request logging, panic recovery
-// and CORS; unknown routes and methods answer 404 in Medusa's envelope.
+// Handler returns the API's routes with request logging, panic recovery,
+// security headers and CORS; unknown routes and methods answer 404 in
+// Medusa's envelope.
 func (a *API) Handler() http.Handler {
-	return a.logRequests(a.recoverPanics(a.cors(a.publishableKey(a.mux))))
+	return a.logRequests(a.recoverPanics(securityHeaders(a.cors(a.publishableKey(a.mux)))))
+}
+
+// securityHeaders sets X-Content-Type-Options: nosniff on every response,
+// and Cache-Control: no-store on those of /auth (tokens, sessions,
+// redirects carrying OAuth state), before the handler writes anything.
+// (Every JSON answer of the routes is no-store as well: see writeJSON.)
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if r.URL.Path == "/auth" || strings.HasPrefix(r.URL.Path, "/auth/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (a *API) wrap(f handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := f(w, r); err != nil {
+		err := a.checkInput(r)
+		if err == nil {
+			err = f(w, r)
+		}
+		if err != nil {
 			a.fail(w, r, err)
 		}
 	})
@@ -316,6 +395,7 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -40,6 +40,9 @@ func randomValue() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// hostPrefix is the cookie name prefix of Config.HostPrefixCookies.
+const hostPrefix = "__Host-"
+
 // secure reports whether cookies set in answer to r get Secure.
 func (a *API) secure(r *http.Request) bool {
 	switch a.cfg.SecureCookies {
@@ -51,13 +54,22 @@ func (a *API) secure(r *http.Request) bool {
 	if r.TLS != nil {
 		return true
 	}
-	return a.cfg.TrustProxy && strings.EqualFold(strings.TrimSpace(strings.Split(r.Header.Get("X-Forwarded-Proto"), ",")[0]), "https")
+	// The first proxy's word: X-Forwarded-Proto: https, http. Secure only
+	// makes the cookie stricter, so no trust in the proxy is needed.
+	proto, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ",")
+	return strings.EqualFold(strings.TrimSpace(proto), "https")
 }
 
+// setCookie sets an HttpOnly, SameSite=Lax cookie on Path=/ without Domain
+// (host-only); a "__Host-" or "__Secure-" cookie is always Secure, as
+// browsers require.
 func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
 	c := &http.Cookie{
 		Name: name, Value: value, Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: a.secure(r),
+	}
+	if strings.HasPrefix(name, hostPrefix) || strings.HasPrefix(name, "__Secure-") {
+		c.Secure = true
 	}
 	if ttl > 0 {
 		c.MaxAge = int(ttl / time.Second)
@@ -67,6 +79,36 @@ func (a *API) setCookie(w http.ResponseWriter, r *http.Request, name, value stri
 		c.Expires = time.Unix(0, 0)
 	}
 	http.SetCookie(w, c)
+}
+
+// touchStep is how far behind the stored idle deadline of a session may
+// fall before a request moves it: a tenth of the idle timeout, at most a
+// minute. So a session used steadily costs at most one write a minute,
+// not one per request, and ends between idle − touchStep and idle after
+// its last use.
+func touchStep(idle time.Duration) time.Duration { return min(idle/10, time.Minute) }
+
+// touch moves the idle deadline of s forward when it has fallen behind
+// by touchStep or more. A failed touch is logged, not fatal: the session
+// was live when read, and the next request tries again.
+func (g *Guard) touch(r *http.Request, s *session.Session) {
+	if g.idle <= 0 || s.IdleExpiresAt.IsZero() {
+		return
+	}
+	now := g.now()
+	next := now.Add(g.idle)
+	if next.Sub(s.IdleExpiresAt) < touchStep(g.idle) {
+		return
+	}
+	t, ok := g.sessions.(session.Toucher)
+	if !ok {
+		return
+	}
+	if err := t.TouchSession(r.Context(), s.ID, next, now); err != nil {
+		g.log.WarnContext(r.Context(), "httpapi: session touch failed", "err", err.Error())
+		return
+	}
+	s.IdleExpiresAt = next
 }
 
 // POST /auth/session: a bearer token becomes a server-side session with a
@@ -85,6 +127,9 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 		ID: hashSecret(value), AuthIdentityID: ac.claims.AuthIdentityID,
 		ActorType: ac.claims.ActorType, ActorID: ac.claims.ActorID, Claims: *ac.claims,
 		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL),
+	}
+	if a.cfg.SessionIdleTimeout > 0 {
+		s.IdleExpiresAt = now.Add(min(a.cfg.SessionIdleTimeout, a.cfg.SessionTTL))
 	}
 	if err := a.sessions.PutSession(r.Context(), s); err != nil {
 		return err

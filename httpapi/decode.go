@@ -6,10 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/clientele/clientele/internal/text"
+	"github.com/clientele/clientele/store"
 )
 
 // kind is the JSON type a body field must have.
@@ -77,16 +83,27 @@ func (b body) record(name string) map[string]any { m, _ := b[name].(map[string]a
 
 func (b body) strings(name string) []string { s, _ := b[name].([]string); return s }
 
+// drainFactor bounds how much of a body over the limit is read and
+// discarded before the 413 is answered: up to drainFactor × the limit.
+const drainFactor = 16
+
 // readJSON reads r's body as a JSON object, limited to the API's maximum.
 // An empty body is an empty object.
 func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.maxBody))
+	if r.ContentLength > a.maxBody {
+		return nil, a.tooLarge(w, r)
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, a.maxBody+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, newError(http.StatusRequestEntityTooLarge, typeInvalidData, "request entity too large")
+			// A host's own http.MaxBytesReader, tighter than ours.
+			return nil, errTooLarge()
 		}
 		return nil, invalidData("Could not read the request body")
+	}
+	if int64(len(data)) > a.maxBody {
+		return nil, a.tooLarge(w, r)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return map[string]any{}, nil
@@ -95,6 +112,10 @@ func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	// another site can send without a preflight) is refused.
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 		return nil, newError(http.StatusUnsupportedMediaType, typeInvalidData, "Content-Type must be application/json")
+	}
+	if !utf8.Valid(data) {
+		// encoding/json would turn the bad bytes into U+FFFD silently.
+		return nil, invalidData("Invalid request: the body must be valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -109,7 +130,72 @@ func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	if !ok {
 		return nil, invalidData("Invalid request: Expected type: 'object' for field 'body', got: '%s'", received(v))
 	}
+	for k, e := range m {
+		field := k
+		if !text.Valid(k) {
+			field = "body"
+		}
+		var ve *store.ValidationError
+		if err := text.Value(field, e); errors.As(err, &ve) {
+			return nil, invalidData("Invalid request: Field '%s' %s", ve.Field, ve.Reason)
+		}
+		if field != k {
+			return nil, invalidData("Invalid request: Field 'body' has a key that %s", text.Problem(k))
+		}
+	}
 	return m, nil
+}
+
+func errTooLarge() *apiError {
+	return newError(http.StatusRequestEntityTooLarge, typeInvalidData, "request entity too large")
+}
+
+// tooLarge prepares the 413 of a body over the limit so that the client
+// can read it: a client that is still sending when the server closes the
+// connection gets a reset instead of the answer. So the rest of the body is
+// read and discarded, up to drainFactor × the limit, and the answer closes
+// the connection (Connection: close) once it is written. A body declared
+// longer than that is not read at all (its connection is cut), nor is
+// one whose client waits for "100 Continue" (it never sends it).
+func (a *API) tooLarge(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Connection", "close")
+	drain := drainFactor * a.maxBody
+	waiting := strings.EqualFold(r.Header.Get("Expect"), "100-continue")
+	if !waiting && r.ContentLength <= drain {
+		_, _ = io.CopyN(io.Discard, r.Body, drain)
+	}
+	return errTooLarge()
+}
+
+// checkInput refuses, before any route runs, what no route accepts: a NUL
+// byte or invalid UTF-8 in the path, a query parameter's name or value;
+// a fields parameter of more than MaxFields names; a limit over the
+// maximum ([Config.MaxLimit]).
+func (a *API) checkInput(r *http.Request) error {
+	if reason := text.Problem(r.URL.Path); reason != "" {
+		return invalidData("Invalid request: the path %s", reason)
+	}
+	q := r.URL.Query()
+	keys := slices.Sorted(maps.Keys(q))
+	for _, k := range keys {
+		if reason := text.Problem(k); reason != "" {
+			return invalidData("Invalid request: a query parameter name %s", reason)
+		}
+		for _, v := range q[k] {
+			if reason := text.Problem(v); reason != "" {
+				return invalidData("Invalid request: Field '%s' %s", k, reason)
+			}
+		}
+	}
+	for _, v := range q["fields"] {
+		if countFields(v, MaxFields) > MaxFields {
+			return invalidData("Invalid request: Field 'fields' must have at most %d names", MaxFields)
+		}
+	}
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > a.maxLimit {
+		return invalidData("Invalid request: Number must be less than or equal to %d for field 'limit'", a.maxLimit)
+	}
+	return nil
 }
 
 // decode reads and validates a strict body against fields, with Medusa's

@@ -29,6 +29,10 @@ type GuardConfig struct {
 	Sessions session.Store
 	// SessionCookie names the session cookie; default "connect.sid".
 	SessionCookie string
+	// SessionIdleTimeout, when positive, ends a session that has not been
+	// used for that long (see [Config.SessionIdleTimeout]); Sessions must
+	// then implement session.Toucher.
+	SessionIdleTimeout time.Duration
 	// Groups checks group membership for [Guard.RequireGroups].
 	Groups MemberChecker
 	// Logger receives the detail of the errors that clients do not see;
@@ -50,6 +54,7 @@ type Guard struct {
 	auth     *auth.Service
 	sessions session.Store
 	cookie   string
+	idle     time.Duration
 	groups   MemberChecker
 	log      *slog.Logger
 	now      func() time.Time
@@ -60,7 +65,10 @@ func NewGuard(cfg GuardConfig) (*Guard, error) {
 	if cfg.Auth == nil {
 		return nil, errors.New("httpapi: GuardConfig.Auth is required")
 	}
-	g := &Guard{auth: cfg.Auth, sessions: cfg.Sessions, cookie: cfg.SessionCookie, groups: cfg.Groups, log: cfg.Logger, now: cfg.Now}
+	g := &Guard{auth: cfg.Auth, sessions: cfg.Sessions, cookie: cfg.SessionCookie, idle: cfg.SessionIdleTimeout, groups: cfg.Groups, log: cfg.Logger, now: cfg.Now}
+	if _, ok := cfg.Sessions.(session.Toucher); g.idle > 0 && cfg.Sessions != nil && !ok {
+		return nil, errors.New("httpapi: a session idle timeout needs a session store that implements session.Toucher")
+	}
 	if g.cookie == "" {
 		g.cookie = "connect.sid"
 	}
@@ -241,7 +249,11 @@ func (g *Guard) sessionOf(r *http.Request) (*session.Session, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	g.touch(r, s)
+	return s, nil
 }
 
 // errForbidden is Medusa's 403 (MedusaError type FORBIDDEN).

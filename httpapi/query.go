@@ -18,14 +18,19 @@ type selection struct {
 	rels []string
 }
 
+// MaxFields is the most names a fields query parameter may hold; more is
+// a 400 (see checkInput).
+const MaxFields = 100
+
 // parseFields applies Medusa's fields syntax to the defaults: "+f" adds,
 // "-f" removes, a bare "f" replaces the defaults, "*rel" and "rel.*" ask
-// for a relation; id is always answered. Unknown names are ignored.
+// for a relation; id is always answered. Unknown names are ignored. It
+// runs in time linear in len(raw).
 func parseFields(raw string, defaults, defaultRels, relations []string) selection {
-	keys := slices.Clone(defaults)
-	rels := slices.Clone(defaultRels)
+	keys := newOrdered(defaults)
+	rels := newOrdered(defaultRels)
 	replaced := false
-	for _, tok := range strings.Split(raw, ",") {
+	for tok := range strings.SplitSeq(raw, ",") {
 		op := byte(0)
 		if strings.HasPrefix(tok, " ") {
 			// An unencoded "+" arrives as a space: "?fields=+email".
@@ -47,27 +52,111 @@ func parseFields(raw string, defaults, defaultRels, relations []string) selectio
 		isRel := slices.Contains(relations, name)
 		star := strings.HasPrefix(tok, "*") || strings.HasSuffix(tok, ".*")
 		if op == 0 && !star && !replaced {
-			keys, rels, replaced = nil, nil, true
+			keys, rels, replaced = newOrdered(nil), newOrdered(nil), true
 		}
 		switch {
 		case op == '-' && isRel:
-			rels = slices.DeleteFunc(rels, func(s string) bool { return s == name })
+			rels.remove(name)
 		case op == '-':
-			keys = slices.DeleteFunc(keys, func(s string) bool { return s == name })
+			keys.remove(name)
 		case isRel:
-			if !slices.Contains(rels, name) {
-				rels = append(rels, name)
-			}
+			rels.add(name)
 		default:
-			if !slices.Contains(keys, name) {
-				keys = append(keys, name)
+			keys.add(name)
+		}
+	}
+	out := selection{keys: keys.list(), rels: rels.list()}
+	if !slices.Contains(out.keys, "id") {
+		out.keys = append([]string{"id"}, out.keys...)
+	}
+	return out
+}
+
+// ordered is a set of names that remembers the order they were added in:
+// a name added again after its removal goes last. Small sets (the usual
+// case) are searched in place; past 16 names an index keeps every
+// operation O(1).
+type ordered struct {
+	names []string
+	live  []bool
+	at    map[string]int // index in names of each live name, once indexed
+}
+
+const indexAfter = 64
+
+func newOrdered(init []string) ordered {
+	o := ordered{names: make([]string, 0, len(init)+4), live: make([]bool, 0, len(init)+4)}
+	for _, n := range init {
+		o.add(n)
+	}
+	return o
+}
+
+// find returns the index of the live entry of n, or -1.
+func (o *ordered) find(n string) int {
+	if o.at != nil {
+		if i, ok := o.at[n]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, m := range o.names {
+		if o.live[i] && m == n {
+			return i
+		}
+	}
+	return -1
+}
+
+func (o *ordered) add(n string) {
+	if o.find(n) >= 0 {
+		return
+	}
+	if o.at == nil && len(o.names) >= indexAfter {
+		o.at = make(map[string]int, 2*indexAfter)
+		for i, m := range o.names {
+			if o.live[i] {
+				o.at[m] = i
 			}
 		}
 	}
-	if !slices.Contains(keys, "id") {
-		keys = append([]string{"id"}, keys...)
+	if o.at != nil {
+		o.at[n] = len(o.names)
 	}
-	return selection{keys: keys, rels: rels}
+	o.names = append(o.names, n)
+	o.live = append(o.live, true)
+}
+
+func (o *ordered) remove(n string) {
+	if i := o.find(n); i >= 0 {
+		o.live[i] = false
+		if o.at != nil {
+			delete(o.at, n)
+		}
+	}
+}
+
+func (o *ordered) list() []string {
+	out := make([]string, 0, len(o.names))
+	for i, n := range o.names {
+		if o.live[i] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// countFields counts the names of a fields parameter, stopping past limit.
+func countFields(raw string, limit int) int {
+	n := 0
+	for tok := range strings.SplitSeq(raw, ",") {
+		if strings.TrimSpace(tok) != "" {
+			if n++; n > limit {
+				break
+			}
+		}
+	}
+	return n
 }
 
 func (s selection) has(rel string) bool { return slices.Contains(s.rels, rel) }

@@ -236,7 +236,7 @@ func sessionCookie(t *testing.T, r resp) *http.Cookie {
 }
 
 func TestSessions(t *testing.T) {
-	e := newEnv(t, func(c *httpapi.Config) { c.TrustProxy = true })
+	e := newEnv(t)
 	tok, id := e.customer("ada@example.com")
 
 	r := e.do("POST", "/auth/session", "", tok)
@@ -343,10 +343,14 @@ func TestCORSAndProxyTrust(t *testing.T) {
 	if r.header.Get("Vary") != "Origin" {
 		t.Fatalf("Vary: %v", r.header)
 	}
-	// Without TrustProxy, X-Forwarded-Proto does not make cookies Secure.
+	// X-Forwarded-Proto: https makes cookies Secure even without
+	// TrustProxy (Secure only makes a cookie stricter); plain HTTP does not.
 	tok, _ := e.customer("ada@example.com")
-	if c := sessionCookie(t, e.do("POST", "/auth/session", "", tok, "X-Forwarded-Proto: https")); c.Secure {
-		t.Fatal("untrusted X-Forwarded-Proto honoured")
+	if c := sessionCookie(t, e.do("POST", "/auth/session", "", tok, "X-Forwarded-Proto: https")); !c.Secure {
+		t.Fatal("X-Forwarded-Proto: https did not make the cookie Secure")
+	}
+	if c := sessionCookie(t, e.do("POST", "/auth/session", "", tok)); c.Secure {
+		t.Fatal("a cookie over plain HTTP got Secure")
 	}
 	e2 := newEnv(t, func(c *httpapi.Config) { c.SecureCookies = httpapi.SecureAlways })
 	tok2, _ := e2.customer("ada@example.com")

@@ -34,7 +34,31 @@ type Session struct {
 	// from (Medusa stores the whole JWT payload as the auth context).
 	Claims    auth.Claims
 	CreatedAt time.Time
+	// ExpiresAt is the session's absolute end.
 	ExpiresAt time.Time
+	// IdleExpiresAt, when set, is when the session ends unless it is
+	// used before: the time of its last recorded use plus the idle
+	// timeout. [Toucher.TouchSession] moves it forward. Zero: no idle
+	// timeout.
+	IdleExpiresAt time.Time
+}
+
+// Live reports whether s has not expired at now, absolutely or for being
+// idle.
+func (s *Session) Live(now time.Time) bool {
+	return now.Before(s.ExpiresAt) && (s.IdleExpiresAt.IsZero() || now.Before(s.IdleExpiresAt))
+}
+
+// Toucher is implemented by session stores that can extend a session's
+// idle deadline (store/memory and store/postgres do); idle timeouts need
+// it.
+type Toucher interface {
+	// TouchSession sets the IdleExpiresAt of the session with id idHash to
+	// idleExpiresAt when that is later than the stored one. A session that
+	// is missing, has no idle deadline, or has expired (absolutely or
+	// idle) at now is left as it is: a touch never revives a session
+	// nor creates one, so it cannot race a logout into a live session.
+	TouchSession(ctx context.Context, idHash string, idleExpiresAt, now time.Time) error
 }
 
 // Store keeps sessions.
@@ -46,8 +70,9 @@ type Store interface {
 	// PutSession stores s under s.ID, replacing a session with that id.
 	// An empty id is a *store.ValidationError.
 	PutSession(ctx context.Context, s *Session) error
-	// GetSession returns the session with id idHash that has not expired
-	// at now; a missing or expired session fails with ErrNotFound.
+	// GetSession returns the session with id idHash that is live at now
+	// (Session.Live: neither its ExpiresAt nor its IdleExpiresAt has
+	// passed); a missing or expired session fails with ErrNotFound.
 	GetSession(ctx context.Context, idHash string, now time.Time) (*Session, error)
 	// DeleteSession deletes the session with id idHash; a missing session
 	// is not an error.

@@ -15,7 +15,6 @@
 //	COOKIE_SECRET        accepted for Medusa compatibility; sessions need no secret (random ids, stored hashed)
 //	STORE_CORS, ADMIN_CORS, AUTH_CORS   comma-separated browser origins allowed (with credentials)
 //	COOKIE_SECURE        auto (default: Secure over TLS or X-Forwarded-Proto https), true, false
-//	TRUST_PROXY          true: honour X-Forwarded-Proto
 //	TRUSTED_PROXIES      comma-separated addresses or CIDR prefixes of the reverse proxies in front;
 //	                     only requests from them have their client address read from X-Forwarded-For
 //	                     (the rightmost entry that is not a trusted proxy)
@@ -289,7 +288,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Customers: customers, Addresses: addresses, Groups: groups, Auth: authSvc, Accounts: accounts,
-		Sessions: st, Logger: logger, SecureCookies: secure, TrustProxy: isTrue(getenv("TRUST_PROXY")),
+		Sessions: st, Logger: logger, SecureCookies: secure,
 		StoreCORS: origins(getenv("STORE_CORS")), AdminCORS: origins(getenv("ADMIN_CORS")), AuthCORS: origins(getenv("AUTH_CORS")),
 		PublishableKeys: origins(getenv("PUBLISHABLE_KEYS")),
 		Throttle:        lim, TrustedProxies: proxies,

@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, concurrencyTests...)
 	all = append(all, revocationBehaviour...)
 	all = append(all, throttleServiceTests...)
+	all = append(all, boundsTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

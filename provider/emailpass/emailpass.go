@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/internal/email"
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -158,6 +159,14 @@ func credentials(body map[string]any) (emailAddr, password string, err error) {
 	emailAddr, ok = body["email"].(string)
 	if !ok || strings.TrimSpace(emailAddr) == "" {
 		return "", "", fail(store.ErrInvalid, msgEmailNotString)
+	}
+	// A NUL byte or invalid UTF-8 can be in no stored email or password
+	// (PostgreSQL refuses both): a bad request, answered before any
+	// lookup, and the same for every account.
+	for _, f := range [][2]string{{"email", emailAddr}, {"password", password}} {
+		if err := text.Check(f[0], f[1]); err != nil {
+			return "", "", fail(store.ErrInvalid, err.Error())
+		}
 	}
 	return strings.ToLower(strings.TrimSpace(emailAddr)), password, nil
 }

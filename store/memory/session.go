@@ -10,7 +10,10 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-var _ session.Store = (*Store)(nil)
+var (
+	_ session.Store   = (*Store)(nil)
+	_ session.Toucher = (*Store)(nil)
+)
 
 func cloneSession(in *session.Session) *session.Session {
 	cp := *in
@@ -49,7 +52,7 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*
 	t := s.sessions
 	out, err := read(ctx, s, func() *session.Session {
 		e, ok := t[idHash]
-		if !ok || !now.Before(e.ExpiresAt) {
+		if !ok || !e.Live(now) {
 			return nil
 		}
 		return cloneSession(e)
@@ -61,6 +64,21 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*
 		return nil, &store.NotFoundError{Entity: "Session", Err: session.ErrNotFound}
 	}
 	return out, nil
+}
+
+// TouchSession implements session.Toucher.
+func (s *Store) TouchSession(ctx context.Context, idHash string, idleExpiresAt, now time.Time) error {
+	t := s.sessions
+	return s.write(ctx, func(tx *txn) error {
+		e, ok := t[idHash]
+		if !ok || e.IdleExpiresAt.IsZero() || !e.Live(now) || !idleExpiresAt.After(e.IdleExpiresAt) {
+			return nil
+		}
+		cp := cloneSession(e)
+		cp.IdleExpiresAt = idleExpiresAt
+		put(tx, t, idHash, cp, nil)
+		return nil
+	})
 }
 
 // DeleteSession implements session.Store.

@@ -54,7 +54,8 @@ var foreignKeys = map[string]string{
 // a cancelled or expired ctx into an error wrapping ctx.Err(), a unique
 // violation into a *store.ConflictError, a foreign key violation into a
 // *store.NotFoundError, and a serialization failure or deadlock into an
-// error wrapping store.ErrConflict (retrying may succeed). Anything else is
+// error wrapping store.ErrConflict (retrying may succeed), a statement
+// over statement_timeout into ErrStatementTimeout. Anything else is
 // wrapped with the operation's name.
 func translate(ctx context.Context, op string, err error) error {
 	if err == nil {
@@ -79,6 +80,8 @@ func translate(ctx context.Context, op string, err error) error {
 			}
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrConflict, err)
+		case "57014": // query_canceled, with ctx alive: statement_timeout
+			return fmt.Errorf("postgres: %s: %w", op, ErrStatementTimeout)
 		}
 	}
 	var coded interface{ SQLState() string }

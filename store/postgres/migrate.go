@@ -53,11 +53,18 @@ func Migrations() []Migration {
 // statements change nothing. It then adds clientele's own indexes and its
 // OAuth state table (see the package documentation); the trigram indexes
 // need the pg_trgm extension: Migrate creates it when it is missing, which
-// takes a role allowed to do so.
+// takes a role allowed to do so. Migrate runs without statement_timeout;
+// ctx bounds it.
 func Migrate(ctx context.Context, db *bun.DB) error {
 	err := db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// tx.Tx bypasses bun's placeholder formatting: migrations are
-		// plain SQL.
+		// plain SQL. The connection's statement_timeout (see Open) does
+		// not apply: building an index on a large Medusa table, or
+		// waiting for another process's migration, may take longer; ctx
+		// bounds the migration instead.
+		if _, err := tx.Tx.ExecContext(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+			return fmt.Errorf("statement_timeout: %w", err)
+		}
 		if _, err := tx.Tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLockKey); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}

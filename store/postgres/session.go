@@ -11,7 +11,10 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-var _ session.Store = (*Store)(nil)
+var (
+	_ session.Store   = (*Store)(nil)
+	_ session.Toucher = (*Store)(nil)
+)
 
 // putSessionSQL upserts a session and deletes up to statePurge expired
 // ones, as putStateSQL does for OAuth state.
@@ -19,10 +22,11 @@ var putSessionSQL = `WITH expired AS (
 	DELETE FROM clientele_session WHERE id IN (
 		SELECT id FROM clientele_session WHERE expires_at < now() AND id <> $1
 		ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED))
-INSERT INTO clientele_session (id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at)
-VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+INSERT INTO clientele_session (id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at, idle_expires_at)
+VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
 ON CONFLICT (id) DO UPDATE SET auth_identity_id = EXCLUDED.auth_identity_id, actor_type = EXCLUDED.actor_type,
-	actor_id = EXCLUDED.actor_id, claims = EXCLUDED.claims, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`
+	actor_id = EXCLUDED.actor_id, claims = EXCLUDED.claims, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
+	idle_expires_at = EXCLUDED.idle_expires_at`
 
 // PutSession implements session.Store on clientele_session.
 func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
@@ -33,8 +37,12 @@ func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
 	if err != nil {
 		return store.Invalid("claims", "claims are not valid JSON: %v", err)
 	}
+	var idle sql.NullTime
+	if !sess.IdleExpiresAt.IsZero() {
+		idle = sql.NullTime{Time: sess.IdleExpiresAt.UTC(), Valid: true}
+	}
 	_, err = s.sqlConn(ctx).ExecContext(ctx, putSessionSQL, sess.ID, sess.AuthIdentityID, sess.ActorType, sess.ActorID,
-		string(claims), sess.CreatedAt.UTC(), sess.ExpiresAt.UTC())
+		string(claims), sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), idle)
 	return translate(ctx, "put session", err)
 }
 
@@ -42,10 +50,11 @@ func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
 func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*session.Session, error) {
 	var out session.Session
 	var claims []byte
+	var idle sql.NullTime
 	err := s.sqlConn(ctx).QueryRowContext(ctx,
-		`SELECT id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at
-		 FROM clientele_session WHERE id = $1 AND expires_at > $2`, idHash, now.UTC()).
-		Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt)
+		`SELECT id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at, idle_expires_at
+		 FROM clientele_session WHERE id = $1 AND expires_at > $2 AND (idle_expires_at IS NULL OR idle_expires_at > $2)`, idHash, now.UTC()).
+		Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt, &idle)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{Entity: "Session", Err: session.ErrNotFound}
 	}
@@ -56,7 +65,20 @@ func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*
 		return nil, translate(ctx, "get session", err)
 	}
 	out.CreatedAt, out.ExpiresAt = out.CreatedAt.UTC(), out.ExpiresAt.UTC()
+	if idle.Valid {
+		out.IdleExpiresAt = idle.Time.UTC()
+	}
 	return &out, nil
+}
+
+// TouchSession implements session.Toucher: one UPDATE that changes
+// nothing unless the session is live and the new deadline is later.
+func (s *Store) TouchSession(ctx context.Context, idHash string, idleExpiresAt, now time.Time) error {
+	_, err := s.sqlConn(ctx).ExecContext(ctx,
+		`UPDATE clientele_session SET idle_expires_at = $2
+		 WHERE id = $1 AND idle_expires_at IS NOT NULL AND idle_expires_at < $2 AND idle_expires_at > $3 AND expires_at > $3`,
+		idHash, idleExpiresAt.UTC(), now.UTC())
+	return translate(ctx, "touch session", err)
 }
 
 // DeleteSession implements session.Store.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -53,10 +55,31 @@ func New(db *bun.DB) *Store {
 //
 // The pool keeps up to 4 × GOMAXPROCS connections open and idle, the size
 // bun recommends; change it through Store.DB().DB.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+//
+// Every connection runs with a statement_timeout, set as a run-time
+// parameter of the connection so that it holds in and out of
+// transactions: 5 seconds unless dsn sets statement_timeout itself or
+// [WithStatementTimeout] says otherwise. A statement over it fails with an
+// error matching [ErrStatementTimeout]. Every statement also stops when the
+// context it runs with is cancelled.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+	}
+	if cfg.RuntimeParams == nil {
+		cfg.RuntimeParams = map[string]string{}
+	}
+	if _, set := cfg.RuntimeParams["statement_timeout"]; o.timeout != nil || !set {
+		d := DefaultStatementTimeout
+		if o.timeout != nil {
+			d = *o.timeout
+		}
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(d.Milliseconds(), 10)
 	}
 	sqldb := stdlib.OpenDB(*cfg)
 	n := 4 * runtime.GOMAXPROCS(0)
@@ -70,6 +93,31 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	st := New(db)
 	st.owns = true
 	return st, nil
+}
+
+// DefaultStatementTimeout is the statement_timeout of the connections
+// [Open] makes.
+const DefaultStatementTimeout = 5 * time.Second
+
+// ErrStatementTimeout is matched (errors.Is) by the error of a statement
+// that PostgreSQL cancelled after statement_timeout. It wraps
+// context.DeadlineExceeded, so a caller that treats deadlines as such
+// treats it the same way, and carries no text of the database.
+var ErrStatementTimeout = fmt.Errorf("statement timeout: %w", context.DeadlineExceeded)
+
+// An Option configures [Open].
+type Option func(*options)
+
+type options struct {
+	timeout *time.Duration
+}
+
+// WithStatementTimeout sets the statement_timeout of every connection
+// (rounded down to the millisecond); 0 turns it off. It overrides a
+// statement_timeout set in the dsn. A host that builds its own *bun.DB for
+// [New] sets it there, e.g. in pgx's ConnConfig.RuntimeParams.
+func WithStatementTimeout(d time.Duration) Option {
+	return func(o *options) { o.timeout = &d }
 }
 
 // DB returns the database the Store uses.
