@@ -29,6 +29,9 @@
 //	LOG_LEVEL            debug, info (default), warn, error
 //	MAX_LOGIN_AGE        how long after a login its tokens may be refreshed (Go duration; default 720h, 30 days)
 //	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate
+//	STATEMENT_TIMEOUT    PostgreSQL statement_timeout (Go duration; default 5s)
+//	SESSION_IDLE_TIMEOUT end a cookie session idle this long (Go duration; default: no idle limit)
+//	COOKIE_HOST_PREFIX   true: "__Host-" cookies (Secure, so HTTPS only)
 //
 // Tokens are revocable: a password reset, POST /auth/logout-all and an
 // account deletion refuse every token issued before them (on every
@@ -181,7 +184,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 
 	var st backend
 	if dsn := getenv("DATABASE_URL"); dsn != "" {
-		pg, err := postgres.Open(ctx, dsn)
+		timeout, err := duration(getenv, "STATEMENT_TIMEOUT", postgres.DefaultStatementTimeout)
+		if err != nil {
+			return fail(err)
+		}
+		pg, err := postgres.Open(ctx, dsn, postgres.WithStatementTimeout(timeout))
 		if err != nil {
 			return fail(err)
 		}
@@ -286,7 +293,12 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	case "false", "0":
 		secure = httpapi.SecureNever
 	}
+	idle, err := duration(getenv, "SESSION_IDLE_TIMEOUT", 0)
+	if err != nil {
+		return fail(err)
+	}
 	api, err := httpapi.New(httpapi.Config{
+		SessionIdleTimeout: idle, HostPrefixCookies: isTrue(getenv("COOKIE_HOST_PREFIX")),
 		Customers: customers, Addresses: addresses, Groups: groups, Auth: authSvc, Accounts: accounts,
 		Sessions: st, Logger: logger, SecureCookies: secure,
 		StoreCORS: origins(getenv("STORE_CORS")), AdminCORS: origins(getenv("ADMIN_CORS")), AuthCORS: origins(getenv("AUTH_CORS")),
@@ -433,13 +445,27 @@ func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provide
 	return out, closeIdP, nil
 }
 
+// duration reads a positive Go duration from the environment variable
+// name, or def when it is unset.
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: want a positive Go duration such as 30s", name, v)
+	}
+	return d, nil
+}
+
 // revocationOptions reads MAX_LOGIN_AGE and REFRESH_ROTATION.
 func revocationOptions(getenv func(string) string) ([]auth.Option, error) {
 	var opts []auth.Option
-	if v := getenv("MAX_LOGIN_AGE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("MAX_LOGIN_AGE %q: want a positive Go duration such as 720h", v)
+	if getenv("MAX_LOGIN_AGE") != "" {
+		d, err := duration(getenv, "MAX_LOGIN_AGE", 0)
+		if err != nil {
+			return nil, err
 		}
 		opts = append(opts, auth.WithMaxLoginAge(d))
 	}

@@ -151,3 +151,23 @@ func readEvents(t *testing.T, path string) (resetTok string, names []string) {
 	}
 	return resetTok, names
 }
+
+// TestBadDurations checks that a malformed duration in the environment
+// stops the server at start with the variable's name.
+func TestBadDurations(t *testing.T) {
+	for _, name := range []string{"SESSION_IDLE_TIMEOUT", "MAX_LOGIN_AGE"} {
+		getenv := func(k string) string {
+			if k == name {
+				return "soon"
+			}
+			return ""
+		}
+		_, cleanup, err := build(t.Context(), getenv, slog.New(slog.DiscardHandler))
+		if cleanup != nil {
+			cleanup()
+		}
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=soon: %v", name, err)
+		}
+	}
+}
