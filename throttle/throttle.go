@@ -250,15 +250,15 @@ func (r Rule) check() error {
 	case r.off():
 		return nil
 	case r.Limit == 0:
-		return errors.New("Limit must be positive (Unlimited turns a rule off)")
+		return errors.New("needs a positive Limit (Unlimited turns a rule off)")
 	case r.Window <= 0:
-		return errors.New("Window must be positive")
+		return errors.New("needs a positive Window")
 	case r.Backoff < 0 || r.MaxBackoff < 0:
-		return errors.New("Backoff and MaxBackoff must not be negative")
+		return errors.New("needs a Backoff and MaxBackoff of zero or more")
 	case r.Backoff > 0 && r.MaxBackoff < r.Backoff:
-		return errors.New("MaxBackoff must be at least Backoff")
+		return errors.New("needs a MaxBackoff of at least its Backoff")
 	case r.Backoff > 0 && r.Window < r.MaxBackoff:
-		return errors.New("Window must be at least MaxBackoff, or a lock would outlive its count")
+		return errors.New("needs a Window of at least its MaxBackoff, or a lock would outlive its count")
 	}
 	return nil
 }

@@ -18,11 +18,11 @@ func TestNewRejectsBadRules(t *testing.T) {
 		cfg  throttle.Config
 		want string
 	}{
-		{"zero window", throttle.Config{LoginIP: throttle.Rule{Limit: 3}}, "Config.LoginIP: Window must be positive"},
-		{"back-off above its window", throttle.Config{Login: throttle.Rule{Limit: 3, Window: time.Minute, Backoff: time.Second, MaxBackoff: time.Hour}}, "Config.Login: Window must be at least MaxBackoff"},
-		{"max below back-off", throttle.Config{Login: throttle.Rule{Limit: 3, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Second}}, "Config.Login: MaxBackoff must be at least Backoff"},
-		{"negative back-off", throttle.Config{Reset: throttle.Rule{Limit: 3, Window: time.Hour, Backoff: -1}}, "Config.Reset: Backoff and MaxBackoff must not be negative"},
-		{"no limit", throttle.Config{RefreshIP: throttle.Rule{Window: time.Hour}}, "Config.RefreshIP: Limit must be positive"},
+		{"zero window", throttle.Config{LoginIP: throttle.Rule{Limit: 3}}, "Config.LoginIP: needs a positive Window"},
+		{"back-off above its window", throttle.Config{Login: throttle.Rule{Limit: 3, Window: time.Minute, Backoff: time.Second, MaxBackoff: time.Hour}}, "Config.Login: needs a Window of at least its MaxBackoff"},
+		{"max below back-off", throttle.Config{Login: throttle.Rule{Limit: 3, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Second}}, "Config.Login: needs a MaxBackoff of at least its Backoff"},
+		{"negative back-off", throttle.Config{Reset: throttle.Rule{Limit: 3, Window: time.Hour, Backoff: -1}}, "Config.Reset: needs a Backoff and MaxBackoff of zero or more"},
+		{"no limit", throttle.Config{RefreshIP: throttle.Rule{Window: time.Hour}}, "Config.RefreshIP: needs a positive Limit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := throttle.New(memory.New(), tc.cfg)
