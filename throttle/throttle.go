@@ -18,6 +18,12 @@
 // auth.Service.Login directly is protected as well; httpapi applies the
 // per-address rules, which need the request.
 //
+// A login through httpapi costs two store calls: [Limiter.BeginLogin]
+// reads the address's and the account's counters in one, and hands the
+// account's to the auth service through the context; then a failure
+// counts both in one call, and a success after failures clears the
+// account's in one (a success without failures writes nothing).
+//
 // # Rules and defaults
 //
 // A zero [Rule] in [Config] takes its default; [Unlimited] turns a rule off.
