@@ -33,7 +33,14 @@ func WithThrottle(lim *throttle.Limiter) Option {
 	return func(c *config) { c.throttle = lim }
 }
 
-// loginIdentifier is the identifier a login or registration input names.
+// LoginIdentifier is the identifier a login or registration input names,
+// by which WithThrottle counts the account's failures: its "email", else
+// "username", else "identifier" field, as given ("" when it names none).
+// httpapi passes it to throttle.Limiter.BeginLogin, so that the account's
+// counter is read with the client address's.
+func LoginIdentifier(in provider.Input) string { return loginIdentifier(in) }
+
+// loginIdentifier is LoginIdentifier.
 func loginIdentifier(in provider.Input) string {
 	for _, k := range []string{"email", "username", "identifier"} {
 		if v, ok := in.Body[k].(string); ok && v != "" {

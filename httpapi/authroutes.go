@@ -59,12 +59,15 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Throttling: the client address's failures are checked first and
-	// counted after (the account's are the auth service's).
-	att, err := a.cfg.Throttle.LoginFrom(r.Context(), a.clientAddr(r))
+	// counted after (the account's are the auth service's). The account's
+	// counter is read in the same store call, and the context hands it to
+	// the auth service, whose failure counts the address's with the
+	// account's.
+	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), r.PathValue("provider"), auth.LoginIdentifier(in))
 	if err != nil {
 		return err
 	}
-	res, err := a.cfg.Auth.Authenticate(r.Context(), r.PathValue("provider"), in)
+	res, err := a.cfg.Auth.Authenticate(ctx, r.PathValue("provider"), in)
 	if err != nil {
 		if errors.Is(err, auth.ErrUnauthorized) {
 			if ferr := att.Fail(r.Context()); ferr != nil {

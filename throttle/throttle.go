@@ -18,6 +18,12 @@
 // auth.Service.Login directly is protected as well; httpapi applies the
 // per-address rules, which need the request.
 //
+// A login through httpapi costs two store calls: [Limiter.BeginLogin]
+// reads the address's and the account's counters in one, and hands the
+// account's to the auth service through the context; then a failure
+// counts both in one call, and a success after failures clears the
+// account's in one (a success without failures writes nothing).
+//
 // # Rules and defaults
 //
 // A zero [Rule] in [Config] takes its default; [Unlimited] turns a rule off.
@@ -76,6 +82,7 @@ import (
 	"math"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -167,24 +174,64 @@ type Window struct {
 	Sliding bool
 }
 
-// Store keeps counters. Its calls never join a unit of work
-// (store.Transactor): a counted failure stays counted whatever happens to
-// the caller's unit. Times are kept at microsecond precision.
+// Hit is one hit for a Store to count: on Key, by Window.
+type Hit struct {
+	Key    string
+	Window Window
+}
+
+// ErrDuplicateKey is matched (errors.Is) by the error of a
+// Store.ThrottleHit that names a key twice.
+var ErrDuplicateKey = errors.New("throttle: a key is hit twice in one call")
+
+// Store keeps counters. Each method takes several keys, so that one call
+// (one round trip to a database) serves a whole login: a single key is a
+// call with one. A call with none does nothing. Its calls never join a
+// unit of work (store.Transactor): a counted failure stays counted
+// whatever happens to the caller's unit. Times are kept at microsecond
+// precision.
 type Store interface {
-	// ThrottleHit counts one hit on key at now and returns the counter
-	// after it, in one atomic step: of N concurrent hits on a key, each
-	// sees a different count and the last sees N more than before. A
-	// counter that has lapsed at now (Expires not after now), or none,
-	// starts again at 1 with Start now. Expires becomes Start+w.Length,
-	// or now+w.Length when w.Sliding. Each call may also delete some
-	// lapsed counters.
-	ThrottleHit(ctx context.Context, key string, now time.Time, w Window) (Counter, error)
-	// ThrottleGet returns the counter of key at now: the zero Counter when
-	// there is none or it has lapsed.
-	ThrottleGet(ctx context.Context, key string, now time.Time) (Counter, error)
-	// ThrottleClear deletes the counter of key; a missing one is not an
+	// ThrottleHit counts one hit at now on each key of hits, each by its
+	// own Window, and returns the counters after them, in the order of
+	// hits. The hits are counted together or not at all, and each key's
+	// in one atomic step: of N concurrent hits on a key, each sees a
+	// different count and the last sees N more than before. A counter
+	// that has lapsed at now (Expires not after now), or none, starts
+	// again at 1 with Start now. Expires becomes Start+Length of the
+	// key's Window, or now+Length when it is Sliding. A key named twice
+	// is an error matching ErrDuplicateKey, and nothing is counted. Each
+	// call may also delete some lapsed counters of other keys.
+	ThrottleHit(ctx context.Context, now time.Time, hits ...Hit) ([]Counter, error)
+	// ThrottleGet returns the counters of keys at now, in their order:
+	// the zero Counter for a key that has none or whose counter has
+	// lapsed.
+	ThrottleGet(ctx context.Context, now time.Time, keys ...string) ([]Counter, error)
+	// ThrottleClear deletes the counters of keys; a missing one is not an
 	// error.
-	ThrottleClear(ctx context.Context, key string) error
+	ThrottleClear(ctx context.Context, keys ...string) error
+}
+
+// DuplicateHit returns an error matching ErrDuplicateKey when two of hits
+// have the same key, else nil: a Store's check of its arguments.
+func DuplicateHit(hits []Hit) error {
+	if len(hits) > 8 {
+		seen := make(map[string]bool, len(hits))
+		for _, h := range hits {
+			if seen[h.Key] {
+				return fmt.Errorf("%w: %q", ErrDuplicateKey, h.Key)
+			}
+			seen[h.Key] = true
+		}
+		return nil
+	}
+	for i := 1; i < len(hits); i++ {
+		for _, h := range hits[:i] {
+			if h.Key == hits[i].Key {
+				return fmt.Errorf("%w: %q", ErrDuplicateKey, h.Key)
+			}
+		}
+	}
+	return nil
 }
 
 // Limiter applies the rules of a Config to the counters of a Store. A nil
@@ -339,31 +386,6 @@ func (r Rule) window() Window {
 	return Window{Length: r.Window, Sliding: r.Backoff > 0}
 }
 
-// check reads the counter of key and returns the rule's refusal, with
-// whether the counter holds anything.
-func (l *Limiter) check(ctx context.Context, name, key string) (counted bool, err error) {
-	r := l.rules[name]
-	if r.off() {
-		return false, nil
-	}
-	now := l.clock()
-	c, err := l.st.ThrottleGet(ctx, key, now)
-	if err != nil {
-		return false, err
-	}
-	return c.Hits > 0, r.refusal(name, c, now)
-}
-
-// fail counts a failure on key.
-func (l *Limiter) fail(ctx context.Context, name, key string) error {
-	r := l.rules[name]
-	if r.off() {
-		return nil
-	}
-	_, err := l.st.ThrottleHit(ctx, key, l.clock(), r.window())
-	return err
-}
-
 // hit counts an attempt on key and refuses it when it is over the limit:
 // the counter goes on counting refused attempts, which do not extend a
 // fixed window.
@@ -376,14 +398,14 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 		return nil
 	}
 	now := l.clock()
-	c, err := l.st.ThrottleHit(ctx, key, now, r.window())
+	cs, err := l.st.ThrottleHit(ctx, now, Hit{Key: key, Window: r.window()})
 	if err != nil {
 		return err
 	}
-	if c.Hits <= r.Limit {
+	if cs[0].Hits <= r.Limit {
 		return nil
 	}
-	return limited(name, c.Expires, now)
+	return limited(name, cs[0].Expires, now)
 }
 
 // Attempt is a login attempt a Limiter allowed: report how it ended with
@@ -391,46 +413,159 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 type Attempt struct {
 	l       *Limiter
 	rule    string
-	key     string
-	counted bool // the counter held failures when the attempt began
-	clears  bool // a success clears the counter
+	key     string // "" when the rule is off: nothing to count
+	counted bool   // the counter held failures when the attempt began
+	clears  bool   // a success clears the counter
+	// login is the login this attempt belongs to when BeginLogin began
+	// it: the account's and the address's failures are then counted in
+	// one store call, and the address's once.
+	login *login
 }
+
+// login is a login begun by BeginLogin, which its context carries to the
+// Limiter's Login.
+type login struct {
+	l *Limiter
+	// account is the key of the account BeginLogin read ahead, with its
+	// counter; taken is set when a Login has used it.
+	account string
+	counter Counter
+	taken   atomic.Bool
+	// addr is the address's attempt ("" key when LoginIP is off);
+	// addrFailed is set when the login's address failure is counted.
+	addr       *Attempt
+	addrFailed atomic.Bool
+}
+
+type loginKey struct{}
 
 // Login begins a login attempt for identifier with providerID, checking
 // the Login rule before the credentials are: a locked account is refused
 // (*LimitError) whatever the password. An empty identifier is not
 // throttled here.
+//
+// In a context from BeginLogin, Login uses the account's counter read
+// there, when it is this account's (no store call), and the attempt's
+// Fail counts the login's address failure along with the account's.
 func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*Attempt, error) {
 	id := Identifier(identifier)
 	if l == nil || id == "" {
 		return nil, nil
 	}
-	return l.begin(ctx, ruleLogin, l.key(ruleLogin, providerID, id), true)
+	lg, _ := ctx.Value(loginKey{}).(*login)
+	if lg != nil && lg.l != l {
+		lg = nil
+	}
+	a := &Attempt{l: l, rule: ruleLogin, clears: true, login: lg}
+	r := l.rules[ruleLogin]
+	if r.off() {
+		return a, nil
+	}
+	a.key = l.key(ruleLogin, providerID, id)
+	now := l.clock()
+	var c Counter
+	if lg != nil && lg.account == a.key && lg.taken.CompareAndSwap(false, true) {
+		c = lg.counter
+	} else {
+		cs, err := l.st.ThrottleGet(ctx, now, a.key)
+		if err != nil {
+			return nil, err
+		}
+		c = cs[0]
+	}
+	if err := r.refusal(ruleLogin, c, now); err != nil {
+		return nil, err
+	}
+	a.counted = c.Hits > 0
+	return a, nil
 }
 
 // LoginFrom begins a login attempt from the client address ip, checking
 // the LoginIP rule.
 func (l *Limiter) LoginFrom(ctx context.Context, ip netip.Addr) (*Attempt, error) {
+	_, a, err := l.BeginLogin(ctx, ip, "", "")
+	if a != nil {
+		a.login = nil // no account attempt can join it: each Fail counts
+	}
+	return a, err
+}
+
+// BeginLogin begins a login from the client address ip to the account
+// identifier with providerID (empty when the login names none), checking
+// the LoginIP rule as LoginFrom does and reading the account's counter in
+// the same store call. The context it returns carries the login: pass it
+// to the Login (or the auth service's Authenticate) that checks the
+// account, which then finds the account's counter read already. The
+// account's rule still decides there, after whatever comes before it.
+//
+// When the login fails, the account attempt's Fail counts both failures
+// in one store call; the address attempt's Fail then counts nothing
+// more, and it counts the address failure alone when no account attempt
+// has. Either way a login counts at most one address failure.
+func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, identifier string) (context.Context, *Attempt, error) {
 	if l == nil {
-		return nil, nil
+		return ctx, nil, nil
 	}
-	return l.begin(ctx, ruleLoginIP, l.key(ruleLoginIP, Subnet(ip)), false)
+	lg := &login{l: l}
+	a := &Attempt{l: l, rule: ruleLoginIP, login: lg}
+	lg.addr = a
+	var keys []string
+	if !l.rules[ruleLoginIP].off() {
+		a.key = l.key(ruleLoginIP, Subnet(ip))
+		keys = append(keys, a.key)
+	}
+	if id := Identifier(identifier); id != "" && !l.rules[ruleLogin].off() {
+		lg.account = l.key(ruleLogin, providerID, id)
+		keys = append(keys, lg.account)
+	}
+	if len(keys) > 0 {
+		now := l.clock()
+		cs, err := l.st.ThrottleGet(ctx, now, keys...)
+		if err != nil {
+			return ctx, nil, err
+		}
+		if a.key != "" {
+			if err := l.rules[ruleLoginIP].refusal(ruleLoginIP, cs[0], now); err != nil {
+				return ctx, nil, err
+			}
+			a.counted = cs[0].Hits > 0
+		}
+		if lg.account != "" {
+			lg.counter = cs[len(cs)-1]
+		}
+	}
+	return context.WithValue(ctx, loginKey{}, lg), a, nil
 }
 
-func (l *Limiter) begin(ctx context.Context, rule, key string, clears bool) (*Attempt, error) {
-	counted, err := l.check(ctx, rule, key)
-	if err != nil {
-		return nil, err
-	}
-	return &Attempt{l: l, rule: rule, key: key, counted: counted, clears: clears}, nil
-}
-
-// Fail counts the attempt as a failure.
+// Fail counts the attempt as a failure. The account attempt of a login
+// that BeginLogin began counts the address failure too, in the same
+// store call, unless it is counted already.
 func (a *Attempt) Fail(ctx context.Context) error {
 	if a == nil {
 		return nil
 	}
-	return a.l.fail(ctx, a.rule, a.key)
+	now := a.l.clock()
+	hits := make([]Hit, 0, 2)
+	if a.key != "" {
+		hits = append(hits, Hit{Key: a.key, Window: a.l.rules[a.rule].window()})
+	}
+	if lg := a.login; lg != nil {
+		addr := lg.addr
+		switch {
+		case addr.key == "":
+		case a == addr:
+			if !lg.addrFailed.CompareAndSwap(false, true) {
+				return nil // counted with the account's
+			}
+		case len(hits) > 0 && lg.addrFailed.CompareAndSwap(false, true):
+			hits = append(hits, Hit{Key: addr.key, Window: a.l.rules[ruleLoginIP].window()})
+		}
+	}
+	if len(hits) == 0 {
+		return nil
+	}
+	_, err := a.l.st.ThrottleHit(ctx, now, hits...)
+	return err
 }
 
 // Succeed ends the attempt as a success: it clears an account's failures

@@ -3,6 +3,7 @@ package throttle_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -129,17 +130,208 @@ func TestKeysHoldNoSubject(t *testing.T) {
 	}
 }
 
+// recording is a Store that records the keys of each call, one line
+// per call: "get k1 k2", "hit k1", "clear k1".
 type recording struct {
 	*memory.Store
-	keys []string
+	keys  []string
+	calls []string
 }
 
-func (r *recording) ThrottleGet(ctx context.Context, key string, now time.Time) (throttle.Counter, error) {
-	r.keys = append(r.keys, key)
-	return r.Store.ThrottleGet(ctx, key, now)
+func (r *recording) record(op string, keys []string) {
+	r.keys = append(r.keys, keys...)
+	r.calls = append(r.calls, op+" "+strings.Join(keys, " "))
 }
 
-func (r *recording) ThrottleHit(ctx context.Context, key string, now time.Time, w throttle.Window) (throttle.Counter, error) {
-	r.keys = append(r.keys, key)
-	return r.Store.ThrottleHit(ctx, key, now, w)
+func (r *recording) ThrottleGet(ctx context.Context, now time.Time, keys ...string) ([]throttle.Counter, error) {
+	r.record("get", keys)
+	return r.Store.ThrottleGet(ctx, now, keys...)
+}
+
+func (r *recording) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle.Hit) ([]throttle.Counter, error) {
+	keys := make([]string, len(hits))
+	for i, h := range hits {
+		keys[i] = h.Key
+	}
+	r.record("hit", keys)
+	return r.Store.ThrottleHit(ctx, now, hits...)
+}
+
+func (r *recording) ThrottleClear(ctx context.Context, keys ...string) error {
+	r.record("clear", keys)
+	return r.Store.ThrottleClear(ctx, keys...)
+}
+
+// short abbreviates the keys in calls to their rule names.
+func short(calls []string) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		f := strings.Fields(c)
+		for j := 1; j < len(f); j++ {
+			f[j], _, _ = strings.Cut(f[j], ":")
+		}
+		out[i] = strings.Join(f, " ")
+	}
+	return out
+}
+
+func TestLoginStoreCalls(t *testing.T) {
+	ctx := context.Background()
+	ip := netip.MustParseAddr("192.0.2.5")
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, l, other *throttle.Limiter)
+		want []string
+	}{
+		{"success", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err := l.Login(c, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Succeed(c)) // no failures: nothing to clear
+		}, []string{"get login_ip login"}},
+		{"failure", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err := l.Login(c, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Fail(c))
+			must(t, addr.Fail(c))
+		}, []string{"get login_ip login", "hit login login_ip"}},
+		{"success after failures", func(t *testing.T, l, _ *throttle.Limiter) {
+			a, err := l.Login(ctx, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Fail(ctx))
+			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err = l.Login(c, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Succeed(c))
+		}, []string{"get login", "hit login", "get login_ip login", "clear login"}},
+		{"no identifier", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, addr, err := l.BeginLogin(ctx, ip, "google", "")
+			must(t, err)
+			must(t, addr.Fail(c))
+			must(t, addr.Fail(c)) // once per login
+		}, []string{"get login_ip", "hit login_ip"}},
+		{"another account than the one read ahead", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			_, err = l.Login(c, "emailpass", "b@example.com")
+			must(t, err)
+		}, []string{"get login_ip login", "get login"}},
+		{"the counter read ahead serves one Login", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			for range 2 {
+				_, err = l.Login(c, "emailpass", "a@example.com")
+				must(t, err)
+			}
+		}, []string{"get login_ip login", "get login"}},
+		{"another limiter's login", func(t *testing.T, l, other *throttle.Limiter) {
+			c, addr, err := other.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err := l.Login(c, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Fail(c))
+			must(t, addr.Fail(c))
+		}, []string{"get login_ip login", "get login", "hit login", "hit login_ip"}},
+		{"LoginFrom counts every Fail", func(t *testing.T, l, _ *throttle.Limiter) {
+			addr, err := l.LoginFrom(ctx, ip)
+			must(t, err)
+			must(t, addr.Fail(ctx))
+			must(t, addr.Fail(ctx))
+		}, []string{"get login_ip", "hit login_ip", "hit login_ip"}},
+		{"rules off", func(t *testing.T, _, _ *throttle.Limiter) {
+			st := &recording{Store: memory.New()}
+			l, err := throttle.New(st, throttle.Config{Login: throttle.Unlimited, LoginIP: throttle.Unlimited})
+			must(t, err)
+			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err := l.Login(c, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Fail(c))
+			must(t, addr.Fail(c))
+			must(t, a.Succeed(c))
+			if len(st.calls) != 0 {
+				t.Fatalf("calls %q", st.calls)
+			}
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &recording{Store: memory.New()}
+			l, err := throttle.New(st, throttle.Config{})
+			must(t, err)
+			other, err := throttle.New(st, throttle.Config{})
+			must(t, err)
+			tc.run(t, l, other)
+			if got := short(st.calls); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("store calls %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBeginLoginChecksTheAddressFirst(t *testing.T) {
+	ctx := context.Background()
+	clk := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	l, err := throttle.New(memory.New(), throttle.Config{Now: func() time.Time { return clk },
+		Login: throttle.Rule{Limit: 1, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Minute}, LoginIP: throttle.Rule{Limit: 2, Window: time.Hour}})
+	must(t, err)
+	ip := netip.MustParseAddr("192.0.2.6")
+	for range 2 {
+		c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+		must(t, err)
+		a, err := l.Login(c, "emailpass", "a@example.com")
+		must(t, err)
+		must(t, a.Fail(c))
+	}
+	// Both are over their limits: the address refuses, as LoginFrom did
+	// before Login.
+	_, _, err = l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+	var le *throttle.LimitError
+	if !errors.As(err, &le) || le.Rule != "login_ip" {
+		t.Fatalf("got %v, want login_ip refused", err)
+	}
+	// From elsewhere, the account refuses in Login, not in BeginLogin.
+	c, _, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.7"), "emailpass", "a@example.com")
+	must(t, err)
+	_, err = l.Login(c, "emailpass", "a@example.com")
+	if !errors.As(err, &le) || le.Rule != "login" || le.RetryAfter != time.Minute {
+		t.Fatalf("got %v, want login refused for 1m", err)
+	}
+}
+
+func TestNilLimiterBeginLogin(t *testing.T) {
+	var l *throttle.Limiter
+	ctx := context.Background()
+	c, a, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.1"), "emailpass", "a@example.com")
+	if c != ctx || a != nil || err != nil {
+		t.Fatalf("got %v %v %v", c, a, err)
+	}
+	must(t, a.Fail(ctx))
+}
+
+func TestDuplicateHit(t *testing.T) {
+	w := throttle.Window{Length: time.Minute}
+	for n := range 12 {
+		hits := make([]throttle.Hit, n)
+		for i := range hits {
+			hits[i] = throttle.Hit{Key: fmt.Sprint(i), Window: w}
+		}
+		must(t, throttle.DuplicateHit(hits))
+		if n > 1 {
+			hits[n-1].Key = hits[n/2-1].Key
+			if err := throttle.DuplicateHit(hits); !errors.Is(err, throttle.ErrDuplicateKey) || !strings.Contains(err.Error(), hits[n-1].Key) {
+				t.Fatalf("%d hits, a duplicate: %v", n, err)
+			}
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

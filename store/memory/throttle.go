@@ -18,10 +18,17 @@ type throttleTable struct {
 	sweepAt int // ThrottleHit sweeps lapsed counters at this size
 }
 
-// ThrottleHit implements throttle.Store.
-func (s *Store) ThrottleHit(ctx context.Context, key string, now time.Time, w throttle.Window) (throttle.Counter, error) {
+// ThrottleHit implements throttle.Store: the hits are counted under one
+// lock.
+func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle.Hit) ([]throttle.Counter, error) {
 	if err := ctx.Err(); err != nil {
-		return throttle.Counter{}, err
+		return nil, err
+	}
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	if err := throttle.DuplicateHit(hits); err != nil {
+		return nil, err
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	t := &s.throttle
@@ -40,42 +47,53 @@ func (s *Store) ThrottleHit(ctx context.Context, key string, now time.Time, w th
 		}
 		t.sweepAt = max(64, 2*len(t.m))
 	}
-	c, ok := t.m[key]
-	if !ok || !c.Expires.After(now) {
-		c = throttle.Counter{Start: now, Expires: now.Add(w.Length)}
+	out := make([]throttle.Counter, len(hits))
+	for i, h := range hits {
+		c, ok := t.m[h.Key]
+		if !ok || !c.Expires.After(now) {
+			c = throttle.Counter{Start: now, Expires: now.Add(h.Window.Length)}
+		}
+		c.Hits++
+		c.Last = now
+		if h.Window.Sliding {
+			c.Expires = now.Add(h.Window.Length)
+		}
+		t.m[h.Key] = c
+		out[i] = c
 	}
-	c.Hits++
-	c.Last = now
-	if w.Sliding {
-		c.Expires = now.Add(w.Length)
-	}
-	t.m[key] = c
-	return c, nil
+	return out, nil
 }
 
 // ThrottleGet implements throttle.Store.
-func (s *Store) ThrottleGet(ctx context.Context, key string, now time.Time) (throttle.Counter, error) {
+func (s *Store) ThrottleGet(ctx context.Context, now time.Time, keys ...string) ([]throttle.Counter, error) {
 	if err := ctx.Err(); err != nil {
-		return throttle.Counter{}, err
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, nil
 	}
 	t := &s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	c, ok := t.m[key]
-	if !ok || !c.Expires.After(now) {
-		return throttle.Counter{}, nil
+	out := make([]throttle.Counter, len(keys))
+	for i, k := range keys {
+		if c, ok := t.m[k]; ok && c.Expires.After(now) {
+			out[i] = c
+		}
 	}
-	return c, nil
+	return out, nil
 }
 
 // ThrottleClear implements throttle.Store.
-func (s *Store) ThrottleClear(ctx context.Context, key string) error {
+func (s *Store) ThrottleClear(ctx context.Context, keys ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	t := &s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.m, key)
+	for _, k := range keys {
+		delete(t.m, k)
+	}
 	return nil
 }

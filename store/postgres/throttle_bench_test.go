@@ -12,15 +12,14 @@ import (
 )
 
 // BenchmarkThrottle measures what throttling adds to a login through
-// httpapi with auth.WithThrottle, on a postgres.Store and (as "memory/…")
-// on store/memory:
+// httpapi with auth.WithThrottle (BeginLogin, then Login on its context),
+// on a postgres.Store and (as "memory/…") on store/memory:
 //
-//   - LoginSuccess: the account's and the address's checks (two reads);
-//     a success with no earlier failures writes nothing;
-//   - LoginFailure: the two checks and the two failures counted (two
-//     upserts);
-//   - LoginSuccessAfterFailures: the two checks and the account's
-//     failures cleared;
+//   - LoginSuccess: the address's and the account's counters read in one
+//     call; a success with no earlier failures writes nothing;
+//   - LoginFailure: that read, and both failures counted in one upsert;
+//   - LoginSuccessAfterFailures: that read, and the account's failures
+//     cleared;
 //   - Hit: one counted request (registration, reset request, refresh):
 //     a single upsert.
 //
@@ -43,20 +42,20 @@ func benchThrottle(b *testing.B, st throttle.Store) {
 	}
 	ip := netip.MustParseAddr("203.0.113.50")
 	login := func(b *testing.B, email string, ok bool) {
-		acct, err := l.Login(ctx, "emailpass", email)
+		lctx, addr, err := l.BeginLogin(ctx, ip, "emailpass", email)
 		if err != nil {
 			b.Fatal(err)
 		}
-		addr, err := l.LoginFrom(ctx, ip)
+		acct, err := l.Login(lctx, "emailpass", email)
 		if err != nil {
 			b.Fatal(err)
 		}
 		if ok {
-			err = acct.Succeed(ctx)
+			err = acct.Succeed(lctx)
 		} else {
-			err = acct.Fail(ctx)
+			err = acct.Fail(lctx)
 			if err == nil {
-				err = addr.Fail(ctx)
+				err = addr.Fail(lctx)
 			}
 		}
 		if err != nil {

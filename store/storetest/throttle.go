@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -19,6 +20,30 @@ func (e *env) throttleStore() throttle.Store {
 		e.t.Skip("the backend implements no throttle.Store (optional)")
 	}
 	return ts
+}
+
+// hitOne counts one hit on key, a batch of one.
+func hitOne(ctx context.Context, ts throttle.Store, key string, at time.Time, w throttle.Window) (throttle.Counter, error) {
+	cs, err := ts.ThrottleHit(ctx, at, throttle.Hit{Key: key, Window: w})
+	if err != nil {
+		return throttle.Counter{}, err
+	}
+	if len(cs) != 1 {
+		return throttle.Counter{}, fmt.Errorf("ThrottleHit of one key returned %d counters", len(cs))
+	}
+	return cs[0], nil
+}
+
+// getOne reads the counter of key, a batch of one.
+func getOne(ctx context.Context, ts throttle.Store, key string, at time.Time) (throttle.Counter, error) {
+	cs, err := ts.ThrottleGet(ctx, at, key)
+	if err != nil {
+		return throttle.Counter{}, err
+	}
+	if len(cs) != 1 {
+		return throttle.Counter{}, fmt.Errorf("ThrottleGet of one key returned %d counters", len(cs))
+	}
+	return cs[0], nil
 }
 
 // throttleClock is a settable clock for Limiters.
@@ -59,24 +84,24 @@ var throttleTests = []test{
 		w := throttle.Window{Length: time.Minute}
 		for i := 1; i <= 3; i++ {
 			at := t0.Add(time.Duration(i) * time.Second)
-			c, err := ts.ThrottleHit(e.ctx, "k", at, w)
+			c, err := hitOne(e.ctx, ts, "k", at, w)
 			e.must(err)
 			e.same(throttle.Counter{Hits: i, Start: t0.Add(time.Second), Last: at, Expires: t0.Add(time.Second + time.Minute)}, c)
 		}
-		got, err := ts.ThrottleGet(e.ctx, "k", t0.Add(30*time.Second))
+		got, err := getOne(e.ctx, ts, "k", t0.Add(30*time.Second))
 		e.must(err)
 		e.same(3, got.Hits)
 		e.same(t0.Add(3*time.Second), got.Last)
 		// Other keys are apart.
-		other, err := ts.ThrottleGet(e.ctx, "other", t0)
+		other, err := getOne(e.ctx, ts, "other", t0)
 		e.must(err)
 		e.same(throttle.Counter{}, other)
 		// At the end of the window the count lapses, and starts again.
 		end := t0.Add(time.Second + time.Minute)
-		got, err = ts.ThrottleGet(e.ctx, "k", end)
+		got, err = getOne(e.ctx, ts, "k", end)
 		e.must(err)
 		e.same(throttle.Counter{}, got)
-		c, err := ts.ThrottleHit(e.ctx, "k", end, w)
+		c, err := hitOne(e.ctx, ts, "k", end, w)
 		e.must(err)
 		e.same(throttle.Counter{Hits: 1, Start: end, Last: end, Expires: end.Add(time.Minute)}, c)
 	}},
@@ -84,16 +109,16 @@ var throttleTests = []test{
 		ts := e.throttleStore()
 		t0 := now()
 		w := throttle.Window{Length: time.Minute, Sliding: true}
-		_, err := ts.ThrottleHit(e.ctx, "k", t0, w)
+		_, err := hitOne(e.ctx, ts, "k", t0, w)
 		e.must(err)
-		c, err := ts.ThrottleHit(e.ctx, "k", t0.Add(50*time.Second), w)
+		c, err := hitOne(e.ctx, ts, "k", t0.Add(50*time.Second), w)
 		e.must(err)
 		e.same(throttle.Counter{Hits: 2, Start: t0, Last: t0.Add(50 * time.Second), Expires: t0.Add(110 * time.Second)}, c)
 		// Still counted after the first hit's minute, not after the last's.
-		got, err := ts.ThrottleGet(e.ctx, "k", t0.Add(100*time.Second))
+		got, err := getOne(e.ctx, ts, "k", t0.Add(100*time.Second))
 		e.must(err)
 		e.same(2, got.Hits)
-		got, err = ts.ThrottleGet(e.ctx, "k", t0.Add(110*time.Second))
+		got, err = getOne(e.ctx, ts, "k", t0.Add(110*time.Second))
 		e.must(err)
 		e.same(0, got.Hits)
 	}},
@@ -102,14 +127,14 @@ var throttleTests = []test{
 		t0 := now()
 		w := throttle.Window{Length: time.Hour}
 		for _, k := range []string{"a", "b"} {
-			_, err := ts.ThrottleHit(e.ctx, k, t0, w)
+			_, err := hitOne(e.ctx, ts, k, t0, w)
 			e.must(err)
 		}
 		e.must(ts.ThrottleClear(e.ctx, "a"))
 		e.must(ts.ThrottleClear(e.ctx, "missing"))
-		a, err := ts.ThrottleGet(e.ctx, "a", t0)
+		a, err := getOne(e.ctx, ts, "a", t0)
 		e.must(err)
-		b, err := ts.ThrottleGet(e.ctx, "b", t0)
+		b, err := getOne(e.ctx, ts, "b", t0)
 		e.must(err)
 		e.same(0, a.Hits)
 		e.same(1, b.Hits)
@@ -121,13 +146,13 @@ var throttleTests = []test{
 		t0 := now()
 		boom := errors.New("boom")
 		err := e.st.InTx(e.ctx, func(ctx context.Context) error {
-			if _, err := ts.ThrottleHit(ctx, "k", t0, throttle.Window{Length: time.Hour}); err != nil {
+			if _, err := hitOne(ctx, ts, "k", t0, throttle.Window{Length: time.Hour}); err != nil {
 				return err
 			}
 			return boom
 		})
 		e.wantErr(err, boom)
-		got, err := ts.ThrottleGet(e.ctx, "k", t0)
+		got, err := getOne(e.ctx, ts, "k", t0)
 		e.must(err)
 		e.same(1, got.Hits)
 	}},
@@ -140,7 +165,7 @@ var throttleTests = []test{
 		errs := make(chan error, n)
 		for i := range n {
 			wg.Go(func() {
-				c, err := ts.ThrottleHit(e.ctx, "hot", t0, throttle.Window{Length: time.Hour})
+				c, err := hitOne(e.ctx, ts, "hot", t0, throttle.Window{Length: time.Hour})
 				if err != nil {
 					errs <- err
 					return
@@ -162,7 +187,7 @@ var throttleTests = []test{
 				e.t.Fatalf("no hit saw count %d: %v", i, seen)
 			}
 		}
-		got, err := ts.ThrottleGet(e.ctx, "hot", t0)
+		got, err := getOne(e.ctx, ts, "hot", t0)
 		e.must(err)
 		e.same(n, got.Hits)
 	}},
@@ -170,17 +195,203 @@ var throttleTests = []test{
 		ts := e.throttleStore()
 		t0 := now()
 		for _, k := range []string{"old1", "old2", "old3"} {
-			_, err := ts.ThrottleHit(e.ctx, k, t0, throttle.Window{Length: time.Second})
+			_, err := hitOne(e.ctx, ts, k, t0, throttle.Window{Length: time.Second})
 			e.must(err)
 		}
 		// Later hits delete them; reads never return them either way.
-		_, err := ts.ThrottleHit(e.ctx, "new", t0.Add(time.Minute), throttle.Window{Length: time.Second})
+		_, err := hitOne(e.ctx, ts, "new", t0.Add(time.Minute), throttle.Window{Length: time.Second})
 		e.must(err)
 		for _, k := range []string{"old1", "old2", "old3"} {
-			got, err := ts.ThrottleGet(e.ctx, k, t0.Add(time.Minute))
+			got, err := getOne(e.ctx, ts, k, t0.Add(time.Minute))
 			e.must(err)
 			e.same(0, got.Hits)
 		}
+	}},
+	{"Throttle/BatchCountsEachKeyByItsWindow", func(e *env) {
+		ts := e.throttleStore()
+		t0 := now()
+		fixed := throttle.Window{Length: time.Minute}
+		sliding := throttle.Window{Length: time.Minute, Sliding: true}
+		long := throttle.Window{Length: time.Hour}
+		_, err := hitOne(e.ctx, ts, "b", t0, sliding)
+		e.must(err)
+		_, err = hitOne(e.ctx, ts, "a", t0, fixed)
+		e.must(err)
+		at := t0.Add(40 * time.Second)
+		// Not in key order: the counters come back in the order of the hits.
+		cs, err := ts.ThrottleHit(e.ctx, at,
+			throttle.Hit{Key: "c", Window: long}, throttle.Hit{Key: "a", Window: fixed}, throttle.Hit{Key: "b", Window: sliding})
+		e.must(err)
+		e.same([]throttle.Counter{
+			{Hits: 1, Start: at, Last: at, Expires: at.Add(time.Hour)},
+			{Hits: 2, Start: t0, Last: at, Expires: t0.Add(time.Minute)},
+			{Hits: 2, Start: t0, Last: at, Expires: at.Add(time.Minute)},
+		}, cs)
+		// A batch read, a missing key and a repeated one included.
+		later := t0.Add(70 * time.Second)
+		got, err := ts.ThrottleGet(e.ctx, later, "b", "missing", "a", "c", "b")
+		e.must(err)
+		e.same([]throttle.Counter{cs[2], {}, {}, cs[0], cs[2]}, got)
+		// A lapsed key in a batch starts again at 1, the others go on.
+		cs, err = ts.ThrottleHit(e.ctx, later, throttle.Hit{Key: "a", Window: fixed}, throttle.Hit{Key: "b", Window: sliding})
+		e.must(err)
+		e.same([]throttle.Counter{
+			{Hits: 1, Start: later, Last: later, Expires: later.Add(time.Minute)},
+			{Hits: 3, Start: t0, Last: later, Expires: later.Add(time.Minute)},
+		}, cs)
+	}},
+	{"Throttle/BatchRejectsADuplicateKey", func(e *env) {
+		ts := e.throttleStore()
+		t0 := now()
+		w := throttle.Window{Length: time.Hour}
+		_, err := ts.ThrottleHit(e.ctx, t0, throttle.Hit{Key: "x", Window: w}, throttle.Hit{Key: "y", Window: w}, throttle.Hit{Key: "x", Window: w})
+		e.wantErr(err, throttle.ErrDuplicateKey)
+		// Nothing was counted.
+		got, err := ts.ThrottleGet(e.ctx, t0, "x", "y")
+		e.must(err)
+		e.same([]throttle.Counter{{}, {}}, got)
+	}},
+	{"Throttle/EmptyBatches", func(e *env) {
+		ts := e.throttleStore()
+		cs, err := ts.ThrottleHit(e.ctx, now())
+		e.must(err)
+		e.same(0, len(cs))
+		cs, err = ts.ThrottleGet(e.ctx, now())
+		e.must(err)
+		e.same(0, len(cs))
+		e.must(ts.ThrottleClear(e.ctx))
+	}},
+	{"Throttle/ClearSeveral", func(e *env) {
+		ts := e.throttleStore()
+		t0 := now()
+		w := throttle.Window{Length: time.Hour}
+		_, err := ts.ThrottleHit(e.ctx, t0, throttle.Hit{Key: "a", Window: w}, throttle.Hit{Key: "b", Window: w}, throttle.Hit{Key: "c", Window: w})
+		e.must(err)
+		e.must(ts.ThrottleClear(e.ctx, "c", "missing", "a"))
+		got, err := ts.ThrottleGet(e.ctx, t0, "a", "b", "c")
+		e.must(err)
+		e.same([]int{0, 1, 0}, []int{got[0].Hits, got[1].Hits, got[2].Hits})
+	}},
+	{"Throttle/ConcurrentBatchesCountExactly", func(e *env) {
+		// N batches that share two keys, named in either order, and each
+		// have one of their own: each shared key counts exactly N, every
+		// count seen once, and no two batches deadlock.
+		ts := e.throttleStore()
+		t0 := now()
+		const n = 40
+		w := throttle.Window{Length: time.Hour}
+		sw := throttle.Window{Length: time.Hour, Sliding: true}
+		seen := make([][2]int, n)
+		own := make([]int, n)
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Go(func() {
+				hits := []throttle.Hit{{Key: "hot", Window: w}, {Key: "hot2", Window: sw}, {Key: fmt.Sprintf("own%d", i), Window: w}}
+				if i%2 == 1 {
+					hits[0], hits[2] = hits[2], hits[0]
+				}
+				cs, err := ts.ThrottleHit(e.ctx, t0, hits...)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i%2 == 1 {
+					cs[0], cs[2] = cs[2], cs[0]
+				}
+				seen[i] = [2]int{cs[0].Hits, cs[1].Hits}
+				own[i] = cs[2].Hits
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			e.must(err)
+		}
+		for k := range 2 {
+			counts := map[int]bool{}
+			for _, h := range seen {
+				counts[h[k]] = true
+			}
+			for i := 1; i <= n; i++ {
+				if !counts[i] {
+					e.t.Fatalf("no hit on shared key %d saw count %d: %v", k, i, seen)
+				}
+			}
+		}
+		for i, h := range own {
+			if h != 1 {
+				e.t.Fatalf("own key %d counted %d", i, h)
+			}
+		}
+		got, err := ts.ThrottleGet(e.ctx, t0, "hot", "hot2")
+		e.must(err)
+		e.same([]int{n, n}, []int{got[0].Hits, got[1].Hits})
+	}},
+	{"Throttle/BeginLoginCountsTheAddressOncePerLogin", func(e *env) {
+		ts := e.throttleStore()
+		clk := &throttleClock{at: now()}
+		l, err := throttle.New(ts, throttle.Config{Now: clk.now,
+			Login:   throttle.Rule{Limit: 3, Window: time.Hour, Backoff: time.Second, MaxBackoff: time.Minute},
+			LoginIP: throttle.Rule{Limit: 3, Window: time.Minute}})
+		e.must(err)
+		ip := netip.MustParseAddr("203.0.113.9")
+		begin := func(ip netip.Addr) (context.Context, *throttle.Attempt) {
+			e.t.Helper()
+			ctx, addr, err := l.BeginLogin(e.ctx, ip, "emailpass", "ann@example.com")
+			e.must(err)
+			return ctx, addr
+		}
+		// Both fail: the account's Fail counts the address too, and the
+		// address's Fail after it nothing more.
+		ctx, addr := begin(ip)
+		acct, err := l.Login(ctx, "emailpass", "ANN@example.com")
+		e.must(err)
+		e.must(acct.Fail(ctx))
+		e.must(addr.Fail(ctx))
+		// The address's Fail first: the account's then counts its own.
+		ctx, addr = begin(ip)
+		acct, err = l.Login(ctx, "emailpass", "ann@example.com")
+		e.must(err)
+		e.must(addr.Fail(ctx))
+		e.must(acct.Fail(ctx))
+		// No account attempt (the login named none): the address alone.
+		_, addr = begin(ip)
+		e.must(addr.Fail(e.ctx))
+		// Three address failures: the address is refused, before the
+		// account is looked at.
+		_, _, err = l.BeginLogin(e.ctx, ip, "emailpass", "ann@example.com")
+		e.wantLimited(err, "login_ip", time.Minute)
+		// Two account failures: a third is free, the fourth locks it. The
+		// account's counter read by BeginLogin decides in Login.
+		other := netip.MustParseAddr("203.0.113.10")
+		for range 2 {
+			ctx, _ = begin(other)
+			acct, err = l.Login(ctx, "emailpass", "ann@example.com")
+			e.must(err)
+			e.must(acct.Fail(ctx))
+		}
+		ctx, _ = begin(other)
+		_, err = l.Login(ctx, "emailpass", "ann@example.com")
+		e.wantLimited(err, "login", time.Second)
+		// The other address has two failures: one more is allowed.
+		ctx, addr = begin(netip.MustParseAddr("203.0.113.10"))
+		e.must(addr.Fail(ctx))
+		_, _, err = l.BeginLogin(e.ctx, other, "emailpass", "bob@example.com")
+		e.wantLimited(err, "login_ip", time.Minute)
+		// A success after the lock clears the account read ahead.
+		clk.add(time.Minute)
+		ctx, _ = begin(ip)
+		acct, err = l.Login(ctx, "emailpass", "ann@example.com")
+		e.must(err)
+		e.must(acct.Succeed(ctx))
+		for range 3 {
+			a, err := l.Login(e.ctx, "emailpass", "ann@example.com")
+			e.must(err)
+			e.must(a.Fail(e.ctx))
+		}
+		_, err = l.Login(e.ctx, "emailpass", "ann@example.com")
+		e.must(err)
 	}},
 	{"Throttle/LoginBackoffGrowsAndSuccessClears", func(e *env) {
 		ts := e.throttleStore()
