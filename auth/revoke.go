@@ -227,6 +227,18 @@ func (r *revoker) validAfter(ctx context.Context, authIdentityID string) (time.T
 	return r.remember(authIdentityID, va, false), nil
 }
 
+// fresh reads the identity's time from the store, bypassing the cache (and
+// refreshing it): the calls that mint new tokens (refresh, rotation) make a
+// round trip anyway, and must never turn a token revoked on another
+// instance into a new one.
+func (r *revoker) fresh(ctx context.Context, authIdentityID string) (time.Time, error) {
+	va, err := r.st.TokensValidAfter(ctx, authIdentityID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return r.remember(authIdentityID, va, false), nil
+}
+
 // remember caches va for the identity and returns what the cache holds. A
 // fresh entry with a later time (a revocation made here, perhaps not yet
 // committed when the store was read) is kept until it expires, unless
@@ -264,9 +276,16 @@ func (r *revoker) remember(authIdentityID string, va time.Time, local bool) time
 // token issued in the same second as a revocation never survives it (a
 // Medusa server's login in that second is refused too). A token without
 // iat is refused once any revocation exists.
+//
+// A token whose login (login_at, whole seconds) was a second or more before
+// va is refused too, whatever its iat: no token descended by refreshes from
+// a login made before a revocation survives it.
 func revokedBy(c *Claims, va time.Time) bool {
 	if va.IsZero() {
 		return false
+	}
+	if c.LoginAt != nil && c.LoginAt.Unix() < va.Unix() {
+		return true
 	}
 	if c.IssuedAtMs != 0 {
 		return c.IssuedAtMs < va.UnixMilli()
@@ -286,13 +305,18 @@ func revokedBy(c *Claims, va time.Time) bool {
 // their identity's "tokens valid after" time: issued before it, they fail
 // with [ErrTokenRevoked]. Without a RevocationStore it checks nothing.
 func (s *Service) VerifyClaims(ctx context.Context, c *Claims) error {
+	return s.verifyClaims(ctx, c, s.rev.validAfter)
+}
+
+// verifyClaims is VerifyClaims with the source of the identity's time.
+func (s *Service) verifyClaims(ctx context.Context, c *Claims, validAfter func(context.Context, string) (time.Time, error)) error {
 	if c == nil {
 		return badToken("no claims")
 	}
 	if s.rev.st == nil || c.AuthIdentityID == "" {
 		return nil
 	}
-	va, err := s.rev.validAfter(ctx, c.AuthIdentityID)
+	va, err := validAfter(ctx, c.AuthIdentityID)
 	if err != nil {
 		return err
 	}
@@ -374,9 +398,11 @@ func (s *Service) loginDeadline(c *Claims) (login, deadline time.Time, err error
 // RefreshClaims re-issues a token for verified claims (see
 // [Service.Refresh]): the claims of a bearer token or of a cookie
 // session. It checks revocation again and refuses a login older than the
-// maximum login age with [ErrLoginTooOld].
+// maximum login age with [ErrLoginTooOld]. The revocation check reads the
+// store, not the cache: a token revoked on another instance is never
+// refreshed into a new one.
 func (s *Service) RefreshClaims(ctx context.Context, c *Claims) (string, error) {
-	if err := s.VerifyClaims(ctx, c); err != nil {
+	if err := s.verifyClaims(ctx, c, s.rev.fresh); err != nil {
 		return "", err
 	}
 	login, deadline, err := s.loginDeadline(c)
@@ -444,7 +470,7 @@ func (s *Service) IssueRefreshToken(ctx context.Context, c *Claims) (string, err
 	if s.rev.refresh == nil {
 		return "", ErrRevocationDisabled
 	}
-	if err := s.VerifyClaims(ctx, c); err != nil {
+	if err := s.verifyClaims(ctx, c, s.rev.fresh); err != nil {
 		return "", err
 	}
 	if c.AuthIdentityID == "" || c.ActorType == "" {
@@ -512,11 +538,11 @@ func (s *Service) Rotate(ctx context.Context, refreshToken string) (*Rotation, e
 	case !now.Before(rt.ExpiresAt):
 		return nil, ErrLoginTooOld
 	}
-	va, err := s.rev.validAfter(ctx, rt.AuthIdentityID)
+	va, err := s.rev.fresh(ctx, rt.AuthIdentityID)
 	if err != nil {
 		return nil, err
 	}
-	if !va.IsZero() && rt.CreatedAt.Before(va) {
+	if !va.IsZero() && (rt.CreatedAt.Before(va) || rt.LoginAt.Unix() < va.Unix()) {
 		return nil, ErrTokenRevoked
 	}
 	identity, err := s.RetrieveAuthIdentity(ctx, rt.AuthIdentityID, store.FindOptions{})

@@ -124,6 +124,26 @@ var revocationBehaviour = []test{
 		// …20 ms there.
 		time.Sleep(30 * time.Millisecond)
 		e.verifies(quick, tok, false)
+
+		// A stale instance never refreshes the revoked token into a new
+		// one: minting reads the store.
+		_, err := stale.Refresh(e.ctx, tok)
+		e.wantErr(err, auth.ErrTokenRevoked)
+	}},
+	{"Revocation/RefreshedTokensOfAnEarlierLogin", func(e *env) {
+		// A token refreshed from a login made before a revocation is
+		// refused with it, although it was issued later.
+		a := e.register("ada@example.com", "password")
+		t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		e.clock.set(t0)
+		tok := e.login("ada@example.com", "password")
+		e.clock.set(t0.Add(10 * time.Second))
+		refreshed, err := e.auth.Refresh(e.ctx, tok)
+		e.must(err)
+		e.clock.set(t0.Add(5 * time.Second))
+		e.must(e.auth.RevokeAll(e.ctx, a.ID))
+		e.clock.set(t0.Add(20 * time.Second))
+		e.verifies(e.auth, refreshed, false)
 	}},
 	{"Revocation/MaxLoginAge", func(e *env) {
 		a := e.register("ada@example.com", "password")
