@@ -169,6 +169,9 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 
 // Update implements provider.Identities.
 func (i *identities) Update(ctx context.Context, entityID string, up provider.IdentityUpdate) (*AuthIdentity, error) {
+	if err := checkMetadata(up.UserMetadata, up.ProviderMetadata); err != nil {
+		return nil, err
+	}
 	um, err := meta.Normalize("user_metadata", up.UserMetadata)
 	if err != nil {
 		return nil, identityDom.Classify(err)

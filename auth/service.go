@@ -740,8 +740,28 @@ type ProviderIdentityUpdate struct {
 	ProviderMetadata map[string]any
 }
 
+// checkMetadata refuses NUL bytes and invalid UTF-8 in metadata updates,
+// naming the field.
+func checkMetadata(userMetadata, providerMetadata map[string]any) error {
+	if err := text.Value("user_metadata", userMetadata); err != nil {
+		return identityDom.Classify(err)
+	}
+	if err := text.Value("provider_metadata", providerMetadata); err != nil {
+		return identityDom.Classify(err)
+	}
+	return nil
+}
+
 // UpdateProviderIdentity changes the provider identity with id.
 func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up ProviderIdentityUpdate) (*ProviderIdentity, error) {
+	if err := checkMetadata(up.UserMetadata, up.ProviderMetadata); err != nil {
+		return nil, err
+	}
+	if up.EntityID != nil {
+		if err := text.Check("entity_id", *up.EntityID); err != nil {
+			return nil, identityDom.Classify(err)
+		}
+	}
 	um, err := meta.Normalize("user_metadata", up.UserMetadata)
 	if err != nil {
 		return nil, identityDom.Classify(err)

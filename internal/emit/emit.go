@@ -6,10 +6,15 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/store"
 )
+
+// DetachedTimeout bounds a delivery started by EmitDetached: the sink's
+// context is cancelled after it.
+const DetachedTimeout = time.Minute
 
 // Emitter delivers a service's events. Make it with New; the zero value
 // discards them.
@@ -47,12 +52,17 @@ func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) {
 		return
 	}
 	store.AfterCommit(ctx, func() {
-		dctx := detach(ctx)
 		if em.detached == nil {
-			em.deliver(dctx, events)
+			em.deliver(detach(ctx), events)
 			return
 		}
-		em.detached.Go(func() { em.deliver(dctx, events) })
+		em.detached.Go(func() {
+			// A sink that hangs must not keep goroutines forever: its
+			// context ends after DetachedTimeout.
+			dctx, cancel := context.WithTimeout(detach(ctx), DetachedTimeout)
+			defer cancel()
+			em.deliver(dctx, events)
+		})
 	})
 }
 

@@ -197,6 +197,15 @@ var boundsTests = []test{
 		e.wantInvalid(err, "app_metadata.k", auth.ErrInvalid)
 		_, err = e.auth.CreateAuthIdentity(e.ctx, auth.CreateIdentityParams{ProviderIdentities: []auth.NewProviderIdentity{{Provider: "p", EntityID: "x\x00"}}})
 		e.wantInvalid(err, "provider_identities[0].entity_id", auth.ErrInvalid)
+		// Updates of a provider identity: by the host, and by a provider
+		// whose identity provider sends a NUL in a returning login.
+		pis, err := e.auth.ListProviderIdentities(e.ctx, auth.ProviderIdentityFilter{EntityIDs: []string{"ada@example.com"}}, store.ListOptions{})
+		e.must(err)
+		_, err = e.auth.UpdateProviderIdentity(e.ctx, pis[0].ID, auth.ProviderIdentityUpdate{UserMetadata: map[string]any{"name": "A\x00"}})
+		e.wantInvalid(err, "user_metadata.name", auth.ErrInvalid)
+		bad := "x\x00"
+		_, err = e.auth.UpdateProviderIdentity(e.ctx, pis[0].ID, auth.ProviderIdentityUpdate{EntityID: &bad})
+		e.wantInvalid(err, "entity_id", auth.ErrInvalid)
 		e.unchanged(before)
 		// The account still logs in.
 		_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
