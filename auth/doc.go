@@ -103,6 +103,10 @@
 //
 // # Differences from Medusa
 //
+//   - Revocation and the maximum login age are clientele's: a Medusa server
+//     that shares the JWT secret and the database refreshes a revoked
+//     token on its own /auth/token/refresh (into one without login_at).
+//     Where both serve the same clients, send refreshes to clientele.
 //   - A login with an unknown email costs the same key derivation as a wrong
 //     password; a reset request for an unknown email does comparable work.
 //   - Reset tokens are single use and stored hashed (as in Medusa 2.21);

@@ -220,11 +220,12 @@ func (r *revoker) validAfter(ctx context.Context, authIdentityID string) (time.T
 	if ok && time.Since(e.fetched) < r.ttl {
 		return e.va, nil
 	}
+	start := time.Now() // the value is as old as the read's start
 	va, err := r.st.TokensValidAfter(ctx, authIdentityID)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return r.remember(authIdentityID, va, false), nil
+	return r.remember(authIdentityID, va, false, start), nil
 }
 
 // fresh reads the identity's time from the store, bypassing the cache (and
@@ -232,18 +233,19 @@ func (r *revoker) validAfter(ctx context.Context, authIdentityID string) (time.T
 // round trip anyway, and must never turn a token revoked on another
 // instance into a new one.
 func (r *revoker) fresh(ctx context.Context, authIdentityID string) (time.Time, error) {
+	start := time.Now() // the value is as old as the read's start
 	va, err := r.st.TokensValidAfter(ctx, authIdentityID)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return r.remember(authIdentityID, va, false), nil
+	return r.remember(authIdentityID, va, false, start), nil
 }
 
 // remember caches va for the identity and returns what the cache holds. A
 // fresh entry with a later time (a revocation made here, perhaps not yet
 // committed when the store was read) is kept until it expires, unless
 // local says va is this instance's own revocation.
-func (r *revoker) remember(authIdentityID string, va time.Time, local bool) time.Time {
+func (r *revoker) remember(authIdentityID string, va time.Time, local bool, fetched time.Time) time.Time {
 	now := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -263,7 +265,7 @@ func (r *revoker) remember(authIdentityID string, va time.Time, local bool) time
 			clear(r.cache)
 		}
 	}
-	r.cache[authIdentityID] = vaEntry{va: va, fetched: now}
+	r.cache[authIdentityID] = vaEntry{va: va, fetched: fetched}
 	return va
 }
 
@@ -363,8 +365,8 @@ func (s *Service) RevokeAll(ctx context.Context, authIdentityID string) error {
 			return err
 		}
 	}
-	s.rev.remember(authIdentityID, va, true)
-	store.AfterCommit(ctx, func() { s.rev.remember(authIdentityID, va, true) })
+	s.rev.remember(authIdentityID, va, true, time.Now())
+	store.AfterCommit(ctx, func() { s.rev.remember(authIdentityID, va, true, time.Now()) })
 	// Let the clock pass va (at most a millisecond), so a login right
 	// after RevokeAll returns is not refused.
 	if d := va.Sub(s.now()); d > 0 && d <= time.Millisecond {
