@@ -77,6 +77,39 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	return out, nil
 }
 
+// throttleHitIfSQL counts one hit on $2 as throttleHitSQL does, only if
+// its counter at $1 still has $5 hits and its latest at $6 ($5 zero: no
+// row, or a lapsed one). A row that does not match is left alone and
+// returns nothing; ON CONFLICT DO UPDATE compares the latest version of a
+// row, locked, so of concurrent calls with the same expectation one
+// counts.
+const throttleHitIfSQL = `INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
+VALUES ($2, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + $3::bigint * interval '1 microsecond')
+ON CONFLICT (key) DO UPDATE SET
+	hits = CASE WHEN t.expires_at <= $1::timestamptz THEN 1 ELSE t.hits + 1 END,
+	window_start = CASE WHEN t.expires_at <= $1::timestamptz THEN $1::timestamptz ELSE t.window_start END,
+	last_hit_at = $1::timestamptz,
+	expires_at = CASE WHEN t.expires_at <= $1::timestamptz OR $4::boolean THEN EXCLUDED.expires_at ELSE t.expires_at END
+WHERE CASE WHEN t.expires_at <= $1::timestamptz THEN $5::int = 0
+	ELSE t.hits = $5::int AND t.last_hit_at = $6::timestamptz END
+RETURNING key, hits, window_start, last_hit_at, expires_at`
+
+// ThrottleHitIf implements throttle.Store on clientele_throttle, in one
+// statement. It runs on the database, outside any unit of work in ctx.
+func (s *Store) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	rows, err := s.db.DB.QueryContext(ctx, throttleHitIfSQL, now.UTC(), hit.Key,
+		hit.Window.Length.Microseconds(), hit.Window.Sliding, was.Hits, was.Last.UTC())
+	if err != nil {
+		return throttle.Counter{}, false, translate(ctx, "throttle hit", err)
+	}
+	got, err := scanCounters(ctx, rows, 1, "throttle hit")
+	if err != nil {
+		return throttle.Counter{}, false, err
+	}
+	c, ok := got[hit.Key]
+	return c, ok, nil
+}
+
 func byKey(a, b throttle.Hit) int { return strings.Compare(a.Key, b.Key) }
 
 // ThrottleGet implements throttle.Store, in one query. A single key is
