@@ -419,9 +419,9 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 // Attempt is a login attempt a Limiter allowed: report how it ended with
 // Fail or Succeed. A nil *Attempt does nothing.
 type Attempt struct {
-	l       *Limiter
-	rule    string
-	key     string // "" when the rule is off: nothing to count
+	l    *Limiter
+	rule string
+	key  string // "" when the rule is off: nothing to count
 	// reserved is set when Login counted the attempt as a failure in
 	// advance: Fail counts nothing more on key, Succeed clears it.
 	reserved bool
