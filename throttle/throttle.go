@@ -18,11 +18,24 @@
 // auth.Service.Login directly is protected as well; httpapi applies the
 // per-address rules, which need the request.
 //
-// A login through httpapi costs two store calls: [Limiter.BeginLogin]
+// A login's account is checked by reservation: [Limiter.Login] counts
+// the attempt as a failure before the password is checked, in one atomic
+// step with the check of the counter that allowed it
+// (Store.ThrottleHitIf), so that however many guesses run at once, an
+// account gets no more password checks than its rule allows (6 with the
+// defaults: 5 free failures and one before the lock). A failure then
+// counts nothing more on the account, and a success clears its count.
+//
+// A login through httpapi costs three store calls: [Limiter.BeginLogin]
 // reads the address's and the account's counters in one, and hands the
-// account's to the auth service through the context; then a failure
-// counts both in one call, and a success after failures clears the
-// account's in one (a success without failures writes nothing).
+// account's to the auth service through the context; Login reserves the
+// attempt against that counter in one; then a failure counts the
+// address's failure in one, and a success clears the account's count in
+// one. Concurrent attempts on the account that change its counter in
+// between cost Login a read and a reservation more per change; a Login
+// that still finds it changed after 8 reservations is refused (for a
+// second). A Login without BeginLogin reads the account's counter itself:
+// two calls before the password check, and none after a failure.
 //
 // # Rules and defaults
 //
@@ -532,13 +545,15 @@ func (l *Limiter) LoginFrom(ctx context.Context, ip netip.Addr) (*Attempt, error
 // the LoginIP rule as LoginFrom does and reading the account's counter in
 // the same store call. The context it returns carries the login: pass it
 // to the Login (or the auth service's Authenticate) that checks the
-// account, which then finds the account's counter read already. The
-// account's rule still decides there, after whatever comes before it.
+// account, which then finds the account's counter read already and
+// reserves the attempt against it. The account's rule still decides
+// there, after whatever comes before it.
 //
-// When the login fails, the account attempt's Fail counts both failures
-// in one store call; the address attempt's Fail then counts nothing
-// more, and it counts the address failure alone when no account attempt
-// has. Either way a login counts at most one address failure.
+// When the login fails, the account attempt's Fail counts the address
+// failure (the account's was counted by the reservation); the address
+// attempt's Fail then counts nothing more, and it counts the address
+// failure alone when no account attempt has. Either way a login counts
+// at most one address failure.
 func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, identifier string) (context.Context, *Attempt, error) {
 	if l == nil {
 		return ctx, nil, nil

@@ -277,6 +277,37 @@ func TestLoginStoreCalls(t *testing.T) {
 	}
 }
 
+// contended is a Store on which every reservation finds the counter
+// changed, as under an endless burst.
+type contended struct{ recording }
+
+func (c *contended) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	c.record("hitif", []string{hit.Key})
+	return throttle.Counter{}, false, nil
+}
+
+func TestLoginGivesUpUnderContention(t *testing.T) {
+	ctx := context.Background()
+	st := &contended{recording{Store: memory.New()}}
+	l, err := throttle.New(st, throttle.Config{})
+	must(t, err)
+	c, _, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.8"), "emailpass", "a@example.com")
+	must(t, err)
+	_, err = l.Login(c, "emailpass", "a@example.com")
+	var le *throttle.LimitError
+	if !errors.As(err, &le) || le.Rule != "login" || le.RetryAfter != time.Second {
+		t.Fatalf("got %v, want login refused for 1s", err)
+	}
+	// The counter read ahead, then a read before each further try.
+	want := []string{"get login_ip login", "hitif login"}
+	for range 7 {
+		want = append(want, "get login", "hitif login")
+	}
+	if got := short(st.calls); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("store calls %q, want %q", got, want)
+	}
+}
+
 func TestBeginLoginChecksTheAddressFirst(t *testing.T) {
 	ctx := context.Background()
 	clk := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
