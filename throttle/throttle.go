@@ -18,11 +18,24 @@
 // auth.Service.Login directly is protected as well; httpapi applies the
 // per-address rules, which need the request.
 //
-// A login through httpapi costs two store calls: [Limiter.BeginLogin]
+// A login's account is checked by reservation: [Limiter.Login] counts
+// the attempt as a failure before the password is checked, in one atomic
+// step with the check of the counter that allowed it
+// (Store.ThrottleHitIf), so that however many guesses run at once, an
+// account gets no more password checks than its rule allows (6 with the
+// defaults: 5 free failures and one before the lock). A failure then
+// counts nothing more on the account, and a success clears its count.
+//
+// A login through httpapi costs three store calls: [Limiter.BeginLogin]
 // reads the address's and the account's counters in one, and hands the
-// account's to the auth service through the context; then a failure
-// counts both in one call, and a success after failures clears the
-// account's in one (a success without failures writes nothing).
+// account's to the auth service through the context; Login reserves the
+// attempt against that counter in one; then a failure counts the
+// address's failure in one, and a success clears the account's count in
+// one. Concurrent attempts on the account that change its counter in
+// between cost Login a read and a reservation more per change; a Login
+// that still finds it changed after 8 reservations is refused (for a
+// second). A Login without BeginLogin reads the account's counter itself:
+// two calls before the password check, and none after a failure.
 //
 // # Rules and defaults
 //
@@ -209,6 +222,14 @@ type Store interface {
 	// ThrottleClear deletes the counters of keys; a missing one is not an
 	// error.
 	ThrottleClear(ctx context.Context, keys ...string) error
+	// ThrottleHitIf counts one hit at now on hit.Key, as ThrottleHit does,
+	// only if the key's counter at now is still was: the same Hits and
+	// Last, or, when was.Hits is zero, no counter or a lapsed one. It
+	// returns the counter after the hit and true, or the zero Counter and
+	// false when the counter has changed and nothing was counted. The
+	// comparison and the hit are one atomic step: of N concurrent calls
+	// with the same was, at most one counts.
+	ThrottleHitIf(ctx context.Context, now time.Time, hit Hit, was Counter) (Counter, bool, error)
 }
 
 // DuplicateHit returns an error matching ErrDuplicateKey when two of hits
@@ -411,11 +432,12 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 // Attempt is a login attempt a Limiter allowed: report how it ended with
 // Fail or Succeed. A nil *Attempt does nothing.
 type Attempt struct {
-	l       *Limiter
-	rule    string
-	key     string // "" when the rule is off: nothing to count
-	counted bool   // the counter held failures when the attempt began
-	clears  bool   // a success clears the counter
+	l    *Limiter
+	rule string
+	key  string // "" when the rule is off: nothing to count
+	// reserved is set when Login counted the attempt as a failure in
+	// advance: Fail counts nothing more on key, Succeed clears it.
+	reserved bool
 	// login is the login this attempt belongs to when BeginLogin began
 	// it: the account's and the address's failures are then counted in
 	// one store call, and the address's once.
@@ -427,7 +449,8 @@ type Attempt struct {
 type login struct {
 	l *Limiter
 	// account is the key of the account BeginLogin read ahead, with its
-	// counter; taken is set when a Login has used it.
+	// counter (what Login expects to find when it reserves the attempt);
+	// taken is set when a Login has used it.
 	account string
 	counter Counter
 	taken   atomic.Bool
@@ -439,14 +462,27 @@ type login struct {
 
 type loginKey struct{}
 
+// reserveTries bounds the reservations Login tries when concurrent
+// attempts on the same account keep changing its counter.
+const reserveTries = 8
+
 // Login begins a login attempt for identifier with providerID, checking
 // the Login rule before the credentials are: a locked account is refused
 // (*LimitError) whatever the password. An empty identifier is not
 // throttled here.
 //
-// In a context from BeginLogin, Login uses the account's counter read
-// there, when it is this account's (no store call), and the attempt's
-// Fail counts the login's address failure along with the account's.
+// An allowed attempt is reserved: it is counted as a failure before the
+// credentials are checked, in one atomic step with the check of the
+// counter it was allowed on (Store.ThrottleHitIf), so that concurrent
+// attempts on one account never get more password checks than the rule
+// allows. Its Fail then counts nothing more on the account, and its
+// Succeed clears the account's failures. An attempt that ends neither
+// way stays counted as a failure.
+//
+// Login reads the account's counter, then reserves the attempt: two store
+// calls. In a context from BeginLogin it uses the counter read there,
+// when it is this account's (one store call), and the attempt's Fail
+// counts the login's address failure.
 func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*Attempt, error) {
 	id := Identifier(identifier)
 	if l == nil || id == "" {
@@ -456,28 +492,42 @@ func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*At
 	if lg != nil && lg.l != l {
 		lg = nil
 	}
-	a := &Attempt{l: l, rule: ruleLogin, clears: true, login: lg}
+	a := &Attempt{l: l, rule: ruleLogin, login: lg}
 	r := l.rules[ruleLogin]
 	if r.off() {
 		return a, nil
 	}
 	a.key = l.key(ruleLogin, providerID, id)
-	now := l.clock()
+	hit := Hit{Key: a.key, Window: r.window()}
 	var c Counter
-	if lg != nil && lg.account == a.key && lg.taken.CompareAndSwap(false, true) {
+	read := !(lg != nil && lg.account == a.key && lg.taken.CompareAndSwap(false, true))
+	if !read {
 		c = lg.counter
-	} else {
-		cs, err := l.st.ThrottleGet(ctx, now, a.key)
+	}
+	for range reserveTries {
+		now := l.clock()
+		if read {
+			cs, err := l.st.ThrottleGet(ctx, now, a.key)
+			if err != nil {
+				return nil, err
+			}
+			c = cs[0]
+		}
+		if err := r.refusal(ruleLogin, c, now); err != nil {
+			return nil, err
+		}
+		_, ok, err := l.st.ThrottleHitIf(ctx, now, hit, c)
 		if err != nil {
 			return nil, err
 		}
-		c = cs[0]
+		if ok {
+			a.reserved = true
+			return a, nil
+		}
+		read = true // another attempt changed the counter: look again
 	}
-	if err := r.refusal(ruleLogin, c, now); err != nil {
-		return nil, err
-	}
-	a.counted = c.Hits > 0
-	return a, nil
+	// The account is under a burst of attempts: this one waits.
+	return nil, &LimitError{Rule: ruleLogin, RetryAfter: time.Second}
 }
 
 // LoginFrom begins a login attempt from the client address ip, checking
@@ -495,13 +545,15 @@ func (l *Limiter) LoginFrom(ctx context.Context, ip netip.Addr) (*Attempt, error
 // the LoginIP rule as LoginFrom does and reading the account's counter in
 // the same store call. The context it returns carries the login: pass it
 // to the Login (or the auth service's Authenticate) that checks the
-// account, which then finds the account's counter read already. The
-// account's rule still decides there, after whatever comes before it.
+// account, which then finds the account's counter read already and
+// reserves the attempt against it. The account's rule still decides
+// there, after whatever comes before it.
 //
-// When the login fails, the account attempt's Fail counts both failures
-// in one store call; the address attempt's Fail then counts nothing
-// more, and it counts the address failure alone when no account attempt
-// has. Either way a login counts at most one address failure.
+// When the login fails, the account attempt's Fail counts the address
+// failure (the account's was counted by the reservation); the address
+// attempt's Fail then counts nothing more, and it counts the address
+// failure alone when no account attempt has. Either way a login counts
+// at most one address failure.
 func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, identifier string) (context.Context, *Attempt, error) {
 	if l == nil {
 		return ctx, nil, nil
@@ -528,7 +580,6 @@ func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, ide
 			if err := l.rules[ruleLoginIP].refusal(ruleLoginIP, cs[0], now); err != nil {
 				return ctx, nil, err
 			}
-			a.counted = cs[0].Hits > 0
 		}
 		if lg.account != "" {
 			lg.counter = cs[len(cs)-1]
@@ -537,16 +588,17 @@ func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, ide
 	return context.WithValue(ctx, loginKey{}, lg), a, nil
 }
 
-// Fail counts the attempt as a failure. The account attempt of a login
-// that BeginLogin began counts the address failure too, in the same
-// store call, unless it is counted already.
+// Fail counts the attempt as a failure: an account attempt was counted
+// when Login reserved it, so it counts nothing more on the account. The
+// account attempt of a login that BeginLogin began counts the address
+// failure, unless it is counted already.
 func (a *Attempt) Fail(ctx context.Context) error {
 	if a == nil {
 		return nil
 	}
 	now := a.l.clock()
-	hits := make([]Hit, 0, 2)
-	if a.key != "" {
+	hits := make([]Hit, 0, 1)
+	if a.key != "" && !a.reserved {
 		hits = append(hits, Hit{Key: a.key, Window: a.l.rules[a.rule].window()})
 	}
 	if lg := a.login; lg != nil {
@@ -557,7 +609,7 @@ func (a *Attempt) Fail(ctx context.Context) error {
 			if !lg.addrFailed.CompareAndSwap(false, true) {
 				return nil // counted with the account's
 			}
-		case len(hits) > 0 && lg.addrFailed.CompareAndSwap(false, true):
+		case lg.addrFailed.CompareAndSwap(false, true):
 			hits = append(hits, Hit{Key: addr.key, Window: a.l.rules[ruleLoginIP].window()})
 		}
 	}
@@ -568,11 +620,12 @@ func (a *Attempt) Fail(ctx context.Context) error {
 	return err
 }
 
-// Succeed ends the attempt as a success: it clears an account's failures
-// (not those of a client address). It costs no store call when there
-// were none.
+// Succeed ends the attempt as a success: it clears an account's failures,
+// the attempt's reservation with them, in one store call. An address
+// attempt's success counts nothing: a success does not clear an
+// address's failures.
 func (a *Attempt) Succeed(ctx context.Context) error {
-	if a == nil || !a.clears || !a.counted {
+	if a == nil || !a.reserved {
 		return nil
 	}
 	return a.l.st.ThrottleClear(ctx, a.key)

@@ -114,7 +114,7 @@ func TestKeysHoldNoSubject(t *testing.T) {
 	a, _ := l.Login(ctx, "emailpass", "ann@example.com")
 	_ = a.Fail(ctx)
 	_ = l.ResetRequestFrom(ctx, netip.MustParseAddr("192.0.2.77"))
-	if len(st.keys) != 3 { // login: a read and a hit; reset_ip: a hit
+	if len(st.keys) != 3 { // login: a read and a reservation; reset_ip: a hit
 		t.Fatalf("keys %v", st.keys)
 	}
 	for _, k := range st.keys {
@@ -131,7 +131,7 @@ func TestKeysHoldNoSubject(t *testing.T) {
 }
 
 // recording is a Store that records the keys of each call, one line
-// per call: "get k1 k2", "hit k1", "clear k1".
+// per call: "get k1 k2", "hit k1", "hitif k1", "clear k1".
 type recording struct {
 	*memory.Store
 	keys  []string
@@ -155,6 +155,11 @@ func (r *recording) ThrottleHit(ctx context.Context, now time.Time, hits ...thro
 	}
 	r.record("hit", keys)
 	return r.Store.ThrottleHit(ctx, now, hits...)
+}
+
+func (r *recording) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	r.record("hitif", []string{hit.Key})
+	return r.Store.ThrottleHitIf(ctx, now, hit, was)
 }
 
 func (r *recording) ThrottleClear(ctx context.Context, keys ...string) error {
@@ -188,8 +193,8 @@ func TestLoginStoreCalls(t *testing.T) {
 			must(t, err)
 			a, err := l.Login(c, "emailpass", "a@example.com")
 			must(t, err)
-			must(t, a.Succeed(c)) // no failures: nothing to clear
-		}, []string{"get login_ip login"}},
+			must(t, a.Succeed(c)) // clears the reservation
+		}, []string{"get login_ip login", "hitif login", "clear login"}},
 		{"failure", func(t *testing.T, l, _ *throttle.Limiter) {
 			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 			must(t, err)
@@ -197,7 +202,7 @@ func TestLoginStoreCalls(t *testing.T) {
 			must(t, err)
 			must(t, a.Fail(c))
 			must(t, addr.Fail(c))
-		}, []string{"get login_ip login", "hit login login_ip"}},
+		}, []string{"get login_ip login", "hitif login", "hit login_ip"}},
 		{"success after failures", func(t *testing.T, l, _ *throttle.Limiter) {
 			a, err := l.Login(ctx, "emailpass", "a@example.com")
 			must(t, err)
@@ -207,7 +212,7 @@ func TestLoginStoreCalls(t *testing.T) {
 			a, err = l.Login(c, "emailpass", "a@example.com")
 			must(t, err)
 			must(t, a.Succeed(c))
-		}, []string{"get login", "hit login", "get login_ip login", "clear login"}},
+		}, []string{"get login", "hitif login", "get login_ip login", "hitif login", "clear login"}},
 		{"no identifier", func(t *testing.T, l, _ *throttle.Limiter) {
 			c, addr, err := l.BeginLogin(ctx, ip, "google", "")
 			must(t, err)
@@ -219,7 +224,7 @@ func TestLoginStoreCalls(t *testing.T) {
 			must(t, err)
 			_, err = l.Login(c, "emailpass", "b@example.com")
 			must(t, err)
-		}, []string{"get login_ip login", "get login"}},
+		}, []string{"get login_ip login", "get login", "hitif login"}},
 		{"the counter read ahead serves one Login", func(t *testing.T, l, _ *throttle.Limiter) {
 			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 			must(t, err)
@@ -227,7 +232,7 @@ func TestLoginStoreCalls(t *testing.T) {
 				_, err = l.Login(c, "emailpass", "a@example.com")
 				must(t, err)
 			}
-		}, []string{"get login_ip login", "get login"}},
+		}, []string{"get login_ip login", "hitif login", "get login", "hitif login"}},
 		{"another limiter's login", func(t *testing.T, l, other *throttle.Limiter) {
 			c, addr, err := other.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 			must(t, err)
@@ -235,7 +240,7 @@ func TestLoginStoreCalls(t *testing.T) {
 			must(t, err)
 			must(t, a.Fail(c))
 			must(t, addr.Fail(c))
-		}, []string{"get login_ip login", "get login", "hit login", "hit login_ip"}},
+		}, []string{"get login_ip login", "get login", "hitif login", "hit login_ip"}},
 		{"LoginFrom counts every Fail", func(t *testing.T, l, _ *throttle.Limiter) {
 			addr, err := l.LoginFrom(ctx, ip)
 			must(t, err)
@@ -269,6 +274,37 @@ func TestLoginStoreCalls(t *testing.T) {
 				t.Fatalf("store calls %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// contended is a Store on which every reservation finds the counter
+// changed, as under an endless burst.
+type contended struct{ recording }
+
+func (c *contended) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	c.record("hitif", []string{hit.Key})
+	return throttle.Counter{}, false, nil
+}
+
+func TestLoginGivesUpUnderContention(t *testing.T) {
+	ctx := context.Background()
+	st := &contended{recording{Store: memory.New()}}
+	l, err := throttle.New(st, throttle.Config{})
+	must(t, err)
+	c, _, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.8"), "emailpass", "a@example.com")
+	must(t, err)
+	_, err = l.Login(c, "emailpass", "a@example.com")
+	var le *throttle.LimitError
+	if !errors.As(err, &le) || le.Rule != "login" || le.RetryAfter != time.Second {
+		t.Fatalf("got %v, want login refused for 1s", err)
+	}
+	// The counter read ahead, then a read before each further try.
+	want := []string{"get login_ip login", "hitif login"}
+	for range 7 {
+		want = append(want, "get login", "hitif login")
+	}
+	if got := short(st.calls); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("store calls %q, want %q", got, want)
 	}
 }
 

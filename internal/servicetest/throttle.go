@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/clientele/clientele/account"
@@ -50,7 +51,48 @@ func (e *env) loginAnswer(email, password string) string {
 	return ""
 }
 
+// burst runs writers wrong-password logins on email at once and returns
+// their answers by kind ("unauthorized" is a password check).
+func (e *env) burst(email string) map[string]int {
+	e.t.Helper()
+	answers := make([]error, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			_, answers[i] = e.auth.Login(e.ctx, auth.ActorCustomer, emailpass.ID, emailpass.Credentials(email, "wrong-password"))
+		})
+	}
+	wg.Wait()
+	out := map[string]int{}
+	for _, err := range answers {
+		var le *throttle.LimitError
+		switch {
+		case errors.As(err, &le) && le.Rule == "login":
+			out["limited"]++
+		case errors.Is(err, auth.ErrUnauthorized):
+			out["unauthorized"]++
+		default:
+			e.t.Fatalf("login: %v", err)
+		}
+	}
+	return out
+}
+
 var throttleServiceTests = []test{
+	{"Throttle/ConcurrentGuessesGetTheRuleCount", func(e *env) {
+		e.throttled()
+		e.register("ann@example.com", "right-password")
+		// However many guesses run at once, the rule allows five free
+		// failures and a sixth before the lock: six password checks.
+		e.same(map[string]int{"unauthorized": 6, "limited": writers - 6}, e.burst("ann@example.com"))
+		e.same(map[string]int{"unauthorized": 6, "limited": writers - 6}, e.burst("nobody@example.com"))
+		e.same(map[string]int{"limited": writers}, e.burst("ann@example.com"))
+		// After the lock, a success clears the count: a burst gets six
+		// checks again.
+		e.advance(time.Second)
+		e.same("ok", e.loginAnswer("ann@example.com", "right-password"))
+		e.same(map[string]int{"unauthorized": 6, "limited": writers - 6}, e.burst("ann@example.com"))
+	}},
 	{"Throttle/LockedAccountRefusesTheRightPassword", func(e *env) {
 		e.throttled()
 		e.register("ann@example.com", "right-password")

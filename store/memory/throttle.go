@@ -49,19 +49,24 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	}
 	out := make([]throttle.Counter, len(hits))
 	for i, h := range hits {
-		c, ok := t.m[h.Key]
-		if !ok || !c.Expires.After(now) {
-			c = throttle.Counter{Start: now, Expires: now.Add(h.Window.Length)}
-		}
-		c.Hits++
-		c.Last = now
-		if h.Window.Sliding {
-			c.Expires = now.Add(h.Window.Length)
-		}
-		t.m[h.Key] = c
-		out[i] = c
+		out[i] = t.hit(now, h)
 	}
 	return out, nil
+}
+
+// hit counts h at now; t.mu is held.
+func (t *throttleTable) hit(now time.Time, h throttle.Hit) throttle.Counter {
+	c, ok := t.m[h.Key]
+	if !ok || !c.Expires.After(now) {
+		c = throttle.Counter{Start: now, Expires: now.Add(h.Window.Length)}
+	}
+	c.Hits++
+	c.Last = now
+	if h.Window.Sliding {
+		c.Expires = now.Add(h.Window.Length)
+	}
+	t.m[h.Key] = c
+	return c
 }
 
 // ThrottleGet implements throttle.Store.
@@ -96,4 +101,27 @@ func (s *Store) ThrottleClear(ctx context.Context, keys ...string) error {
 		delete(t.m, k)
 	}
 	return nil
+}
+
+// ThrottleHitIf implements throttle.Store: the comparison and the hit are
+// made under one lock.
+func (s *Store) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return throttle.Counter{}, false, err
+	}
+	now = now.UTC().Truncate(time.Microsecond)
+	t := &s.throttle
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]throttle.Counter{}
+	}
+	cur, ok := t.m[hit.Key]
+	if !ok || !cur.Expires.After(now) {
+		cur = throttle.Counter{}
+	}
+	if cur.Hits != was.Hits || (cur.Hits > 0 && !cur.Last.Equal(was.Last)) {
+		return throttle.Counter{}, false, nil
+	}
+	return t.hit(now, hit), true, nil
 }

@@ -77,6 +77,51 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	return out, nil
 }
 
+// throttleHitIfNewSQL counts the first hit on $2 at $1, its expiry $3
+// microseconds later: it inserts the counter, or restarts a lapsed one at
+// 1, and leaves a live one alone (and returns nothing). ON CONFLICT DO
+// UPDATE looks at the latest version of a row, locked, so of concurrent
+// calls one counts.
+const throttleHitIfNewSQL = `INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
+VALUES ($2, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + $3::bigint * interval '1 microsecond')
+ON CONFLICT (key) DO UPDATE SET hits = 1, window_start = $1::timestamptz, last_hit_at = $1::timestamptz,
+	expires_at = EXCLUDED.expires_at
+WHERE t.expires_at <= $1::timestamptz
+RETURNING key, hits, window_start, last_hit_at, expires_at`
+
+// throttleHitIfSQL adds a hit at $1 to the live counter of $2 only if it
+// still has $5 hits, the latest at $6, and sets its expiry $3
+// microseconds after now when $4 (a sliding window). UPDATE re-checks its
+// condition on the latest version of a row it had to wait for, so of
+// concurrent calls one counts.
+const throttleHitIfSQL = `UPDATE clientele_throttle SET hits = hits + 1, last_hit_at = $1::timestamptz,
+	expires_at = CASE WHEN $4::boolean THEN $1::timestamptz + $3::bigint * interval '1 microsecond' ELSE expires_at END
+WHERE key = $2 AND expires_at > $1::timestamptz AND hits = $5::int AND last_hit_at = $6::timestamptz
+RETURNING key, hits, window_start, last_hit_at, expires_at`
+
+// ThrottleHitIf implements throttle.Store on clientele_throttle, in one
+// statement: an upsert when was is zero, else an update. It runs on the
+// database, outside any unit of work in ctx.
+func (s *Store) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
+	length := hit.Window.Length.Microseconds()
+	var rows *sql.Rows
+	var err error
+	if was.Hits == 0 {
+		rows, err = s.db.DB.QueryContext(ctx, throttleHitIfNewSQL, now.UTC(), hit.Key, length)
+	} else {
+		rows, err = s.db.DB.QueryContext(ctx, throttleHitIfSQL, now.UTC(), hit.Key, length, hit.Window.Sliding, was.Hits, was.Last.UTC())
+	}
+	if err != nil {
+		return throttle.Counter{}, false, translate(ctx, "throttle hit", err)
+	}
+	got, err := scanCounters(ctx, rows, 1, "throttle hit")
+	if err != nil {
+		return throttle.Counter{}, false, err
+	}
+	c, ok := got[hit.Key]
+	return c, ok, nil
+}
+
 func byKey(a, b throttle.Hit) int { return strings.Compare(a.Key, b.Key) }
 
 // ThrottleGet implements throttle.Store, in one query. A single key is

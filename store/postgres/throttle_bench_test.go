@@ -16,10 +16,12 @@ import (
 // on a postgres.Store and (as "memory/…") on store/memory:
 //
 //   - LoginSuccess: the address's and the account's counters read in one
-//     call; a success with no earlier failures writes nothing;
-//   - LoginFailure: that read, and both failures counted in one upsert;
-//   - LoginSuccessAfterFailures: that read, and the account's failures
-//     cleared;
+//     call, the attempt reserved on the account (a conditional upsert),
+//     and the account's count cleared;
+//   - LoginFailure: that read and reservation, and the address's failure
+//     counted in one upsert;
+//   - LoginSuccessAfterFailures: that read, a reservation (an update), and
+//     the account's count cleared;
 //   - Hit: one counted request (registration, reset request, refresh):
 //     a single upsert.
 //

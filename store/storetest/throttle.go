@@ -328,6 +328,126 @@ var throttleTests = []test{
 		e.must(err)
 		e.same([]int{n, n}, []int{got[0].Hits, got[1].Hits})
 	}},
+	{"Throttle/HitIfCountsOnlyAnUnchangedCounter", func(e *env) {
+		ts := e.throttleStore()
+		t0 := now()
+		w := throttle.Window{Length: time.Minute}
+		sw := throttle.Window{Length: time.Minute, Sliding: true}
+		// No counter: it counts when zero was expected, not otherwise.
+		_, ok, err := ts.ThrottleHitIf(e.ctx, t0, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{Hits: 1, Last: t0})
+		e.must(err)
+		e.same(false, ok)
+		c, ok, err := ts.ThrottleHitIf(e.ctx, t0, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{})
+		e.must(err)
+		e.same(true, ok)
+		e.same(throttle.Counter{Hits: 1, Start: t0, Last: t0, Expires: t0.Add(time.Minute)}, c)
+		// A stale expectation (the count, or the latest hit) counts
+		// nothing.
+		t1 := t0.Add(time.Second)
+		for _, was := range []throttle.Counter{{}, {Hits: 2, Last: t0}, {Hits: 1, Last: t1}} {
+			_, ok, err = ts.ThrottleHitIf(e.ctx, t1, throttle.Hit{Key: "cas", Window: w}, was)
+			e.must(err)
+			e.same(false, ok)
+		}
+		got, err := getOne(e.ctx, ts, "cas", t1)
+		e.must(err)
+		e.same(c, got)
+		// The counter as read counts, by its window.
+		c, ok, err = ts.ThrottleHitIf(e.ctx, t1, throttle.Hit{Key: "cas", Window: sw}, got)
+		e.must(err)
+		e.same(true, ok)
+		e.same(throttle.Counter{Hits: 2, Start: t0, Last: t1, Expires: t1.Add(time.Minute)}, c)
+		// A lapsed counter is a zero one: it starts again at 1.
+		t2 := t1.Add(time.Minute)
+		_, ok, err = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, c)
+		e.must(err)
+		e.same(false, ok)
+		c, ok, err = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{})
+		e.must(err)
+		e.same(true, ok)
+		e.same(throttle.Counter{Hits: 1, Start: t2, Last: t2, Expires: t2.Add(time.Minute)}, c)
+		// Of concurrent calls with one expectation, one counts.
+		const n = 40
+		var wg sync.WaitGroup
+		counted := make([]bool, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				_, counted[i], errs[i] = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, c)
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for i := range n {
+			e.must(errs[i])
+			if counted[i] {
+				wins++
+			}
+		}
+		e.same(1, wins)
+		got, err = getOne(e.ctx, ts, "cas", t2)
+		e.must(err)
+		e.same(2, got.Hits)
+	}},
+	{"Throttle/ConcurrentLoginsGetTheRuleCount", func(e *env) {
+		ts := e.throttleStore()
+		clk := &throttleClock{at: now()}
+		l, err := throttle.New(ts, throttle.Config{Now: clk.now})
+		e.must(err)
+		const n = 50
+		// burst begins n logins to one account at once, half through
+		// BeginLogin, and returns how many reached the password check
+		// (they all fail it).
+		burst := func() int {
+			e.t.Helper()
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			checked := make([]bool, n)
+			for i := range n {
+				wg.Go(func() {
+					ctx := e.ctx
+					if i%2 == 0 {
+						ip := netip.AddrFrom4([4]byte{198, 51, 100, byte(i)})
+						ctx, _, errs[i] = l.BeginLogin(ctx, ip, "emailpass", "ann@example.com")
+						if errs[i] != nil {
+							return
+						}
+					}
+					var a *throttle.Attempt
+					a, errs[i] = l.Login(ctx, "emailpass", "ann@example.com")
+					if errs[i] != nil {
+						return
+					}
+					checked[i] = true
+					errs[i] = a.Fail(ctx)
+				})
+			}
+			wg.Wait()
+			passed := 0
+			for i := range n {
+				var le *throttle.LimitError
+				switch {
+				case checked[i] && errs[i] == nil:
+					passed++
+				case errors.As(errs[i], &le) && le.Rule == "login":
+				default:
+					e.t.Fatalf("login %d: %v", i, errs[i])
+				}
+			}
+			return passed
+		}
+		// Five free failures and a sixth before the lock.
+		e.same(6, burst())
+		e.same(0, burst())
+		// After the lock, one more; a success then clears the count.
+		clk.add(time.Second)
+		e.same(1, burst())
+		clk.add(2 * time.Second)
+		a, err := l.Login(e.ctx, "emailpass", "ann@example.com")
+		e.must(err)
+		e.must(a.Succeed(e.ctx))
+		e.same(6, burst())
+	}},
 	{"Throttle/BeginLoginCountsTheAddressOncePerLogin", func(e *env) {
 		ts := e.throttleStore()
 		clk := &throttleClock{at: now()}
@@ -407,9 +527,9 @@ var throttleTests = []test{
 		for range 5 {
 			fail() // the first five are free
 		}
-		_, err = l.Login(e.ctx, "emailpass", "ann@example.com")
-		e.must(err)
-		// Then 1 s, 2 s, 4 s… counted from each failure, up to 15 min.
+		// Then (each Login reserves its attempt: a failure counted in
+		// advance, so a probe would be one) 1 s, 2 s, 4 s… counted from
+		// each failure, up to 15 min.
 		for i, wait := range []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900} {
 			fail()
 			_, err = l.Login(e.ctx, "emailpass", "  ANN@example.com ")
@@ -430,13 +550,11 @@ var throttleTests = []test{
 		a, err := l.Login(e.ctx, "emailpass", "ann@example.com")
 		e.must(err)
 		e.must(a.Succeed(e.ctx))
-		// A success clears the count: five free failures again.
-		for range 5 {
+		// A success clears the count: five free failures again, and a
+		// sixth.
+		for range 6 {
 			fail()
 		}
-		_, err = l.Login(e.ctx, "emailpass", "ann@example.com")
-		e.must(err)
-		fail()
 		_, err = l.Login(e.ctx, "emailpass", "ann@example.com")
 		e.wantLimited(err, "login", time.Second)
 		// A day without failures forgets them.
