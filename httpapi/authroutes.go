@@ -59,10 +59,9 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Throttling: the client address's failures are checked first and
-	// counted after (the account's are the auth service's). The account's
-	// counter is read in the same store call, and the context hands it to
-	// the auth service, whose failure counts the address's with the
-	// account's.
+	// counted after a failure. The account's counter is read in the same
+	// store call, and the context hands it to the auth service, which
+	// reserves the account's attempt before the password check.
 	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), r.PathValue("provider"), auth.LoginIdentifier(in))
 	if err != nil {
 		return err
