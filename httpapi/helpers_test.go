@@ -3,12 +3,9 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/clientele/clientele/account"
@@ -95,26 +92,7 @@ type resp struct {
 // do sends a request; hdr holds "Name: value" strings; a token "" sends none.
 func (e *env) do(method, path, body, token string, hdr ...string) resp {
 	e.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for _, h := range hdr {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Add(k, v)
-	}
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
-	out := resp{status: rec.Code, header: rec.Header(), raw: rec.Body.String()}
-	_ = json.Unmarshal(rec.Body.Bytes(), &out.body)
-	return out
+	return e.doFrom("192.0.2.1:1234", method, path, body, token, hdr...)
 }
 
 // want checks status and, when msg is not "", the envelope's type and message.
@@ -179,4 +157,21 @@ func (e *env) flush() {
 	if err := e.authS.Flush(e.t.Context()); err != nil {
 		e.t.Fatal(err)
 	}
+}
+
+// lastResetToken waits for the reset events and returns the token of the
+// last one.
+func (e *env) lastResetToken() string {
+	e.t.Helper()
+	e.flush()
+	var tok string
+	for _, ev := range e.events.Events() {
+		if ev.Name == auth.EventPasswordReset {
+			tok, _ = ev.Data["token"].(string)
+		}
+	}
+	if tok == "" {
+		e.t.Fatal("no reset event")
+	}
+	return tok
 }
