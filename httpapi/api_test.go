@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"strings"
 	"testing"
-
 )
 
 func TestBadInput(t *testing.T) {
