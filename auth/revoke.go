@@ -220,12 +220,7 @@ func (r *revoker) validAfter(ctx context.Context, authIdentityID string) (time.T
 	if ok && time.Since(e.fetched) < r.ttl {
 		return e.va, nil
 	}
-	start := time.Now() // the value is as old as the read's start
-	va, err := r.st.TokensValidAfter(ctx, authIdentityID)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return r.remember(authIdentityID, va, false, start), nil
+	return r.fresh(ctx, authIdentityID)
 }
 
 // fresh reads the identity's time from the store, bypassing the cache (and
