@@ -33,8 +33,9 @@ type Option func(*config)
 
 type config struct {
 	svcopt.Common
-	checkPostal bool
-	search      text.Search
+	checkPostal     bool
+	requireComplete bool
+	search          text.Search
 }
 
 // WithEventSink sends the service's events to sink.
@@ -63,11 +64,12 @@ func WithSearchLimits(maxWords, maxBytes int) Option {
 
 // Service manages customer addresses. It is safe for concurrent use.
 type Service struct {
-	st          Store
-	events      emit.Emitter
-	now         func() time.Time
-	checkPostal bool
-	search      text.Search
+	st              Store
+	events          emit.Emitter
+	now             func() time.Time
+	checkPostal     bool
+	requireComplete bool // WithRequireComplete
+	search          text.Search
 }
 
 // NewService returns a Service on st.
@@ -79,7 +81,7 @@ func NewService(st Store, opts ...Option) (*Service, error) {
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, events: c.Emitter(), now: c.Clock(), checkPostal: c.checkPostal, search: c.search}, nil
+	return &Service{st: st, events: c.Emitter(), now: c.Clock(), checkPostal: c.checkPostal, requireComplete: c.requireComplete, search: c.search}, nil
 }
 
 var dom = errs.Domain{Entity: "CustomerAddress", NotFound: ErrNotFound, Conflict: ErrConflict, Invalid: ErrInvalid}
@@ -265,6 +267,11 @@ func (s *Service) build(p CreateParams, prefix string) (*Address, error) {
 	}
 	if err := s.check(a, prefix); err != nil {
 		return nil, err
+	}
+	if s.requireComplete {
+		if err := s.complete(a, prefix); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -502,6 +509,11 @@ func (s *Service) apply(a *Address, p UpdateParams) error {
 			return err
 		}
 	}
+	if s.requireComplete {
+		if err := s.complete(a, ""); err != nil {
+			return err
+		}
+	}
 	m, err := meta.Merge("metadata", a.Metadata, p.Metadata)
 	if err != nil {
 		return dom.Classify(err)
@@ -519,22 +531,7 @@ func (s *Service) Delete(ctx context.Context, ids ...string) error {
 	if err := text.Fields("ids", ids); err != nil {
 		return dom.Classify(err)
 	}
-	return s.st.InTx(ctx, func(ctx context.Context) error {
-		// Locked, so that of concurrent deletes of one address only the
-		// one that deletes it reports it.
-		found, err := s.st.ListAddresses(ctx, Filter{IDs: ids}, store.ListOptions{WithDeleted: true, Lock: true})
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return nil
-		}
-		if err := s.st.DeleteAddresses(ctx, set.Keys(found, addressID)); err != nil {
-			return err
-		}
-		s.emit(ctx, EventDeleted, found)
-		return nil
-	})
+	return s.deleteWhere(ctx, Filter{IDs: ids})
 }
 
 func (s *Service) emit(ctx context.Context, name string, addrs []*Address) {

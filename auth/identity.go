@@ -84,8 +84,9 @@ type Store interface {
 	// identities. It fails with ErrConflict when a (entity_id, provider)
 	// pair exists (Medusa's unique index, soft-deleted rows included).
 	InsertAuthIdentities(ctx context.Context, ids []*AuthIdentity) error
-	// ListAuthIdentities returns the identities matching f, each with all
-	// its provider identities (in id order).
+	// ListAuthIdentities returns the identities matching f, each with its
+	// live provider identities (in id order), or with all of them, the
+	// soft-deleted ones too, when opts.WithDeleted.
 	ListAuthIdentities(ctx context.Context, f IdentityFilter, opts store.ListOptions) ([]*AuthIdentity, error)
 	CountAuthIdentities(ctx context.Context, f IdentityFilter, opts store.ListOptions) (int, error)
 	// UpdateAuthIdentities writes app_metadata, updated_at and deleted_at
@@ -98,6 +99,9 @@ type Store interface {
 	// identities (ErrNotFound otherwise; ErrConflict as above).
 	InsertProviderIdentities(ctx context.Context, pis []*ProviderIdentity) error
 	ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) ([]*ProviderIdentity, error)
+	// CountProviderIdentities counts the provider identities matching f,
+	// ignoring paging.
+	CountProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) (int, error)
 	// UpdateProviderIdentities writes entity_id, user_metadata,
 	// provider_metadata, updated_at and deleted_at by id.
 	UpdateProviderIdentities(ctx context.Context, pis []*ProviderIdentity) error

@@ -514,6 +514,11 @@ func (s *Service) Refresh(ctx context.Context, token string) (string, error) {
 
 // NewProviderIdentity is a provider identity to create.
 type NewProviderIdentity struct {
+	// ID is the id to give it, as Medusa's createProviderIdentities
+	// allows; empty: a new ULID. An id given must be valid UTF-8 of at
+	// most MaxIDLength bytes, without control characters or surrounding
+	// white space; one taken is ErrConflict.
+	ID               string
 	Provider         string
 	EntityID         string
 	UserMetadata     map[string]any
@@ -522,6 +527,11 @@ type NewProviderIdentity struct {
 
 // CreateIdentityParams is the input of CreateAuthIdentity.
 type CreateIdentityParams struct {
+	// ID is the id to give the identity, as Medusa's createAuthIdentities
+	// allows; empty: "authid_" and a new ULID. An id given must be valid
+	// UTF-8 of at most MaxIDLength bytes, without control characters or
+	// surrounding white space; one taken is ErrConflict.
+	ID                 string
 	AppMetadata        map[string]any
 	ProviderIdentities []NewProviderIdentity
 }
@@ -538,6 +548,9 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 	if err := text.Fields(prefix, p); err != nil {
 		return nil, identityDom.Classify(err)
 	}
+	if err := checkID(prefix+"id", p.ID); err != nil {
+		return nil, err
+	}
 	if f, ok := s.providers[p.Provider].(provider.EntityIDFolder); ok && f.FoldEntityIDs() {
 		// Case-insensitive ids (emails) are written trimmed and lower-case.
 		p.EntityID = lowerTrim(p.EntityID)
@@ -553,8 +566,12 @@ func (s *Service) buildProviderIdentity(prefix string, p NewProviderIdentity, au
 	if err != nil {
 		return nil, identityDom.Classify(err)
 	}
+	pid := p.ID
+	if pid == "" {
+		pid = ulid.Make().String()
+	}
 	return &ProviderIdentity{
-		ID: ulid.Make().String(), EntityID: p.EntityID, Provider: p.Provider, AuthIdentityID: authID,
+		ID: pid, EntityID: p.EntityID, Provider: p.Provider, AuthIdentityID: authID,
 		UserMetadata: um, ProviderMetadata: pm, CreatedAt: now, UpdatedAt: now,
 	}, nil
 }
@@ -569,7 +586,14 @@ func (s *Service) CreateAuthIdentity(ctx context.Context, p CreateIdentityParams
 	if err != nil {
 		return nil, identityDom.Classify(err)
 	}
-	a := &AuthIdentity{ID: newAuthIdentityID(), AppMetadata: am, CreatedAt: now, UpdatedAt: now, ProviderIdentities: []*ProviderIdentity{}}
+	if err := checkID("id", p.ID); err != nil {
+		return nil, err
+	}
+	aid := p.ID
+	if aid == "" {
+		aid = newAuthIdentityID()
+	}
+	a := &AuthIdentity{ID: aid, AppMetadata: am, CreatedAt: now, UpdatedAt: now, ProviderIdentities: []*ProviderIdentity{}}
 	for i, np := range p.ProviderIdentities {
 		pi, err := s.buildProviderIdentity(fmt.Sprintf("provider_identities[%d].", i), np, a.ID, now)
 		if err != nil {
@@ -723,6 +747,9 @@ func (s *Service) RetrieveProviderIdentity(ctx context.Context, id string) (*Pro
 // ListProviderIdentities returns the provider identities matching f.
 func (s *Service) ListProviderIdentities(ctx context.Context, f ProviderIdentityFilter, opts store.ListOptions) ([]*ProviderIdentity, error) {
 	if err := opts.Check(ProviderSortable); err != nil {
+		return nil, identityDom.Classify(err)
+	}
+	if err := text.Fields("", f); err != nil {
 		return nil, identityDom.Classify(err)
 	}
 	list, err := s.st.ListProviderIdentities(ctx, f, opts)

@@ -113,4 +113,10 @@ type Store interface {
 	// DeleteMemberships deletes for good every pivot row of each pair,
 	// duplicates included.
 	DeleteMemberships(ctx context.Context, pairs []Pair) error
+	// FindMemberships returns the pivot rows matching f, duplicates
+	// included, whatever their customer's and group's state; soft-deleted
+	// rows only with opts.WithDeleted. Ordered by MembershipSortable.
+	FindMemberships(ctx context.Context, f MembershipFilter, opts store.ListOptions) ([]*Membership, error)
+	// CountMemberships counts the pivot rows matching f, ignoring paging.
+	CountMemberships(ctx context.Context, f MembershipFilter, opts store.ListOptions) (int, error)
 }

@@ -89,6 +89,13 @@
 //     login older than the maximum login age. With auth.WithRefreshRotation,
 //     logins also answer a rotating "refresh_token" for POST
 //     /auth/token/rotate (see revokeroutes.go).
+//   - POST /auth/{actor_type}/{provider}/change-password (Medusa has no
+//     such route): an authenticated caller sends {"current_password",
+//     "new_password"}; a wrong current password is a failed login for the
+//     throttle and a 400 invalid_data "Invalid current password"; on
+//     success every earlier token and session of the identity ends, and
+//     the caller gets a new token (and a new session when it came with a
+//     session cookie). See passwordroutes.go.
 //   - With [Config.Throttle], logins, registrations, reset requests and
 //     token refreshes are throttled (Medusa has no limit): a refusal is a
 //     429 {"type": "not_allowed", "message": "Too many attempts. Try again
@@ -321,6 +328,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
+	authed("POST /auth/{actor_type}/{provider}/change-password", anyActor, a.changePassword) // passwordroutes.go
 	a.revocationRoutes(mux) // revokeroutes.go
 
 	// store

@@ -169,18 +169,19 @@ func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, o
 		out := make([]*auth.AuthIdentity, len(rows))
 		for i, a := range rows {
 			out[i] = cloneAuthIdentity(a)
-			out[i].ProviderIdentities = s.providerIdentitiesOf(a.ID)
+			out[i].ProviderIdentities = s.providerIdentitiesOf(a.ID, opts.WithDeleted)
 		}
 		return out
 	})
 }
 
-// providerIdentitiesOf returns copies of an identity's provider identities in id
-// order; it runs under the lock.
-func (s *Store) providerIdentitiesOf(authID string) []*auth.ProviderIdentity {
+// providerIdentitiesOf returns copies of an identity's live provider
+// identities (all of them withDeleted) in id order; it runs under the
+// lock.
+func (s *Store) providerIdentitiesOf(authID string, withDeleted bool) []*auth.ProviderIdentity {
 	var rows []*auth.ProviderIdentity
 	for id := range s.providersOf[authID] {
-		if p := s.providerIdentities[id]; p.DeletedAt == nil {
+		if p := s.providerIdentities[id]; p.DeletedAt == nil || withDeleted {
 			rows = append(rows, p)
 		}
 	}

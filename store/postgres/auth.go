@@ -67,8 +67,8 @@ func authIdentityQuery(f auth.IdentityFilter, withDeleted bool) (*query, error) 
 }
 
 // ListAuthIdentities implements auth.Store. The identities of the page
-// come with all their live provider identities, in id order, read with
-// one more query.
+// come with their live provider identities (all of them with
+// opts.WithDeleted), in id order, read with one more query.
 func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, opts store.ListOptions) ([]*auth.AuthIdentity, error) {
 	const op = "list auth identities"
 	q, err := authIdentityQuery(f, opts.WithDeleted)
@@ -89,7 +89,7 @@ func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, o
 		ids[i] = a.ID
 		byID[a.ID] = a
 	}
-	pis, err := s.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{AuthIdentityIDs: ids}, store.ListOptions{})
+	pis, err := s.ListProviderIdentities(ctx, auth.ProviderIdentityFilter{AuthIdentityIDs: ids}, store.ListOptions{WithDeleted: opts.WithDeleted})
 	if err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ var (
 	addressTable  = newTable(addressRow{}, address.Sortable, "address_name", "company", "first_name", "last_name",
 		"address_1", "address_2", "city", "province", "postal_code")
 	groupTable      = newTable(groupRow{}, group.Sortable, "name")
-	membershipTable = newTable(membershipRow{}, noColumns{})
+	membershipTable = newTable(membershipRow{}, group.MembershipSortable)
 
 	authIdentityTable     = newTable(authIdentityRow{}, auth.Sortable)
 	providerIdentityTable = newTable(providerIdentityRow{}, auth.ProviderSortable)

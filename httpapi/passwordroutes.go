@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+// POST /auth/{actor_type}/{provider}/change-password (clientele's own;
+// Medusa has no route for it, see medusajs/medusa#10656): the caller,
+// authenticated as {actor_type} (bearer or session; a registration token
+// too), proves the current password of its identity's {provider} login
+// and sets a new one (auth.Service.ChangePassword).
+//
+//	POST /auth/customer/emailpass/change-password
+//	Authorization: Bearer <token>
+//	{"current_password": "…", "new_password": "…"}
+//
+// On success every token and session of the identity issued before is
+// ended (auth.Service.RevokeAll, and its cookie sessions are deleted), on
+// this instance at once and on the others within the revocation cache
+// TTL, and the caller is kept logged in: the answer is {"success": true,
+// "token": <a new token of the same actor>} (plus "refresh_token" with
+// refresh rotation), and a caller that came with a session cookie gets a
+// new session in its place. The new token counts as a fresh login.
+//
+// A wrong current password is a failed login for the throttle (the
+// account's and the client address's counters, as a login's) and answers
+// 400 {"type": "invalid_data", "message": "Invalid current password"}: not
+// a 401, which would tell a client that its token is no longer good. A
+// locked account answers 429 even with the right password; a new password
+// the provider refuses (too short) is a 400 invalid_data; an identity
+// without a {provider} login is a 400 invalid_data too.
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
+	ac := authOf(r)
+	actorType, providerID := r.PathValue("actor_type"), r.PathValue("provider")
+	if ac.claims.ActorType != actorType {
+		return errUnauthorized()
+	}
+	b, err := a.decode(w, r,
+		field{name: "current_password", kind: kString, required: true},
+		field{name: "new_password", kind: kString, required: true})
+	if err != nil {
+		return err
+	}
+	current, next := b.str("current_password"), b.str("new_password")
+	if current == "" {
+		return invalidData("Invalid request: Field 'current_password' is required")
+	}
+	if next == "" {
+		return invalidData("Invalid request: Field 'new_password' is required")
+	}
+	id := ac.claims.AuthIdentityID
+	// The client address's failures are checked first, as for a login;
+	// the auth service checks the account's before the password.
+	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), providerID, "")
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.ChangePassword(ctx, id, providerID, current, next)
+	switch {
+	case err == nil:
+	case errors.Is(err, auth.ErrUnauthorized):
+		if ferr := att.Fail(r.Context()); ferr != nil {
+			a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", ferr.Error())
+		}
+		return invalidData("Invalid current password")
+	case errors.Is(err, auth.ErrNotFound):
+		// The identity has no login with this provider (or is gone).
+		return invalidData("The identity has no %s login", providerID)
+	default:
+		return err
+	}
+	identity := res.AuthIdentity
+	if identity == nil || identity.ID != id {
+		if identity, err = a.cfg.Auth.RetrieveAuthIdentity(r.Context(), id, store.FindOptions{}); err != nil {
+			return err
+		}
+	}
+	// The new password ends every session the old one opened; the
+	// caller's own is replaced below.
+	if err := a.sessions.DeleteSessionsOf(r.Context(), id); err != nil {
+		return err
+	}
+	via := ac.claims.AuthProvider
+	if via == "" {
+		via = providerID
+	}
+	tok, err := a.cfg.Auth.Token(identity, actorType, via)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"success": true, "token": tok}
+	if err := a.withRefreshToken(r, tok, out); err != nil {
+		return err
+	}
+	if ac.session != nil {
+		c, err := a.cfg.Auth.Verify(r.Context(), tok)
+		if err != nil {
+			return err
+		}
+		if err := a.openSession(w, r, c); err != nil {
+			return err
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
