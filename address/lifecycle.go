@@ -190,4 +190,3 @@ func (s *Service) deleteWhere(ctx context.Context, f Filter) error {
 }
 
 func customerID(a *Address) string { return a.CustomerID }
-
