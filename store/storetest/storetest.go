@@ -68,6 +68,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, sessionTests...)
 	all = append(all, revocationTests...)
 	all = append(all, throttleTests...)
+	all = append(all, lifecycleTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&env{t: t, ctx: t.Context(), st: newStore(t)})
