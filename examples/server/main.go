@@ -32,9 +32,13 @@
 //	STATEMENT_TIMEOUT    PostgreSQL statement_timeout (Go duration; default 5s)
 //	SESSION_IDLE_TIMEOUT end a cookie session idle this long (Go duration; default: no idle limit)
 //	COOKIE_HOST_PREFIX   true: "__Host-" cookies (Secure, so HTTPS only)
+//	ADDRESS_REQUIRE_COMPLETE   true: addresses need first_name, last_name, address_1, city,
+//	                     country_code and, where the country has postal codes, postal_code
+//	                     (address.WithRequireComplete); default lenient, as Medusa
 //
-// Tokens are revocable: a password reset, POST /auth/logout-all and an
-// account deletion refuse every token issued before them (on every
+// Tokens are revocable: a password reset or change (POST
+// /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all and
+// an account deletion refuse every token issued before them (on every
 // instance within a second).
 //
 // Throttling is on by default (package throttle), shared by every instance
@@ -262,7 +266,15 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 			logger.Warn("events still undelivered at shutdown", "error", err)
 		}
 	})
-	addresses, err := address.NewService(st, address.WithEventSink(sink), address.WithLogger(logger))
+	addrOpts := []address.Option{address.WithEventSink(sink), address.WithLogger(logger)}
+	switch v := getenv("ADDRESS_REQUIRE_COMPLETE"); v {
+	case "", "false":
+	case "true":
+		addrOpts = append(addrOpts, address.WithRequireComplete(true))
+	default:
+		return fail(fmt.Errorf("ADDRESS_REQUIRE_COMPLETE %q: want true or false", v))
+	}
+	addresses, err := address.NewService(st, addrOpts...)
 	if err != nil {
 		return fail(err)
 	}
