@@ -3,8 +3,11 @@
 //
 // A [Service] creates addresses (one or a batch, all or nothing), retrieves,
 // lists and counts them ([Filter]: customer, q over the address fields,
-// country code, default flags), updates them by id, ids or filter, and
-// deletes them.
+// country code, default flags), updates them by id, ids or filter, deletes
+// them for good by ids or filter ([Service.DeleteWhere]), and soft-deletes
+// and restores them ([Service.SoftDelete], [Service.Restore]). An address
+// read with its customer is customer.Service.RetrieveAddress and
+// ListAddresses (this package does not depend on package customer).
 //
 // # Default addresses
 //
@@ -14,6 +17,24 @@
 // Two new defaults of one kind for one customer in one call are a
 // validation error. One address may be both defaults. Deleting a default
 // promotes nothing.
+//
+// A soft-deleted address is no default: [Service.SoftDelete] clears its
+// flags, so the customer has no default of that kind until another
+// address becomes one, and [Service.Restore] brings it back as a plain
+// address. An address that is soft-deleted with its flags (with its
+// customer, whose restore brings them back; or by Medusa) keeps them when
+// restored, unless the customer has a live default of that kind by then.
+// A customer never has two defaults of one kind.
+//
+// # Complete addresses
+//
+// [Service.Complete] tells whether an address can be shipped to: it has a
+// first_name, last_name, address_1, city and a valid country_code, and a
+// postal_code in the country's format where the country has postal codes
+// ([HasPostalCodes]). A checkout calls it on the address it is given; the
+// *ValidationError names every missing field. [WithRequireComplete] makes
+// the service refuse incomplete addresses on create and update (off by
+// default, as Medusa requires none of these fields).
 //
 // # Validation
 //
@@ -27,8 +48,9 @@
 // # Events
 //
 // customer_address.created, customer_address.updated (also for an old
-// default that stopped being one) and customer_address.deleted, each with
-// data {"id": …, "customer_id": …}, after the change commits.
+// default that stopped being one), customer_address.deleted (hard and
+// soft) and customer_address.restored, each with data {"id": …,
+// "customer_id": …}, after the change commits.
 //
 // # Errors
 //
@@ -50,5 +72,10 @@
 //     module fails with a unique-index error and only its HTTP workflows
 //     unset the old default first.
 //   - country_code and postal_code are validated; Medusa stores anything.
-//   - An address cannot be added to a soft-deleted customer.
+//   - An address cannot be added to a soft-deleted customer, nor restored
+//     on its own while its customer is soft-deleted.
+//   - A soft delete clears the address's default flags (Medusa keeps them,
+//     and its unique indexes, which count soft-deleted rows, then refuse
+//     the customer any new default).
+//   - [WithRequireComplete] and [Service.Complete] are clientele's.
 package address

@@ -31,6 +31,27 @@
 // and a provider the actor type may not use. A provider's panic is recovered and reported as an error.
 // Password hashes never appear in an identity the service returns.
 //
+// # Soft delete and restore
+//
+// [Service.SoftDeleteAuthIdentities] marks identities deleted with their
+// provider identities (Medusa's cascade): a soft-deleted identity cannot log
+// in, and its tokens and cookie sessions are revoked ([Service.RevokeAll];
+// with a [RevocationStore], as both built-in backends have).
+// [Service.RestoreAuthIdentities] brings the identities and their provider
+// identities back; tokens issued before the soft delete stay revoked.
+// [Service.SoftDeleteProviderIdentities] and
+// [Service.RestoreProviderIdentities] do the same for one way to log in
+// (the identity's other logins and its tokens stay). Retrieve and list with
+// WithDeleted to see what is deleted: an identity read so comes with its
+// soft-deleted provider identities. Each change emits an event
+// ([EventIdentityDeleted], [EventProviderIdentityDeleted] and their
+// restored twins) after it commits.
+//
+// Identities and provider identities take an id from the caller
+// (CreateIdentityParams.ID, NewProviderIdentity.ID), as Medusa's
+// createAuthIdentities and createProviderIdentities do, e.g. to keep the ids
+// of an imported user base; one taken is [ErrConflict].
+//
 // # Tokens
 //
 // [Tokens] signs HS256 with a secret by default, so tokens interoperate
@@ -124,6 +145,12 @@
 //     stay valid until they expire), and refresh chains end 30 days after
 //     the login (Medusa refreshes forever). Tokens carry two claims of
 //     clientele's, login_at and iat_ms, which Medusa ignores.
+//   - A soft delete of an identity revokes its tokens (Medusa's soft delete
+//     leaves them valid until they expire), and a provider identity is not
+//     restored on its own while its identity is soft-deleted.
+//   - Ids given by the caller are checked: at most [MaxIDLength] bytes of
+//     valid UTF-8, no control characters, no surrounding white space
+//     (Medusa stores any string).
 //   - MFA and email verification are not implemented yet; tokens carry no
 //     mfa_* claims.
 package auth

@@ -8,8 +8,11 @@
 // Addresses are managed by package address and groups by package group; a
 // group's customers are a customer list filtered by [Filter.GroupIDs]. The
 // service creates nested addresses with the host's *address.Service given
-// to [NewService], so its options (postal-code check, event sink) hold for
-// nested addresses too.
+// to [NewService], so its options (postal-code check, complete addresses,
+// event sink) hold for nested addresses too. [Service.RetrieveAddress],
+// [Service.ListAddresses] and [Service.ListAndCountAddresses] read
+// addresses with their customer (Medusa's relation "customer" of an
+// address).
 //
 // A customer is a guest (HasAccount false) or registered (HasAccount
 // true). An email is unique per has_account among live customers, so one

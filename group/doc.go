@@ -5,7 +5,11 @@
 // retrieves, lists and counts them ([Filter]: q on name, names, members),
 // updates them, deletes them for good (memberships go with them), soft
 // deletes and restores them, and adds customers to groups and removes them
-// ([Service.Add], [Service.Remove]).
+// ([Service.Add], [Service.Remove]). The memberships themselves, the rows
+// of the pivot (Medusa's CustomerGroupCustomer), are read with
+// [Service.RetrieveMembership], [Service.ListMemberships] and
+// [Service.ListAndCountMemberships] ([MembershipFilter]: ids, customers,
+// groups, created_by, times).
 //
 // A customer's groups are List(ctx, Filter{CustomerIDs: …}); a group's
 // customers are a customer list filtered by group (customer.Filter.GroupIDs),
