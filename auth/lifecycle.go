@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/store"
@@ -100,15 +101,7 @@ func (s *Service) setIdentitiesDeleted(ctx context.Context, ids []string, del bo
 			return err
 		}
 		now := s.clock()
-		var todo []*AuthIdentity
-		for _, a := range found {
-			if (a.DeletedAt == nil) != del {
-				continue
-			}
-			a.DeletedAt = deletedAt(del, now)
-			a.UpdatedAt = now
-			todo = append(todo, a)
-		}
+		todo := flip(found, del, now, func(a *AuthIdentity) (**time.Time, *time.Time) { return &a.DeletedAt, &a.UpdatedAt })
 		if len(todo) == 0 {
 			return nil
 		}
@@ -117,7 +110,7 @@ func (s *Service) setIdentitiesDeleted(ctx context.Context, ids []string, del bo
 		if err != nil {
 			return err
 		}
-		pis = s.flip(pis, del)
+		pis = flipProviders(pis, del, now)
 		if err := s.st.UpdateAuthIdentities(ctx, todo); err != nil {
 			return identityDom.Classify(err)
 		}
@@ -200,7 +193,7 @@ func (s *Service) setProvidersDeleted(ctx context.Context, ids []string, del boo
 		if err != nil {
 			return err
 		}
-		pis = s.flip(pis, del)
+		pis = flipProviders(pis, del, s.clock())
 		if len(pis) == 0 {
 			return nil
 		}
@@ -217,18 +210,28 @@ func (s *Service) setProvidersDeleted(ctx context.Context, ids []string, del boo
 	return changed, nil
 }
 
-// flip marks the live provider identities of pis deleted (del) or the
-// deleted ones live, and returns those it changed.
-func (s *Service) flip(pis []*ProviderIdentity, del bool) []*ProviderIdentity {
-	now := s.clock()
-	var out []*ProviderIdentity
-	for _, p := range pis {
-		if (p.DeletedAt == nil) != del {
+// flipProviders marks the live provider identities of pis deleted (del)
+// at now, or the deleted ones live, and returns those it changed.
+func flipProviders(pis []*ProviderIdentity, del bool, now time.Time) []*ProviderIdentity {
+	return flip(pis, del, now, func(p *ProviderIdentity) (**time.Time, *time.Time) { return &p.DeletedAt, &p.UpdatedAt })
+}
+
+// flip marks the live rows deleted at now (del), or the deleted ones live,
+// stamping their updated_at, and returns those it changed. times gives a
+// row's deleted_at and updated_at.
+func flip[T any](rows []*T, del bool, now time.Time, times func(*T) (deleted **time.Time, updated *time.Time)) []*T {
+	var out []*T
+	for _, r := range rows {
+		deleted, updated := times(r)
+		if (*deleted == nil) != del {
 			continue
 		}
-		p.DeletedAt = deletedAt(del, now)
-		p.UpdatedAt = now
-		out = append(out, p)
+		*deleted, *updated = nil, now
+		if del {
+			t := now
+			*deleted = &t
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -253,24 +256,11 @@ func (s *Service) ListAndCountProviderIdentities(ctx context.Context, f Provider
 	if err != nil {
 		return nil, 0, err
 	}
-	if opts.Skip == 0 && (opts.Take == 0 || len(list) < opts.Take) {
-		return list, len(list), nil
-	}
-	n, err := s.st.CountProviderIdentities(ctx, f, opts)
+	n, err := page.Total(len(list), opts, func() (int, error) { return s.st.CountProviderIdentities(ctx, f, opts) })
 	if err != nil {
 		return nil, 0, err
 	}
 	return list, n, nil
-}
-
-// deletedAt is the deleted_at of a row being soft-deleted (del) at now, or
-// restored.
-func deletedAt(del bool, now time.Time) *time.Time {
-	if !del {
-		return nil
-	}
-	t := now
-	return &t
 }
 
 func authIdentityID(a *AuthIdentity) string         { return a.ID }

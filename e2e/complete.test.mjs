@@ -12,10 +12,7 @@ const srv = startServer({ ADDRESS_REQUIRE_COMPLETE: "true" })
 
 test("incomplete addresses are refused, complete ones kept", async () => {
   const email = "complete@example.com"
-  const s = srv.sdk()
-  await s.auth.register("customer", "emailpass", { email, password: "supersecret" })
-  await s.store.customer.create({ email })
-  await s.auth.refresh()
+  const { s } = await srv.signUp(email, "supersecret")
 
   await assert.rejects(s.store.customer.createAddress({ city: "Paris", country_code: "fr" }), (e) => {
     assert.equal(e.status, 400)

@@ -22,13 +22,7 @@ function changePassword(auth, body, actor = "customer") {
 
 const bearer = (token) => ({ authorization: `Bearer ${token}` })
 
-async function signUp(email, password) {
-  const s = srv.sdk()
-  await s.auth.register("customer", "emailpass", { email, password })
-  const { customer } = await s.store.customer.create({ email })
-  await s.auth.refresh()
-  return { s, customer }
-}
+const signUp = srv.signUp
 
 test("a logged-in customer changes its password", async () => {
   const email = "pw-change@example.com"

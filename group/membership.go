@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/internal/errs"
+	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/store"
 )
@@ -83,10 +84,7 @@ func (s *Service) ListAndCountMemberships(ctx context.Context, f MembershipFilte
 	if err != nil {
 		return nil, 0, err
 	}
-	if opts.Skip == 0 && (opts.Take == 0 || len(list) < opts.Take) {
-		return list, len(list), nil
-	}
-	n, err := s.st.CountMemberships(ctx, f, opts)
+	n, err := page.Total(len(list), opts, func() (int, error) { return s.st.CountMemberships(ctx, f, opts) })
 	if err != nil {
 		return nil, 0, err
 	}
