@@ -9,6 +9,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
 )
@@ -265,14 +266,23 @@ var lifecycleTests = []test{
 		a := e.register("ada@example.com", "correct horse")
 		pi := a.ProviderIdentities[0]
 		tok := e.login("ada@example.com", "correct horse")
+		// A second way in: a magic link to the same email.
+		magic, err := e.auth.CreateProviderIdentity(e.ctx, a.ID, auth.NewProviderIdentity{Provider: "magic", EntityID: "ada@example.com"})
+		e.must(err)
+		_, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada@example.com")}})
+		e.must(err)
 		e.events.Reset()
 		res, err := e.auth.SoftDeleteAuthIdentities(e.ctx, a.ID, "authid_unknown", a.ID)
 		e.must(err)
-		e.same(auth.Deleted{AuthIdentityIDs: []string{a.ID}, ProviderIdentityIDs: []string{pi.ID}}, res)
+		e.same(auth.Deleted{AuthIdentityIDs: []string{a.ID}, ProviderIdentityIDs: []string{pi.ID, magic.ID}}, res)
 		e.same([]event.Event{
 			{Name: auth.EventIdentityDeleted, Data: map[string]any{"id": a.ID}},
 			{Name: auth.EventProviderIdentityDeleted, Data: map[string]any{"id": pi.ID, "auth_identity_id": a.ID, "provider": emailpass.ID}},
+			{Name: auth.EventProviderIdentityDeleted, Data: map[string]any{"id": magic.ID, "auth_identity_id": a.ID, "provider": "magic"}},
 		}, e.events.Events())
+		// Neither way in works, and no new identity is made for the email.
+		_, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada@example.com")}})
+		e.wantErr(err, auth.ErrConflict)
 		// No login, no token, no identity, except with deleted rows.
 		_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
 		e.wantProviderError(err, auth.ErrUnauthorized, "Invalid email or password")
@@ -281,7 +291,7 @@ var lifecycleTests = []test{
 		e.wantNotFound(err, auth.ErrNotFound, a.ID)
 		got, err := e.auth.RetrieveAuthIdentity(e.ctx, a.ID, store.FindOptions{WithDeleted: true})
 		e.must(err)
-		if got.DeletedAt == nil || len(got.ProviderIdentities) != 1 || got.ProviderIdentities[0].DeletedAt == nil {
+		if got.DeletedAt == nil || len(got.ProviderIdentities) != 2 || got.ProviderIdentities[0].DeletedAt == nil {
 			e.t.Fatalf("soft-deleted identity %+v", got)
 		}
 		noPassword(e, got)
@@ -298,14 +308,16 @@ var lifecycleTests = []test{
 		e.events.Reset()
 		res, err = e.auth.RestoreAuthIdentities(e.ctx, a.ID)
 		e.must(err)
-		e.same(auth.Deleted{AuthIdentityIDs: []string{a.ID}, ProviderIdentityIDs: []string{pi.ID}}, res)
-		e.same([]string{auth.EventIdentityRestored, auth.EventProviderIdentityRestored}, eventNames(e.events.Events()))
+		e.same(auth.Deleted{AuthIdentityIDs: []string{a.ID}, ProviderIdentityIDs: []string{pi.ID, magic.ID}}, res)
+		e.same([]string{auth.EventIdentityRestored, auth.EventProviderIdentityRestored, auth.EventProviderIdentityRestored}, eventNames(e.events.Events()))
 		fresh := e.login("ada@example.com", "correct horse")
 		e.verifies(e.auth, fresh, true)
 		e.verifies(e.auth, tok, false)
 		got, err = e.auth.RetrieveAuthIdentity(e.ctx, a.ID, store.FindOptions{})
 		e.must(err)
 		e.same(pi.ID, got.ProviderIdentities[0].ID)
+		_, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada@example.com")}})
+		e.must(err)
 		again, err = e.auth.RestoreAuthIdentities(e.ctx, a.ID)
 		e.must(err)
 		e.same(auth.Deleted{AuthIdentityIDs: []string{}, ProviderIdentityIDs: []string{}}, again)
