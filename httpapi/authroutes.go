@@ -58,21 +58,28 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Throttling: the client address's failures are checked first and
-	// counted after a failure. The account's counter is read in the same
-	// store call, and the context hands it to the auth service, which
-	// reserves the account's attempt before the password check.
+	// Throttling: the attempt is reserved (counted as a failure) on the
+	// client address and the account in one store call, before the
+	// password check; the context hands the account's reservation to the
+	// auth service, which settles it. The address's is settled here.
 	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), r.PathValue("provider"), auth.LoginIdentifier(in))
 	if err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.Authenticate(ctx, r.PathValue("provider"), in)
+	var terr error
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		terr = att.Fail(ctx)
+	case err == nil && res.AuthIdentity != nil:
+		terr = att.Succeed(ctx)
+	default:
+		terr = att.Cancel(ctx)
+	}
+	if terr != nil {
+		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
+	}
 	if err != nil {
-		if errors.Is(err, auth.ErrUnauthorized) {
-			if ferr := att.Fail(r.Context()); ferr != nil {
-				a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", ferr.Error())
-			}
-		}
 		return a.authFailure(r, err)
 	}
 	if res.Location != "" {
