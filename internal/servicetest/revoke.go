@@ -86,7 +86,7 @@ var revocationBehaviour = []test{
 		reset := e.requestReset("ada@example.com")
 		_, err := svc.ResetPassword(e.ctx, "customer", emailpass.ID, reset, map[string]any{"password": "new password"})
 		e.wantErr(err, boom)
-		e.verifies(svc, old, false) // the instance that revoked knows at once
+		e.verifies(svc, old, false)                      // the instance that revoked knows at once
 		old = e.login("ada@example.com", "old password") // the password is unchanged
 		_, err = svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
 		e.wantErr(err, boom)
