@@ -215,11 +215,16 @@ func (a *API) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// GET /auth/{actor_type}/providers lists the configured providers
-// ({providers: [{id, identifier, display_name, flow}]}). It does not yet
-// filter by the actor type's allowed providers: auth.Service does not
-// expose them.
-func (a *API) providers(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"providers": a.cfg.Auth.Providers()})
+// GET /auth/{actor_type}/providers lists the providers the actor type may
+// use ({providers: [{id, identifier, display_name, flow}]}): all of them,
+// unless the auth service restricts the actor type (auth.WithActorProviders,
+// Medusa's http.authMethodsPerActor). An unknown actor type is a 400
+// not_allowed, as its logins are.
+func (a *API) providers(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.cfg.Auth.ProvidersFor(r.PathValue("actor_type"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"providers": list})
 	return nil
 }
