@@ -23,6 +23,14 @@ type socialEnv struct {
 
 func newSocialEnv(t *testing.T) *socialEnv {
 	t.Helper()
+	idp, p := fakeOIDC(t)
+	return &socialEnv{env: newEnvWith(t, []auth.Option{auth.WithProvider(p)}), idp: idp}
+}
+
+// fakeOIDC returns a fake identity provider and the oidc provider that
+// logs in through it.
+func fakeOIDC(t *testing.T) (*oidctest.Server, *oidc.Provider) {
+	t.Helper()
 	idp := oidctest.NewServer(t)
 	p, err := oidc.New(oidc.Config{
 		Issuer: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
@@ -31,7 +39,21 @@ func newSocialEnv(t *testing.T) *socialEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &socialEnv{env: newEnvWith(t, []auth.Option{auth.WithProvider(p)}), idp: idp}
+	return idp, p
+}
+
+// startCookie begins a cookie-bound login and returns the callback query
+// and the binding cookie.
+func (e *socialEnv) startCookie() (url.Values, *http.Cookie) {
+	e.t.Helper()
+	r := e.do("POST", "/auth/customer/oidc", `{}`, "")
+	r.want(e.t, 200, "", "")
+	cookie := bindingCookie(e.t, r)
+	q, err := e.idp.Login(context.Background(), r.str("location"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return q, cookie
 }
 
 // start begins a login with a client-held binding (the JS SDK's
@@ -169,28 +191,16 @@ func TestClientBindingLoginCSRF(t *testing.T) {
 	// the first leg set in the attacker's browser, and writes it into the
 	// link as a client-held binding; it does not match a cookie-bound
 	// state.
-	r := e.do("POST", "/auth/customer/oidc", `{}`, "")
-	r.want(t, 200, "", "")
-	cookie := bindingCookie(t, r)
-	q, err := e.idp.Login(context.Background(), r.str("location"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, cookie := e.startCookie()
 	e.callback(q, cookie.Value).want(t, 401, "unauthorized", oauth2flow.MsgForeignBrowser)
 	e.callback(q, "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "unauthorized", spent)
 }
 
 func TestCookieBindingStaysDefault(t *testing.T) {
 	e := newSocialEnv(t)
-	r := e.do("POST", "/auth/customer/oidc", `{}`, "")
-	r.want(t, 200, "", "")
-	cookie := bindingCookie(t, r)
-	q, err := e.idp.Login(context.Background(), r.str("location"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	q, cookie := e.startCookie()
 	// With no client-held binding in the callback, the cookie decides.
-	r = e.callback(q, "", "Cookie: clientele_oauth="+cookie.Value)
+	r := e.callback(q, "", "Cookie: clientele_oauth="+cookie.Value)
 	r.want(t, 200, "", "")
 	if c := bindingCookie(t, r); c.MaxAge >= 0 || c.Value != "" {
 		t.Fatalf("binding cookie not cleared: %+v", c)

@@ -7,22 +7,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/clientele/clientele/auth"
-	"github.com/clientele/clientele/provider/oidc"
-	"github.com/clientele/clientele/provider/oidctest"
 )
 
 // TestProvidersPerActor: GET /auth/{actor_type}/providers lists the
 // providers the actor type may use (Medusa's http.authMethodsPerActor),
 // all of them by default.
 func TestProvidersPerActor(t *testing.T) {
-	idp := oidctest.NewServer(t)
-	p, err := oidc.New(oidc.Config{
-		Issuer: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
-		CallbackURL: "http://localhost:8000/auth/customer/oidc/callback",
-	}, oidc.WithHTTPClient(idp.Client()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := fakeOIDC(t)
 	emailpass := `{"id":"emailpass","identifier":"emailpass","display_name":"Email/Password Authentication","flow":"credentials"}`
 	oidcInfo := `{"id":"oidc","identifier":"oidc","display_name":"OpenID Connect Authentication","flow":"redirect"}`
 	for _, tc := range []struct {
