@@ -67,8 +67,9 @@ func (s *Service) MarkEmailVerified(ctx context.Context, authIdentityID, email s
 // lower-case, without repeats: the entity id of each of its provider
 // identities whose provider keys identities by email (emailpass), the
 // email of each social login whose provider said it is verified
-// (user_metadata "email" with "email_verified" true), and the email the
-// host marked with MarkEmailVerified. A customer account opened from the
+// (user_metadata "email" with "email_verified" true) when that provider
+// is a provider.EmailVerifier or is named in WithVerifiedEmailLinking, and
+// the email the host marked with MarkEmailVerified. A customer account opened from the
 // identity may only have one of them (account.Service.CreateCustomer).
 func (s *Service) ProvenEmails(identity *AuthIdentity) []string {
 	if identity == nil {
@@ -85,6 +86,9 @@ func (s *Service) ProvenEmails(identity *AuthIdentity) []string {
 			add(pi.EntityID)
 			continue
 		}
+		if !s.vouchesForEmails(pi.Provider) {
+			continue
+		}
 		if verified, _ := pi.UserMetadata["email_verified"].(bool); verified {
 			if e, ok := pi.UserMetadata["email"].(string); ok {
 				add(e)
@@ -95,4 +99,13 @@ func (s *Service) ProvenEmails(identity *AuthIdentity) []string {
 		add(e)
 	}
 	return out
+}
+
+// vouchesForEmails reports whether the email_verified of providerID's
+// identities can be believed (see ProvenEmails).
+func (s *Service) vouchesForEmails(providerID string) bool {
+	if v, ok := s.providers[providerID].(provider.EmailVerifier); ok && v.VerifiesEmails() {
+		return true
+	}
+	return s.linksByEmail[providerID]
 }

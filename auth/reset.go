@@ -153,6 +153,13 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 	if rt.EntityID != c.EntityID || !s.clock().Before(rt.ExpiresAt) {
 		return nil, invalidToken()
 	}
+	// Earlier tokens are revoked before the password changes, and again
+	// after: a failure between the two writes never leaves a new password
+	// with the old tokens valid, and a login that checked the old password
+	// while the new one was hashed is revoked too.
+	if err := s.revokeAfter(ctx, rt.AuthIdentityID); err != nil {
+		return nil, err
+	}
 	res, err := s.call(ctx, p, "update", func(ids provider.Identities) (*Result, error) {
 		return u.Update(ctx, in, ids)
 	})
@@ -198,6 +205,10 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	}
 	if res.AuthIdentity == nil || res.AuthIdentity.ID != authIdentityID {
 		return nil, &provider.Error{Provider: providerID, Kind: ErrUnauthorized, Message: "Invalid email or password"}
+	}
+	// Revoked before and after the change, as in ResetPassword.
+	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+		return nil, err
 	}
 	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next})
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 //     lock before the provider checks the credentials, so a locked account
 //     is refused with a *throttle.LimitError even with the right password;
 //     a wrong password (ErrUnauthorized) counts a failure, a success
-//     clears the account's failures;
+//     clears the account's failures, and any other end (a malformed
+//     input, a store failure) counts nothing;
 //   - Register and RegisterThen, which check the password of an existing
 //     identity that has no actor yet, obey the same lock; an email that
 //     has an identity already (ErrConflict) counts a failure;
@@ -37,7 +38,7 @@ func WithThrottle(lim *throttle.Limiter) Option {
 // by which WithThrottle counts the account's failures: its "email", else
 // "username", else "identifier" field, as given ("" when it names none).
 // httpapi passes it to throttle.Limiter.BeginLogin, so that the account's
-// counter is read with the client address's.
+// attempt is reserved with the client address's.
 func LoginIdentifier(in provider.Input) string { return loginIdentifier(in) }
 
 // loginIdentifier is LoginIdentifier.
@@ -51,8 +52,10 @@ func loginIdentifier(in provider.Input) string {
 }
 
 // settle reports how a throttled attempt ended: a failure when err matches
-// failed, a success when there is an identity. A counter the store could
-// not write is logged: the caller's answer stays the attempt's.
+// failed, a success when there is an identity, else (another error, or a
+// redirect begun) neither, which takes the reserved failure back. A
+// counter the store could not write is logged: the caller's answer stays
+// the attempt's.
 func (s *Service) settle(ctx context.Context, att *throttle.Attempt, res *Result, err, failed error) {
 	var terr error
 	switch {
@@ -60,6 +63,8 @@ func (s *Service) settle(ctx context.Context, att *throttle.Attempt, res *Result
 		terr = att.Fail(ctx)
 	case err == nil && res != nil && res.AuthIdentity != nil:
 		terr = att.Succeed(ctx)
+	default:
+		terr = att.Cancel(ctx)
 	}
 	if terr != nil {
 		s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())

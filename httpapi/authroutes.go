@@ -10,11 +10,12 @@ import (
 )
 
 // providerInput builds what a login request carries to a provider. body
-// is read as loose JSON (providers validate their own fields).
-func (a *API) providerInput(w http.ResponseWriter, r *http.Request, binding string) (provider.Input, error) {
+// is read as loose JSON (providers validate their own fields). The caller
+// sets the browser binding (binding.go).
+func (a *API) providerInput(w http.ResponseWriter, r *http.Request) (provider.Input, error) {
 	in := provider.Input{
 		URL: r.URL.String(), Query: r.URL.Query(), Protocol: "http",
-		ActorType: r.PathValue("actor_type"), Binding: binding, Body: map[string]any{},
+		ActorType: r.PathValue("actor_type"), Body: map[string]any{},
 	}
 	if r.TLS != nil {
 		in.Protocol = "https"
@@ -48,35 +49,46 @@ func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) er
 }
 
 // GET/POST /auth/{actor_type}/{provider}: a login, or the first leg of a
-// redirect login ({location}); the binding cookie ties the OAuth state to
-// this browser.
+// redirect login ({location}); the OAuth state is tied to this browser by
+// the binding cookie, or by the client-held binding of the body (see
+// binding.go).
 func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
-	// A fresh binding at every first leg: a value the browser brings
-	// (perhaps planted by someone else) is never reused.
-	binding := randomValue()
-	in, err := a.providerInput(w, r, binding)
+	in, err := a.providerInput(w, r)
 	if err != nil {
 		return err
 	}
-	// Throttling: the client address's failures are checked first and
-	// counted after a failure. The account's counter is read in the same
-	// store call, and the context hands it to the auth service, which
-	// reserves the account's attempt before the password check.
+	cookie, err := startBinding(&in)
+	if err != nil {
+		return err
+	}
+	// Throttling: the attempt is reserved (counted as a failure) on the
+	// client address and the account in one store call, before the
+	// password check; the context hands the account's reservation to the
+	// auth service, which settles it. The address's is settled here.
 	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), r.PathValue("provider"), auth.LoginIdentifier(in))
 	if err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.Authenticate(ctx, r.PathValue("provider"), in)
+	var terr error
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		terr = att.Fail(ctx)
+	case err == nil && res.AuthIdentity != nil:
+		terr = att.Succeed(ctx)
+	default:
+		terr = att.Cancel(ctx)
+	}
+	if terr != nil {
+		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
+	}
 	if err != nil {
-		if errors.Is(err, auth.ErrUnauthorized) {
-			if ferr := att.Fail(r.Context()); ferr != nil {
-				a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", ferr.Error())
-			}
-		}
 		return a.authFailure(r, err)
 	}
 	if res.Location != "" {
-		a.setCookie(w, r, a.cfg.BindingCookie, binding, a.cfg.BindingTTL)
+		if cookie != "" {
+			a.setCookie(w, r, a.cfg.BindingCookie, cookie, a.cfg.BindingTTL)
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"location": res.Location})
 		return nil
 	}
@@ -85,7 +97,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 
 // POST /auth/{actor_type}/{provider}/register answers an actorless token.
 func (a *API) register(w http.ResponseWriter, r *http.Request) error {
-	in, err := a.providerInput(w, r, "")
+	in, err := a.providerInput(w, r)
 	if err != nil {
 		return err
 	}
@@ -100,18 +112,19 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 }
 
 // GET/POST /auth/{actor_type}/{provider}/callback finishes a redirect
-// login bound to the binding cookie, which it then clears.
+// login bound to the client-held binding the request carries, or to the
+// binding cookie, which it then clears.
 func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
-	binding := ""
-	if c, err := r.Cookie(a.cfg.BindingCookie); err == nil {
-		binding = c.Value
+	in, err := a.providerInput(w, r)
+	if err != nil {
+		return err
 	}
-	in, err := a.providerInput(w, r, binding)
+	usedCookie, err := a.callbackBinding(r, &in)
 	if err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.ValidateCallback(r.Context(), r.PathValue("provider"), in)
-	if binding != "" {
+	if usedCookie {
 		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
 	}
 	if err != nil {
@@ -209,11 +222,16 @@ func (a *API) updatePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// GET /auth/{actor_type}/providers lists the configured providers
-// ({providers: [{id, identifier, display_name, flow}]}). It does not yet
-// filter by the actor type's allowed providers: auth.Service does not
-// expose them.
-func (a *API) providers(w http.ResponseWriter, _ *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]any{"providers": a.cfg.Auth.Providers()})
+// GET /auth/{actor_type}/providers lists the providers the actor type may
+// use ({providers: [{id, identifier, display_name, flow}]}): all of them,
+// unless the auth service restricts the actor type (auth.WithActorProviders,
+// Medusa's http.authMethodsPerActor). An unknown actor type is a 400
+// not_allowed, as its logins are.
+func (a *API) providers(w http.ResponseWriter, r *http.Request) error {
+	list, err := a.cfg.Auth.ProvidersFor(r.PathValue("actor_type"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"providers": list})
 	return nil
 }

@@ -5,32 +5,17 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
-
-	"github.com/clientele/clientele/auth"
-	"github.com/clientele/clientele/provider/oidc"
-	"github.com/clientele/clientele/provider/oidctest"
 )
 
 func TestSocialLoginBindsStateToBrowser(t *testing.T) {
-	idp := oidctest.NewServer(t)
-	p, err := oidc.New(oidc.Config{
-		Issuer: idp.Issuer(), ClientID: idp.ClientID(), ClientSecret: idp.ClientSecret(),
-		CallbackURL: "http://localhost:8000/auth/customer/oidc/callback",
-	}, oidc.WithHTTPClient(idp.Client()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newEnvWith(t, []auth.Option{auth.WithProvider(p)})
+	se := newSocialEnv(t)
+	e, idp := se.env, se.idp
 
 	login := func() (loc string, binding *http.Cookie) {
 		r := e.do("GET", "/auth/customer/oidc", "", "")
 		r.want(t, 200, "", "")
-		for _, c := range (&http.Response{Header: r.header}).Cookies() {
-			if c.Name == "clientele_oauth" {
-				binding = c
-			}
-		}
-		if binding == nil || !binding.HttpOnly || binding.SameSite != http.SameSiteLaxMode || binding.MaxAge <= 0 {
+		binding = bindingCookie(t, r)
+		if !binding.HttpOnly || binding.SameSite != http.SameSiteLaxMode || binding.MaxAge <= 0 {
 			t.Fatalf("binding cookie: %+v", binding)
 		}
 		return r.str("location"), binding

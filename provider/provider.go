@@ -277,6 +277,16 @@ type EntityIDFolder interface {
 	FoldEntityIDs() bool
 }
 
+// EmailVerifier is implemented by providers whose identities' user_metadata
+// "email_verified" (beside "email") says what the identity provider itself
+// verified, never what a user typed: the google, github and oidc providers
+// do, when VerifiesEmails returns true. auth.Service.ProvenEmails counts
+// such an email as proved only for these providers and for the ones the
+// host names in auth.WithVerifiedEmailLinking.
+type EmailVerifier interface {
+	VerifiesEmails() bool
+}
+
 // UpdateChecker is implemented by Updaters that can check an update's
 // input without changing anything (e.g. a password policy), so that a
 // single-use reset token is not spent on an update that will fail.

@@ -18,24 +18,23 @@
 // auth.Service.Login directly is protected as well; httpapi applies the
 // per-address rules, which need the request.
 //
-// A login's account is checked by reservation: [Limiter.Login] counts
-// the attempt as a failure before the password is checked, in one atomic
-// step with the check of the counter that allowed it
-// (Store.ThrottleHitIf), so that however many guesses run at once, an
+// A login is checked by reservation: before the password is checked, the
+// attempt is counted as a failure on the account and on the client
+// address, in one atomic step with the checks of the counters that allow
+// it (Store.ThrottleTry), so that however many guesses run at once, an
 // account gets no more password checks than its rule allows (6 with the
 // defaults: 5 free failures and one before the lock). A failure then
-// counts nothing more on the account, and a success clears its count.
+// counts nothing more; a success clears the account's count and takes the
+// address's hit back; an attempt that ends neither way (the request was
+// malformed, a database failed, the client went away) takes both back.
 //
-// A login through httpapi costs three store calls: [Limiter.BeginLogin]
-// reads the address's and the account's counters in one, and hands the
-// account's to the auth service through the context; Login reserves the
-// attempt against that counter in one; then a failure counts the
-// address's failure in one, and a success clears the account's count in
-// one. Concurrent attempts on the account that change its counter in
-// between cost Login a read and a reservation more per change; a Login
-// that still finds it changed after 8 reservations is refused (for a
-// second). A Login without BeginLogin reads the account's counter itself:
-// two calls before the password check, and none after a failure.
+// A login through httpapi costs one store call when it fails and two when
+// it succeeds: [Limiter.BeginLogin] reserves the address's and the
+// account's attempts in one, and hands the account's to the auth service
+// through the context; a success then clears the account and takes the
+// address's hit back in one more ([Attempt.Succeed]). A Login without
+// BeginLogin (a Go host calling the auth service) reserves the account's
+// attempt itself, in one call.
 //
 // # Rules and defaults
 //
@@ -193,16 +192,31 @@ type Hit struct {
 	Window Window
 }
 
-// ErrDuplicateKey is matched (errors.Is) by the error of a
-// Store.ThrottleHit that names a key twice.
-var ErrDuplicateKey = errors.New("throttle: a key is hit twice in one call")
+// ErrDuplicateKey is matched (errors.Is) by the error of a Store call
+// that names a key twice.
+var ErrDuplicateKey = errors.New("throttle: a key is named twice in one call")
+
+// Try is one conditional hit for a Store to count: on Key, by Rule, only
+// if Rule allows one more attempt (see Rule.Allows).
+type Try struct {
+	Key  string
+	Rule Rule
+}
+
+// Release takes back what a Try counted on Key: one hit, or, when Clear,
+// the whole count.
+type Release struct {
+	Key   string
+	Clear bool
+}
 
 // Store keeps counters. Each method takes several keys, so that one call
 // (one round trip to a database) serves a whole login: a single key is a
 // call with one. A call with none does nothing. Its calls never join a
 // unit of work (store.Transactor): a counted failure stays counted
 // whatever happens to the caller's unit. Times are kept at microsecond
-// precision.
+// precision. A key named twice in one call is an error matching
+// ErrDuplicateKey, and nothing is done.
 type Store interface {
 	// ThrottleHit counts one hit at now on each key of hits, each by its
 	// own Window, and returns the counters after them, in the order of
@@ -211,44 +225,59 @@ type Store interface {
 	// different count and the last sees N more than before. A counter
 	// that has lapsed at now (Expires not after now), or none, starts
 	// again at 1 with Start now. Expires becomes Start+Length of the
-	// key's Window, or now+Length when it is Sliding. A key named twice
-	// is an error matching ErrDuplicateKey, and nothing is counted. Each
-	// call may also delete some lapsed counters of other keys.
+	// key's Window, or now+Length when it is Sliding. Each call may also
+	// delete some lapsed counters of other keys.
 	ThrottleHit(ctx context.Context, now time.Time, hits ...Hit) ([]Counter, error)
+	// ThrottleTry counts one hit at now on each key of tries whose Rule
+	// allows it at now (Rule.Allows of its counter, a lapsed one or none
+	// being the zero Counter), as ThrottleHit would by the Rule's
+	// Window (Rule.HitWindow). The check and the hit of each key are one
+	// atomic step: of N concurrent tries on a key, no more are counted
+	// than its Rule allows. It returns, in the order of tries, whether
+	// each was counted, and its counter: after the hit when counted, as
+	// found (perhaps a moment old) when not. The keys are tried each on
+	// its own: some may be counted and others not. Each call may also
+	// delete some lapsed counters of other keys.
+	ThrottleTry(ctx context.Context, now time.Time, tries ...Try) ([]Counter, []bool, error)
+	// ThrottleRelease takes back hits: it deletes the counter of each
+	// Release with Clear, and takes one hit from the live counter (at
+	// now) of each other one, never below zero. A key without a counter
+	// is no error.
+	ThrottleRelease(ctx context.Context, now time.Time, releases ...Release) error
 	// ThrottleGet returns the counters of keys at now, in their order:
 	// the zero Counter for a key that has none or whose counter has
-	// lapsed.
+	// lapsed. A key may be named twice.
 	ThrottleGet(ctx context.Context, now time.Time, keys ...string) ([]Counter, error)
-	// ThrottleClear deletes the counters of keys; a missing one is not an
-	// error.
-	ThrottleClear(ctx context.Context, keys ...string) error
-	// ThrottleHitIf counts one hit at now on hit.Key, as ThrottleHit does,
-	// only if the key's counter at now is still was: the same Hits and
-	// Last, or, when was.Hits is zero, no counter or a lapsed one. It
-	// returns the counter after the hit and true, or the zero Counter and
-	// false when the counter has changed and nothing was counted. The
-	// comparison and the hit are one atomic step: of N concurrent calls
-	// with the same was, at most one counts.
-	ThrottleHitIf(ctx context.Context, now time.Time, hit Hit, was Counter) (Counter, bool, error)
 }
 
 // DuplicateHit returns an error matching ErrDuplicateKey when two of hits
 // have the same key, else nil: a Store's check of its arguments.
-func DuplicateHit(hits []Hit) error {
-	if len(hits) > 8 {
-		seen := make(map[string]bool, len(hits))
-		for _, h := range hits {
-			if seen[h.Key] {
-				return fmt.Errorf("%w: %q", ErrDuplicateKey, h.Key)
+func DuplicateHit(hits []Hit) error { return duplicate(hits, func(h Hit) string { return h.Key }) }
+
+// DuplicateTry is DuplicateHit for tries.
+func DuplicateTry(tries []Try) error { return duplicate(tries, func(t Try) string { return t.Key }) }
+
+// DuplicateRelease is DuplicateHit for releases.
+func DuplicateRelease(rs []Release) error {
+	return duplicate(rs, func(r Release) string { return r.Key })
+}
+
+func duplicate[T any](xs []T, key func(T) string) error {
+	if len(xs) > 8 {
+		seen := make(map[string]bool, len(xs))
+		for _, x := range xs {
+			k := key(x)
+			if seen[k] {
+				return fmt.Errorf("%w: %q", ErrDuplicateKey, k)
 			}
-			seen[h.Key] = true
+			seen[k] = true
 		}
 		return nil
 	}
-	for i := 1; i < len(hits); i++ {
-		for _, h := range hits[:i] {
-			if h.Key == hits[i].Key {
-				return fmt.Errorf("%w: %q", ErrDuplicateKey, h.Key)
+	for i := 1; i < len(xs); i++ {
+		for _, x := range xs[:i] {
+			if key(x) == key(xs[i]) {
+				return fmt.Errorf("%w: %q", ErrDuplicateKey, key(x))
 			}
 		}
 	}
@@ -403,7 +432,22 @@ func limited(name string, until, now time.Time) error {
 	return &LimitError{Rule: name, RetryAfter: secs * time.Second}
 }
 
-func (r Rule) window() Window {
+// Allows reports whether the rule allows one more attempt on a subject
+// whose counter at now is c (the zero Counter when it has none): a
+// counting rule while c.Hits is below Limit, a back-off rule while
+// c.Hits is at most Limit or once the lock of c.Hits failures, counted
+// from c.Last, has passed. It is the check a Store makes in ThrottleTry.
+func (r Rule) Allows(c Counter, now time.Time) bool {
+	if r.Backoff > 0 {
+		d := r.delay(c.Hits)
+		return d == 0 || !now.Before(c.Last.Add(d))
+	}
+	return c.Hits < r.Limit
+}
+
+// HitWindow is how a Store counts hits under the rule: Window after the
+// first hit for a counting rule, after the latest for a back-off rule.
+func (r Rule) HitWindow() Window {
 	return Window{Length: r.Window, Sliding: r.Backoff > 0}
 }
 
@@ -419,7 +463,7 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 		return nil
 	}
 	now := l.clock()
-	cs, err := l.st.ThrottleHit(ctx, now, Hit{Key: key, Window: r.window()})
+	cs, err := l.st.ThrottleHit(ctx, now, Hit{Key: key, Window: r.HitWindow()})
 	if err != nil {
 		return err
 	}
@@ -429,42 +473,78 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 	return limited(name, cs[0].Expires, now)
 }
 
-// Attempt is a login attempt a Limiter allowed: report how it ended with
-// Fail or Succeed. A nil *Attempt does nothing.
+// try reserves an attempt on each of keys (by the rules named alike) in
+// one store call. When a rule refuses, what the others counted is taken
+// back, and the refusal is returned: the first one's in the order of
+// names.
+func (l *Limiter) try(ctx context.Context, names, keys []string) error {
+	tries := make([]Try, len(keys))
+	for i, k := range keys {
+		tries[i] = Try{Key: k, Rule: l.rules[names[i]]}
+	}
+	now := l.clock()
+	cs, ok, err := l.st.ThrottleTry(ctx, now, tries...)
+	if err != nil {
+		return err
+	}
+	var refused error
+	var back []Release
+	for i, t := range tries {
+		switch {
+		case ok[i]:
+			back = append(back, Release{Key: t.Key})
+		case refused == nil:
+			refused = t.Rule.refusal(names[i], cs[i], now)
+			if refused == nil {
+				// The store refused on a counter that changed since
+				// (a concurrent attempt): it is being held now.
+				refused = &LimitError{Rule: names[i], RetryAfter: time.Second}
+			}
+		}
+	}
+	if refused == nil {
+		return nil
+	}
+	if len(back) > 0 {
+		if err := l.st.ThrottleRelease(context.WithoutCancel(ctx), now, back...); err != nil {
+			return errors.Join(refused, err)
+		}
+	}
+	return refused
+}
+
+// Attempt is a login attempt a Limiter allowed, counted as a failure in
+// advance: report how it ended with Fail, Succeed or Cancel (the first
+// report counts; later ones do nothing). A nil *Attempt does nothing.
 type Attempt struct {
-	l    *Limiter
-	rule string
-	key  string // "" when the rule is off: nothing to count
-	// reserved is set when Login counted the attempt as a failure in
-	// advance: Fail counts nothing more on key, Succeed clears it.
-	reserved bool
-	// login is the login this attempt belongs to when BeginLogin began
-	// it: the account's and the address's failures are then counted in
-	// one store call, and the address's once.
+	l *Limiter
+	// key is the account's key: "" for an address attempt, or when the
+	// Login rule is off (nothing to take back).
+	key string
+	// login is the login the attempt belongs to when BeginLogin began it
+	// (addr is set for its address attempt): an account attempt settles
+	// the address's hit with its own, in the same store call.
 	login *login
+	addr  bool
+	done  atomic.Bool
 }
 
 // login is a login begun by BeginLogin, which its context carries to the
 // Limiter's Login.
 type login struct {
 	l *Limiter
-	// account is the key of the account BeginLogin read ahead, with its
-	// counter (what Login expects to find when it reserves the attempt);
-	// taken is set when a Login has used it.
+	// account is the key of the account BeginLogin reserved an attempt on
+	// ("" when none); taken is set when a Login has taken it, or when it
+	// was taken back.
 	account string
-	counter Counter
 	taken   atomic.Bool
-	// addr is the address's attempt ("" key when LoginIP is off);
-	// addrFailed is set when the login's address failure is counted.
-	addr       *Attempt
-	addrFailed atomic.Bool
+	// addr is the key of the address's reserved hit ("" when the LoginIP
+	// rule is off); addrDone is set when it is settled.
+	addr     string
+	addrDone atomic.Bool
 }
 
 type loginKey struct{}
-
-// reserveTries bounds the reservations Login tries when concurrent
-// attempts on the same account keep changing its counter.
-const reserveTries = 8
 
 // Login begins a login attempt for identifier with providerID, checking
 // the Login rule before the credentials are: a locked account is refused
@@ -473,162 +553,133 @@ const reserveTries = 8
 //
 // An allowed attempt is reserved: it is counted as a failure before the
 // credentials are checked, in one atomic step with the check of the
-// counter it was allowed on (Store.ThrottleHitIf), so that concurrent
-// attempts on one account never get more password checks than the rule
-// allows. Its Fail then counts nothing more on the account, and its
-// Succeed clears the account's failures. An attempt that ends neither
-// way stays counted as a failure.
+// account's counter (Store.ThrottleTry), so that concurrent attempts on
+// one account never get more password checks than the rule allows. Report
+// how it ended: Fail counts nothing more, Succeed clears the account's
+// failures, and Cancel takes the reserved failure back.
 //
-// Login reads the account's counter, then reserves the attempt: two store
-// calls. In a context from BeginLogin it uses the counter read there,
-// when it is this account's (one store call), and the attempt's Fail
-// counts the login's address failure.
+// In a context from BeginLogin for the same account, Login takes the
+// attempt reserved there, without a store call; otherwise it reserves
+// one, in one store call.
 func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*Attempt, error) {
 	id := Identifier(identifier)
 	if l == nil || id == "" {
 		return nil, nil
 	}
-	lg, _ := ctx.Value(loginKey{}).(*login)
-	if lg != nil && lg.l != l {
-		lg = nil
+	if l.rules[ruleLogin].off() {
+		return &Attempt{l: l, login: l.loginIn(ctx)}, nil
 	}
-	a := &Attempt{l: l, rule: ruleLogin, login: lg}
-	r := l.rules[ruleLogin]
-	if r.off() {
-		return a, nil
+	key := l.key(ruleLogin, providerID, id)
+	if lg := l.loginIn(ctx); lg != nil && lg.account == key && lg.taken.CompareAndSwap(false, true) {
+		return &Attempt{l: l, key: key, login: lg}, nil
 	}
-	a.key = l.key(ruleLogin, providerID, id)
-	hit := Hit{Key: a.key, Window: r.window()}
-	var c Counter
-	read := !(lg != nil && lg.account == a.key && lg.taken.CompareAndSwap(false, true))
-	if !read {
-		c = lg.counter
+	// Another account than the login's (its reservation is taken back
+	// when the login's address attempt is settled), or the login's taken
+	// already: a reservation of its own.
+	if err := l.try(ctx, []string{ruleLogin}, []string{key}); err != nil {
+		return nil, err
 	}
-	for range reserveTries {
-		now := l.clock()
-		if read {
-			cs, err := l.st.ThrottleGet(ctx, now, a.key)
-			if err != nil {
-				return nil, err
-			}
-			c = cs[0]
-		}
-		if err := r.refusal(ruleLogin, c, now); err != nil {
-			return nil, err
-		}
-		_, ok, err := l.st.ThrottleHitIf(ctx, now, hit, c)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			a.reserved = true
-			return a, nil
-		}
-		read = true // another attempt changed the counter: look again
+	return &Attempt{l: l, key: key}, nil
+}
+
+// loginIn returns the login of l that ctx carries, or nil.
+func (l *Limiter) loginIn(ctx context.Context) *login {
+	if lg, _ := ctx.Value(loginKey{}).(*login); lg != nil && lg.l == l {
+		return lg
 	}
-	// The account is under a burst of attempts: this one waits.
-	return nil, &LimitError{Rule: ruleLogin, RetryAfter: time.Second}
+	return nil
 }
 
 // LoginFrom begins a login attempt from the client address ip, checking
-// the LoginIP rule.
+// the LoginIP rule and reserving the attempt on the address, as
+// BeginLogin does without an account.
 func (l *Limiter) LoginFrom(ctx context.Context, ip netip.Addr) (*Attempt, error) {
 	_, a, err := l.BeginLogin(ctx, ip, "", "")
-	if a != nil {
-		a.login = nil // no account attempt can join it: each Fail counts
-	}
 	return a, err
 }
 
 // BeginLogin begins a login from the client address ip to the account
-// identifier with providerID (empty when the login names none), checking
-// the LoginIP rule as LoginFrom does and reading the account's counter in
-// the same store call. The context it returns carries the login: pass it
-// to the Login (or the auth service's Authenticate) that checks the
-// account, which then finds the account's counter read already and
-// reserves the attempt against it. The account's rule still decides
-// there, after whatever comes before it.
+// identifier with providerID (empty when the login names none): it checks
+// the LoginIP rule and the Login rule and reserves the attempt on both,
+// in one store call (Store.ThrottleTry). A refusal (*LimitError, the
+// address's first) counts nothing.
 //
-// When the login fails, the account attempt's Fail counts the address
-// failure (the account's was counted by the reservation); the address
-// attempt's Fail then counts nothing more, and it counts the address
-// failure alone when no account attempt has. Either way a login counts
-// at most one address failure.
+// The context it returns carries the login: pass it to the Login (or the
+// auth service's Authenticate) that checks the account, which takes the
+// account's reservation from it. The returned address attempt reports
+// how the login ended (Fail, Succeed or Cancel); when the account's
+// attempt has reported already, it does nothing more. A reservation that
+// no Login took is taken back then.
 func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, identifier string) (context.Context, *Attempt, error) {
 	if l == nil {
 		return ctx, nil, nil
 	}
 	lg := &login{l: l}
-	a := &Attempt{l: l, rule: ruleLoginIP, login: lg}
-	lg.addr = a
-	var keys []string
+	var names, keys []string
 	if !l.rules[ruleLoginIP].off() {
-		a.key = l.key(ruleLoginIP, Subnet(ip))
-		keys = append(keys, a.key)
+		lg.addr = l.key(ruleLoginIP, Subnet(ip))
+		names, keys = append(names, ruleLoginIP), append(keys, lg.addr)
 	}
 	if id := Identifier(identifier); id != "" && !l.rules[ruleLogin].off() {
 		lg.account = l.key(ruleLogin, providerID, id)
-		keys = append(keys, lg.account)
+		names, keys = append(names, ruleLogin), append(keys, lg.account)
 	}
 	if len(keys) > 0 {
-		now := l.clock()
-		cs, err := l.st.ThrottleGet(ctx, now, keys...)
-		if err != nil {
+		if err := l.try(ctx, names, keys); err != nil {
 			return ctx, nil, err
 		}
-		if a.key != "" {
-			if err := l.rules[ruleLoginIP].refusal(ruleLoginIP, cs[0], now); err != nil {
-				return ctx, nil, err
-			}
-		}
-		if lg.account != "" {
-			lg.counter = cs[len(cs)-1]
-		}
 	}
-	return context.WithValue(ctx, loginKey{}, lg), a, nil
+	return context.WithValue(ctx, loginKey{}, lg), &Attempt{l: l, login: lg, addr: true}, nil
 }
 
-// Fail counts the attempt as a failure: an account attempt was counted
-// when Login reserved it, so it counts nothing more on the account. The
-// account attempt of a login that BeginLogin began counts the address
-// failure, unless it is counted already.
-func (a *Attempt) Fail(ctx context.Context) error {
-	if a == nil {
+// outcome is how an attempt ended.
+type outcome int
+
+const (
+	failed outcome = iota
+	succeeded
+	cancelled
+)
+
+// Fail reports that the attempt failed (wrong credentials): it was
+// counted when it was reserved, so Fail makes no store call.
+func (a *Attempt) Fail(ctx context.Context) error { return a.end(ctx, failed) }
+
+// Succeed reports a successful login: it clears the account's failures
+// and takes back the login's hit on the address (a success does not
+// count), in one store call.
+func (a *Attempt) Succeed(ctx context.Context) error { return a.end(ctx, succeeded) }
+
+// Cancel reports an attempt that ended neither way (the request was
+// malformed, the store failed, the client went away, a redirect began):
+// it takes back what was reserved, in one store call.
+func (a *Attempt) Cancel(ctx context.Context) error { return a.end(ctx, cancelled) }
+
+// end settles the attempt, once. The store call runs even when ctx is
+// done: a reservation is taken back whatever became of the request.
+func (a *Attempt) end(ctx context.Context, o outcome) error {
+	if a == nil || !a.done.CompareAndSwap(false, true) {
 		return nil
 	}
-	now := a.l.clock()
-	hits := make([]Hit, 0, 1)
-	if a.key != "" && !a.reserved {
-		hits = append(hits, Hit{Key: a.key, Window: a.l.rules[a.rule].window()})
+	var back []Release
+	if a.key != "" && o != failed {
+		back = append(back, Release{Key: a.key, Clear: o == succeeded})
 	}
 	if lg := a.login; lg != nil {
-		addr := lg.addr
-		switch {
-		case addr.key == "":
-		case a == addr:
-			if !lg.addrFailed.CompareAndSwap(false, true) {
-				return nil // counted with the account's
-			}
-		case lg.addrFailed.CompareAndSwap(false, true):
-			hits = append(hits, Hit{Key: addr.key, Window: a.l.rules[ruleLoginIP].window()})
+		// The address's hit, unless the other attempt of the login has
+		// settled it: kept on a failure, else taken back.
+		if lg.addr != "" && lg.addrDone.CompareAndSwap(false, true) && o != failed {
+			back = append(back, Release{Key: lg.addr})
+		}
+		// An account reservation no Login took: no password was checked.
+		if a.addr && lg.account != "" && lg.taken.CompareAndSwap(false, true) {
+			back = append(back, Release{Key: lg.account})
 		}
 	}
-	if len(hits) == 0 {
+	if len(back) == 0 {
 		return nil
 	}
-	_, err := a.l.st.ThrottleHit(ctx, now, hits...)
-	return err
-}
-
-// Succeed ends the attempt as a success: it clears an account's failures,
-// the attempt's reservation with them, in one store call. An address
-// attempt's success counts nothing: a success does not clear an
-// address's failures.
-func (a *Attempt) Succeed(ctx context.Context) error {
-	if a == nil || !a.reserved {
-		return nil
-	}
-	return a.l.st.ThrottleClear(ctx, a.key)
+	return a.l.st.ThrottleRelease(context.WithoutCancel(ctx), a.l.clock(), back...)
 }
 
 // RegisterFrom counts a registration from the client address ip and

@@ -114,7 +114,7 @@ func TestKeysHoldNoSubject(t *testing.T) {
 	a, _ := l.Login(ctx, "emailpass", "ann@example.com")
 	_ = a.Fail(ctx)
 	_ = l.ResetRequestFrom(ctx, netip.MustParseAddr("192.0.2.77"))
-	if len(st.keys) != 3 { // login: a read and a reservation; reset_ip: a hit
+	if len(st.keys) != 2 { // login: a reservation; reset_ip: a hit
 		t.Fatalf("keys %v", st.keys)
 	}
 	for _, k := range st.keys {
@@ -131,7 +131,8 @@ func TestKeysHoldNoSubject(t *testing.T) {
 }
 
 // recording is a Store that records the keys of each call, one line
-// per call: "get k1 k2", "hit k1", "hitif k1", "clear k1".
+// per call: "get k1 k2", "hit k1", "try k1 k2", "release k1 -k2" (a
+// minus for a Release that takes one hit back).
 type recording struct {
 	*memory.Store
 	keys  []string
@@ -157,14 +158,25 @@ func (r *recording) ThrottleHit(ctx context.Context, now time.Time, hits ...thro
 	return r.Store.ThrottleHit(ctx, now, hits...)
 }
 
-func (r *recording) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
-	r.record("hitif", []string{hit.Key})
-	return r.Store.ThrottleHitIf(ctx, now, hit, was)
+func (r *recording) ThrottleTry(ctx context.Context, now time.Time, tries ...throttle.Try) ([]throttle.Counter, []bool, error) {
+	keys := make([]string, len(tries))
+	for i, t := range tries {
+		keys[i] = t.Key
+	}
+	r.record("try", keys)
+	return r.Store.ThrottleTry(ctx, now, tries...)
 }
 
-func (r *recording) ThrottleClear(ctx context.Context, keys ...string) error {
-	r.record("clear", keys)
-	return r.Store.ThrottleClear(ctx, keys...)
+func (r *recording) ThrottleRelease(ctx context.Context, now time.Time, releases ...throttle.Release) error {
+	keys := make([]string, len(releases))
+	for i, rl := range releases {
+		keys[i] = rl.Key
+		if !rl.Clear {
+			keys[i] = "-" + rl.Key
+		}
+	}
+	r.record("release", keys)
+	return r.Store.ThrottleRelease(ctx, now, releases...)
 }
 
 // short abbreviates the keys in calls to their rule names.
@@ -183,81 +195,90 @@ func short(calls []string) []string {
 func TestLoginStoreCalls(t *testing.T) {
 	ctx := context.Background()
 	ip := netip.MustParseAddr("192.0.2.5")
+	// begin begins a login of a@example.com from ip.
+	begin := func(t *testing.T, l *throttle.Limiter) (context.Context, *throttle.Attempt, *throttle.Attempt) {
+		t.Helper()
+		c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+		must(t, err)
+		a, err := l.Login(c, "emailpass", "A@example.com")
+		must(t, err)
+		return c, a, addr
+	}
 	for _, tc := range []struct {
 		name string
 		run  func(t *testing.T, l, other *throttle.Limiter)
 		want []string
 	}{
-		{"success", func(t *testing.T, l, _ *throttle.Limiter) {
-			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
-			must(t, err)
-			a, err := l.Login(c, "emailpass", "a@example.com")
-			must(t, err)
-			must(t, a.Succeed(c)) // clears the reservation
-		}, []string{"get login_ip login", "hitif login", "clear login"}},
 		{"failure", func(t *testing.T, l, _ *throttle.Limiter) {
-			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
-			must(t, err)
-			a, err := l.Login(c, "emailpass", "a@example.com")
-			must(t, err)
+			c, a, addr := begin(t, l)
 			must(t, a.Fail(c))
 			must(t, addr.Fail(c))
-		}, []string{"get login_ip login", "hitif login", "hit login_ip"}},
-		{"success after failures", func(t *testing.T, l, _ *throttle.Limiter) {
-			a, err := l.Login(ctx, "emailpass", "a@example.com")
-			must(t, err)
-			must(t, a.Fail(ctx))
-			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
-			must(t, err)
-			a, err = l.Login(c, "emailpass", "a@example.com")
-			must(t, err)
+		}, []string{"try login_ip login"}},
+		{"success", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, a, addr := begin(t, l)
+			must(t, a.Succeed(c)) // clears the account, takes the address's hit back
+			must(t, addr.Succeed(c))
+		}, []string{"try login_ip login", "release login -login_ip"}},
+		{"cancelled", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, a, addr := begin(t, l)
+			must(t, a.Cancel(c))
+			must(t, addr.Cancel(c))
+		}, []string{"try login_ip login", "release -login -login_ip"}},
+		{"the first report counts", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, a, addr := begin(t, l)
+			must(t, a.Fail(c))
 			must(t, a.Succeed(c))
-		}, []string{"get login", "hitif login", "get login_ip login", "hitif login", "clear login"}},
+			must(t, addr.Cancel(c))
+		}, []string{"try login_ip login"}},
+		{"no Login took the account's reservation", func(t *testing.T, l, _ *throttle.Limiter) {
+			_, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, addr.Fail(ctx))
+		}, []string{"try login_ip login", "release -login"}},
 		{"no identifier", func(t *testing.T, l, _ *throttle.Limiter) {
 			c, addr, err := l.BeginLogin(ctx, ip, "google", "")
 			must(t, err)
+			must(t, addr.Succeed(c))
+		}, []string{"try login_ip", "release -login_ip"}},
+		{"another account than the one reserved", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+			must(t, err)
+			a, err := l.Login(c, "emailpass", "b@example.com")
+			must(t, err)
+			must(t, a.Fail(c))
 			must(t, addr.Fail(c))
-			must(t, addr.Fail(c)) // once per login
-		}, []string{"get login_ip", "hit login_ip"}},
-		{"another account than the one read ahead", func(t *testing.T, l, _ *throttle.Limiter) {
-			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+		}, []string{"try login_ip login", "try login", "release -login"}},
+		{"the reservation serves one Login", func(t *testing.T, l, _ *throttle.Limiter) {
+			c, _, _ := begin(t, l)
+			_, err := l.Login(c, "emailpass", "a@example.com")
 			must(t, err)
-			_, err = l.Login(c, "emailpass", "b@example.com")
-			must(t, err)
-		}, []string{"get login_ip login", "get login", "hitif login"}},
-		{"the counter read ahead serves one Login", func(t *testing.T, l, _ *throttle.Limiter) {
-			c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
-			must(t, err)
-			for range 2 {
-				_, err = l.Login(c, "emailpass", "a@example.com")
-				must(t, err)
-			}
-		}, []string{"get login_ip login", "hitif login", "get login", "hitif login"}},
+		}, []string{"try login_ip login", "try login"}},
 		{"another limiter's login", func(t *testing.T, l, other *throttle.Limiter) {
 			c, addr, err := other.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 			must(t, err)
 			a, err := l.Login(c, "emailpass", "a@example.com")
 			must(t, err)
-			must(t, a.Fail(c))
-			must(t, addr.Fail(c))
-		}, []string{"get login_ip login", "get login", "hitif login", "hit login_ip"}},
-		{"LoginFrom counts every Fail", func(t *testing.T, l, _ *throttle.Limiter) {
+			must(t, a.Succeed(c))
+			must(t, addr.Cancel(c))
+		}, []string{"try login_ip login", "try login", "release login", "release -login_ip -login"}},
+		{"Login alone", func(t *testing.T, l, _ *throttle.Limiter) {
+			a, err := l.Login(ctx, "emailpass", "a@example.com")
+			must(t, err)
+			must(t, a.Succeed(ctx))
+		}, []string{"try login", "release login"}},
+		{"LoginFrom", func(t *testing.T, l, _ *throttle.Limiter) {
 			addr, err := l.LoginFrom(ctx, ip)
 			must(t, err)
 			must(t, addr.Fail(ctx))
 			must(t, addr.Fail(ctx))
-		}, []string{"get login_ip", "hit login_ip", "hit login_ip"}},
+		}, []string{"try login_ip"}},
 		{"rules off", func(t *testing.T, _, _ *throttle.Limiter) {
 			st := &recording{Store: memory.New()}
 			l, err := throttle.New(st, throttle.Config{Login: throttle.Unlimited, LoginIP: throttle.Unlimited})
 			must(t, err)
-			c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
-			must(t, err)
-			a, err := l.Login(c, "emailpass", "a@example.com")
-			must(t, err)
-			must(t, a.Fail(c))
-			must(t, addr.Fail(c))
+			c, a, addr := begin(t, l)
 			must(t, a.Succeed(c))
+			must(t, addr.Cancel(c))
 			if len(st.calls) != 0 {
 				t.Fatalf("calls %q", st.calls)
 			}
@@ -277,64 +298,39 @@ func TestLoginStoreCalls(t *testing.T) {
 	}
 }
 
-// contended is a Store on which every reservation finds the counter
-// changed, as under an endless burst.
-type contended struct{ recording }
-
-func (c *contended) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
-	c.record("hitif", []string{hit.Key})
-	return throttle.Counter{}, false, nil
-}
-
-func TestLoginGivesUpUnderContention(t *testing.T) {
-	ctx := context.Background()
-	st := &contended{recording{Store: memory.New()}}
-	l, err := throttle.New(st, throttle.Config{})
-	must(t, err)
-	c, _, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.8"), "emailpass", "a@example.com")
-	must(t, err)
-	_, err = l.Login(c, "emailpass", "a@example.com")
-	var le *throttle.LimitError
-	if !errors.As(err, &le) || le.Rule != "login" || le.RetryAfter != time.Second {
-		t.Fatalf("got %v, want login refused for 1s", err)
-	}
-	// The counter read ahead, then a read before each further try.
-	want := []string{"get login_ip login", "hitif login"}
-	for range 7 {
-		want = append(want, "get login", "hitif login")
-	}
-	if got := short(st.calls); strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("store calls %q, want %q", got, want)
-	}
-}
-
-func TestBeginLoginChecksTheAddressFirst(t *testing.T) {
+func TestBeginLoginRefusals(t *testing.T) {
 	ctx := context.Background()
 	clk := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	l, err := throttle.New(memory.New(), throttle.Config{Now: func() time.Time { return clk },
+	st := &recording{Store: memory.New()}
+	l, err := throttle.New(st, throttle.Config{Now: func() time.Time { return clk },
 		Login: throttle.Rule{Limit: 1, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Minute}, LoginIP: throttle.Rule{Limit: 2, Window: time.Hour}})
 	must(t, err)
 	ip := netip.MustParseAddr("192.0.2.6")
 	for range 2 {
-		c, _, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+		c, addr, err := l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 		must(t, err)
 		a, err := l.Login(c, "emailpass", "a@example.com")
 		must(t, err)
 		must(t, a.Fail(c))
+		must(t, addr.Fail(c))
 	}
-	// Both are over their limits: the address refuses, as LoginFrom did
-	// before Login.
-	_, _, err = l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
 	var le *throttle.LimitError
-	if !errors.As(err, &le) || le.Rule != "login_ip" {
-		t.Fatalf("got %v, want login_ip refused", err)
+	// Both are over their limits: the address's refusal is the one
+	// returned, and nothing is counted.
+	st.calls = nil
+	_, _, err = l.BeginLogin(ctx, ip, "emailpass", "a@example.com")
+	if !errors.As(err, &le) || le.Rule != "login_ip" || le.RetryAfter != time.Hour {
+		t.Fatalf("got %v, want login_ip refused for 1h", err)
 	}
-	// From elsewhere, the account refuses in Login, not in BeginLogin.
-	c, _, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.7"), "emailpass", "a@example.com")
-	must(t, err)
-	_, err = l.Login(c, "emailpass", "a@example.com")
+	// From elsewhere, the account refuses; the address's hit is taken
+	// back in a second call.
+	_, _, err = l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.7"), "emailpass", "a@example.com")
 	if !errors.As(err, &le) || le.Rule != "login" || le.RetryAfter != time.Minute {
 		t.Fatalf("got %v, want login refused for 1m", err)
+	}
+	want := []string{"try login_ip login", "try login_ip login", "release -login_ip"}
+	if got := short(st.calls); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("store calls %q, want %q", got, want)
 	}
 }
 

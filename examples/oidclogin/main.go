@@ -293,7 +293,7 @@ func runSelftest(ctx context.Context) error {
 	}
 	fmt.Println("replayed callback refused")
 
-	// Another browser (no cookie) with a fresh login's callback.
+	// Another browser (no binding cookie) with a fresh login's callback.
 	hops = nil
 	noFollow := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if strings.HasPrefix(req.URL.String(), base+"/callback") {
@@ -313,7 +313,7 @@ func runSelftest(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if status != http.StatusUnauthorized || !strings.Contains(body, "This login was started in another browser") {
+	if status != http.StatusUnauthorized || !strings.Contains(body, "the browser binding is missing") {
 		return fmt.Errorf("callback from another browser: %d %s", status, body)
 	}
 	fmt.Println("callback from another browser refused")

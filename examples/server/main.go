@@ -26,6 +26,9 @@
 //	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, GITHUB_CALLBACK_URL   GitHub login (optional)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
 //	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
+//	AUTH_METHODS_PER_ACTOR   the providers each actor type may use, as Medusa's http.authMethodsPerActor
+//	                     in JSON: {"user":["emailpass"],"customer":["emailpass","oidc"]}; actor types
+//	                     left out may use every provider (GET /auth/{actor_type}/providers lists them)
 //	LOG_LEVEL            debug, info (default), warn, error
 //	MAX_LOGIN_AGE        how long after a login its tokens may be refreshed (Go duration; default 720h, 30 days)
 //	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate
@@ -245,9 +248,16 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return fail(fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}
+	configured := []string{emailpass.ID}
 	for _, p := range providers {
 		opts = append(opts, auth.WithProvider(p))
+		configured = append(configured, p.ID())
 	}
+	perActor, err := authMethodsPerActor(getenv, configured)
+	if err != nil {
+		return fail(err)
+	}
+	opts = append(opts, perActor...)
 	revOpts, err := revocationOptions(getenv)
 	if err != nil {
 		return fail(err)

@@ -245,6 +245,11 @@ var hostKitTests = []test{
 			return a
 		}
 		verified := social("Jane@Example.com", true)
+		// Only a provider that vouches for its email_verified (a
+		// provider.EmailVerifier, or one the host names) proves an email.
+		e.same([]string(nil), e.auth.ProvenEmails(verified))
+		e.auth = e.newAuth(auth.WithVerifiedEmailLinking("magic"))
+		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events)))(e.t)
 		e.same([]string{"jane@example.com"}, e.auth.ProvenEmails(verified))
 		unverified := social("joe@example.com", false)
 		e.same([]string(nil), e.auth.ProvenEmails(unverified))

@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -68,6 +69,29 @@ var revocationBehaviour = []test{
 		e.must(err)
 		e.verifies(e.auth, old, false)
 		e.verifies(e.auth, e.login("ada@example.com", "new password"), true)
+	}},
+	{"Revocation/AFailedChangeStillRevokes", func(e *env) {
+		// The store fails to write the new password after the token is
+		// taken: earlier tokens are revoked all the same (before the
+		// change), so no new password ever leaves them valid.
+		a := e.register("ada@example.com", "old password")
+		old := e.login("ada@example.com", "old password")
+		boom := errors.New("disk full")
+		rs, ok := e.st.(auth.RevocationStore)
+		if !ok {
+			e.t.Skip("the backend implements no auth.RevocationStore")
+		}
+		e.st = &failingPasswordWrites{Store: e.st, err: boom}
+		svc := e.newAuth(auth.WithRevocationStore(rs))
+		reset := e.requestReset("ada@example.com")
+		_, err := svc.ResetPassword(e.ctx, "customer", emailpass.ID, reset, map[string]any{"password": "new password"})
+		e.wantErr(err, boom)
+		e.verifies(svc, old, false)                      // the instance that revoked knows at once
+		old = e.login("ada@example.com", "old password") // the password is unchanged
+		_, err = svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
+		e.wantErr(err, boom)
+		e.verifies(svc, old, false)
+		e.verifies(svc, e.login("ada@example.com", "old password"), true)
 	}},
 	{"Revocation/SameMillisecondAndSecond", func(e *env) {
 		a := e.register("ada@example.com", "password")
@@ -327,4 +351,14 @@ func (e *env) medusaTokenAt(identityID string, iat, exp time.Time) string {
 		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(exp)}})
 	e.must(err)
 	return tok
+}
+
+// failingPasswordWrites is a Store whose provider-identity writes fail.
+type failingPasswordWrites struct {
+	Store
+	err error
+}
+
+func (f *failingPasswordWrites) UpdateProviderIdentities(context.Context, []*auth.ProviderIdentity) error {
+	return f.err
 }

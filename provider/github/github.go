@@ -181,6 +181,12 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 // ID implements provider.Provider.
 func (p *Provider) ID() string { return ID }
 
+// VerifiesEmails implements provider.EmailVerifier: email_verified is
+// GitHub's own verified flag for the primary email.
+func (p *Provider) VerifiesEmails() bool { return true }
+
+var _ provider.EmailVerifier = (*Provider)(nil)
+
 // DisplayName implements provider.Describer.
 func (p *Provider) DisplayName() string { return "Github Authentication" }
 

@@ -324,7 +324,7 @@ func TestBadCallbacks(t *testing.T) {
 			return "browser", q
 		}, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
 		{name: "another browser", tamper: func(_ *env, q url.Values) (string, url.Values) { return "attacker", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
-		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
+		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoBinding},
 		{name: "PKCE verifier mismatch (stolen code)", tamper: func(e *env, q url.Values) (string, url.Values) {
 			attacker := e.authorize("attacker")
 			attacker.Set("code", q.Get("code"))

@@ -41,9 +41,11 @@
 //     service keys stored states by a hash of the state), taken on use,
 //     so a callback cannot be replayed, and bound to the browser that
 //     began the login: a callback whose Binding differs ([MsgForeignBrowser]),
-//     is empty, or comes after the state was used or expired ([MsgNoState])
-//     fails. A login cannot start without a Binding ([MsgNoBinding]). A
-//     callback from another browser spends the state all the same.
+//     is empty ([MsgNoBinding]), or comes after the state was used or
+//     expired ([MsgNoState]) fails. A login cannot start without a Binding
+//     ([MsgNoBinding]). A callback from another browser spends the state
+//     all the same. The Binding is compared through a hash (SHA-256) in
+//     constant time; the state store holds only that hash.
 //   - PKCE with S256 on every authorization request. The verifier, the
 //     nonce, the callback URL and a hash of the binding are sealed
 //     (AES-GCM, keyed by the state) in the state store: the store holds

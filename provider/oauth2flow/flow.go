@@ -180,8 +180,9 @@ type Callback struct {
 // Finish checks a callback request: an error from the identity provider,
 // the code (query or body "code"), the state (query or body "state"),
 // which it takes from the store so that it cannot be used again, and the
-// browser binding, compared in constant time with the one that began the
-// login. Every failure is a *provider.Error with a message for the user.
+// browser binding, required ([MsgNoBinding]) and compared in constant time
+// with the one that began the login ([MsgForeignBrowser]). Every failure
+// is a *provider.Error with a message for the user.
 func (f *Flow) Finish(ctx context.Context, in provider.Input, ids provider.Identities) (*Callback, error) {
 	if err := idpError(f.ProviderID, in); err != nil {
 		if state := param(in, "state"); validState(state) {
@@ -210,6 +211,9 @@ func (f *Flow) Finish(ctx context.Context, in provider.Input, ids provider.Ident
 	s, err := f.open(state, value)
 	if err != nil {
 		return nil, f.fail(provider.ErrUnauthorized, MsgNoState)
+	}
+	if in.Binding == "" {
+		return nil, f.fail(provider.ErrUnauthorized, MsgNoBinding)
 	}
 	if subtle.ConstantTimeCompare(s.Binding, bindingHash(in.Binding)) != 1 {
 		return nil, f.fail(provider.ErrUnauthorized, MsgForeignBrowser)

@@ -310,7 +310,7 @@ func TestFinishRefused(t *testing.T) {
 			return "browser", q
 		}, msg: oauth2flow.MsgNoState},
 		{name: "another browser", tamper: func(_ *env, q url.Values) (string, url.Values) { return "attacker", q }, msg: oauth2flow.MsgForeignBrowser},
-		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, msg: oauth2flow.MsgForeignBrowser},
+		{name: "no binding", tamper: func(_ *env, q url.Values) (string, url.Values) { return "", q }, msg: oauth2flow.MsgNoBinding},
 		{name: "tampered value", tamper: func(e *env, q url.Values) (string, url.Values) {
 			v := e.ids.values[q.Get("state")]
 			v[len(v)-1] ^= 1

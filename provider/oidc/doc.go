@@ -38,9 +38,10 @@
 //     a hash of itself (the auth service hashes state keys), taken on
 //     use, so a callback cannot be replayed, and bound to the browser that
 //     began the login: a callback whose Binding differs ("This login was
-//     started in another browser"), is empty, or comes after the state was
-//     used or expired fails ("No state provided, or session expired"). A
-//     login cannot start without a Binding.
+//     started in another browser"), is empty ("A login must be bound to
+//     the browser that starts it: the browser binding is missing"), or
+//     comes after the state was used or expired ("No state provided, or
+//     session expired") fails. A login cannot start without a Binding.
 //   - PKCE with S256 on every authorization request; the verifier is
 //     sealed (AES-GCM, keyed by the state) in the state store.
 //   - a nonce on every OpenID Connect request, compared in constant time

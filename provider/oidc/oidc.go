@@ -153,6 +153,12 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 // ID implements provider.Provider.
 func (p *Provider) ID() string { return p.cfg.ID }
 
+// VerifiesEmails implements provider.EmailVerifier: email_verified is the
+// verified id_token's claim.
+func (p *Provider) VerifiesEmails() bool { return true }
+
+var _ provider.EmailVerifier = (*Provider)(nil)
+
 // DisplayName implements provider.Describer.
 func (p *Provider) DisplayName() string { return p.cfg.DisplayName }
 

@@ -334,7 +334,7 @@ func TestBadCallbacks(t *testing.T) {
 			return "browser", q
 		}, kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoState},
 		{name: "another browser", tamper: binding("another-browser"), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
-		{name: "no binding", tamper: binding(""), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgForeignBrowser},
+		{name: "no binding", tamper: binding(""), kind: auth.ErrUnauthorized, msg: oauth2flow.MsgNoBinding},
 		{name: "PKCE verifier mismatch (stolen code)", tamper: stolenCode, kind: auth.ErrUnauthorized, msg: "Could not exchange token, 400, Bad Request: invalid_grant"},
 		{name: "access denied", mis: oidctest.Misbehavior{DenyAuthorization: true}, kind: auth.ErrUnauthorized, msg: "The user denied access"},
 		{name: "bad signature", mis: oidctest.Misbehavior{BadSignature: true}, kind: auth.ErrUnauthorized, msg: "Could not verify OpenID Connect id_token"},

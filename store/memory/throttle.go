@@ -34,11 +34,20 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	t := &s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.sweep(now)
+	out := make([]throttle.Counter, len(hits))
+	for i, h := range hits {
+		out[i] = t.hit(now, h)
+	}
+	return out, nil
+}
+
+// sweep makes the table, or forgets its lapsed counters whenever it has
+// doubled since the last sweep: O(1) amortised per hit. t.mu is held.
+func (t *throttleTable) sweep(now time.Time) {
 	if t.m == nil {
 		t.m = map[string]throttle.Counter{}
 	}
-	// Forget lapsed counters whenever the table has doubled since the last
-	// sweep: O(1) amortised per hit.
 	if len(t.m) >= t.sweepAt {
 		for k, c := range t.m {
 			if !c.Expires.After(now) {
@@ -47,11 +56,6 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 		}
 		t.sweepAt = max(64, 2*len(t.m))
 	}
-	out := make([]throttle.Counter, len(hits))
-	for i, h := range hits {
-		out[i] = t.hit(now, h)
-	}
-	return out, nil
 }
 
 // hit counts h at now; t.mu is held.
@@ -89,39 +93,58 @@ func (s *Store) ThrottleGet(ctx context.Context, now time.Time, keys ...string) 
 	return out, nil
 }
 
-// ThrottleClear implements throttle.Store.
-func (s *Store) ThrottleClear(ctx context.Context, keys ...string) error {
+// ThrottleTry implements throttle.Store: the checks and the hits are made
+// under one lock.
+func (s *Store) ThrottleTry(ctx context.Context, now time.Time, tries ...throttle.Try) ([]throttle.Counter, []bool, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	t := &s.throttle
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, k := range keys {
-		delete(t.m, k)
+	if len(tries) == 0 {
+		return nil, nil, nil
 	}
-	return nil
-}
-
-// ThrottleHitIf implements throttle.Store: the comparison and the hit are
-// made under one lock.
-func (s *Store) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
-	if err := ctx.Err(); err != nil {
-		return throttle.Counter{}, false, err
+	if err := throttle.DuplicateTry(tries); err != nil {
+		return nil, nil, err
 	}
 	now = now.UTC().Truncate(time.Microsecond)
 	t := &s.throttle
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]throttle.Counter{}
+	t.sweep(now)
+	out, ok := make([]throttle.Counter, len(tries)), make([]bool, len(tries))
+	for i, try := range tries {
+		c := t.m[try.Key]
+		if !c.Expires.After(now) {
+			c = throttle.Counter{}
+		}
+		if ok[i] = try.Rule.Allows(c, now); ok[i] {
+			c = t.hit(now, throttle.Hit{Key: try.Key, Window: try.Rule.HitWindow()})
+		}
+		out[i] = c
 	}
-	cur, ok := t.m[hit.Key]
-	if !ok || !cur.Expires.After(now) {
-		cur = throttle.Counter{}
+	return out, ok, nil
+}
+
+// ThrottleRelease implements throttle.Store.
+func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...throttle.Release) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	if cur.Hits != was.Hits || (cur.Hits > 0 && !cur.Last.Equal(was.Last)) {
-		return throttle.Counter{}, false, nil
+	if err := throttle.DuplicateRelease(releases); err != nil {
+		return err
 	}
-	return t.hit(now, hit), true, nil
+	t := &s.throttle
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range releases {
+		c, ok := t.m[r.Key]
+		switch {
+		case !ok:
+		case r.Clear:
+			delete(t.m, r.Key)
+		case c.Expires.After(now) && c.Hits > 0:
+			c.Hits--
+			t.m[r.Key] = c
+		}
+	}
+	return nil
 }

@@ -116,6 +116,14 @@ type options struct {
 // (rounded down to the millisecond); 0 turns it off. It overrides a
 // statement_timeout set in the dsn. A host that builds its own *bun.DB for
 // [New] sets it there, e.g. in pgx's ConnConfig.RuntimeParams.
+//
+// The timeout is sent as a start-up parameter of each connection. A
+// connection pooler that refuses unknown start-up parameters (PgBouncer in
+// transaction mode, unless its ignore_startup_parameters lists
+// statement_timeout) needs WithStatementTimeout(0) here and the timeout
+// set on the database role instead:
+//
+//	ALTER ROLE app SET statement_timeout = '5s';
 func WithStatementTimeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = &d }
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,49 +78,133 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	return out, nil
 }
 
-// throttleHitIfNewSQL counts the first hit on $2 at $1, its expiry $3
-// microseconds later: it inserts the counter, or restarts a lapsed one at
-// 1, and leaves a live one alone (and returns nothing). ON CONFLICT DO
-// UPDATE looks at the latest version of a row, locked, so of concurrent
-// calls one counts.
-const throttleHitIfNewSQL = `INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
-VALUES ($2, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + $3::bigint * interval '1 microsecond')
-ON CONFLICT (key) DO UPDATE SET hits = 1, window_start = $1::timestamptz, last_hit_at = $1::timestamptz,
-	expires_at = EXCLUDED.expires_at
-WHERE t.expires_at <= $1::timestamptz
-RETURNING key, hits, window_start, last_hit_at, expires_at`
+// throttleTrySQL counts a hit at $1 on each key of $2 (by the rule
+// $3..$7: window length and sliding, limit, back-off and maximum back-off,
+// microseconds) whose rule allows it, in one statement: the upsert's
+// WHERE is evaluated on the latest version of each row, locked, so of
+// concurrent tries on a key no more are counted than the rule allows (an
+// absent row is inserted by one, and the others see it). It returns each
+// key counted (true) with its counter after the hit, then each refused
+// one (false) as the statement's snapshot saw it. It also deletes up to
+// throttlePurge lapsed counters of other keys, as throttleHitSQL does.
+//
+// The allowance is throttle.Rule.Allows: a counting rule (no back-off)
+// while hits < limit; a back-off rule while hits <= limit, or once
+// last_hit_at + min(backoff * 2^(hits-limit-1), max) has passed.
+var throttleTrySQL = `WITH g AS (
+	SELECT * FROM unnest($2::text[], $3::bigint[], $4::boolean[], $5::int[], $6::bigint[], $7::bigint[])
+		AS g(key, length, sliding, lim, backoff, maxb)
+), expired AS (
+	DELETE FROM clientele_throttle WHERE key IN (
+		SELECT key FROM clientele_throttle WHERE expires_at <= $1::timestamptz AND key <> ALL($2::text[])
+		ORDER BY expires_at LIMIT ` + strconv.Itoa(throttlePurge) + ` FOR UPDATE SKIP LOCKED)
+), up AS (
+	INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
+	SELECT g.key, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + g.length * interval '1 microsecond' FROM g
+	ON CONFLICT (key) DO UPDATE SET
+		hits = CASE WHEN t.expires_at <= $1::timestamptz THEN 1 ELSE t.hits + 1 END,
+		window_start = CASE WHEN t.expires_at <= $1::timestamptz THEN $1::timestamptz ELSE t.window_start END,
+		last_hit_at = $1::timestamptz,
+		expires_at = CASE WHEN t.expires_at <= $1::timestamptz
+			OR (SELECT g.sliding FROM g WHERE g.key = t.key)
+			THEN EXCLUDED.expires_at ELSE t.expires_at END
+	WHERE t.expires_at <= $1::timestamptz OR EXISTS (SELECT 1 FROM g WHERE g.key = t.key AND CASE
+		WHEN g.backoff = 0 THEN t.hits < g.lim
+		ELSE t.hits <= g.lim OR t.last_hit_at + LEAST(g.backoff::float8 * power(2::float8, LEAST(t.hits - g.lim - 1, 62)), g.maxb::float8)
+			* interval '1 microsecond' <= $1::timestamptz END)
+	RETURNING key, hits, window_start, last_hit_at, expires_at
+)
+SELECT key, hits, window_start, last_hit_at, expires_at, true FROM up
+UNION ALL
+SELECT c.key, c.hits, c.window_start, c.last_hit_at, c.expires_at, false FROM clientele_throttle c
+WHERE c.key = ANY($2::text[]) AND c.expires_at > $1::timestamptz AND c.key NOT IN (SELECT key FROM up)`
 
-// throttleHitIfSQL adds a hit at $1 to the live counter of $2 only if it
-// still has $5 hits, the latest at $6, and sets its expiry $3
-// microseconds after now when $4 (a sliding window). UPDATE re-checks its
-// condition on the latest version of a row it had to wait for, so of
-// concurrent calls one counts.
-const throttleHitIfSQL = `UPDATE clientele_throttle SET hits = hits + 1, last_hit_at = $1::timestamptz,
-	expires_at = CASE WHEN $4::boolean THEN $1::timestamptz + $3::bigint * interval '1 microsecond' ELSE expires_at END
-WHERE key = $2 AND expires_at > $1::timestamptz AND hits = $5::int AND last_hit_at = $6::timestamptz
-RETURNING key, hits, window_start, last_hit_at, expires_at`
+// ThrottleTry implements throttle.Store on clientele_throttle, in one
+// statement whatever the number of tries. It runs on the database,
+// outside any unit of work in ctx.
+func (s *Store) ThrottleTry(ctx context.Context, now time.Time, tries ...throttle.Try) ([]throttle.Counter, []bool, error) {
+	if len(tries) == 0 {
+		return nil, nil, nil
+	}
+	if err := throttle.DuplicateTry(tries); err != nil {
+		return nil, nil, err
+	}
+	orig := tries
+	// Rows are upserted, and so locked, in key order: concurrent calls on
+	// the same keys cannot deadlock.
+	if len(tries) > 1 && !slices.IsSortedFunc(tries, tryByKey) {
+		tries = slices.SortedFunc(slices.Values(tries), tryByKey)
+	}
+	n := len(tries)
+	keys, lengths, sliding := make([]string, n), make([]int64, n), make([]bool, n)
+	limits, backoffs, maxes := make([]int32, n), make([]int64, n), make([]int64, n)
+	for i, t := range tries {
+		w := t.Rule.HitWindow()
+		keys[i], lengths[i], sliding[i] = t.Key, w.Length.Microseconds(), w.Sliding
+		limits[i] = int32(min(max(t.Rule.Limit, 0), math.MaxInt32))
+		backoffs[i], maxes[i] = t.Rule.Backoff.Microseconds(), t.Rule.MaxBackoff.Microseconds()
+	}
+	rows, err := s.db.DB.QueryContext(ctx, throttleTrySQL, now.UTC(), keys, lengths, sliding, limits, backoffs, maxes)
+	if err != nil {
+		return nil, nil, translate(ctx, "throttle try", err)
+	}
+	defer rows.Close()
+	type result struct {
+		c  throttle.Counter
+		ok bool
+	}
+	got := make(map[string]result, n)
+	for rows.Next() {
+		var key string
+		var r result
+		if err := rows.Scan(&key, &r.c.Hits, &r.c.Start, &r.c.Last, &r.c.Expires, &r.ok); err != nil {
+			return nil, nil, translate(ctx, "throttle try", err)
+		}
+		r.c.Start, r.c.Last, r.c.Expires = r.c.Start.UTC(), r.c.Last.UTC(), r.c.Expires.UTC()
+		got[key] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate(ctx, "throttle try", err)
+	}
+	cs, ok := make([]throttle.Counter, n), make([]bool, n)
+	for i, t := range orig {
+		// A refused key whose row the snapshot did not see (a concurrent
+		// try inserted it) is refused on the zero Counter.
+		cs[i], ok[i] = got[t.Key].c, got[t.Key].ok
+	}
+	return cs, ok, nil
+}
 
-// ThrottleHitIf implements throttle.Store on clientele_throttle, in one
-// statement: an upsert when was is zero, else an update. It runs on the
-// database, outside any unit of work in ctx.
-func (s *Store) ThrottleHitIf(ctx context.Context, now time.Time, hit throttle.Hit, was throttle.Counter) (throttle.Counter, bool, error) {
-	length := hit.Window.Length.Microseconds()
-	var rows *sql.Rows
+func tryByKey(a, b throttle.Try) int { return strings.Compare(a.Key, b.Key) }
+
+// ThrottleRelease implements throttle.Store, in one statement: a DELETE
+// of the cleared keys, an UPDATE of the others.
+func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...throttle.Release) error {
+	if len(releases) == 0 {
+		return nil
+	}
+	if err := throttle.DuplicateRelease(releases); err != nil {
+		return err
+	}
+	var clear, back []string
+	for _, r := range releases {
+		if r.Clear {
+			clear = append(clear, r.Key)
+		} else {
+			back = append(back, r.Key)
+		}
+	}
+	const upd = "UPDATE clientele_throttle SET hits = hits - 1 WHERE key = ANY($1::text[]) AND hits > 0 AND expires_at > $2::timestamptz"
 	var err error
-	if was.Hits == 0 {
-		rows, err = s.db.DB.QueryContext(ctx, throttleHitIfNewSQL, now.UTC(), hit.Key, length)
-	} else {
-		rows, err = s.db.DB.QueryContext(ctx, throttleHitIfSQL, now.UTC(), hit.Key, length, hit.Window.Sliding, was.Hits, was.Last.UTC())
+	switch {
+	case len(back) == 0:
+		_, err = s.db.DB.ExecContext(ctx, "DELETE FROM clientele_throttle WHERE key = ANY($1::text[])", clear)
+	case len(clear) == 0:
+		_, err = s.db.DB.ExecContext(ctx, upd, back, now.UTC())
+	default:
+		_, err = s.db.DB.ExecContext(ctx, "WITH c AS (DELETE FROM clientele_throttle WHERE key = ANY($3::text[])) "+upd, back, now.UTC(), clear)
 	}
-	if err != nil {
-		return throttle.Counter{}, false, translate(ctx, "throttle hit", err)
-	}
-	got, err := scanCounters(ctx, rows, 1, "throttle hit")
-	if err != nil {
-		return throttle.Counter{}, false, err
-	}
-	c, ok := got[hit.Key]
-	return c, ok, nil
+	return translate(ctx, "throttle release", err)
 }
 
 func byKey(a, b throttle.Hit) int { return strings.Compare(a.Key, b.Key) }
@@ -149,20 +234,6 @@ func (s *Store) ThrottleGet(ctx context.Context, now time.Time, keys ...string) 
 		out[i] = got[k] // the zero Counter when it has no row
 	}
 	return out, nil
-}
-
-// ThrottleClear implements throttle.Store, in one statement.
-func (s *Store) ThrottleClear(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	var err error
-	if len(keys) == 1 {
-		_, err = s.db.DB.ExecContext(ctx, "DELETE FROM clientele_throttle WHERE key = $1", keys[0])
-	} else {
-		_, err = s.db.DB.ExecContext(ctx, "DELETE FROM clientele_throttle WHERE key = ANY($1::text[])", keys)
-	}
-	return translate(ctx, "throttle clear", err)
 }
 
 // scanCounters reads rows of (key, hits, window_start, last_hit_at,

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"testing"
@@ -12,16 +13,15 @@ import (
 )
 
 // BenchmarkThrottle measures what throttling adds to a login through
-// httpapi with auth.WithThrottle (BeginLogin, then Login on its context),
-// on a postgres.Store and (as "memory/…") on store/memory:
+// httpapi with auth.WithThrottle (BeginLogin, then Login on its context,
+// then the outcome reported on both attempts, as httpapi and the auth
+// service do), on a postgres.Store and (as "memory/…") on store/memory:
 //
-//   - LoginSuccess: the address's and the account's counters read in one
-//     call, the attempt reserved on the account (a conditional upsert),
-//     and the account's count cleared;
-//   - LoginFailure: that read and reservation, and the address's failure
-//     counted in one upsert;
-//   - LoginSuccessAfterFailures: that read, a reservation (an update), and
-//     the account's count cleared;
+//   - LoginFailure: the attempt reserved on the address and the account
+//     (one conditional upsert); the failure stays counted, nothing more;
+//   - LoginSuccess: that reservation, then the account's count cleared
+//     and the address's hit taken back (one statement);
+//   - LoginSuccessAfterFailures: the same on an account with failures;
 //   - Hit: one counted request (registration, reset request, refresh):
 //     a single upsert.
 //
@@ -53,12 +53,9 @@ func benchThrottle(b *testing.B, st throttle.Store) {
 			b.Fatal(err)
 		}
 		if ok {
-			err = acct.Succeed(lctx)
+			err = errors.Join(acct.Succeed(lctx), addr.Succeed(lctx))
 		} else {
-			err = acct.Fail(lctx)
-			if err == nil {
-				err = addr.Fail(lctx)
-			}
+			err = errors.Join(acct.Fail(lctx), addr.Fail(lctx))
 		}
 		if err != nil {
 			b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -122,7 +123,7 @@ var throttleTests = []test{
 		e.must(err)
 		e.same(0, got.Hits)
 	}},
-	{"Throttle/Clear", func(e *env) {
+	{"Throttle/ReleaseClears", func(e *env) {
 		ts := e.throttleStore()
 		t0 := now()
 		w := throttle.Window{Length: time.Hour}
@@ -130,8 +131,8 @@ var throttleTests = []test{
 			_, err := hitOne(e.ctx, ts, k, t0, w)
 			e.must(err)
 		}
-		e.must(ts.ThrottleClear(e.ctx, "a"))
-		e.must(ts.ThrottleClear(e.ctx, "missing"))
+		e.must(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "a", Clear: true}))
+		e.must(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "missing", Clear: true}))
 		a, err := getOne(e.ctx, ts, "a", t0)
 		e.must(err)
 		b, err := getOne(e.ctx, ts, "b", t0)
@@ -259,18 +260,44 @@ var throttleTests = []test{
 		cs, err = ts.ThrottleGet(e.ctx, now())
 		e.must(err)
 		e.same(0, len(cs))
-		e.must(ts.ThrottleClear(e.ctx))
+		e.must(ts.ThrottleRelease(e.ctx, now()))
+		cs, ok, err := ts.ThrottleTry(e.ctx, now())
+		e.must(err)
+		e.same(0, len(cs)+len(ok))
 	}},
-	{"Throttle/ClearSeveral", func(e *env) {
+	{"Throttle/ReleaseSeveral", func(e *env) {
 		ts := e.throttleStore()
 		t0 := now()
 		w := throttle.Window{Length: time.Hour}
 		_, err := ts.ThrottleHit(e.ctx, t0, throttle.Hit{Key: "a", Window: w}, throttle.Hit{Key: "b", Window: w}, throttle.Hit{Key: "c", Window: w})
 		e.must(err)
-		e.must(ts.ThrottleClear(e.ctx, "c", "missing", "a"))
+		_, err = hitOne(e.ctx, ts, "b", t0, w)
+		e.must(err)
+		e.must(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "c", Clear: true}, throttle.Release{Key: "missing"},
+			throttle.Release{Key: "b"}, throttle.Release{Key: "a", Clear: true}))
 		got, err := ts.ThrottleGet(e.ctx, t0, "a", "b", "c")
 		e.must(err)
 		e.same([]int{0, 1, 0}, []int{got[0].Hits, got[1].Hits, got[2].Hits})
+		// One hit back, never below zero, and a key named twice is refused
+		// whole.
+		e.must(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "b"}))
+		e.must(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "b"}))
+		got, err = ts.ThrottleGet(e.ctx, t0, "b")
+		e.must(err)
+		e.same(0, got[0].Hits)
+		_, err = hitOne(e.ctx, ts, "b", t0, w)
+		e.must(err)
+		e.wantErr(ts.ThrottleRelease(e.ctx, t0, throttle.Release{Key: "b"}, throttle.Release{Key: "b", Clear: true}), throttle.ErrDuplicateKey)
+		got, err = ts.ThrottleGet(e.ctx, t0, "b")
+		e.must(err)
+		e.same(1, got[0].Hits)
+		// A lapsed counter is left to lapse: the release takes nothing.
+		_, err = hitOne(e.ctx, ts, "short", t0, throttle.Window{Length: time.Second})
+		e.must(err)
+		e.must(ts.ThrottleRelease(e.ctx, t0.Add(time.Second), throttle.Release{Key: "short"}))
+		c, err := hitOne(e.ctx, ts, "short", t0.Add(time.Second), throttle.Window{Length: time.Second})
+		e.must(err)
+		e.same(1, c.Hits)
 	}},
 	{"Throttle/ConcurrentBatchesCountExactly", func(e *env) {
 		// N batches that share two keys, named in either order, and each
@@ -328,66 +355,102 @@ var throttleTests = []test{
 		e.must(err)
 		e.same([]int{n, n}, []int{got[0].Hits, got[1].Hits})
 	}},
-	{"Throttle/HitIfCountsOnlyAnUnchangedCounter", func(e *env) {
+	{"Throttle/TryCountsWhatTheRuleAllows", func(e *env) {
 		ts := e.throttleStore()
 		t0 := now()
-		w := throttle.Window{Length: time.Minute}
-		sw := throttle.Window{Length: time.Minute, Sliding: true}
-		// No counter: it counts when zero was expected, not otherwise.
-		_, ok, err := ts.ThrottleHitIf(e.ctx, t0, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{Hits: 1, Last: t0})
-		e.must(err)
-		e.same(false, ok)
-		c, ok, err := ts.ThrottleHitIf(e.ctx, t0, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{})
-		e.must(err)
-		e.same(true, ok)
-		e.same(throttle.Counter{Hits: 1, Start: t0, Last: t0, Expires: t0.Add(time.Minute)}, c)
-		// A stale expectation (the count, or the latest hit) counts
-		// nothing.
-		t1 := t0.Add(time.Second)
-		for _, was := range []throttle.Counter{{}, {Hits: 2, Last: t0}, {Hits: 1, Last: t1}} {
-			_, ok, err = ts.ThrottleHitIf(e.ctx, t1, throttle.Hit{Key: "cas", Window: w}, was)
+		counting := throttle.Rule{Limit: 2, Window: time.Minute}
+		backoff := throttle.Rule{Limit: 1, Window: time.Hour, Backoff: time.Second, MaxBackoff: 4 * time.Second}
+		try := func(at time.Time, tries ...throttle.Try) ([]throttle.Counter, []bool) {
+			e.t.Helper()
+			cs, ok, err := ts.ThrottleTry(e.ctx, at, tries...)
 			e.must(err)
-			e.same(false, ok)
+			e.same(len(tries), len(cs))
+			e.same(len(tries), len(ok))
+			return cs, ok
 		}
-		got, err := getOne(e.ctx, ts, "cas", t1)
-		e.must(err)
-		e.same(c, got)
-		// The counter as read counts, by its window.
-		c, ok, err = ts.ThrottleHitIf(e.ctx, t1, throttle.Hit{Key: "cas", Window: sw}, got)
-		e.must(err)
-		e.same(true, ok)
-		e.same(throttle.Counter{Hits: 2, Start: t0, Last: t1, Expires: t1.Add(time.Minute)}, c)
-		// A lapsed counter is a zero one: it starts again at 1.
-		t2 := t1.Add(time.Minute)
-		_, ok, err = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, c)
-		e.must(err)
-		e.same(false, ok)
-		c, ok, err = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, throttle.Counter{})
-		e.must(err)
-		e.same(true, ok)
-		e.same(throttle.Counter{Hits: 1, Start: t2, Last: t2, Expires: t2.Add(time.Minute)}, c)
-		// Of concurrent calls with one expectation, one counts.
-		const n = 40
-		var wg sync.WaitGroup
-		counted := make([]bool, n)
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				_, counted[i], errs[i] = ts.ThrottleHitIf(e.ctx, t2, throttle.Hit{Key: "cas", Window: w}, c)
-			})
+		// A counting rule: Limit hits per fixed window, then refused
+		// (counting nothing) until the window ends.
+		for i := 1; i <= 2; i++ {
+			cs, ok := try(t0, throttle.Try{Key: "c", Rule: counting})
+			e.same([]bool{true}, ok)
+			e.same(throttle.Counter{Hits: i, Start: t0, Last: t0, Expires: t0.Add(time.Minute)}, cs[0])
 		}
-		wg.Wait()
-		wins := 0
-		for i := range n {
-			e.must(errs[i])
-			if counted[i] {
-				wins++
+		t1 := t0.Add(30 * time.Second)
+		cs, ok := try(t1, throttle.Try{Key: "c", Rule: counting})
+		e.same([]bool{false}, ok)
+		e.same(throttle.Counter{Hits: 2, Start: t0, Last: t0, Expires: t0.Add(time.Minute)}, cs[0])
+		cs, ok = try(t0.Add(time.Minute), throttle.Try{Key: "c", Rule: counting})
+		e.same([]bool{true}, ok)
+		e.same(1, cs[0].Hits)
+		// A back-off rule: Limit+1 tries, then one more each time the lock
+		// of the count (1 s, 2 s, 4 s, 4 s…) from the latest has passed;
+		// its window slides.
+		at := t0
+		for _, wait := range []time.Duration{0, 0, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
+			at = at.Add(wait)
+			if wait > 0 {
+				_, ok = try(at.Add(-time.Microsecond), throttle.Try{Key: "b", Rule: backoff})
+				e.same([]bool{false}, ok)
 			}
+			cs, ok = try(at, throttle.Try{Key: "b", Rule: backoff})
+			e.same([]bool{true}, ok)
+			e.same(at.Add(time.Hour), cs[0].Expires)
 		}
-		e.same(1, wins)
-		got, err = getOne(e.ctx, ts, "cas", t2)
+		e.same(6, cs[0].Hits)
+		// Keys are tried each on its own: the refused one comes back as it
+		// is, in the order of the tries.
+		cs, ok = try(at, throttle.Try{Key: "new", Rule: counting}, throttle.Try{Key: "b", Rule: backoff})
+		e.same([]bool{true, false}, ok)
+		e.same(throttle.Counter{Hits: 1, Start: at, Last: at, Expires: at.Add(time.Minute)}, cs[0])
+		e.same(6, cs[1].Hits)
+		// A key named twice: nothing is tried.
+		_, _, err := ts.ThrottleTry(e.ctx, at, throttle.Try{Key: "x", Rule: counting}, throttle.Try{Key: "x", Rule: counting})
+		e.wantErr(err, throttle.ErrDuplicateKey)
+		got, err := getOne(e.ctx, ts, "x", at)
 		e.must(err)
-		e.same(2, got.Hits)
+		e.same(0, got.Hits)
+		// The same rule as the Limiter's: Rule.Allows agrees with the store.
+		e.same(false, backoff.Allows(cs[1], at))
+		e.same(true, backoff.Allows(cs[1], at.Add(4*time.Second)))
+	}},
+	{"Throttle/ConcurrentTriesGetTheRuleCount", func(e *env) {
+		// N concurrent tries on a fresh key (the first ones race to insert
+		// it) and on a live one: exactly the rule's count is let through.
+		ts := e.throttleStore()
+		t0 := now()
+		for _, rule := range []throttle.Rule{
+			{Limit: 3, Window: time.Hour},
+			{Limit: 2, Window: time.Hour, Backoff: time.Hour, MaxBackoff: time.Hour},
+		} {
+			key := fmt.Sprintf("hot%d", rule.Backoff)
+			for round, want := range []int{3, 0} {
+				const n = 40
+				var wg sync.WaitGroup
+				ok := make([]bool, n)
+				errs := make([]error, n)
+				for i := range n {
+					wg.Go(func() {
+						var oks []bool
+						_, oks, errs[i] = ts.ThrottleTry(e.ctx, t0, throttle.Try{Key: key, Rule: rule}, throttle.Try{Key: fmt.Sprint(key, round, i), Rule: rule})
+						if errs[i] == nil {
+							ok[i] = oks[0]
+						}
+					})
+				}
+				wg.Wait()
+				passed := 0
+				for i := range n {
+					e.must(errs[i])
+					if ok[i] {
+						passed++
+					}
+				}
+				e.same(want, passed)
+			}
+			got, err := getOne(e.ctx, ts, key, t0)
+			e.must(err)
+			e.same(3, got.Hits)
+		}
 	}},
 	{"Throttle/ConcurrentLoginsGetTheRuleCount", func(e *env) {
 		ts := e.throttleStore()
@@ -448,70 +511,75 @@ var throttleTests = []test{
 		e.must(a.Succeed(e.ctx))
 		e.same(6, burst())
 	}},
-	{"Throttle/BeginLoginCountsTheAddressOncePerLogin", func(e *env) {
+	{"Throttle/LoginReservations", func(e *env) {
+		// BeginLogin reserves the attempt on the address and the account
+		// at once; a failure keeps both counted, a success clears the
+		// account and takes the address's hit back, a cancelled login
+		// takes both back, and a refused one counts nothing.
 		ts := e.throttleStore()
 		clk := &throttleClock{at: now()}
 		l, err := throttle.New(ts, throttle.Config{Now: clk.now,
-			Login:   throttle.Rule{Limit: 3, Window: time.Hour, Backoff: time.Second, MaxBackoff: time.Minute},
-			LoginIP: throttle.Rule{Limit: 3, Window: time.Minute}})
+			Login:   throttle.Rule{Limit: 2, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Minute},
+			LoginIP: throttle.Rule{Limit: 3, Window: time.Hour}})
 		e.must(err)
 		ip := netip.MustParseAddr("203.0.113.9")
-		begin := func(ip netip.Addr) (context.Context, *throttle.Attempt) {
+		n := 0
+		login := func(ip netip.Addr, email string, end func(ctx context.Context, acct, addr *throttle.Attempt) error) error {
 			e.t.Helper()
-			ctx, addr, err := l.BeginLogin(e.ctx, ip, "emailpass", "ann@example.com")
+			ctx, addr, err := l.BeginLogin(e.ctx, ip, "emailpass", email)
+			if err != nil {
+				return err
+			}
+			acct, err := l.Login(ctx, "emailpass", strings.ToUpper(email))
 			e.must(err)
-			return ctx, addr
+			e.must(end(ctx, acct, addr))
+			// The address attempt reports after the account's, as httpapi
+			// does: it changes nothing then.
+			e.must(addr.Cancel(ctx))
+			n++
+			return nil
 		}
-		// Both fail: the account's Fail counts the address too, and the
-		// address's Fail after it nothing more.
-		ctx, addr := begin(ip)
-		acct, err := l.Login(ctx, "emailpass", "ANN@example.com")
-		e.must(err)
-		e.must(acct.Fail(ctx))
-		e.must(addr.Fail(ctx))
-		// The address's Fail first: the account's then counts its own.
-		ctx, addr = begin(ip)
-		acct, err = l.Login(ctx, "emailpass", "ann@example.com")
-		e.must(err)
-		e.must(addr.Fail(ctx))
-		e.must(acct.Fail(ctx))
-		// No account attempt (the login named none): the address alone.
-		_, addr = begin(ip)
-		e.must(addr.Fail(e.ctx))
-		// Three address failures: the address is refused, before the
-		// account is looked at.
-		_, _, err = l.BeginLogin(e.ctx, ip, "emailpass", "ann@example.com")
-		e.wantLimited(err, "login_ip", time.Minute)
-		// Two account failures: a third is free, the fourth locks it. The
-		// account's counter read by BeginLogin decides in Login.
-		other := netip.MustParseAddr("203.0.113.10")
+		succeed := func(ctx context.Context, acct, _ *throttle.Attempt) error { return acct.Succeed(ctx) }
+		cancel := func(ctx context.Context, acct, _ *throttle.Attempt) error { return acct.Cancel(ctx) }
+		fail := func(ctx context.Context, acct, _ *throttle.Attempt) error { return acct.Fail(ctx) }
+		// Successes and cancelled logins count nothing, on either.
+		for range 5 {
+			e.must(login(ip, "ann@example.com", succeed))
+			e.must(login(ip, "ann@example.com", cancel))
+		}
+		// Two failures on ann from ip; a third from elsewhere.
 		for range 2 {
-			ctx, _ = begin(other)
-			acct, err = l.Login(ctx, "emailpass", "ann@example.com")
-			e.must(err)
-			e.must(acct.Fail(ctx))
+			e.must(login(ip, "ann@example.com", fail))
 		}
-		ctx, _ = begin(other)
-		_, err = l.Login(ctx, "emailpass", "ann@example.com")
-		e.wantLimited(err, "login", time.Second)
-		// The other address has two failures: one more is allowed.
-		ctx, addr = begin(netip.MustParseAddr("203.0.113.10"))
-		e.must(addr.Fail(ctx))
-		_, _, err = l.BeginLogin(e.ctx, other, "emailpass", "bob@example.com")
-		e.wantLimited(err, "login_ip", time.Minute)
-		// A success after the lock clears the account read ahead.
-		clk.add(time.Minute)
-		ctx, _ = begin(ip)
-		acct, err = l.Login(ctx, "emailpass", "ann@example.com")
+		other := netip.MustParseAddr("203.0.113.10")
+		e.must(login(other, "ann@example.com", fail))
+		// ann is locked: refused, from a third address too, and the
+		// refusal counts nothing on that address.
+		third := netip.MustParseAddr("203.0.113.11")
+		for range 5 {
+			e.wantLimited(login(third, "ann@example.com", fail), "login", time.Minute)
+		}
+		// A login that never reached Login (an unknown provider, say): the
+		// address's failure counts, the account's reservation is taken
+		// back.
+		_, addr, err := l.BeginLogin(e.ctx, ip, "emailpass", "bob@example.com")
 		e.must(err)
-		e.must(acct.Succeed(ctx))
+		e.must(addr.Fail(e.ctx))
+		e.must(addr.Cancel(e.ctx)) // the first report counts
+		// ip has 3 failures: refused, and bob (reserved for nothing
+		// above) is not locked from the third address, which has its
+		// whole allowance.
+		e.wantLimited(login(ip, "carl@example.com", fail), "login_ip", time.Hour)
 		for range 3 {
-			a, err := l.Login(e.ctx, "emailpass", "ann@example.com")
-			e.must(err)
-			e.must(a.Fail(e.ctx))
+			e.must(login(third, "bob@example.com", fail))
 		}
-		_, err = l.Login(e.ctx, "emailpass", "ann@example.com")
-		e.must(err)
+		e.wantLimited(login(third, "dora@example.com", fail), "login_ip", time.Hour)
+		// After the lock, ann's right password clears her count.
+		clk.add(time.Minute)
+		e.must(login(other, "ann@example.com", succeed))
+		e.must(login(other, "ann@example.com", fail))
+		e.must(login(other, "ann@example.com", fail))
+		e.wantLimited(login(other, "ann@example.com", fail), "login_ip", time.Hour-time.Minute)
 	}},
 	{"Throttle/LoginBackoffGrowsAndSuccessClears", func(e *env) {
 		ts := e.throttleStore()

@@ -1,0 +1,199 @@
+// Package httpapi is an optional net/http layer that speaks Medusa v2's
+// REST shapes for the customer and auth modules: the /auth routes (login,
+// registration, social-login callbacks, token refresh, password reset,
+// cookie sessions), the /store customer routes of the logged-in customer
+// and the /admin customer and customer-group routes. It also gives a
+// host's own routes the same authentication, gates and errors, without
+// those routes.
+//
+// Mount [API.Handler] on a server or an [http.ServeMux]:
+//
+//	api, err := httpapi.New(httpapi.Config{Customers: customers, …, Sessions: st})
+//	mux.Handle("/", api.Handler())
+//
+// httpapi never picks a storage backend: the host passes every store,
+// the session store ([Config.Sessions], a [session.Store]) included. Give
+// every instance of an application the same one (store/postgres), so that
+// sessions and their revocation hold across instances.
+//
+// # Gates for a host's routes
+//
+// A [Guard] authenticates requests as Medusa's authenticate middleware
+// does (a session cookie first, then a bearer token) and gates them, as
+// plain func(http.Handler) http.Handler middleware for any router:
+//
+//   - [Guard.Authenticate] requires an actor type ("customer", "user" or
+//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered];
+//   - [Guard.RequireGroups] requires a customer in one of some customer
+//     groups, by id or by name.
+//
+// Behind a gate, [ClaimsFrom] and [CustomerID] read who the request is
+// authenticated as. Build a Guard with [NewGuard] from the auth service
+// alone (sessions, groups and logger optional), or take the one the routes
+// use from [API.Guard].
+//
+// # Errors
+//
+// Errors use Medusa's envelope {"type", "message"} (plus "code" for 422
+// and 500) and its status codes; the authentication middleware answers
+// {"message": "Unauthorized"} as Medusa's does, and a gate refusing an
+// authenticated request answers 403 {"type": "forbidden", "message":
+// "Forbidden"} (Medusa's FORBIDDEN). The message a client sees is the
+// error's public message (store.PublicMessage: a *store.ValidationError's
+// Message or "invalid <field>: <reason>", Medusa's not-found and conflict
+// sentences, sentinels made with store.Sentinel, provider messages); an
+// error without one gets a generic message for its status ("Invalid
+// request.", "Not found.", …, and Medusa's "An unknown error occurred." for
+// 500s) and its detail goes to the log. [WriteError] and
+// [Guard.WriteError] write errors this way for a host's own handlers.
+//
+// Request bodies are strict JSON: unknown fields, wrong types and
+// malformed JSON are 400s, bodies over [Config.MaxBodyBytes] are 413s
+// that the client can read (the rest of the body is read and discarded,
+// up to 16 × the limit, then the connection is closed). A panic in a
+// handler is logged and answered with a 500 unknown_error, never a stack
+// trace.
+//
+// # Bounded input
+//
+// Before a route runs, and again in the services (so every backend is
+// covered), input that no backend should receive is refused with a 400
+// invalid_data that names the field: a NUL byte or invalid UTF-8 in the
+// path, a query parameter, or any string of a body (metadata keys and
+// values included); a q of more than 8 words or 256 bytes (the services'
+// WithSearchLimits options); a fields parameter of more than [MaxFields]
+// names; a limit over [Config.MaxLimit] (default 1000).
+//
+// # Cookies and headers
+//
+// Cookies are HttpOnly, SameSite=Lax, Path=/, host-only, and Secure over
+// TLS or behind a proxy that sends X-Forwarded-Proto: https (see
+// [SecureAuto]); [Config.HostPrefixCookies] names them "__Host-…".
+// Sessions end after [Config.SessionTTL], and, with
+// [Config.SessionIdleTimeout], after that long unused. Every response of
+// [API.Handler] carries X-Content-Type-Options: nosniff; those of /auth
+// and every JSON answer carry Cache-Control: no-store.
+//
+// # Social login and the browser binding
+//
+// A redirect login (packages oidc, google and github, or a host's provider
+// built on oauth2flow) has two legs. POST (or GET)
+// /auth/{actor_type}/{provider} answers {"location"}, the identity
+// provider's authorization URL; the identity provider sends the browser
+// back to the callback URL with a code and a state, which the storefront
+// hands to GET /auth/{actor_type}/{provider}/callback (the JS SDK's
+// auth.callback). The state is single-use and bound to the browser that
+// began the login: the callback must present the same binding, or it
+// fails with a 401 and the state is spent; a callback with no binding at
+// all fails too. Bindings are compared in constant time, through SHA-256
+// hashes (the state store keeps only the hash). Without a binding, anyone
+// could begin a login with their own account at the identity provider,
+// stop before the callback and send its link to someone else, who would
+// then be logged in to the attacker's account (login CSRF) and might
+// leave an address or an order there.
+//
+// Each login is bound in one of two ways, chosen by its first leg.
+//
+// The binding cookie is the default, for the JS SDK in session mode
+// (which sends cookies). A first leg without a client-held binding sets a
+// fresh random value (256 bits) in the binding cookie ([Config.BindingCookie],
+// HttpOnly, SameSite=Lax, for [Config.BindingTTL]); the callback reads it
+// and clears it. It protects against a callback link from another browser
+// (the attacker's cookie stays in the attacker's browser), and script
+// cannot read the value. It does not protect against someone who can set
+// cookies for the API's host: a sibling subdomain or a plain-HTTP page of
+// the same domain can plant a binding cookie whose value it knows, and
+// then hand over a callback link bound to it ([Config.HostPrefixCookies]
+// closes this over HTTPS). It does not work where the client sends no
+// cookies: the JS SDK in JWT mode (credentials "omit"), or a callback
+// fetched cross-site, which a SameSite=Lax cookie does not accompany.
+//
+// The client-held binding ([BindingField], "state_binding") is for the JS
+// SDK in JWT mode, unchanged. The storefront draws a random value for each
+// login (32 to 128 characters of A–Z, a–z, 0–9, '-' and '_'; e.g. 32
+// bytes of crypto.getRandomValues as hex), keeps it in its own storage
+// (sessionStorage), and sends it in the body of the first leg:
+//
+//	sdk.auth.login("customer", "google", { state_binding: binding })
+//
+// Its callback page adds the value from its storage to the parameters the
+// identity provider sent, and then removes it from its storage:
+//
+//	sdk.auth.callback("customer", "google", { code, state, state_binding: binding })
+//
+// No cookie is set. It protects against a callback link from another
+// browser: the attacker's binding is in the attacker's storage, and the
+// victim's storefront sends its own binding, or none. Its protection
+// rests on three duties of the storefront, which the server cannot check:
+//
+//   - the binding of the callback comes from the storefront's storage,
+//     never from the URL of its callback page. An attacker writes that
+//     link, and can write the attacker's own binding into it: a page that
+//     forwards all of its query parameters would forward it. Pass on
+//     code, state and the identity provider's error, error_description and
+//     error_uri only, and fail when the storage holds no binding.
+//   - a fresh value for every login, removed once used. The callback's URL,
+//     binding included, may reach access logs; a value that stayed in the
+//     storage could be read there and used in a login the reader starts.
+//   - a random value. The server refuses values that are plainly not
+//     (shorter than 32 characters, or with fewer than 8 different
+//     characters) but cannot measure randomness.
+//
+// It does not protect against script running in the storefront's origin
+// (XSS), which can read the binding from the storage, as it can read the
+// JWT that JWT mode keeps there.
+//
+// For both: the first leg reads a client-held binding from its JSON body
+// only; one in the query is a 400 (a URL is something anyone can write
+// and have a victim open). The callback reads the client-held binding from
+// its query (or the JSON body of a POST callback), and the binding cookie
+// only when neither carries one; a binding sent twice is a 401. The two
+// kinds never match each other: a value copied from the binding cookie of
+// the attacker's own browser into a callback link does not finish a
+// cookie-bound login, and a planted cookie does not finish a client-bound
+// one. Providers never see the client-held binding: it is removed from
+// the body, query and URL they receive.
+//
+// # Differences from Medusa
+//
+//   - Publishable API keys are a fixed list (Config.PublishableKeys), not
+//     records with sales channels; with no list /store routes do not check.
+//   - Sessions are kept server-side in a [session.Store], keyed by the
+//     SHA-256 of the cookie value, and get a new id at every login; DELETE
+//     /auth/session revokes them.
+//   - An unknown order field is a 400 "Order field X is not valid" (Medusa
+//     answers 500).
+//   - Tokens are revocable (see package auth): POST /auth/logout-all ends
+//     every token and session of the caller's identity, a password reset
+//     does too, and POST /auth/token/refresh refuses a revoked token or a
+//     login older than the maximum login age. With auth.WithRefreshRotation,
+//     logins also answer a rotating "refresh_token" for POST
+//     /auth/token/rotate (see revokeroutes.go).
+//   - POST /auth/{actor_type}/{provider}/change-password (Medusa has no
+//     such route): an authenticated caller sends {"current_password",
+//     "new_password"}; a wrong current password is a failed login for the
+//     throttle and a 400 invalid_data "Invalid current password"; on
+//     success every earlier token and session of the identity ends, and
+//     the caller gets a new token (and a new session when it came with a
+//     session cookie). See passwordroutes.go.
+//   - With [Config.Throttle], logins, registrations, reset requests and
+//     token refreshes are throttled (Medusa has no limit): a refusal is a
+//     429 {"type": "not_allowed", "message": "Too many attempts. Try again
+//     later."} with Retry-After in seconds, except a reset request refused
+//     for its identifier, which still answers 201 and sends nothing. The
+//     client's address comes from the connection, or from X-Forwarded-For
+//     only behind [Config.TrustedProxies] ([ClientAddr]).
+//   - limit has a maximum (Config.MaxLimit, default 1000; Medusa has
+//     none), q at most 8 words and 256 bytes, fields at most 100 names:
+//     more is a 400 invalid_data.
+//   - A NUL byte or invalid UTF-8 in any input is a 400 invalid_data
+//     naming the field (Medusa passes it to PostgreSQL: a 500, or its
+//     error text in a 401).
+//   - Redirect logins are bound to the browser that began them (Medusa's
+//     state is not): the callback needs the binding cookie, or the
+//     client-held "state_binding" that the storefront adds (see "Social
+//     login and the browser binding"; the JS SDK passes it unchanged).
+//   - GET /auth/{actor_type}/providers for an actor type the auth service
+//     does not know is a 400 not_allowed "Unknown actor type X", as its
+//     logins are (Medusa lists providers for any actor type).
+package httpapi
