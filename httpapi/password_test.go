@@ -172,6 +172,15 @@ func TestChangePasswordThrottle(t *testing.T) {
 		cfg := throttle.Config{LoginIP: throttle.Rule{Limit: 8, Window: time.Hour}, Now: func() time.Time { return at }}
 		e := newEnvOpts(t, st, servicesOpts{throttle: &cfg})
 		tok, _ := e.customer("ada@example.com")
+		// Successful changes count nothing on the address.
+		e.register("customer", "carol@example.com")
+		carol := e.login("carol@example.com", "supersecret").str("token")
+		pw := []string{"supersecret", "another password"}
+		for i := range 9 {
+			r := e.doFrom(peer, "POST", changePath, changeBody(pw[i%2], pw[(i+1)%2]), carol)
+			r.want(t, 200, "", "")
+			carol = r.str("token")
+		}
 		for range 6 {
 			e.doFrom(peer, "POST", changePath, changeBody("wrong-password", "a brand new password"), tok).want(t, 400, "invalid_data", "Invalid current password")
 		}

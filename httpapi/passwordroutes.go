@@ -53,19 +53,29 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return invalidData("Invalid request: Field 'new_password' is required")
 	}
 	id := ac.claims.AuthIdentityID
-	// The client address's failures are checked first, as for a login;
-	// the auth service checks the account's before the password.
+	// Throttling, as for a login: the attempt is reserved on the client
+	// address here, and on the account by the auth service before it
+	// checks the password; the address's reservation is settled below.
 	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), providerID, "")
 	if err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.ChangePassword(ctx, id, providerID, current, next)
+	var terr error
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		terr = att.Fail(ctx)
+	case err == nil:
+		terr = att.Succeed(ctx)
+	default:
+		terr = att.Cancel(ctx)
+	}
+	if terr != nil {
+		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, auth.ErrUnauthorized):
-		if ferr := att.Fail(r.Context()); ferr != nil {
-			a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", ferr.Error())
-		}
 		return invalidData("Invalid current password")
 	case errors.Is(err, auth.ErrNotFound):
 		// The identity has no login with this provider (or is gone).
