@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"strings"
 
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/store"
@@ -10,35 +9,12 @@ import (
 
 // customerQuery returns a query on customer with f applied.
 func customerQuery(f customer.Filter, withDeleted bool) *query {
+	if err := f.Check(); err != nil {
+		return &query{err: err}
+	}
 	q := newQuery(customerTable)
-	q.live(withDeleted)
-	q.in("id", f.IDs)
-	if f.Emails != nil {
-		// Served by the lower(email) index. The service stores emails
-		// lower-cased; Medusa's rows may not be.
-		lower := make([]string, len(f.Emails))
-		for i, e := range f.Emails {
-			lower[i] = strings.ToLower(e)
-		}
-		q.inExpr("lower("+q.t.col("email")+")", lower)
-	}
-	q.is("has_account", f.HasAccount)
-	switch {
-	case f.GroupIDs == nil:
-	case len(f.GroupIDs) == 0:
-		q.cond("FALSE")
-	default:
-		// A membership counts while its pivot row is live, whatever the
-		// group's own state, as in Medusa.
-		q.cond("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_id = " + q.t.col("id") +
-			" AND cgc.customer_group_id = ANY(" + q.arg(f.GroupIDs) + ") AND cgc.deleted_at IS NULL)")
-	}
-	q.str("company_name", f.CompanyName)
-	q.str("first_name", f.FirstName)
-	q.str("last_name", f.LastName)
-	q.str("created_by", f.CreatedBy)
-	q.between("created_at", f.CreatedAt)
-	q.between("updated_at", f.UpdatedAt)
+	q.live(withDeleted || f.WithDeleted())
+	q.filter(func(c *conds) { customerConds(c, f) })
 	q.search(f.Q)
 	return q
 }

@@ -1,0 +1,331 @@
+package postgres
+
+import (
+	"strings"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/store"
+)
+
+// The filters of the domain packages become conditions on their tables.
+// Every value is a parameter; the SQL text only depends on which fields
+// and operators a filter sets. The operators map to what the indexes
+// serve: = ANY and <> ALL for lists (the primary key, lower(email)),
+// LIKE and ILIKE for patterns (the pg_trgm GIN index of each text column
+// a q searches; a statement with a pattern runs in QueryExecModeExec, so
+// it is planned for its pattern, as a search is), and comparisons for
+// bounds (in byte order, COLLATE "C", as lists sort; ids in the column's
+// own collation, which the primary key serves).
+
+// conds collects the conditions of one level of a filter on table t, which
+// are ANDed; their arguments go to q.
+type conds struct {
+	q    *query
+	t    *table
+	list []string
+}
+
+// filter adds to q the conditions build makes on q's table.
+func (q *query) filter(build func(c *conds)) {
+	c := &conds{q: q, t: q.t}
+	build(c)
+	q.where = append(q.where, c.list...)
+}
+
+func (c *conds) add(cond string) { c.list = append(c.list, cond) }
+
+// on returns an empty level on table t, whose arguments go to the same
+// query.
+func (c *conds) on(t *table) *conds { return &conds{q: c.q, t: t} }
+
+// all returns the conditions ANDed, TRUE when there are none.
+func (c *conds) all() string {
+	switch len(c.list) {
+	case 0:
+		return "TRUE"
+	case 1:
+		return c.list[0]
+	}
+	return "(" + strings.Join(c.list, " AND ") + ")"
+}
+
+// anyOf adds alts ORed: FALSE when there are none.
+func (c *conds) anyOf(alts []string) {
+	switch len(alts) {
+	case 0:
+		c.add("FALSE")
+	case 1:
+		c.add(alts[0])
+	default:
+		c.add("(" + strings.Join(alts, " OR ") + ")")
+	}
+}
+
+// in keeps the rows whose column is one of values (see query.match).
+func (c *conds) in(col string, values []string) { c.inExpr(c.t.col(col), values) }
+
+func (c *conds) inExpr(expr string, values []string) {
+	if m := c.q.match(expr, values); m != "" {
+		c.add(m)
+	}
+}
+
+// is keeps the rows whose boolean column equals *v, when v is set; the
+// value is inlined, so that PostgreSQL can match partial indexes.
+func (c *conds) is(col string, v *bool) {
+	if v != nil {
+		if *v {
+			c.add(c.t.col(col) + " = true")
+		} else {
+			c.add(c.t.col(col) + " = false")
+		}
+	}
+}
+
+// text applies a store.StringFilter to a text column.
+func (c *conds) text(col string, f store.StringFilter) {
+	cc := c.t.col(col)
+	c.str(cc, cc, col != "id", false, f)
+}
+
+// textFold applies a store.StringFilter to a text column that compares
+// case-insensitively (email): the folded filter on lower(column), served
+// by the lower(email) index, and its patterns as ILIKE on the column,
+// served by the column's trigram index.
+func (c *conds) textFold(col string, f store.StringFilter) {
+	cc := c.t.col(col)
+	c.str(cc, "lower("+cc+")", true, true, f.Fold())
+}
+
+// str applies f: column is the column (for NULL tests and patterns), expr
+// what values compare with (the column, or lower(column)); byteOrder
+// compares bounds COLLATE "C"; fold matches every pattern with ILIKE.
+// Empty strings and NULL are one value, as in StringFilter.Match: "" in a
+// list is left out, Null matches legacy empty strings too, and the other
+// operators never match either.
+func (c *conds) str(column, expr string, byteOrder, fold bool, f store.StringFilter) {
+	if f.In != nil || f.Null {
+		var alts []string
+		if f.Null {
+			alts = append(alts, column+" IS NULL", column+" = ''")
+		}
+		if values := nonEmpty(f.In); len(values) > 0 {
+			alts = append(alts, c.q.match(expr, values))
+		}
+		c.anyOf(alts)
+	}
+	if !f.HasOperators() {
+		return
+	}
+	c.add(column + " <> ''")
+	switch values := nonEmpty(f.NotIn); len(values) {
+	case 0:
+	case 1:
+		c.add(expr + " <> " + c.q.arg(values[0]))
+	default:
+		c.add(expr + " <> ALL(" + c.q.arg(values) + ")")
+	}
+	for _, p := range []struct {
+		op      string
+		pattern *string
+	}{{"LIKE", f.Like}, {"ILIKE", f.ILike}} {
+		if p.pattern == nil {
+			continue
+		}
+		op := p.op
+		if fold {
+			op = "ILIKE"
+		}
+		c.q.searched = true
+		c.add(column + " " + op + " " + c.q.arg(*p.pattern))
+	}
+	cmp := expr
+	if byteOrder {
+		cmp += ` COLLATE "C"`
+	}
+	for _, b := range []struct {
+		op    string
+		bound *string
+	}{{" > ", f.Gt}, {" >= ", f.Gte}, {" < ", f.Lt}, {" <= ", f.Lte}} {
+		if b.bound != nil {
+			c.add(cmp + b.op + c.q.arg(*b.bound))
+		}
+	}
+}
+
+// nonEmpty returns values without "" (which stands for NULL).
+func nonEmpty(values []string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// times applies a store.TimeFilter to a timestamp column; on a nullable
+// one, no operator matches NULL.
+func (c *conds) times(col string, f store.TimeFilter, nullable bool) {
+	if f.IsZero() {
+		return
+	}
+	cc := c.t.col(col)
+	if nullable {
+		c.add(cc + " IS NOT NULL")
+	}
+	for _, b := range []struct {
+		op    string
+		bound time.Time
+	}{{" > ", f.Gt}, {" >= ", f.Gte}, {" < ", f.Lt}, {" <= ", f.Lte}} {
+		if !b.bound.IsZero() {
+			c.add(cc + b.op + c.q.arg(b.bound))
+		}
+	}
+	switch {
+	case f.In == nil:
+	case len(f.In) == 0:
+		c.add("FALSE")
+	default:
+		c.add(cc + " = ANY(" + c.q.arg(f.In) + ")")
+	}
+	if len(f.NotIn) > 0 {
+		c.add(cc + " <> ALL(" + c.q.arg(f.NotIn) + ")")
+	}
+}
+
+// or adds the alternatives of a filter's Or, each built by build on a
+// level of its own: nothing when or is nil, FALSE when it is empty.
+func or[F any](c *conds, or []F, build func(c *conds, f F)) {
+	if or == nil {
+		return
+	}
+	alts := make([]string, len(or))
+	for i, f := range or {
+		sub := c.on(c.t)
+		build(sub, f)
+		alts[i] = sub.all()
+	}
+	c.anyOf(alts)
+}
+
+// customerConds adds the conditions of f but Q (which query.search adds)
+// on table customer.
+func customerConds(c *conds, f customer.Filter) {
+	c.in("id", f.IDs)
+	c.text("id", f.ID)
+	if f.Emails != nil {
+		// Served by the lower(email) index. The service stores emails
+		// lower-cased; Medusa's rows may not be.
+		lower := make([]string, len(f.Emails))
+		for i, e := range f.Emails {
+			lower[i] = strings.ToLower(e)
+		}
+		c.inExpr("lower("+c.t.col("email")+")", lower)
+	}
+	c.textFold("email", f.Email)
+	c.is("has_account", f.HasAccount)
+	switch {
+	case f.GroupIDs == nil:
+	case len(f.GroupIDs) == 0:
+		c.add("FALSE")
+	default:
+		// A membership counts while its pivot row is live, whatever the
+		// group's own state, as in Medusa.
+		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_id = " + c.t.col("id") +
+			" AND cgc.customer_group_id = ANY(" + c.q.arg(f.GroupIDs) + ") AND cgc.deleted_at IS NULL)")
+	}
+	if gf := f.Groups; gf != nil {
+		g := c.on(groupTable)
+		if gf.DeletedAt.IsZero() {
+			g.add(g.t.col("deleted_at") + " IS NULL")
+		}
+		g.text("id", gf.ID)
+		g.text("name", gf.Name)
+		g.times("created_at", gf.CreatedAt, false)
+		g.times("updated_at", gf.UpdatedAt, false)
+		g.times("deleted_at", gf.DeletedAt, true)
+		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc JOIN " + groupTable.name + " AS " + groupTable.alias +
+			" ON " + g.t.col("id") + " = cgc.customer_group_id WHERE cgc.customer_id = " + c.t.col("id") +
+			" AND cgc.deleted_at IS NULL AND " + g.all() + ")")
+	}
+	c.text("company_name", f.CompanyName)
+	c.text("first_name", f.FirstName)
+	c.text("last_name", f.LastName)
+	c.text("phone", f.Phone)
+	c.text("created_by", f.CreatedBy)
+	c.times("created_at", f.CreatedAt, false)
+	c.times("updated_at", f.UpdatedAt, false)
+	c.times("deleted_at", f.DeletedAt, true)
+	for _, sub := range f.And {
+		customerConds(c, sub)
+	}
+	or(c, f.Or, customerConds)
+}
+
+// groupConds adds the conditions of f but Q on table customer_group.
+func groupConds(c *conds, f group.Filter) {
+	c.in("id", f.IDs)
+	c.in("name", f.Names)
+	c.text("name", f.Name)
+	switch {
+	case f.CustomerIDs == nil:
+	case len(f.CustomerIDs) == 0:
+		c.add("FALSE")
+	default:
+		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_group_id = " + c.t.col("id") +
+			" AND cgc.customer_id = ANY(" + c.q.arg(f.CustomerIDs) + ") AND cgc.deleted_at IS NULL)")
+	}
+	if cf := f.Customers; cf != nil {
+		m := c.on(customerTable)
+		if cf.DeletedAt.IsZero() {
+			m.add(m.t.col("deleted_at") + " IS NULL")
+		}
+		m.text("id", cf.ID)
+		m.textFold("email", cf.Email)
+		m.text("company_name", cf.CompanyName)
+		m.text("first_name", cf.FirstName)
+		m.text("last_name", cf.LastName)
+		m.text("created_by", cf.CreatedBy)
+		m.times("created_at", cf.CreatedAt, false)
+		m.times("updated_at", cf.UpdatedAt, false)
+		m.times("deleted_at", cf.DeletedAt, true)
+		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc JOIN " + customerTable.name + " AS " + customerTable.alias +
+			" ON " + m.t.col("id") + " = cgc.customer_id WHERE cgc.customer_group_id = " + c.t.col("id") +
+			" AND cgc.deleted_at IS NULL AND " + m.all() + ")")
+	}
+	c.text("created_by", f.CreatedBy)
+	c.times("created_at", f.CreatedAt, false)
+	c.times("updated_at", f.UpdatedAt, false)
+	c.times("deleted_at", f.DeletedAt, true)
+	for _, sub := range f.And {
+		groupConds(c, sub)
+	}
+	or(c, f.Or, groupConds)
+}
+
+// addressConds adds the conditions of f but Q on table customer_address.
+func addressConds(c *conds, f address.Filter) {
+	c.in("id", f.IDs)
+	c.in("customer_id", f.CustomerIDs)
+	c.in("country_code", f.CountryCodes)
+	c.is("is_default_shipping", f.IsDefaultShipping)
+	c.is("is_default_billing", f.IsDefaultBilling)
+	c.text("company", f.Company)
+	c.text("first_name", f.FirstName)
+	c.text("last_name", f.LastName)
+	c.text("address_1", f.Address1)
+	c.text("address_2", f.Address2)
+	c.text("city", f.City)
+	c.text("province", f.Province)
+	c.text("postal_code", f.PostalCode)
+	c.text("phone", f.Phone)
+	c.times("deleted_at", f.DeletedAt, true)
+	for _, sub := range f.And {
+		addressConds(c, sub)
+	}
+	or(c, f.Or, addressConds)
+}
