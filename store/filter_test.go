@@ -71,8 +71,8 @@ func TestStringFilterCheck(t *testing.T) {
 	bad := map[string]store.StringFilter{
 		`invalid x: pattern must not end with the escape character \`:  store.Like(`a\`),
 		`invalid x: pattern must not end with the escape character \ `: store.ILike(`\\\`),
-		"invalid x: pattern must be at most 256 bytes long, got 257":    store.Like(strings.Repeat("a", 257)),
-		"invalid x: must have at most 1000 values, got 1001":            store.Ne(make([]string, 1001)...),
+		"invalid x: pattern must be at most 256 bytes long, got 257":   store.Like(strings.Repeat("a", 257)),
+		"invalid x: must have at most 1000 values, got 1001":           store.Ne(make([]string, 1001)...),
 	}
 	for want, f := range bad {
 		err := f.Check("x")

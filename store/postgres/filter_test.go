@@ -10,7 +10,7 @@ import (
 )
 
 // TestFilterLegacyEmptyStrings checks that rows a Medusa database holds
-// with '' (clientele writes NULL) are filtered as NULL, as they are on the
+// with ” (clientele writes NULL) are filtered as NULL, as they are on the
 // memory store, where both are "": only In with Null matches them.
 func TestFilterLegacyEmptyStrings(t *testing.T) {
 	ctx := t.Context()
