@@ -3,8 +3,9 @@
 //
 // A [Service] creates addresses (one or a batch, all or nothing), retrieves,
 // lists and counts them ([Filter]: customer, q over the address fields,
-// country code, default flags), updates them by id, ids or filter, and
-// deletes them.
+// country code, default flags, the text columns with the operators of
+// store.StringFilter, deleted_at, and sub-filters ANDed or ORed), updates
+// them by id, ids or filter, and deletes them.
 //
 // # Default addresses
 //

@@ -28,7 +28,9 @@ import (
 //     for its own terms: a prepared statement would switch to a generic plan
 //     after five runs, which cannot use the trigram indexes and is 10-2000x
 //     slower. With pgx a search also runs in QueryExecModeExec, so its
-//     one-off text is not kept in the statement cache.
+//     one-off text is not kept in the statement cache. A LIKE pattern of a
+//     filter (filter.go) stays a parameter, and its statement runs in
+//     QueryExecModeExec too, which plans it for its pattern.
 //   - Booleans, LIMIT and OFFSET are inlined too: a literal lets PostgreSQL
 //     match partial indexes (is_default_shipping = true) and pick a plan
 //     for the page size.
@@ -242,7 +244,7 @@ func quoteLiteral(s string) string {
 // that the primary key serves ORDER BY id … LIMIT (Medusa's ids, a fixed
 // prefix and an upper-case ULID, sort the same in every collation).
 //
-// With q, id sorts COLLATE "C" too, which keeps PostgreSQL from walking the
+// With q or a LIKE pattern, id sorts COLLATE "C" too, which keeps PostgreSQL from walking the
 // primary key and filtering every row with ILIKE until the page is full: it
 // underestimates the cost of ILIKE and takes that plan for terms it expects
 // to match a few dozen rows, which for a rare term means reading most of the
