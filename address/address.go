@@ -117,26 +117,17 @@ func (f Filter) WithDeleted() bool {
 // store.StringFilter.Check), the nesting of And and Or, and no Q in a
 // sub-filter. Both backends and the Service call it; errors are
 // *store.ValidationErrors naming the field ("or[0].first_name").
-func (f Filter) Check() error {
-	return f.check(&filtercheck.Tree{}, "", 0)
-}
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
 
-func (f Filter) check(t *filtercheck.Tree, prefix string, depth int) error {
-	if err := filtercheck.TopLevelOnly(prefix, f.Q, depth); err != nil {
-		return err
-	}
-	err := filtercheck.Fields(prefix,
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	return f.Q, []filtercheck.Field{
 		filtercheck.S("company", f.Company), filtercheck.S("first_name", f.FirstName),
 		filtercheck.S("last_name", f.LastName), filtercheck.S("address_1", f.Address1),
 		filtercheck.S("address_2", f.Address2), filtercheck.S("city", f.City),
 		filtercheck.S("province", f.Province), filtercheck.S("postal_code", f.PostalCode),
-		filtercheck.S("phone", f.Phone), filtercheck.T("deleted_at", f.DeletedAt))
-	if err != nil {
-		return err
-	}
-	return filtercheck.Subs(t, prefix, depth, f.And, f.Or, func(sub Filter, prefix string, depth int) error {
-		return sub.check(t, prefix, depth)
-	})
+		filtercheck.S("phone", f.Phone), filtercheck.T("deleted_at", f.DeletedAt),
+	}, f.And, f.Or
 }
 
 // Sortable declares the columns an address list may be ordered by, and the

@@ -135,36 +135,25 @@ func (f Filter) WithDeleted() bool {
 // store.StringFilter.Check), the nesting of And and Or, and no Q in a
 // sub-filter. Both backends and the Service call it; errors are
 // *store.ValidationErrors naming the field ("or[0].first_name").
-func (f Filter) Check() error {
-	return f.check(&filtercheck.Tree{}, "", 0)
-}
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
 
-func (f Filter) check(t *filtercheck.Tree, prefix string, depth int) error {
-	if err := filtercheck.TopLevelOnly(prefix, f.Q, depth); err != nil {
-		return err
-	}
-	err := filtercheck.Fields(prefix,
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	fields := []filtercheck.Field{
 		filtercheck.S("id", f.ID), filtercheck.S("email", f.Email),
 		filtercheck.S("company_name", f.CompanyName), filtercheck.S("first_name", f.FirstName),
 		filtercheck.S("last_name", f.LastName), filtercheck.S("phone", f.Phone),
 		filtercheck.S("created_by", f.CreatedBy),
 		filtercheck.T("created_at", f.CreatedAt), filtercheck.T("updated_at", f.UpdatedAt),
-		filtercheck.T("deleted_at", f.DeletedAt))
-	if err != nil {
-		return err
+		filtercheck.T("deleted_at", f.DeletedAt),
 	}
 	if g := f.Groups; g != nil {
-		err := filtercheck.Fields(prefix+"groups.",
-			filtercheck.S("id", g.ID), filtercheck.S("name", g.Name),
-			filtercheck.T("created_at", g.CreatedAt), filtercheck.T("updated_at", g.UpdatedAt),
-			filtercheck.T("deleted_at", g.DeletedAt))
-		if err != nil {
-			return err
-		}
+		fields = append(fields,
+			filtercheck.S("groups.id", g.ID), filtercheck.S("groups.name", g.Name),
+			filtercheck.T("groups.created_at", g.CreatedAt), filtercheck.T("groups.updated_at", g.UpdatedAt),
+			filtercheck.T("groups.deleted_at", g.DeletedAt))
 	}
-	return filtercheck.Subs(t, prefix, depth, f.And, f.Or, func(sub Filter, prefix string, depth int) error {
-		return sub.check(t, prefix, depth)
-	})
+	return f.Q, fields, f.And, f.Or
 }
 
 // Sortable declares the columns a customer list may be ordered by, and the

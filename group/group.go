@@ -110,35 +110,24 @@ func (f Filter) WithDeleted() bool {
 // store.StringFilter.Check), the nesting of And and Or, and no Q in a
 // sub-filter. Both backends and the Service call it; errors are
 // *store.ValidationErrors naming the field ("or[0].name").
-func (f Filter) Check() error {
-	return f.check(&filtercheck.Tree{}, "", 0)
-}
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
 
-func (f Filter) check(t *filtercheck.Tree, prefix string, depth int) error {
-	if err := filtercheck.TopLevelOnly(prefix, f.Q, depth); err != nil {
-		return err
-	}
-	err := filtercheck.Fields(prefix,
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	fields := []filtercheck.Field{
 		filtercheck.S("name", f.Name), filtercheck.S("created_by", f.CreatedBy),
 		filtercheck.T("created_at", f.CreatedAt), filtercheck.T("updated_at", f.UpdatedAt),
-		filtercheck.T("deleted_at", f.DeletedAt))
-	if err != nil {
-		return err
+		filtercheck.T("deleted_at", f.DeletedAt),
 	}
 	if c := f.Customers; c != nil {
-		err := filtercheck.Fields(prefix+"customers.",
-			filtercheck.S("id", c.ID), filtercheck.S("email", c.Email),
-			filtercheck.S("company_name", c.CompanyName), filtercheck.S("first_name", c.FirstName),
-			filtercheck.S("last_name", c.LastName), filtercheck.S("created_by", c.CreatedBy),
-			filtercheck.T("created_at", c.CreatedAt), filtercheck.T("updated_at", c.UpdatedAt),
-			filtercheck.T("deleted_at", c.DeletedAt))
-		if err != nil {
-			return err
-		}
+		fields = append(fields,
+			filtercheck.S("customers.id", c.ID), filtercheck.S("customers.email", c.Email),
+			filtercheck.S("customers.company_name", c.CompanyName), filtercheck.S("customers.first_name", c.FirstName),
+			filtercheck.S("customers.last_name", c.LastName), filtercheck.S("customers.created_by", c.CreatedBy),
+			filtercheck.T("customers.created_at", c.CreatedAt), filtercheck.T("customers.updated_at", c.UpdatedAt),
+			filtercheck.T("customers.deleted_at", c.DeletedAt))
 	}
-	return filtercheck.Subs(t, prefix, depth, f.And, f.Or, func(sub Filter, prefix string, depth int) error {
-		return sub.check(t, prefix, depth)
-	})
+	return f.Q, fields, f.And, f.Or
 }
 
 // Match selects groups for a membership test ([Service.IsMember]): a

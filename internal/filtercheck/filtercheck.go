@@ -11,8 +11,8 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-// Tree counts the sub-filters of one filter as they are checked.
-type Tree struct{ terms int }
+// tree counts the sub-filters of one filter as they are checked.
+type tree struct{ terms int }
 
 // Field is a named string or time filter.
 type Field struct {
@@ -27,9 +27,9 @@ func S(name string, f store.StringFilter) Field { return Field{name: name, s: &f
 // T names a time filter.
 func T(name string, f store.TimeFilter) Field { return Field{name: name, t: &f} }
 
-// Fields checks every field (store.StringFilter.Check,
+// fields checks every field (store.StringFilter.Check,
 // store.TimeFilter.Check), naming it prefix + its name.
-func Fields(prefix string, fs ...Field) error {
+func fields(prefix string, fs ...Field) error {
 	for _, f := range fs {
 		var err error
 		if f.s != nil {
@@ -44,20 +44,40 @@ func Fields(prefix string, fs ...Field) error {
 	return nil
 }
 
-// TopLevelOnly refuses q in a sub-filter (depth > 0): a search applies to
+// topLevelOnly refuses q in a sub-filter (depth > 0): a search applies to
 // a whole list.
-func TopLevelOnly(prefix, q string, depth int) error {
+func topLevelOnly(prefix, q string, depth int) error {
 	if depth > 0 && q != "" {
 		return store.Invalid(prefix+"q", "is allowed only at the top level of a filter, not in and or or")
 	}
 	return nil
 }
 
-// Subs checks the sub-filters and and or of a filter at depth (0 for the
+// Check validates a filter tree: level returns one filter's q, its named
+// string and time filters (relation filters named "groups.name" and the
+// like), and its sub-filters. q is refused below the top level; the
+// sub-filters nest within store.MaxFilterDepth and store.MaxFilterTerms.
+func Check[F any](f F, level func(f F) (q string, fields []Field, and, or []F)) error {
+	t := &tree{}
+	var walk func(f F, prefix string, depth int) error
+	walk = func(f F, prefix string, depth int) error {
+		q, fs, and, or := level(f)
+		if err := topLevelOnly(prefix, q, depth); err != nil {
+			return err
+		}
+		if err := fields(prefix, fs...); err != nil {
+			return err
+		}
+		return subs(t, prefix, depth, and, or, walk)
+	}
+	return walk(f, "", 0)
+}
+
+// subs checks the sub-filters and and or of a filter at depth (0 for the
 // filter a caller passes): each with check, given its name prefix
 // ("and[0].") and depth, within store.MaxFilterDepth and
 // store.MaxFilterTerms.
-func Subs[F any](t *Tree, prefix string, depth int, and, or []F, check func(f F, prefix string, depth int) error) error {
+func subs[F any](t *tree, prefix string, depth int, and, or []F, check func(f F, prefix string, depth int) error) error {
 	for _, list := range []struct {
 		name string
 		fs   []F

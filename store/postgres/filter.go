@@ -197,6 +197,34 @@ func (c *conds) times(col string, f store.TimeFilter, nullable bool) {
 	}
 }
 
+// memberOf keeps the rows with a live membership (customer_group_customer)
+// whose column self is the row's id and whose column other is one of ids:
+// a nil list does not filter, an empty one matches nothing.
+func (c *conds) memberOf(self, other string, ids []string) {
+	switch {
+	case ids == nil:
+	case len(ids) == 0:
+		c.add("FALSE")
+	default:
+		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc." + self + " = " + c.t.col("id") +
+			" AND cgc." + other + " = ANY(" + c.q.arg(ids) + ") AND cgc.deleted_at IS NULL)")
+	}
+}
+
+// related keeps the rows with a live membership whose column self is the
+// row's id and whose column other is the id of a row of t for which the
+// conditions build makes hold; live keeps to t's live rows.
+func (c *conds) related(self, other string, t *table, live bool, build func(r *conds)) {
+	r := c.on(t)
+	if live {
+		r.add(t.col("deleted_at") + " IS NULL")
+	}
+	build(r)
+	c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc JOIN " + t.name + " AS " + t.alias +
+		" ON " + t.col("id") + " = cgc." + other + " WHERE cgc." + self + " = " + c.t.col("id") +
+		" AND cgc.deleted_at IS NULL AND " + r.all() + ")")
+}
+
 // or adds the alternatives of a filter's Or, each built by build on a
 // level of its own: nothing when or is nil, FALSE when it is empty.
 func or[F any](c *conds, or []F, build func(c *conds, f F)) {
@@ -228,29 +256,17 @@ func customerConds(c *conds, f customer.Filter) {
 	}
 	c.textFold("email", f.Email)
 	c.is("has_account", f.HasAccount)
-	switch {
-	case f.GroupIDs == nil:
-	case len(f.GroupIDs) == 0:
-		c.add("FALSE")
-	default:
-		// A membership counts while its pivot row is live, whatever the
-		// group's own state, as in Medusa.
-		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_id = " + c.t.col("id") +
-			" AND cgc.customer_group_id = ANY(" + c.q.arg(f.GroupIDs) + ") AND cgc.deleted_at IS NULL)")
-	}
+	// A membership counts while its pivot row is live, whatever the
+	// group's own state, as in Medusa.
+	c.memberOf("customer_id", "customer_group_id", f.GroupIDs)
 	if gf := f.Groups; gf != nil {
-		g := c.on(groupTable)
-		if gf.DeletedAt.IsZero() {
-			g.add(g.t.col("deleted_at") + " IS NULL")
-		}
-		g.text("id", gf.ID)
-		g.text("name", gf.Name)
-		g.times("created_at", gf.CreatedAt, false)
-		g.times("updated_at", gf.UpdatedAt, false)
-		g.times("deleted_at", gf.DeletedAt, true)
-		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc JOIN " + groupTable.name + " AS " + groupTable.alias +
-			" ON " + g.t.col("id") + " = cgc.customer_group_id WHERE cgc.customer_id = " + c.t.col("id") +
-			" AND cgc.deleted_at IS NULL AND " + g.all() + ")")
+		c.related("customer_id", "customer_group_id", groupTable, gf.DeletedAt.IsZero(), func(g *conds) {
+			g.text("id", gf.ID)
+			g.text("name", gf.Name)
+			g.times("created_at", gf.CreatedAt, false)
+			g.times("updated_at", gf.UpdatedAt, false)
+			g.times("deleted_at", gf.DeletedAt, true)
+		})
 	}
 	c.text("company_name", f.CompanyName)
 	c.text("first_name", f.FirstName)
@@ -271,31 +287,19 @@ func groupConds(c *conds, f group.Filter) {
 	c.in("id", f.IDs)
 	c.in("name", f.Names)
 	c.text("name", f.Name)
-	switch {
-	case f.CustomerIDs == nil:
-	case len(f.CustomerIDs) == 0:
-		c.add("FALSE")
-	default:
-		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_group_id = " + c.t.col("id") +
-			" AND cgc.customer_id = ANY(" + c.q.arg(f.CustomerIDs) + ") AND cgc.deleted_at IS NULL)")
-	}
+	c.memberOf("customer_group_id", "customer_id", f.CustomerIDs)
 	if cf := f.Customers; cf != nil {
-		m := c.on(customerTable)
-		if cf.DeletedAt.IsZero() {
-			m.add(m.t.col("deleted_at") + " IS NULL")
-		}
-		m.text("id", cf.ID)
-		m.textFold("email", cf.Email)
-		m.text("company_name", cf.CompanyName)
-		m.text("first_name", cf.FirstName)
-		m.text("last_name", cf.LastName)
-		m.text("created_by", cf.CreatedBy)
-		m.times("created_at", cf.CreatedAt, false)
-		m.times("updated_at", cf.UpdatedAt, false)
-		m.times("deleted_at", cf.DeletedAt, true)
-		c.add("EXISTS (SELECT 1 FROM customer_group_customer AS cgc JOIN " + customerTable.name + " AS " + customerTable.alias +
-			" ON " + m.t.col("id") + " = cgc.customer_id WHERE cgc.customer_group_id = " + c.t.col("id") +
-			" AND cgc.deleted_at IS NULL AND " + m.all() + ")")
+		c.related("customer_group_id", "customer_id", customerTable, cf.DeletedAt.IsZero(), func(m *conds) {
+			m.text("id", cf.ID)
+			m.textFold("email", cf.Email)
+			m.text("company_name", cf.CompanyName)
+			m.text("first_name", cf.FirstName)
+			m.text("last_name", cf.LastName)
+			m.text("created_by", cf.CreatedBy)
+			m.times("created_at", cf.CreatedAt, false)
+			m.times("updated_at", cf.UpdatedAt, false)
+			m.times("deleted_at", cf.DeletedAt, true)
+		})
 	}
 	c.text("created_by", f.CreatedBy)
 	c.times("created_at", f.CreatedAt, false)

@@ -177,13 +177,6 @@ func (q *query) match(expr string, values []string) string {
 	}
 }
 
-// is keeps the rows whose boolean column equals *v, when v is set.
-func (q *query) is(col string, v *bool) {
-	if v != nil {
-		q.cond(q.t.col(col) + " = " + strconv.FormatBool(*v))
-	}
-}
-
 // search applies a free-text q: every word must occur, case-insensitively,
 // in one of the table's searched columns. Each column has a pg_trgm GIN
 // index, which PostgreSQL combines with a BitmapOr.
