@@ -225,9 +225,21 @@ func (c *conds) related(self, other string, t *table, live bool, build func(r *c
 		" AND cgc.deleted_at IS NULL AND " + r.all() + ")")
 }
 
-// or adds the alternatives of a filter's Or, each built by build on a
-// level of its own: nothing when or is nil, FALSE when it is empty.
-func or[F any](c *conds, or []F, build func(c *conds, f F)) {
+// stamps applies the filters of the created_at, updated_at and deleted_at
+// columns.
+func (c *conds) stamps(created, updated, deleted store.TimeFilter) {
+	c.times("created_at", created, false)
+	c.times("updated_at", updated, false)
+	c.times("deleted_at", deleted, true)
+}
+
+// subs adds the sub-filters of a filter, each built by build: those of and
+// on this level, those of or as alternatives, each on a level of its own
+// (nothing when or is nil, FALSE when it is empty).
+func subs[F any](c *conds, and, or []F, build func(c *conds, f F)) {
+	for _, f := range and {
+		build(c, f)
+	}
 	if or == nil {
 		return
 	}
@@ -263,9 +275,7 @@ func customerConds(c *conds, f customer.Filter) {
 		c.related("customer_id", "customer_group_id", groupTable, gf.DeletedAt.IsZero(), func(g *conds) {
 			g.text("id", gf.ID)
 			g.text("name", gf.Name)
-			g.times("created_at", gf.CreatedAt, false)
-			g.times("updated_at", gf.UpdatedAt, false)
-			g.times("deleted_at", gf.DeletedAt, true)
+			g.stamps(gf.CreatedAt, gf.UpdatedAt, gf.DeletedAt)
 		})
 	}
 	c.text("company_name", f.CompanyName)
@@ -273,13 +283,8 @@ func customerConds(c *conds, f customer.Filter) {
 	c.text("last_name", f.LastName)
 	c.text("phone", f.Phone)
 	c.text("created_by", f.CreatedBy)
-	c.times("created_at", f.CreatedAt, false)
-	c.times("updated_at", f.UpdatedAt, false)
-	c.times("deleted_at", f.DeletedAt, true)
-	for _, sub := range f.And {
-		customerConds(c, sub)
-	}
-	or(c, f.Or, customerConds)
+	c.stamps(f.CreatedAt, f.UpdatedAt, f.DeletedAt)
+	subs(c, f.And, f.Or, customerConds)
 }
 
 // groupConds adds the conditions of f but Q on table customer_group.
@@ -296,19 +301,12 @@ func groupConds(c *conds, f group.Filter) {
 			m.text("first_name", cf.FirstName)
 			m.text("last_name", cf.LastName)
 			m.text("created_by", cf.CreatedBy)
-			m.times("created_at", cf.CreatedAt, false)
-			m.times("updated_at", cf.UpdatedAt, false)
-			m.times("deleted_at", cf.DeletedAt, true)
+			m.stamps(cf.CreatedAt, cf.UpdatedAt, cf.DeletedAt)
 		})
 	}
 	c.text("created_by", f.CreatedBy)
-	c.times("created_at", f.CreatedAt, false)
-	c.times("updated_at", f.UpdatedAt, false)
-	c.times("deleted_at", f.DeletedAt, true)
-	for _, sub := range f.And {
-		groupConds(c, sub)
-	}
-	or(c, f.Or, groupConds)
+	c.stamps(f.CreatedAt, f.UpdatedAt, f.DeletedAt)
+	subs(c, f.And, f.Or, groupConds)
 }
 
 // addressConds adds the conditions of f but Q on table customer_address.
@@ -328,8 +326,5 @@ func addressConds(c *conds, f address.Filter) {
 	c.text("postal_code", f.PostalCode)
 	c.text("phone", f.Phone)
 	c.times("deleted_at", f.DeletedAt, true)
-	for _, sub := range f.And {
-		addressConds(c, sub)
-	}
-	or(c, f.Or, addressConds)
+	subs(c, f.And, f.Or, addressConds)
 }
