@@ -507,8 +507,9 @@ var operators = []operator{
 
 // operands reads the operators of an operator map o: for each known one,
 // its values, checked against the kind of value it takes. $re and
-// $contains (which Medusa's schema accepts) are refused, as are the
-// operators not in allowed and unknown keys.
+// $contains (which Medusa's schema accepts, as a PostgreSQL regular
+// expression and an array containment) are refused, as are the operators
+// in refused; an unknown key is unrecognized.
 func operands(d *qdecoder, o *qsObject, path []string, refused ...string) (map[string][]string, bool) {
 	out := map[string][]string{}
 	ok := true
