@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/clientele/clientele/internal/filtercheck"
 	"github.com/clientele/clientele/store"
 )
 
@@ -71,22 +72,62 @@ type UpdateParams struct {
 	Metadata          map[string]any
 }
 
-// Filter selects addresses. Zero fields do not filter.
+// Filter selects addresses. Zero fields do not filter; a nil slice does
+// not filter, an empty non-nil slice matches nothing. Every field that is
+// set must hold.
 type Filter struct {
 	// Q matches when every word occurs, case-insensitively, in one of
 	// address_name, company, first_name, last_name, address_1, address_2,
-	// city, province or postal_code.
+	// city, province or postal_code. Only the top level of a filter may
+	// search: a sub-filter (And, Or) with a Q is refused.
 	Q                 string
 	IDs               []string
 	CustomerIDs       []string
 	CountryCodes      []string // any case
 	IsDefaultShipping *bool
 	IsDefaultBilling  *bool
-	// Exact matches on text columns (store.IsNull matches empty ones).
+	// Text columns, with the operators of store.StringFilter
+	// (store.IsNull matches empty ones).
 	Company    store.StringFilter
+	FirstName  store.StringFilter
+	LastName   store.StringFilter
+	Address1   store.StringFilter
+	Address2   store.StringFilter
 	City       store.StringFilter
 	Province   store.StringFilter
 	PostalCode store.StringFilter
+	Phone      store.StringFilter
+	// DeletedAt filters the time of the soft deletion. Set, it makes the
+	// list include soft-deleted addresses, as store.ListOptions.WithDeleted
+	// does; see Filter.WithDeleted.
+	DeletedAt store.TimeFilter
+	// And keeps the addresses matching every sub-filter, Or those matching
+	// at least one (an empty non-nil Or matches nothing). Sub-filters nest
+	// at most store.MaxFilterDepth deep, store.MaxFilterTerms in all.
+	And, Or []Filter
+}
+
+// WithDeleted reports whether f, or one of its sub-filters, filters on
+// DeletedAt, which makes a list include soft-deleted addresses.
+func (f Filter) WithDeleted() bool {
+	return !f.DeletedAt.IsZero() || filtercheck.AnySub(f.And, f.Or, Filter.WithDeleted)
+}
+
+// Check validates f: the bounds of its string and time filters (see
+// store.StringFilter.Check), the nesting of And and Or, and no Q in a
+// sub-filter. Both backends and the Service call it; errors are
+// *store.ValidationErrors naming the field ("or[0].first_name").
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
+
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	return f.Q, []filtercheck.Field{
+		filtercheck.S("company", f.Company), filtercheck.S("first_name", f.FirstName),
+		filtercheck.S("last_name", f.LastName), filtercheck.S("address_1", f.Address1),
+		filtercheck.S("address_2", f.Address2), filtercheck.S("city", f.City),
+		filtercheck.S("province", f.Province), filtercheck.S("postal_code", f.PostalCode),
+		filtercheck.S("phone", f.Phone), filtercheck.T("deleted_at", f.DeletedAt),
+	}, f.And, f.Or
 }
 
 // Sortable declares the columns an address list may be ordered by, and the

@@ -3,11 +3,13 @@
 //
 // A [Service] creates addresses (one or a batch, all or nothing), retrieves,
 // lists and counts them ([Filter]: customer, q over the address fields,
-// country code, default flags), updates them by id, ids or filter, deletes
-// them for good by ids or filter ([Service.DeleteWhere]), and soft-deletes
-// and restores them ([Service.SoftDelete], [Service.Restore]). An address
-// read with its customer is customer.Service.RetrieveAddress and
-// ListAddresses (this package does not depend on package customer).
+// country code, default flags, the text columns with the operators of
+// store.StringFilter, deleted_at, and sub-filters ANDed or ORed), updates
+// them by id, ids or filter, deletes them for good by ids or filter
+// ([Service.DeleteWhere]), and soft-deletes and restores them
+// ([Service.SoftDelete], [Service.Restore]). An address read with its
+// customer is customer.Service.RetrieveAddress and ListAddresses (this
+// package does not depend on package customer).
 //
 // # Default addresses
 //

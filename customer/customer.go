@@ -6,6 +6,7 @@ import (
 
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/group"
+	"github.com/clientele/clientele/internal/filtercheck"
 	"github.com/clientele/clientele/store"
 )
 
@@ -68,23 +69,91 @@ type UpdateParams struct {
 }
 
 // Filter selects customers. Zero fields do not filter; a nil slice does
-// not filter, an empty non-nil slice matches nothing.
+// not filter, an empty non-nil slice matches nothing. Every field that is
+// set must hold.
 type Filter struct {
 	// Q matches when every word occurs, case-insensitively, in one of
-	// company_name, first_name, last_name, email or phone.
+	// company_name, first_name, last_name, email or phone. Only the top
+	// level of a filter may search: a sub-filter (And, Or) with a Q is
+	// refused.
 	Q   string
 	IDs []string
+	// ID filters the id with operators ($eq, $ne, $in, $nin, $like,
+	// $ilike, $gt, $gte, $lt, $lte); IDs and ID both apply. On PostgreSQL
+	// the bounds compare in the column's collation, which the primary key
+	// serves and which orders Medusa's ids as byte order does.
+	ID store.StringFilter
 	// Emails matches any of the emails, case-insensitively.
-	Emails     []string
+	Emails []string
+	// Email filters the email with operators, case-insensitively (emails
+	// are case-insensitive in clientele): In and NotIn compare lower-cased
+	// emails, and Like matches as ILike.
+	Email      store.StringFilter
 	HasAccount *bool
-	// GroupIDs keeps the members of any of these groups.
-	GroupIDs    []string
+	// GroupIDs keeps the members of any of these groups (a live
+	// membership, whatever the group's own state, as in Medusa).
+	GroupIDs []string
+	// Groups, when set, keeps the customers with a live membership of a
+	// group that matches it (Medusa's groups[...] filter).
+	Groups      *GroupFilter
 	CompanyName store.StringFilter
 	FirstName   store.StringFilter
 	LastName    store.StringFilter
+	Phone       store.StringFilter
 	CreatedBy   store.StringFilter
-	CreatedAt   store.TimeRange
-	UpdatedAt   store.TimeRange
+	CreatedAt   store.TimeFilter
+	UpdatedAt   store.TimeFilter
+	// DeletedAt filters the time of the soft deletion. Set, it makes the
+	// list include soft-deleted customers, as store.ListOptions.WithDeleted
+	// does (as in Medusa, wherever it occurs in the filter); see
+	// Filter.WithDeleted.
+	DeletedAt store.TimeFilter
+	// And keeps the customers matching every sub-filter, Or those matching
+	// at least one (an empty non-nil Or matches nothing). Sub-filters nest
+	// at most store.MaxFilterDepth deep, store.MaxFilterTerms in all.
+	And, Or []Filter
+}
+
+// GroupFilter selects customers by the groups they belong to: a customer
+// matches when one of its live memberships is of a group for which every
+// set field holds. Only live groups match, unless DeletedAt is set.
+type GroupFilter struct {
+	ID        store.StringFilter
+	Name      store.StringFilter
+	CreatedAt store.TimeFilter
+	UpdatedAt store.TimeFilter
+	DeletedAt store.TimeFilter
+}
+
+// WithDeleted reports whether f, or one of its sub-filters, filters on
+// DeletedAt, which makes a list include soft-deleted customers.
+func (f Filter) WithDeleted() bool {
+	return !f.DeletedAt.IsZero() || filtercheck.AnySub(f.And, f.Or, Filter.WithDeleted)
+}
+
+// Check validates f: the bounds of its string and time filters (see
+// store.StringFilter.Check), the nesting of And and Or, and no Q in a
+// sub-filter. Both backends and the Service call it; errors are
+// *store.ValidationErrors naming the field ("or[0].first_name").
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
+
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	fields := []filtercheck.Field{
+		filtercheck.S("id", f.ID), filtercheck.S("email", f.Email),
+		filtercheck.S("company_name", f.CompanyName), filtercheck.S("first_name", f.FirstName),
+		filtercheck.S("last_name", f.LastName), filtercheck.S("phone", f.Phone),
+		filtercheck.S("created_by", f.CreatedBy),
+		filtercheck.T("created_at", f.CreatedAt), filtercheck.T("updated_at", f.UpdatedAt),
+		filtercheck.T("deleted_at", f.DeletedAt),
+	}
+	if g := f.Groups; g != nil {
+		fields = append(fields,
+			filtercheck.S("groups.id", g.ID), filtercheck.S("groups.name", g.Name),
+			filtercheck.T("groups.created_at", g.CreatedAt), filtercheck.T("groups.updated_at", g.UpdatedAt),
+			filtercheck.T("groups.deleted_at", g.DeletedAt))
+	}
+	return f.Q, fields, f.And, f.Or
 }
 
 // Sortable declares the columns a customer list may be ordered by, and the

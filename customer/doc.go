@@ -6,7 +6,19 @@
 // lists and counts them with typed filters ([Filter]), updates them by id,
 // by ids or by filter, and deletes them for good, softly, or restores them.
 // Addresses are managed by package address and groups by package group; a
-// group's customers are a customer list filtered by [Filter.GroupIDs]. The
+// group's customers are a customer list filtered by [Filter.GroupIDs].
+//
+// # Filters
+//
+// A [Filter] carries Medusa's filters as typed Go values: lists of ids and
+// emails, text columns as store.StringFilter (the operators of Medusa's
+// operator maps: $eq/$in, $ne/$nin, $like, $ilike, $gt, $gte, $lt, $lte),
+// timestamps as store.TimeFilter, the groups a customer belongs to
+// ([GroupFilter]), and sub-filters ANDed or ORed ([Filter.And],
+// [Filter.Or], Medusa's $and and $or). A DeletedAt filter lists
+// soft-deleted customers, as in Medusa. [Filter.Check] bounds a filter
+// (store.MaxFilterValues, store.MaxPatternBytes, store.MaxFilterDepth,
+// store.MaxFilterTerms); the service refuses what it refuses. The
 // service creates nested addresses with the host's *address.Service given
 // to [NewService], so its options (postal-code check, complete addresses,
 // event sink) hold for nested addresses too. [Service.RetrieveAddress],
@@ -59,4 +71,11 @@
 //   - Lists sort text by byte order (COLLATE "C") and always by id last,
 //     so paging is stable.
 //   - Metadata must be a JSON object of at most 64 KiB.
+//   - Filters on the email compare case-insensitively, LIKE patterns
+//     included (Medusa's $like is case-sensitive).
+//   - As in SQL, no filter operator but In and Null matches an empty
+//     (NULL) value; a GroupFilter matches live groups only, unless it
+//     filters on the group's DeletedAt.
+//   - A q inside And or Or is refused (Medusa's module searches only at
+//     the top level).
 package customer

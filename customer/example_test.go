@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/customer"
@@ -65,4 +66,33 @@ func ExampleService_Retrieve_notFound() {
 	var nf *store.NotFoundError
 	fmt.Println(errors.Is(err, customer.ErrNotFound), errors.As(err, &nf), nf.IDs)
 	// Output: true true [cus_missing]
+}
+
+// Filters carry Medusa's operators as typed values: email[$ilike],
+// first_name[$ne], created_at[$gte] and $or become fields of a Filter.
+func ExampleFilter() {
+	ctx := context.Background()
+	customers := newCustomers()
+	for _, p := range []customer.CreateParams{
+		{FirstName: "Ada", Email: "ada@example.com"},
+		{FirstName: "Grace", Email: "grace@navy.mil"},
+		{FirstName: "Linus", Email: "linus@example.org"},
+	} {
+		if _, err := customers.Create(ctx, p); err != nil {
+			panic(err)
+		}
+	}
+	list, _ := customers.List(ctx, customer.Filter{
+		Email:     store.ILike("%@EXAMPLE.%"),
+		FirstName: store.Ne("Linus"),
+		Or:        []customer.Filter{{CreatedAt: store.TimeFilter{Gte: time.Now().Add(-time.Hour)}}},
+	}, store.ListOptions{})
+	for _, c := range list {
+		fmt.Println(c.FirstName)
+	}
+	_, err := customers.List(ctx, customer.Filter{FirstName: store.Like(`Ada\`)}, store.ListOptions{})
+	fmt.Println(err)
+	// Output:
+	// Ada
+	// invalid first_name: pattern must not end with the escape character \
 }

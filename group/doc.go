@@ -2,7 +2,9 @@
 // CustomerGroup part of Medusa v2's ICustomerModuleService.
 //
 // A [Service] creates groups (name required, unique among live groups),
-// retrieves, lists and counts them ([Filter]: q on name, names, members),
+// retrieves, lists and counts them ([Filter]: q on name, names, the name
+// with the operators of store.StringFilter, members by id or by a
+// [CustomerFilter], times, deleted_at, and sub-filters ANDed or ORed),
 // updates them, deletes them for good (memberships go with them), soft
 // deletes and restores them, and adds customers to groups and removes them
 // ([Service.Add], [Service.Remove]). The memberships themselves, the rows
@@ -65,4 +67,7 @@
 //   - Restoring a group whose name a live group took meanwhile fails with
 //     ErrConflict.
 //   - Group names are trimmed and must not be empty.
+//   - A [CustomerFilter] (Medusa's customers[...] filter) matches live
+//     customers only, unless it filters on their DeletedAt, and compares
+//     emails case-insensitively.
 package group

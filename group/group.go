@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/clientele/clientele/internal/filtercheck"
 	"github.com/clientele/clientele/store"
 )
 
@@ -51,17 +52,82 @@ type UpdateParams struct {
 	Metadata map[string]any
 }
 
-// Filter selects groups. Zero fields do not filter.
+// Filter selects groups. Zero fields do not filter; a nil slice does not
+// filter, an empty non-nil slice matches nothing. Every field that is set
+// must hold.
 type Filter struct {
 	// Q matches groups whose name contains every word, case-insensitively.
+	// Only the top level of a filter may search: a sub-filter (And, Or)
+	// with a Q is refused.
 	Q     string
 	IDs   []string
 	Names []string
+	// Name filters the name with operators ($eq, $ne, $in, $nin, $like,
+	// $ilike, $gt, $gte, $lt, $lte); Names and Name both apply.
+	Name store.StringFilter
 	// CustomerIDs keeps the groups that one of these customers belongs to.
 	CustomerIDs []string
+	// Customers, when set, keeps the groups with a live membership of a
+	// customer that matches it (Medusa's customers[...] filter).
+	Customers *CustomerFilter
+	CreatedBy store.StringFilter
+	CreatedAt store.TimeFilter
+	UpdatedAt store.TimeFilter
+	// DeletedAt filters the time of the soft deletion. Set, it makes the
+	// list include soft-deleted groups, as store.ListOptions.WithDeleted
+	// does (as in Medusa, wherever it occurs in the filter); see
+	// Filter.WithDeleted.
+	DeletedAt store.TimeFilter
+	// And keeps the groups matching every sub-filter, Or those matching at
+	// least one (an empty non-nil Or matches nothing). Sub-filters nest at
+	// most store.MaxFilterDepth deep, store.MaxFilterTerms in all.
+	And, Or []Filter
+}
+
+// CustomerFilter selects groups by their members: a group matches when
+// one of its live memberships is of a customer for which every set field
+// holds. Only live customers match, unless DeletedAt is set.
+type CustomerFilter struct {
+	ID store.StringFilter
+	// Email compares case-insensitively, as customer.Filter.Email does.
+	Email       store.StringFilter
+	CompanyName store.StringFilter
+	FirstName   store.StringFilter
+	LastName    store.StringFilter
 	CreatedBy   store.StringFilter
-	CreatedAt   store.TimeRange
-	UpdatedAt   store.TimeRange
+	CreatedAt   store.TimeFilter
+	UpdatedAt   store.TimeFilter
+	DeletedAt   store.TimeFilter
+}
+
+// WithDeleted reports whether f, or one of its sub-filters, filters on
+// DeletedAt, which makes a list include soft-deleted groups.
+func (f Filter) WithDeleted() bool {
+	return !f.DeletedAt.IsZero() || filtercheck.AnySub(f.And, f.Or, Filter.WithDeleted)
+}
+
+// Check validates f: the bounds of its string and time filters (see
+// store.StringFilter.Check), the nesting of And and Or, and no Q in a
+// sub-filter. Both backends and the Service call it; errors are
+// *store.ValidationErrors naming the field ("or[0].name").
+func (f Filter) Check() error { return filtercheck.Check(f, Filter.level) }
+
+// level returns what filtercheck.Check checks of f.
+func (f Filter) level() (string, []filtercheck.Field, []Filter, []Filter) {
+	fields := []filtercheck.Field{
+		filtercheck.S("name", f.Name), filtercheck.S("created_by", f.CreatedBy),
+		filtercheck.T("created_at", f.CreatedAt), filtercheck.T("updated_at", f.UpdatedAt),
+		filtercheck.T("deleted_at", f.DeletedAt),
+	}
+	if c := f.Customers; c != nil {
+		fields = append(fields,
+			filtercheck.S("customers.id", c.ID), filtercheck.S("customers.email", c.Email),
+			filtercheck.S("customers.company_name", c.CompanyName), filtercheck.S("customers.first_name", c.FirstName),
+			filtercheck.S("customers.last_name", c.LastName), filtercheck.S("customers.created_by", c.CreatedBy),
+			filtercheck.T("customers.created_at", c.CreatedAt), filtercheck.T("customers.updated_at", c.UpdatedAt),
+			filtercheck.T("customers.deleted_at", c.DeletedAt))
+	}
+	return f.Q, fields, f.And, f.Or
 }
 
 // Match selects groups for a membership test ([Service.IsMember]): a

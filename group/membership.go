@@ -19,8 +19,8 @@ type MembershipFilter struct {
 	CustomerIDs []string
 	GroupIDs    []string
 	CreatedBy   store.StringFilter
-	CreatedAt   store.TimeRange
-	UpdatedAt   store.TimeRange
+	CreatedAt   store.TimeFilter
+	UpdatedAt   store.TimeFilter
 }
 
 // MembershipSortable declares the columns a membership list may be ordered

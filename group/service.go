@@ -218,12 +218,16 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 }
 
 // checkFilter refuses a filter with a NUL byte or invalid UTF-8 in any of
-// its strings, or a q over the search limits.
+// its strings, a q over the search limits, or one that Filter.Check
+// refuses.
 func (s *Service) checkFilter(f Filter) error {
 	if err := text.Fields("", f); err != nil {
 		return dom.Classify(err)
 	}
-	return dom.Classify(s.search.Check("q", f.Q))
+	if err := s.search.Check("q", f.Q); err != nil {
+		return dom.Classify(err)
+	}
+	return dom.Classify(f.Check())
 }
 
 func checkList(opts store.ListOptions) error {

@@ -28,37 +28,12 @@ func (a *API) respondAdminCustomer(w http.ResponseWriter, r *http.Request, id st
 
 // GET /admin/customers
 func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
-	qc := newQuery(r.URL, "q", "id", "email", "groups", "company_name", "first_name", "last_name", "created_by",
-		"has_account", "created_at", "updated_at", "offset", "limit", "order", "fields", "with_deleted")
-	if err := qc.unknown(); err != nil {
-		return err
-	}
-	p, err := qc.paging(customer.Sortable)
+	f, err := readFilter(r.URL.RawQuery, customerFilterSchema, pagingParams...)
 	if err != nil {
 		return err
 	}
-	f := customer.Filter{Q: qc.q.Get("q")}
-	if v := qc.list("id"); len(v) > 0 {
-		f.IDs = v
-	}
-	if v := qc.list("email"); len(v) > 0 {
-		f.Emails = v
-	}
-	if v := qc.list("groups"); len(v) > 0 {
-		f.GroupIDs = v
-	}
-	for k, dst := range map[string]*store.StringFilter{"company_name": &f.CompanyName, "first_name": &f.FirstName, "last_name": &f.LastName, "created_by": &f.CreatedBy} {
-		if v := qc.list(k); len(v) > 0 {
-			*dst = store.Eq(v...)
-		}
-	}
-	if f.HasAccount, err = qc.boolean("has_account"); err != nil {
-		return err
-	}
-	if f.CreatedAt, err = qc.timeRange("created_at"); err != nil {
-		return err
-	}
-	if f.UpdatedAt, err = qc.timeRange("updated_at"); err != nil {
+	p, err := newQuery(r.URL).paging(customer.Sortable)
+	if err != nil {
 		return err
 	}
 	sel := parseFields(p.fields, adminCustomerFields, nil, customerRelations)
@@ -274,31 +249,12 @@ func (a *API) respondGroup(w http.ResponseWriter, r *http.Request, id string) er
 
 // GET /admin/customer-groups
 func (a *API) adminListGroups(w http.ResponseWriter, r *http.Request) error {
-	qc := newQuery(r.URL, "q", "id", "name", "created_by", "customers", "created_at", "updated_at", "offset", "limit", "order", "fields", "with_deleted")
-	if err := qc.unknown(); err != nil {
-		return err
-	}
-	p, err := qc.paging(group.Sortable)
+	f, err := readFilter(r.URL.RawQuery, groupFilterSchema, pagingParams...)
 	if err != nil {
 		return err
 	}
-	f := group.Filter{Q: qc.q.Get("q")}
-	if v := qc.list("id"); len(v) > 0 {
-		f.IDs = v
-	}
-	if v := qc.list("name"); len(v) > 0 {
-		f.Names = v
-	}
-	if v := qc.list("customers"); len(v) > 0 {
-		f.CustomerIDs = v
-	}
-	if v := qc.list("created_by"); len(v) > 0 {
-		f.CreatedBy = store.Eq(v...)
-	}
-	if f.CreatedAt, err = qc.timeRange("created_at"); err != nil {
-		return err
-	}
-	if f.UpdatedAt, err = qc.timeRange("updated_at"); err != nil {
+	p, err := newQuery(r.URL).paging(group.Sortable)
+	if err != nil {
 		return err
 	}
 	list, n, err := a.cfg.Groups.ListAndCount(r.Context(), f, p.options())

@@ -52,3 +52,20 @@ func BenchmarkReadJSON(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadFilter measures reading the filters of a list query as the
+// JS SDK sends them: 30 ids in an $in, a time range and an $or.
+func BenchmarkReadFilter(b *testing.B) {
+	var parts []string
+	for i := range 30 {
+		parts = append(parts, fmt.Sprintf("id%%5B%%24in%%5D%%5B%d%%5D=cus_01JABCDEFGHJKMNPQRSTVWXY%02d", i, i))
+	}
+	parts = append(parts, "created_at%5B%24gte%5D=2024-01-01T00%3A00%3A00.000Z", "created_at%5B%24lt%5D=2025-01-01",
+		"%24or%5B0%5D%5Bfirst_name%5D=Ada", "%24or%5B1%5D%5Bgroups%5D%5Bname%5D%5B0%5D=VIP", "limit=20", "order=-created_at")
+	raw := strings.Join(parts, "&")
+	for b.Loop() {
+		if _, err := readFilter(raw, customerFilterSchema, pagingParams...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

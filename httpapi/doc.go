@@ -54,6 +54,41 @@
 // handler is logged and answered with a 500 unknown_error, never a stack
 // trace.
 //
+// # List filters
+//
+// The list routes read their filters as Medusa 2.21 does: nested query
+// keys as Express's query parser (qs) nests them (email[$ilike]=…,
+// id[$in][0]=…, $or[0][first_name]=…, groups.name=… as groups[name]=…),
+// a list of one comma-separated value split at the commas, and each
+// route's schema (Medusa's validators.ts) deciding which fields take a
+// value, a list or an operator map ($eq, $ne, $in, $nin, $like, $ilike,
+// $gt, $gte, $lt, $lte):
+//
+//   - GET /admin/customers: q; id (value, list or operators); email,
+//     company_name, first_name, last_name, created_by (value or list);
+//     has_account; groups (a group id or ids, or groups[id], groups[name]
+//     as values or lists and groups[created_at|updated_at|deleted_at]
+//     operators); created_at, updated_at, deleted_at (operators but
+//     $like and $ilike); $and and $or of those fields.
+//   - GET /admin/customer-groups: q; id, name, created_by (value or list);
+//     customers (a customer id or ids, or customers[id], [company_name],
+//     [first_name], [last_name], [created_by] as values or lists,
+//     customers[email] as a value, list or operators, and the time
+//     operators); created_at, updated_at, deleted_at; $and and $or.
+//   - GET /admin/customers/{id}/addresses: q, company, city,
+//     country_code, province, postal_code (value or list).
+//   - GET /store/customers/me/addresses: q, city, country_code,
+//     postal_code (value or list).
+//
+// A deleted_at filter lists soft-deleted records, as with_deleted does.
+// Everything else is a 400 invalid_data with Medusa's (zod's) message:
+// "Invalid request: Expected type: 'string, array' for field 'email',
+// got: '[object Object]'" for an operator map on a field without one,
+// "Unrecognized fields: 'groups[nope]'" for an unknown key. A query holds
+// at most [MaxQueryValues] values; each list, pattern and nesting is
+// bounded as the services bound them (store.MaxFilterValues,
+// store.MaxPatternBytes).
+//
 // # Bounded input
 //
 // Before a route runs, and again in the services (so every backend is
@@ -196,4 +231,16 @@
 //   - GET /auth/{actor_type}/providers for an actor type the auth service
 //     does not know is a 400 not_allowed "Unknown actor type X", as its
 //     logins are (Medusa lists providers for any actor type).
+//   - List filters that Medusa's schemas let through but then ignore or
+//     cannot run are 400s: an unknown key inside an object (groups[nope],
+//     $or[0][nope], id[$nope]; Medusa drops it and lists everything), the
+//     $re and $contains operators, $like and $ilike on times, a q inside
+//     $and or $or, customers[default_billing_address_id] and
+//     customers[default_shipping_address_id] (no such columns), a dotted
+//     key of three parts (Medusa: 500), a value that is not a time on a
+//     time field (Medusa passes it to PostgreSQL: 500).
+//   - A list of more than 21 indexed values (id[0]…id[21]) stays a list
+//     (qs makes it an object, which Medusa's schemas refuse or ignore).
+//   - Filters on a customer's email compare case-insensitively (emails are
+//     case-insensitive in clientele), $like included.
 package httpapi

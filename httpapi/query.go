@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/clientele/clientele/store"
 )
@@ -198,56 +197,14 @@ type listParams struct {
 	withDeleted   bool
 }
 
-// queryChecker reads query parameters, rejecting unknown ones.
+// queryChecker reads the paging query parameters (the filters are read
+// by readFilter, in filter.go).
 type queryChecker struct {
-	q       url.Values
-	allowed []string
+	q url.Values
 }
 
-func newQuery(u *url.URL, allowed ...string) queryChecker {
-	return queryChecker{q: u.Query(), allowed: allowed}
-}
-
-// unknown rejects parameters outside allowed (brackets and dotted
-// suffixes are folded: groups[]=… and created_at[$gte]=… are groups and
-// created_at).
-func (c queryChecker) unknown() error {
-	var bad []string
-	for k := range c.q {
-		base := k
-		if i := strings.IndexAny(base, "[."); i >= 0 {
-			base = base[:i]
-		}
-		if !slices.Contains(c.allowed, base) {
-			bad = append(bad, k)
-		}
-	}
-	if len(bad) > 0 {
-		slices.Sort(bad)
-		return invalidData("Invalid request: Unrecognized fields: '%s'", strings.Join(bad, ", "))
-	}
-	return nil
-}
-
-// list values of k: k=a&k=b, k[]=a, k=a,b.
-func (c queryChecker) list(k string) []string {
-	var out []string
-	for _, key := range []string{k, k + "[]"} {
-		for _, v := range c.q[key] {
-			for _, p := range strings.Split(v, ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					out = append(out, p)
-				}
-			}
-		}
-	}
-	// groups[0]=a, groups[1]=b
-	for key, vs := range c.q {
-		if strings.HasPrefix(key, k+"[") && key != k+"[]" && !strings.Contains(key, "$") {
-			out = append(out, vs...)
-		}
-	}
-	return out
+func newQuery(u *url.URL) queryChecker {
+	return queryChecker{q: u.Query()}
 }
 
 func (c queryChecker) boolean(k string) (*bool, error) {
@@ -321,23 +278,4 @@ func page[T any](p listParams, rows []T) []T {
 		return []T{}
 	}
 	return rows
-}
-
-// timeRange reads created_at[$gt]=…, [$gte], [$lt], [$lte] (RFC 3339 or a date).
-func (c queryChecker) timeRange(k string) (store.TimeRange, error) {
-	var r store.TimeRange
-	for op, dst := range map[string]*time.Time{"$gt": &r.Gt, "$gte": &r.Gte, "$lt": &r.Lt, "$lte": &r.Lte} {
-		v := c.q.Get(k + "[" + op + "]")
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			if t, err = time.Parse("2006-01-02", v); err != nil {
-				return r, invalidData("Invalid request: Expected type: 'date' for field '%s', got: '%s'", k, v)
-			}
-		}
-		*dst = t
-	}
-	return r, nil
 }

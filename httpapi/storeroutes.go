@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/customer"
@@ -166,29 +167,20 @@ func (a *API) storeUpdateMe(w http.ResponseWriter, r *http.Request) error {
 // for the store (store true) only the store's address fields and no
 // deleted addresses.
 func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID string, defaults []string, forStore bool) error {
-	params := []string{"q", "city", "country_code", "postal_code", "company", "province", "offset", "limit", "order", "fields"}
-	if !forStore {
-		params = append(params, "with_deleted")
+	extra := pagingParams
+	if forStore {
+		// Medusa's store schema takes with_deleted too; a customer never
+		// sees its deleted addresses.
+		extra = slices.DeleteFunc(slices.Clone(extra), func(k string) bool { return k == "with_deleted" })
 	}
-	qc := newQuery(r.URL, params...)
-	if err := qc.unknown(); err != nil {
-		return err
-	}
-	p, err := qc.paging(address.Sortable)
+	f, err := readFilter(r.URL.RawQuery, addressFilterSchema(forStore), extra...)
 	if err != nil {
 		return err
 	}
-	f := address.Filter{Q: qc.q.Get("q"), CustomerIDs: []string{customerID}}
-	if cc := qc.list("country_code"); len(cc) > 0 {
-		f.CountryCodes = cc
-	}
-	for _, sf := range []struct {
-		param string
-		dst   *store.StringFilter
-	}{{"city", &f.City}, {"postal_code", &f.PostalCode}, {"company", &f.Company}, {"province", &f.Province}} {
-		if v := qc.list(sf.param); len(v) > 0 {
-			*sf.dst = store.Eq(v...)
-		}
+	f.CustomerIDs = []string{customerID}
+	p, err := newQuery(r.URL).paging(address.Sortable)
+	if err != nil {
+		return err
 	}
 	list, n, err := a.cfg.Addresses.ListAndCount(r.Context(), f, p.options())
 	if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode"
 )
 
@@ -93,57 +92,6 @@ func HasRelation(names []string, name string) bool {
 		}
 	}
 	return false
-}
-
-// StringFilter matches a text column. A value matches when it equals one of
-// In, or when Null is set and the value is empty (NULL). The zero value
-// matches everything.
-type StringFilter struct {
-	In   []string
-	Null bool
-}
-
-// Eq returns a filter matching any of values.
-func Eq(values ...string) StringFilter { return StringFilter{In: values} }
-
-// IsNull returns a filter matching empty (NULL) values.
-func IsNull() StringFilter { return StringFilter{Null: true} }
-
-// IsZero reports whether f matches everything.
-func (f StringFilter) IsZero() bool { return f.In == nil && !f.Null }
-
-// Match reports whether v passes f.
-func (f StringFilter) Match(v string) bool {
-	if f.IsZero() {
-		return true
-	}
-	if f.Null && v == "" {
-		return true
-	}
-	for _, s := range f.In {
-		if s == v && v != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// TimeRange matches a timestamp column; each zero bound is ignored.
-type TimeRange struct {
-	Gt, Gte, Lt, Lte time.Time
-}
-
-// IsZero reports whether r matches everything.
-func (r TimeRange) IsZero() bool {
-	return r.Gt.IsZero() && r.Gte.IsZero() && r.Lt.IsZero() && r.Lte.IsZero()
-}
-
-// Match reports whether t is inside r.
-func (r TimeRange) Match(t time.Time) bool {
-	return (r.Gt.IsZero() || t.After(r.Gt)) &&
-		(r.Gte.IsZero() || !t.Before(r.Gte)) &&
-		(r.Lt.IsZero() || t.Before(r.Lt)) &&
-		(r.Lte.IsZero() || !t.After(r.Lte))
 }
 
 // Words splits a free-text query into the words that must each match.

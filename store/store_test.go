@@ -44,7 +44,7 @@ func TestFilters(t *testing.T) {
 		t.Error("Eq")
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := store.TimeRange{Gte: t0, Lt: t0.Add(time.Hour)}
+	r := store.TimeFilter{Gte: t0, Lt: t0.Add(time.Hour)}
 	if !r.Match(t0) || r.Match(t0.Add(time.Hour)) || r.Match(t0.Add(-1)) {
 		t.Error("TimeRange")
 	}

@@ -264,12 +264,12 @@ var customerTests = []test{
 			f    customer.Filter
 			want []*customer.Customer
 		}{
-			{"gte", customer.Filter{CreatedAt: store.TimeRange{Gte: t0.Add(time.Hour)}}, cs[1:]},
-			{"gt", customer.Filter{CreatedAt: store.TimeRange{Gt: t0.Add(time.Hour)}}, cs[2:]},
-			{"lt", customer.Filter{CreatedAt: store.TimeRange{Lt: t0.Add(time.Hour)}}, cs[:1]},
-			{"lte", customer.Filter{CreatedAt: store.TimeRange{Lte: t0.Add(time.Hour)}}, cs[:2]},
-			{"between", customer.Filter{CreatedAt: store.TimeRange{Gt: t0, Lt: t0.Add(3 * time.Hour)}}, cs[1:3]},
-			{"updated", customer.Filter{UpdatedAt: store.TimeRange{Gte: t0.Add(5 * time.Hour)}}, cs[:1]},
+			{"gte", customer.Filter{CreatedAt: store.TimeFilter{Gte: t0.Add(time.Hour)}}, cs[1:]},
+			{"gt", customer.Filter{CreatedAt: store.TimeFilter{Gt: t0.Add(time.Hour)}}, cs[2:]},
+			{"lt", customer.Filter{CreatedAt: store.TimeFilter{Lt: t0.Add(time.Hour)}}, cs[:1]},
+			{"lte", customer.Filter{CreatedAt: store.TimeFilter{Lte: t0.Add(time.Hour)}}, cs[:2]},
+			{"between", customer.Filter{CreatedAt: store.TimeFilter{Gt: t0, Lt: t0.Add(3 * time.Hour)}}, cs[1:3]},
+			{"updated", customer.Filter{UpdatedAt: store.TimeFilter{Gte: t0.Add(5 * time.Hour)}}, cs[:1]},
 		}
 		for _, tc := range cases {
 			got, err := e.customers.List(e.ctx, tc.f, store.ListOptions{})

@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, boundsTests...)
 	all = append(all, lifecycleTests...)
 	all = append(all, completeTests...)
+	all = append(all, filterTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

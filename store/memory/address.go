@@ -7,19 +7,33 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
+// addressMatcher returns f as a predicate.
 func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Address) bool {
+	withDeleted := opts.WithDeleted || f.WithDeleted()
 	words := store.Words(f.Q)
+	match := addressFilter(f)
 	return func(a *address.Address) bool {
-		return live(a.DeletedAt, opts) &&
-			inList(f.IDs, a.ID) &&
+		return (withDeleted || a.DeletedAt == nil) && match(a) &&
+			store.MatchWords(words, a.AddressName, a.Company, a.FirstName, a.LastName,
+				a.Address1, a.Address2, a.City, a.Province, a.PostalCode)
+	}
+}
+
+// addressFilter returns the fields of f but Q as a predicate, sub-filters
+// included.
+func addressFilter(f address.Filter) func(*address.Address) bool {
+	and, or := subFilters(f.And, f.Or, addressFilter)
+	return func(a *address.Address) bool {
+		return inList(f.IDs, a.ID) &&
 			inList(f.CustomerIDs, a.CustomerID) &&
 			(f.CountryCodes == nil || (a.CountryCode != "" && inList(f.CountryCodes, a.CountryCode))) &&
 			(f.IsDefaultShipping == nil || *f.IsDefaultShipping == a.IsDefaultShipping) &&
 			(f.IsDefaultBilling == nil || *f.IsDefaultBilling == a.IsDefaultBilling) &&
-			f.Company.Match(a.Company) && f.City.Match(a.City) &&
-			f.Province.Match(a.Province) && f.PostalCode.Match(a.PostalCode) &&
-			store.MatchWords(words, a.AddressName, a.Company, a.FirstName, a.LastName,
-				a.Address1, a.Address2, a.City, a.Province, a.PostalCode)
+			f.Company.Match(a.Company) && f.FirstName.Match(a.FirstName) && f.LastName.Match(a.LastName) &&
+			f.Address1.Match(a.Address1) && f.Address2.Match(a.Address2) && f.City.Match(a.City) &&
+			f.Province.Match(a.Province) && f.PostalCode.Match(a.PostalCode) && f.Phone.Match(a.Phone) &&
+			f.DeletedAt.MatchNullable(a.DeletedAt) &&
+			matchSubs(and, or, a)
 	}
 }
 
@@ -27,6 +41,9 @@ func addressMatcher(f address.Filter, opts store.ListOptions) func(*address.Addr
 func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) ([]*address.Address, error) {
 	by, err := address.Sortable.Comparer(opts.Order, addressID)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(); err != nil {
 		return nil, err
 	}
 	return read(ctx, s, func() []*address.Address {
@@ -48,6 +65,9 @@ func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.
 
 // CountAddresses implements address.Store.
 func (s *Store) CountAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) (int, error) {
+	if err := f.Check(); err != nil {
+		return 0, err
+	}
 	return read(ctx, s, func() int {
 		match := addressMatcher(f, opts)
 		n := 0

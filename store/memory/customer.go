@@ -12,13 +12,36 @@ import (
 
 // customerMatcher returns f as a predicate; it must run under the lock.
 func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(*customer.Customer) bool {
+	withDeleted := opts.WithDeleted || f.WithDeleted()
 	words := lowerAll(store.Words(f.Q))
+	match := s.customerFilter(f)
+	return func(c *customer.Customer) bool {
+		return (withDeleted || c.DeletedAt == nil) && match(c) &&
+			(len(words) == 0 || matchText(s.searchText[c.ID], words))
+	}
+}
+
+// customerFilter returns the fields of f but Q as a predicate, sub-filters
+// included; it must run under the lock.
+func (s *Store) customerFilter(f customer.Filter) func(*customer.Customer) bool {
 	var inGroups map[string]bool
 	if f.GroupIDs != nil {
 		inGroups = map[string]bool{}
 		for _, m := range s.members {
 			if m.DeletedAt == nil && inList(f.GroupIDs, m.GroupID) {
 				inGroups[m.CustomerID] = true
+			}
+		}
+	}
+	var inMatching map[string]bool
+	if gf := f.Groups; gf != nil {
+		inMatching = map[string]bool{}
+		for _, m := range s.members {
+			g := s.groups[m.GroupID]
+			if m.DeletedAt == nil && g != nil && (g.DeletedAt == nil || !gf.DeletedAt.IsZero()) &&
+				gf.ID.Match(g.ID) && gf.Name.Match(g.Name) && gf.CreatedAt.Match(g.CreatedAt) &&
+				gf.UpdatedAt.Match(g.UpdatedAt) && gf.DeletedAt.MatchNullable(g.DeletedAt) {
+				inMatching[m.CustomerID] = true
 			}
 		}
 	}
@@ -29,19 +52,24 @@ func (s *Store) customerMatcher(f customer.Filter, opts store.ListOptions) func(
 			emails[strings.ToLower(e)] = true
 		}
 	}
+	email := f.Email.Fold()
+	and, or := subFilters(f.And, f.Or, s.customerFilter)
 	return func(c *customer.Customer) bool {
-		return live(c.DeletedAt, opts) &&
-			inList(f.IDs, c.ID) &&
+		return inList(f.IDs, c.ID) && f.ID.Match(c.ID) &&
 			(emails == nil || (c.Email != "" && emails[strings.ToLower(c.Email)])) &&
+			(f.Email.IsZero() || email.Match(strings.ToLower(c.Email))) &&
 			(f.HasAccount == nil || *f.HasAccount == c.HasAccount) &&
 			(inGroups == nil || inGroups[c.ID]) &&
+			(inMatching == nil || inMatching[c.ID]) &&
 			f.CompanyName.Match(c.CompanyName) &&
 			f.FirstName.Match(c.FirstName) &&
 			f.LastName.Match(c.LastName) &&
+			f.Phone.Match(c.Phone) &&
 			f.CreatedBy.Match(c.CreatedBy) &&
 			f.CreatedAt.Match(c.CreatedAt) &&
 			f.UpdatedAt.Match(c.UpdatedAt) &&
-			(len(words) == 0 || matchText(s.searchText[c.ID], words))
+			f.DeletedAt.MatchNullable(c.DeletedAt) &&
+			matchSubs(and, or, c)
 	}
 }
 
@@ -56,6 +84,9 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
 	by, err := customer.Sortable.Comparer(opts.Order, customerID)
 	if err != nil {
+		return nil, 0, err
+	}
+	if err := f.Check(); err != nil {
 		return nil, 0, err
 	}
 	type page struct {
@@ -83,6 +114,9 @@ func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, op
 
 // CountCustomers implements customer.Store.
 func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) (int, error) {
+	if err := f.Check(); err != nil {
+		return 0, err
+	}
 	return read(ctx, s, func() int {
 		match := s.customerMatcher(f, opts)
 		n := 0

@@ -9,8 +9,19 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
+// groupMatcher returns f as a predicate; it must run under the lock.
 func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group.Group) bool {
+	withDeleted := opts.WithDeleted || f.WithDeleted()
 	words := store.Words(f.Q)
+	match := s.groupFilter(f)
+	return func(g *group.Group) bool {
+		return (withDeleted || g.DeletedAt == nil) && match(g) && store.MatchWords(words, g.Name)
+	}
+}
+
+// groupFilter returns the fields of f but Q as a predicate, sub-filters
+// included; it must run under the lock.
+func (s *Store) groupFilter(f group.Filter) func(*group.Group) bool {
 	var withMembers map[string]bool
 	if f.CustomerIDs != nil {
 		withMembers = map[string]bool{}
@@ -20,15 +31,34 @@ func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group
 			}
 		}
 	}
+	var withMatching map[string]bool
+	if cf := f.Customers; cf != nil {
+		withMatching = map[string]bool{}
+		email := cf.Email.Fold()
+		for _, m := range s.members {
+			c := s.customers[m.CustomerID]
+			if m.DeletedAt == nil && c != nil && (c.DeletedAt == nil || !cf.DeletedAt.IsZero()) &&
+				cf.ID.Match(c.ID) && (cf.Email.IsZero() || email.Match(strings.ToLower(c.Email))) &&
+				cf.CompanyName.Match(c.CompanyName) && cf.FirstName.Match(c.FirstName) &&
+				cf.LastName.Match(c.LastName) && cf.CreatedBy.Match(c.CreatedBy) &&
+				cf.CreatedAt.Match(c.CreatedAt) && cf.UpdatedAt.Match(c.UpdatedAt) &&
+				cf.DeletedAt.MatchNullable(c.DeletedAt) {
+				withMatching[m.GroupID] = true
+			}
+		}
+	}
+	and, or := subFilters(f.And, f.Or, s.groupFilter)
 	return func(g *group.Group) bool {
-		return live(g.DeletedAt, opts) &&
-			inList(f.IDs, g.ID) &&
+		return inList(f.IDs, g.ID) &&
 			inList(f.Names, g.Name) &&
+			f.Name.Match(g.Name) &&
 			(withMembers == nil || withMembers[g.ID]) &&
+			(withMatching == nil || withMatching[g.ID]) &&
 			f.CreatedBy.Match(g.CreatedBy) &&
 			f.CreatedAt.Match(g.CreatedAt) &&
 			f.UpdatedAt.Match(g.UpdatedAt) &&
-			store.MatchWords(words, g.Name)
+			f.DeletedAt.MatchNullable(g.DeletedAt) &&
+			matchSubs(and, or, g)
 	}
 }
 
@@ -36,6 +66,9 @@ func (s *Store) groupMatcher(f group.Filter, opts store.ListOptions) func(*group
 func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListOptions) ([]*group.Group, error) {
 	by, err := group.Sortable.Comparer(opts.Order, groupID)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.Check(); err != nil {
 		return nil, err
 	}
 	return read(ctx, s, func() []*group.Group {
@@ -57,6 +90,9 @@ func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListO
 
 // CountGroups implements group.Store.
 func (s *Store) CountGroups(ctx context.Context, f group.Filter, opts store.ListOptions) (int, error) {
+	if err := f.Check(); err != nil {
+		return 0, err
+	}
 	return read(ctx, s, func() int {
 		match := s.groupMatcher(f, opts)
 		n := 0

@@ -365,3 +365,37 @@ func lowerAll(words []string) []string {
 	}
 	return out
 }
+
+// subFilters compiles the sub-filters and and or of a filter with compile;
+// or is nil when the filter's Or is.
+func subFilters[F, T any](and, or []F, compile func(F) func(T) bool) (andM, orM []func(T) bool) {
+	for _, f := range and {
+		andM = append(andM, compile(f))
+	}
+	if or != nil {
+		orM = make([]func(T) bool, 0, len(or))
+		for _, f := range or {
+			orM = append(orM, compile(f))
+		}
+	}
+	return andM, orM
+}
+
+// matchSubs reports whether v matches every predicate of and and, unless
+// or is nil, one of or.
+func matchSubs[T any](and, or []func(T) bool, v T) bool {
+	for _, m := range and {
+		if !m(v) {
+			return false
+		}
+	}
+	if or == nil {
+		return true
+	}
+	for _, m := range or {
+		if m(v) {
+			return true
+		}
+	}
+	return false
+}

@@ -9,17 +9,12 @@ import (
 
 // addressQuery returns a query on customer_address with f applied.
 func addressQuery(f address.Filter, withDeleted bool) *query {
+	if err := f.Check(); err != nil {
+		return &query{err: err}
+	}
 	q := newQuery(addressTable)
-	q.live(withDeleted)
-	q.in("id", f.IDs)
-	q.in("customer_id", f.CustomerIDs)
-	q.in("country_code", f.CountryCodes)
-	q.is("is_default_shipping", f.IsDefaultShipping)
-	q.is("is_default_billing", f.IsDefaultBilling)
-	q.str("company", f.Company)
-	q.str("city", f.City)
-	q.str("province", f.Province)
-	q.str("postal_code", f.PostalCode)
+	q.live(withDeleted || f.WithDeleted())
+	q.filter(func(c *conds) { addressConds(c, f) })
 	q.search(f.Q)
 	return q
 }

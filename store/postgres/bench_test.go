@@ -288,6 +288,14 @@ func BenchmarkListAndCountQ(b *testing.B) {
 		[]any{true, pattern})
 }
 
+// BenchmarkListAndCountEmailILike is a list filtered by an email[$ilike]
+// pattern that 0.5% of the customers match, as an operator filter.
+func BenchmarkListAndCountEmailILike(b *testing.B) {
+	pattern := "%" + strings.ToLower(rareName) + "%"
+	benchListAndCount(b, customer.Filter{Email: store.ILike(pattern)},
+		"email <> '' AND email ILIKE $1 AND deleted_at IS NULL", []any{pattern})
+}
+
 func benchListAndCount(b *testing.B, f customer.Filter, where string, args []any) {
 	ctx := context.Background()
 	st, _ := seeded(b)

@@ -107,6 +107,18 @@
 // generic plan after five runs of a prepared statement, and generic plans
 // cannot use trigram indexes (10-2000x slower).
 //
+// The operator filters (store.StringFilter, store.TimeFilter) are
+// parameterised conditions that the indexes serve: = ANY and <> ALL for
+// lists (the primary key, the lower(email) index for a customer's email,
+// which compares case-insensitively), LIKE and ILIKE with the caller's
+// pattern (the column's trigram index; a statement with a pattern runs in
+// QueryExecModeExec, so PostgreSQL plans it for its pattern, as a search),
+// comparisons in byte order (COLLATE "C", as lists sort; ids in the
+// column's own collation, which the primary key serves and which orders
+// Medusa's ids alike). Legacy empty strings are filtered as NULL. And and Or
+// are nested conditions, relation filters (groups, customers) an EXISTS
+// over live memberships.
+//
 // An auth identity list reads the page of identities, then the live
 // provider identities of all of them with one more query (served by
 // Medusa's index on auth_identity_id). Filters on entity ids and providers
@@ -133,7 +145,7 @@
 // own *bun.DB to [New] should build it on pgx's stdlib driver in that mode
 // too. Every other mode works (the tests run in each), but parses and
 // plans every statement again: a lookup by id takes about twice as long. With pgx the Store runs
-// its searches in QueryExecModeExec whatever the default, so their
+// its searches and pattern filters in QueryExecModeExec whatever the default, so their
 // one-off texts do not crowd the statement cache. Behind PgBouncer in
 // transaction mode (before 1.21), use cache_describe or exec, which
 // prepare no named statement. Other database/sql drivers are not

@@ -10,21 +10,12 @@ import (
 
 // groupQuery returns a query on customer_group with f applied.
 func groupQuery(f group.Filter, withDeleted bool) *query {
-	q := newQuery(groupTable)
-	q.live(withDeleted)
-	q.in("id", f.IDs)
-	q.in("name", f.Names)
-	switch {
-	case f.CustomerIDs == nil:
-	case len(f.CustomerIDs) == 0:
-		q.cond("FALSE")
-	default:
-		q.cond("EXISTS (SELECT 1 FROM customer_group_customer AS cgc WHERE cgc.customer_group_id = " + q.t.col("id") +
-			" AND cgc.customer_id = ANY(" + q.arg(f.CustomerIDs) + ") AND cgc.deleted_at IS NULL)")
+	if err := f.Check(); err != nil {
+		return &query{err: err}
 	}
-	q.str("created_by", f.CreatedBy)
-	q.between("created_at", f.CreatedAt)
-	q.between("updated_at", f.UpdatedAt)
+	q := newQuery(groupTable)
+	q.live(withDeleted || f.WithDeleted())
+	q.filter(func(c *conds) { groupConds(c, f) })
 	q.search(f.Q)
 	return q
 }

@@ -13,12 +13,14 @@ import (
 func membershipQuery(f group.MembershipFilter, withDeleted bool) *query {
 	q := newQuery(membershipTable)
 	q.live(withDeleted)
-	q.in("id", f.IDs)
-	q.in("customer_id", f.CustomerIDs)
-	q.in("customer_group_id", f.GroupIDs)
-	q.str("created_by", f.CreatedBy)
-	q.between("created_at", f.CreatedAt)
-	q.between("updated_at", f.UpdatedAt)
+	q.filter(func(c *conds) {
+		c.in("id", f.IDs)
+		c.in("customer_id", f.CustomerIDs)
+		c.in("customer_group_id", f.GroupIDs)
+		c.text("created_by", f.CreatedBy)
+		c.times("created_at", f.CreatedAt, false)
+		c.times("updated_at", f.UpdatedAt, false)
+	})
 	return q
 }
 

@@ -28,7 +28,9 @@ import (
 //     for its own terms: a prepared statement would switch to a generic plan
 //     after five runs, which cannot use the trigram indexes and is 10-2000x
 //     slower. With pgx a search also runs in QueryExecModeExec, so its
-//     one-off text is not kept in the statement cache.
+//     one-off text is not kept in the statement cache. A LIKE pattern of a
+//     filter (filter.go) stays a parameter, and its statement runs in
+//     QueryExecModeExec too, which plans it for its pattern.
 //   - Booleans, LIMIT and OFFSET are inlined too: a literal lets PostgreSQL
 //     match partial indexes (is_default_shipping = true) and pick a plan
 //     for the page size.
@@ -124,8 +126,9 @@ type query struct {
 	limit    int
 	offset   int
 	lock     bool
-	searched bool // q added a condition
-	total    bool // the list also selects count(*) OVER () AS clientele_total
+	searched bool  // q or a LIKE pattern added a condition
+	total    bool  // the list also selects count(*) OVER () AS clientele_total
+	err      error // the filter was refused: running q fails with err
 }
 
 func newQuery(t *table) *query { return &query{t: t} }
@@ -171,58 +174,6 @@ func (q *query) match(expr string, values []string) string {
 		return expr + " = " + q.arg(values[0])
 	default:
 		return expr + " = ANY(" + q.arg(values) + ")"
-	}
-}
-
-// is keeps the rows whose boolean column equals *v, when v is set.
-func (q *query) is(col string, v *bool) {
-	if v != nil {
-		q.cond(q.t.col(col) + " = " + strconv.FormatBool(*v))
-	}
-}
-
-// str applies a store.StringFilter. Empty strings and NULL are one value,
-// so "" in In is left out (as in StringFilter.Match) and Null matches
-// legacy empty strings too.
-func (q *query) str(col string, f store.StringFilter) {
-	if f.IsZero() {
-		return
-	}
-	values := make([]string, 0, len(f.In))
-	for _, v := range f.In {
-		if v != "" {
-			values = append(values, v)
-		}
-	}
-	c := q.t.col(col)
-	var alts []string
-	if f.Null {
-		alts = append(alts, c+" IS NULL", c+" = ''")
-	}
-	if len(values) > 0 {
-		alts = append(alts, c+" = ANY("+q.arg(values)+")")
-	}
-	if len(alts) == 0 {
-		q.cond("FALSE")
-		return
-	}
-	q.cond("(" + strings.Join(alts, " OR ") + ")")
-}
-
-// between applies a store.TimeRange.
-func (q *query) between(col string, r store.TimeRange) {
-	c := q.t.col(col)
-	if !r.Gt.IsZero() {
-		q.cond(c + " > " + q.arg(r.Gt))
-	}
-	if !r.Gte.IsZero() {
-		q.cond(c + " >= " + q.arg(r.Gte))
-	}
-	if !r.Lt.IsZero() {
-		q.cond(c + " < " + q.arg(r.Lt))
-	}
-	if !r.Lte.IsZero() {
-		q.cond(c + " <= " + q.arg(r.Lte))
 	}
 }
 
@@ -286,7 +237,7 @@ func quoteLiteral(s string) string {
 // that the primary key serves ORDER BY id … LIMIT (Medusa's ids, a fixed
 // prefix and an upper-case ULID, sort the same in every collation).
 //
-// With q, id sorts COLLATE "C" too, which keeps PostgreSQL from walking the
+// With q or a LIKE pattern, id sorts COLLATE "C" too, which keeps PostgreSQL from walking the
 // primary key and filtering every row with ILIKE until the page is full: it
 // underestimates the cost of ILIKE and takes that plan for terms it expects
 // to match a few dozen rows, which for a rare term means reading most of the
@@ -390,6 +341,9 @@ func (s *Store) queryArgs(q *query) []any {
 
 // list runs q and scans the rows into dest, a pointer to a slice of rows.
 func (s *Store) list(ctx context.Context, op string, q *query, opts store.ListOptions, dest any) error {
+	if q.err != nil {
+		return q.err
+	}
 	if err := q.page(opts); err != nil {
 		return err
 	}
@@ -402,6 +356,9 @@ func (s *Store) list(ctx context.Context, op string, q *query, opts store.ListOp
 
 // count runs q as a count.
 func (s *Store) count(ctx context.Context, op string, q *query) (int, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
 	var n int
 	err := s.sqlConn(ctx).QueryRowContext(ctx, q.sql(true), s.queryArgs(q)...).Scan(&n)
 	if err != nil {

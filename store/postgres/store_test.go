@@ -86,7 +86,7 @@ func roundTrip(t *testing.T, st *postgres.Store) {
 		"has_account":     {customer.Filter{HasAccount: &yes}, store.ListOptions{}, []string{"cus_1"}},
 		"null company":    {customer.Filter{CompanyName: store.IsNull()}, store.ListOptions{}, []string{"cus_2"}},
 		"company or null": {customer.Filter{CompanyName: store.StringFilter{In: []string{"Acme, \"Inc\""}, Null: true}}, store.ListOptions{}, []string{"cus_1", "cus_2"}},
-		"created range":   {customer.Filter{CreatedAt: store.TimeRange{Gt: t0, Lte: t0.Add(2 * time.Second)}}, store.ListOptions{WithDeleted: true}, []string{"cus_2", "cus_3"}},
+		"created range":   {customer.Filter{CreatedAt: store.TimeFilter{Gt: t0, Lte: t0.Add(2 * time.Second)}}, store.ListOptions{WithDeleted: true}, []string{"cus_2", "cus_3"}},
 		"q":               {customer.Filter{Q: "zoË o'n"}, store.ListOptions{}, []string{"cus_1"}},
 		"order":           {customer.Filter{}, store.ListOptions{Order: []store.Order{store.Desc("last_name")}, WithDeleted: true}, []string{"cus_2", "cus_1", "cus_3"}},
 		"page":            {customer.Filter{}, store.ListOptions{Skip: 1, Take: 1, WithDeleted: true}, []string{"cus_2"}},

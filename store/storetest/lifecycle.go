@@ -47,8 +47,8 @@ var lifecycleTests = []test{
 			{"no groups", group.MembershipFilter{GroupIDs: []string{}}, store.ListOptions{}, nil},
 			{"created by", group.MembershipFilter{CreatedBy: store.Eq("user_1")}, store.ListOptions{}, []string{"cusgc_3", "cusgc_4"}},
 			{"created by nobody", group.MembershipFilter{CreatedBy: store.IsNull()}, store.ListOptions{}, []string{"cusgc_1"}},
-			{"created at", group.MembershipFilter{CreatedAt: store.TimeRange{Gte: day.Add(time.Hour), Lt: day.Add(3 * time.Hour)}}, store.ListOptions{}, []string{"cusgc_2", "cusgc_3"}},
-			{"updated at", group.MembershipFilter{UpdatedAt: store.TimeRange{Gt: day.Add(2 * time.Hour)}}, store.ListOptions{WithDeleted: true}, []string{"cusgc_4", "cusgc_5"}},
+			{"created at", group.MembershipFilter{CreatedAt: store.TimeFilter{Gte: day.Add(time.Hour), Lt: day.Add(3 * time.Hour)}}, store.ListOptions{}, []string{"cusgc_2", "cusgc_3"}},
+			{"updated at", group.MembershipFilter{UpdatedAt: store.TimeFilter{Gt: day.Add(2 * time.Hour)}}, store.ListOptions{WithDeleted: true}, []string{"cusgc_4", "cusgc_5"}},
 			{"newest first, paged", group.MembershipFilter{}, store.ListOptions{Order: []store.Order{store.Desc("created_at")}, Skip: 1, Take: 2}, []string{"cusgc_3", "cusgc_2"}},
 			{"by customer then id", group.MembershipFilter{}, store.ListOptions{Order: []store.Order{store.Desc("customer_id")}}, []string{"cusgc_2", "cusgc_1", "cusgc_3", "cusgc_4"}},
 		} {
