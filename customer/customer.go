@@ -65,6 +65,9 @@ type UpdateParams struct {
 	Email       *string
 	Phone       *string
 	Metadata    map[string]any
+	// ClearMetadata sets the metadata to null (Medusa's "metadata": null)
+	// before Metadata, if any, is merged into it.
+	ClearMetadata bool
 }
 
 // Filter selects customers. Zero fields do not filter; a nil slice does
