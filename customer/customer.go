@@ -27,9 +27,10 @@ type Customer struct {
 	DeletedAt   *time.Time     `json:"deleted_at"`
 
 	// Addresses and Groups are loaded only when the relations "addresses"
-	// and "groups" are asked for; otherwise they are nil.
-	Addresses []*address.Address `json:"addresses,omitempty"`
-	Groups    []*group.Group     `json:"groups,omitempty"`
+	// and "groups" are asked for; otherwise they are nil. In JSON a loaded
+	// relation is an array ([] when empty) and one not loaded is absent.
+	Addresses []*address.Address `json:"addresses,omitzero"`
+	Groups    []*group.Group     `json:"groups,omitzero"`
 }
 
 // Relation names for store.FindOptions and store.ListOptions.
