@@ -68,12 +68,11 @@ func lexField(tok string) (fieldToken, bool) {
 // relations are the relations the route may answer; any other is refused
 // silently. It runs in time linear in len(raw).
 func parseFields(raw string, defaults, defaultRels, relations []string) selection {
-	var toks []fieldToken
 	replace := false
 	for s := range strings.SplitSeq(raw, ",") {
-		if t, ok := lexField(s); ok {
-			toks = append(toks, t)
-			replace = replace || (t.op == 0 && !t.star)
+		if t, ok := lexField(s); ok && t.op == 0 && !t.star {
+			replace = true
+			break
 		}
 	}
 	var keys ordered
@@ -86,7 +85,11 @@ func parseFields(raw string, defaults, defaultRels, relations []string) selectio
 			rels.get(r).all = true
 		}
 	}
-	for _, t := range toks {
+	for s := range strings.SplitSeq(raw, ",") {
+		t, ok := lexField(s)
+		if !ok {
+			continue
+		}
 		base, sub, dotted := strings.Cut(t.path, ".")
 		isRel := slices.Contains(relations, base)
 		switch {
