@@ -259,8 +259,6 @@ func (s selection) rel(name string) (relSel, bool) {
 	return relSel{}, false
 }
 
-func (s selection) has(rel string) bool { _, ok := s.rel(rel); return ok }
-
 // relNames lists the relations to load.
 func (s selection) relNames() []string {
 	out := make([]string, len(s.rels))
