@@ -13,10 +13,11 @@
 //
 // # Errors
 //
-// [ErrAlreadyLinked] ("Request already authenticated as a customer."),
 // [ErrEmailRequired] ("Email is required to create a customer") and
 // [ErrHasAccount] ("Customer with this email already has an account", a
-// conflict) use Medusa's words; [ErrEmailMismatch] is clientele's; errors
+// conflict, also for an identity already linked to a customer) use
+// Medusa's words, as does [ErrAlreadyLinked] ("Request already
+// authenticated as a customer.", for a token that names a customer); [ErrEmailMismatch] is clientele's; errors
 // of the customer and auth services pass through.
 //
 // # Differences from Medusa
@@ -69,9 +70,14 @@ const (
 
 // Errors returned by the account service, matched with errors.Is.
 var (
+	// ErrAlreadyLinked: the request's token already names a customer
+	// (httpapi's POST /store/customers answers it); the service itself
+	// answers ErrHasAccount for an identity that already has one.
 	ErrAlreadyLinked = store.Sentinel("Request already authenticated as a customer.", store.ErrInvalid)
 	ErrEmailRequired = store.Sentinel("Email is required to create a customer", store.ErrInvalid)
-	ErrHasAccount    = store.Sentinel("Customer with this email already has an account", store.ErrConflict)
+	// ErrHasAccount: the email already has a registered customer, or the
+	// auth identity is already linked to one.
+	ErrHasAccount = store.Sentinel("Customer with this email already has an account", store.ErrConflict)
 	// ErrEmailMismatch: a customer account for an email its identity has
 	// not proved (auth.Service.ProvenEmails).
 	ErrEmailMismatch = store.Sentinel("The customer's email must be an email this login has proved", store.ErrInvalid)
@@ -169,7 +175,9 @@ func (s *Service) link(ctx context.Context, authIdentityID string, p customer.Cr
 		return nil, nil, &store.NotFoundError{Entity: "AuthIdentity", IDs: []string{authIdentityID}, Err: auth.ErrNotFound}
 	}
 	if found[0].ActorID(ActorType) != "" {
-		return nil, nil, ErrAlreadyLinked
+		// A registration token issued before the account existed is still
+		// actorless; Medusa answers it as a second account for the email.
+		return nil, nil, ErrHasAccount
 	}
 	if !slices.Contains(s.auth.ProvenEmails(found[0]), strings.ToLower(strings.TrimSpace(p.Email))) {
 		return nil, nil, ErrEmailMismatch

@@ -70,6 +70,9 @@ type UpdateParams struct {
 	PostalCode        *string
 	Phone             *string
 	Metadata          map[string]any
+	// ClearMetadata sets the metadata to null (Medusa's "metadata": null)
+	// before Metadata, if any, is merged into it.
+	ClearMetadata bool
 }
 
 // Filter selects addresses. Zero fields do not filter; a nil slice does

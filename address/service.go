@@ -518,7 +518,7 @@ func (s *Service) apply(a *Address, p UpdateParams) error {
 			return err
 		}
 	}
-	m, err := meta.Merge("metadata", a.Metadata, p.Metadata)
+	m, err := meta.Merge("metadata", meta.Base(a.Metadata, p.ClearMetadata), p.Metadata)
 	if err != nil {
 		return dom.Classify(err)
 	}

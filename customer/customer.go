@@ -28,9 +28,10 @@ type Customer struct {
 	DeletedAt   *time.Time     `json:"deleted_at"`
 
 	// Addresses and Groups are loaded only when the relations "addresses"
-	// and "groups" are asked for; otherwise they are nil.
-	Addresses []*address.Address `json:"addresses,omitempty"`
-	Groups    []*group.Group     `json:"groups,omitempty"`
+	// and "groups" are asked for; otherwise they are nil. In JSON a loaded
+	// relation is an array ([] when empty) and one not loaded is absent.
+	Addresses []*address.Address `json:"addresses,omitzero"`
+	Groups    []*group.Group     `json:"groups,omitzero"`
 }
 
 // Relation names for store.FindOptions and store.ListOptions.
@@ -66,6 +67,9 @@ type UpdateParams struct {
 	Email       *string
 	Phone       *string
 	Metadata    map[string]any
+	// ClearMetadata sets the metadata to null (Medusa's "metadata": null)
+	// before Metadata, if any, is merged into it.
+	ClearMetadata bool
 }
 
 // Filter selects customers. Zero fields do not filter; a nil slice does

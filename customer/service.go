@@ -472,7 +472,7 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 			if p.Email != nil {
 				c.Email = newEmail
 			}
-			if c.Metadata, err = meta.Merge("metadata", c.Metadata, p.Metadata); err != nil {
+			if c.Metadata, err = meta.Merge("metadata", meta.Base(c.Metadata, p.ClearMetadata), p.Metadata); err != nil {
 				return dom.Classify(err)
 			}
 			c.UpdatedAt = now

@@ -50,6 +50,9 @@ type CreateParams struct {
 type UpdateParams struct {
 	Name     *string
 	Metadata map[string]any
+	// ClearMetadata sets the metadata to null (Medusa's "metadata": null)
+	// before Metadata, if any, is merged into it.
+	ClearMetadata bool
 }
 
 // Filter selects groups. Zero fields do not filter; a nil slice does not

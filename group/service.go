@@ -297,7 +297,7 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 			if p.Name != nil {
 				g.Name = name
 			}
-			if g.Metadata, err = meta.Merge("metadata", g.Metadata, p.Metadata); err != nil {
+			if g.Metadata, err = meta.Merge("metadata", meta.Base(g.Metadata, p.ClearMetadata), p.Metadata); err != nil {
 				return dom.Classify(err)
 			}
 			g.UpdatedAt = now

@@ -37,13 +37,13 @@ func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sel := parseFields(p.fields, adminCustomerFields, nil, customerRelations)
-	list, n, err := a.cfg.Customers.ListAndCount(r.Context(), f, p.options(sel.rels...))
+	list, n, err := a.cfg.Customers.ListAndCount(r.Context(), f, p.options(sel.relNames()...))
 	if err != nil {
 		return err
 	}
 	out := make([]any, 0, len(list))
 	for _, c := range page(p, list) {
-		out = append(out, a.renderCustomer(c, sel))
+		out = append(out, renderCustomer(c, sel))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"customers": out, "count": n, "offset": p.offset, "limit": p.limit})
 	return nil
@@ -65,21 +65,34 @@ func (a *API) adminCreateCustomer(w http.ResponseWriter, r *http.Request) error 
 	return a.respondAdminCustomer(w, r, c.ID)
 }
 
-// GET /admin/customers/{id}
+// GET /admin/customers/{id}: an unknown or deleted id is the route's 404
+// "Customer with id: <id> not found", as in Medusa.
 func (a *API) adminGetCustomer(w http.ResponseWriter, r *http.Request) error {
-	return a.respondAdminCustomer(w, r, r.PathValue("id"))
+	id := r.PathValue("id")
+	return routeNotFound(a.respondAdminCustomer(w, r, id), customer.ErrNotFound, "Customer with id: %s not found", id)
 }
 
-// POST /admin/customers/{id}
+// routeNotFound replaces err, when it is kind, with a route's own 404
+// message (Medusa's routes word their 404s apart from its modules).
+func routeNotFound(err, kind error, format, id string) error {
+	if errors.Is(err, kind) {
+		return notFoundErr(format, id)
+	}
+	return err
+}
+
+// POST /admin/customers/{id}: an unknown or deleted id is the route's 404
+// "Customer with id "<id>" not found".
 func (a *API) adminUpdateCustomer(w http.ResponseWriter, r *http.Request) error {
 	b, err := a.decode(w, r, adminCustomerBody...)
 	if err != nil {
 		return err
 	}
-	if _, err := a.cfg.Customers.Update(r.Context(), r.PathValue("id"), customerUpdateParams(b)); err != nil {
-		return err
+	id := r.PathValue("id")
+	if _, err := a.cfg.Customers.Update(r.Context(), id, customerUpdateParams(b)); err != nil {
+		return routeNotFound(err, customer.ErrNotFound, `Customer with id "%s" not found`, id)
 	}
-	return a.respondAdminCustomer(w, r, r.PathValue("id"))
+	return a.respondAdminCustomer(w, r, id)
 }
 
 // DELETE /admin/customers/{id}: the account goes (customer soft-deleted,
@@ -131,7 +144,7 @@ func (a *API) adminGetAddress(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sel := parseFields(r.URL.Query().Get("fields"), adminAddressFields, nil, nil)
-	writeJSON(w, http.StatusOK, map[string]any{"address": project(ad, sel, nil)})
+	writeJSON(w, http.StatusOK, map[string]any{"address": pick(ad, sel.keys, addressField)})
 	return nil
 }
 
@@ -213,25 +226,7 @@ func (a *API) adminCustomerGroups(w http.ResponseWriter, r *http.Request) error 
 }
 
 func groupSel(r *http.Request, raw string) selection {
-	return parseFields(raw, groupFields, nil, []string{"customers"})
-}
-
-// renderGroup renders a group, with its customers when asked for.
-func (a *API) renderGroup(r *http.Request, g *group.Group, sel selection) (map[string]any, error) {
-	out := project(g, sel, nil)
-	if sel.has("customers") {
-		cs, err := a.cfg.Customers.List(r.Context(), customer.Filter{GroupIDs: []string{g.ID}}, store.ListOptions{})
-		if err != nil {
-			return nil, err
-		}
-		csel := parseFields("", adminCustomerFields, nil, nil)
-		list := make([]any, 0, len(cs))
-		for _, c := range cs {
-			list = append(list, project(c, csel, nil))
-		}
-		out["customers"] = list
-	}
-	return out, nil
+	return parseFields(raw, groupFields, nil, []string{groupRelCustomers})
 }
 
 func (a *API) respondGroup(w http.ResponseWriter, r *http.Request, id string) error {
@@ -291,25 +286,26 @@ func (a *API) adminCreateGroup(w http.ResponseWriter, r *http.Request) error {
 	return a.respondGroup(w, r, g.ID)
 }
 
-// GET /admin/customer-groups/{id}
+// GET /admin/customer-groups/{id}: an unknown or deleted id is the route's
+// 404 "Customer group with id: <id> not found".
 func (a *API) adminGetGroup(w http.ResponseWriter, r *http.Request) error {
-	return a.respondGroup(w, r, r.PathValue("id"))
+	id := r.PathValue("id")
+	return routeNotFound(a.respondGroup(w, r, id), group.ErrNotFound, "Customer group with id: %s not found", id)
 }
 
-// POST /admin/customer-groups/{id}
+// POST /admin/customer-groups/{id}: an unknown or deleted id is the
+// route's 404 "Customer group with id "<id>" not found".
 func (a *API) adminUpdateGroup(w http.ResponseWriter, r *http.Request) error {
-	b, err := a.decode(w, r, field{name: "name", kind: kString}, field{name: "metadata", kind: kRecord})
+	b, err := a.decode(w, r, field{name: "name", kind: kString, notNull: true}, field{name: "metadata", kind: kRecord})
 	if err != nil {
 		return err
 	}
-	up := group.UpdateParams{Metadata: b.record("metadata")}
-	if b["name"] != nil {
-		up.Name = b.strPtr("name")
+	up := group.UpdateParams{Name: b.strPtr("name"), Metadata: b.record("metadata"), ClearMetadata: b.null("metadata")}
+	id := r.PathValue("id")
+	if _, err := a.cfg.Groups.Update(r.Context(), id, up); err != nil {
+		return routeNotFound(err, group.ErrNotFound, `Customer group with id "%s" not found`, id)
 	}
-	if _, err := a.cfg.Groups.Update(r.Context(), r.PathValue("id"), up); err != nil {
-		return err
-	}
-	return a.respondGroup(w, r, r.PathValue("id"))
+	return a.respondGroup(w, r, id)
 }
 
 // DELETE /admin/customer-groups/{id}: a soft delete.

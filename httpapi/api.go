@@ -402,14 +402,15 @@ func (a *API) cors(next http.Handler) http.Handler {
 }
 
 // publishableKey checks the x-publishable-api-key header of /store
-// requests against Config.PublishableKeys.
+// requests against Config.PublishableKeys. The header sent twice is an
+// invalid key, as in Medusa (Node joins the two values with ", ").
 func (a *API) publishableKey(next http.Handler) http.Handler {
 	if len(a.cfg.PublishableKeys) == 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/store/") && r.Method != http.MethodOptions {
-			key := r.Header.Get("x-publishable-api-key")
+			key := strings.Join(r.Header.Values("x-publishable-api-key"), ", ")
 			if key == "" {
 				a.fail(w, r, newError(http.StatusBadRequest, typeNotAllowed, "Publishable API key required in the request header: x-publishable-api-key. You can manage your keys in settings in the dashboard."))
 				return

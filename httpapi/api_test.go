@@ -58,7 +58,7 @@ func TestBadInput(t *testing.T) {
 		{"account for an email not proved", "POST", "/store/customers", `{"email":"ada@example.com"}`, e.register("customer", "ada2@example.com"), 400, "invalid_data", "The customer's email must be an email this login has proved", false},
 		{"store create without email", "POST", "/store/customers", `{}`, e.register("customer", "ada3@example.com"), 400, "invalid_data", "Email is required to create a customer", false},
 		{"store create already linked", "POST", "/store/customers", `{"email":"z@example.com"}`, cust, 400, "invalid_data", "Request already authenticated as a customer.", false},
-		{"admin unknown customer", "GET", "/admin/customers/cus_nope", "", admin, 404, "not_found", "Customer with id: cus_nope was not found", false},
+		{"admin unknown customer", "GET", "/admin/customers/cus_nope", "", admin, 404, "not_found", "Customer with id: cus_nope not found", false},
 		{"group link unknown group", "POST", "/admin/customer-groups/cusgroup_nope/customers", `{"add":[]}`, admin, 404, "not_found", "You tried to set relationship customer_group_id: cusgroup_nope, but such entity does not exist", false},
 		{"link wrong type", "POST", "/admin/customers/cus_x/customer-groups", `{"add":"g"}`, admin, 400, "invalid_data", "Invalid request: Expected type: 'array' for field 'add', got: 'g'", false},
 	}

@@ -25,6 +25,19 @@ func BenchmarkParseFields(b *testing.B) {
 			}
 		})
 	}
+	// Relation sub-fields, added and removed: the same bound.
+	for _, n := range []int{10, 100, 40000} {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("+addresses.f%d,-groups.f%d", i, i/2)
+		}
+		raw := strings.Join(names, ",")
+		b.Run(fmt.Sprint("sub-", 2*n), func(b *testing.B) {
+			for b.Loop() {
+				parseFields(raw, adminCustomerFields, nil, customerRelations)
+			}
+		})
+	}
 }
 
 // BenchmarkCheckInput measures the checks every request now pays before

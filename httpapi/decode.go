@@ -49,6 +49,7 @@ type field struct {
 	kind     kind
 	required bool
 	email    bool
+	notNull  bool // a kString that may be absent but not null
 }
 
 // body is a decoded, validated request body: only the fields of the
@@ -80,6 +81,10 @@ func (b body) boolPtr(name string) *bool {
 }
 
 func (b body) record(name string) map[string]any { m, _ := b[name].(map[string]any); return m }
+
+// null reports whether the body holds name as an explicit null (which
+// clears the field, as in Medusa).
+func (b body) null(name string) bool { v, ok := b[name]; return ok && v == nil }
 
 func (b body) strings(name string) []string { s, _ := b[name].([]string); return s }
 
@@ -255,7 +260,7 @@ func convert(f field, v any) (any, string) {
 		return v, ""
 	case kString:
 		if v == nil {
-			if f.required {
+			if f.required || f.notNull {
 				return wrong()
 			}
 			return nil, ""

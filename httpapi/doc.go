@@ -32,6 +32,38 @@
 // alone (sessions, groups and logger optional), or take the one the routes
 // use from [API.Guard].
 //
+// # Answers
+//
+// Entities are answered with Medusa's keys and defaults for each route. A
+// text field that is unset is null, not "" (clientele stores "" as NULL, so
+// an empty string sent in a body is answered null too); unset metadata and
+// deleted_at are null. A relation that was asked for is an array, [] when
+// it is empty; one that was not is absent.
+//
+// The fields query parameter follows Medusa: "+f" (or " f", an unencoded
+// "+") adds f to the route's defaults and "-f" removes it; a bare name
+// anywhere in the list makes the list replace the defaults (its "+" names
+// included); "*rel" or "rel.*" answers a relation with every field of its
+// entities, "rel.key" answers only those keys of them (for example
+// fields=addresses.city answers {"id", "addresses": [{"city"}]}); the
+// customers of a group always carry their id. id is always answered.
+// Unknown names, a bare relation name ("groups") and deeper paths
+// ("groups.customers.email") answer nothing. Parsing is linear in the
+// length of the parameter.
+//
+// The admin routes answer a customer's addresses and groups and a group's
+// customers. The store routes answer a customer its own fields and its own
+// live addresses only. Whatever fields asks, they leave out, silently as
+// Medusa 2.20 and later do: the customer's groups (groups, *groups,
+// groups.name, …), created_by, any relation other than addresses, and on
+// the address routes the address's deleted_at. with_deleted on its
+// address list is a 400, and another customer's address is a 404.
+//
+// In update bodies, null clears a field as in Medusa: a text field becomes
+// null, and "metadata": null clears the metadata (an object is merged key
+// by key, a key set to "" is removed). A group's name and the default
+// address flags cannot be null (a 400).
+//
 // # Errors
 //
 // Errors use Medusa's envelope {"type", "message"} (plus "code" for 422
@@ -243,4 +275,15 @@
 //     (qs makes it an object, which Medusa's schemas refuse or ignore).
 //   - Filters on a customer's email compare case-insensitively (emails are
 //     case-insensitive in clientele), $like included.
+//   - "" is stored as NULL and answered null (Medusa keeps and answers "").
+//   - In fields, "-f" in a list that replaces the defaults removes f
+//     (Medusa adds it), "-*rel" removes the relation (Medusa ignores it),
+//     an unknown key of a relation answers {} (Medusa answers null items),
+//     and relations of relations ("customers.addresses.city" on a group,
+//     which Medusa answers) are not answered: each level would cost a query
+//     per row.
+//   - POST /store/customers with a registration token whose identity has
+//     its customer already answers 422 "Customer with this email already
+//     has an account" whatever the email (Medusa answers it for the same
+//     email, and a 500 for another).
 package httpapi

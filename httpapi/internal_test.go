@@ -52,15 +52,42 @@ func TestParseFields(t *testing.T) {
 		{"", "id,email,first_name", "addresses"},
 		{"id,email", "id,email", ""},
 		{"email", "id,email", ""},
+		{"-id", "id,email,first_name", "addresses"},
 		{"+phone,-first_name", "id,email,phone", "addresses"},
+		{" phone", "id,email,first_name,phone", "addresses"},
+		// A bare name anywhere replaces the defaults; + names stay.
+		{"+phone,email", "id,phone,email", ""},
 		{"*groups", "id,email,first_name", "addresses,groups"},
 		{"groups.*,-*addresses", "id,email,first_name", "groups"},
 		{"-addresses", "id,email,first_name", ""},
+		// Relation sub-fields, one level deep.
+		{"addresses.city", "id", "addresses(city)"},
+		{"addresses.city,groups.name,addresses.id", "id", "addresses(city,id),groups(name)"},
+		{"+groups.name", "id,email,first_name", "addresses,groups(name)"},
+		{"+groups.name,+groups.id,-groups.name", "id,email,first_name", "addresses,groups(id)"},
+		{"+groups.name,-groups.name", "id,email,first_name", "addresses"},
+		{"+groups.name,-groups", "id,email,first_name", "addresses"},
+		// A whole relation wins over its sub-fields; -sub does not cut it.
+		{"*groups,groups.name", "id", "groups"},
+		{"-addresses.city", "id,email,first_name", "addresses"},
+		// Answer nothing: a bare relation name, deeper paths, sub-fields and
+		// stars of what is not an allowed relation.
+		{"addresses", "id", ""},
+		{"groups.customers.email,+email.x,*email,orders.id", "id", ""},
+		{"+orders.id,+*orders,-email.x", "id,email,first_name", "addresses"},
 	}
 	for _, tc := range tests {
 		s := parseFields(tc.raw, defaults, []string{"addresses"}, rels)
-		if strings.Join(s.keys, ",") != tc.keys || strings.Join(s.rels, ",") != tc.rels {
-			t.Errorf("%q: keys %v rels %v", tc.raw, s.keys, s.rels)
+		var got []string
+		for _, r := range s.rels {
+			if r.all {
+				got = append(got, r.name)
+			} else {
+				got = append(got, r.name+"("+strings.Join(r.keys, ",")+")")
+			}
+		}
+		if strings.Join(s.keys, ",") != tc.keys || strings.Join(got, ",") != tc.rels {
+			t.Errorf("%q: keys %v rels %v, want %s and %s", tc.raw, s.keys, got, tc.keys, tc.rels)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/store"
@@ -14,10 +15,10 @@ var (
 	adminCustomerFields = []string{"id", "company_name", "first_name", "last_name", "email", "phone", "metadata", "has_account", "created_by", "created_at", "updated_at", "deleted_at"}
 	customerRelations   = []string{customer.RelAddresses, customer.RelGroups}
 
-	storeAddressFields = []string{"id", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "is_default_shipping", "is_default_billing", "created_at", "updated_at"}
-	// storeAddressAllowed is what a customer may ask for of its addresses.
-	storeAddressAllowed = append([]string{"address_name"}, storeAddressFields...)
-	adminAddressFields  = []string{"id", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "created_at", "updated_at"}
+	// storeAddressFields are the default fields of the store's address
+	// routes, and all that a customer may ask for of an address there.
+	storeAddressFields = []string{"id", "address_name", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "is_default_shipping", "is_default_billing", "created_at", "updated_at"}
+	adminAddressFields = []string{"id", "address_name", "company", "customer_id", "first_name", "last_name", "address_1", "address_2", "city", "province", "postal_code", "country_code", "phone", "metadata", "created_at", "updated_at"}
 )
 
 // Body schemas.
@@ -71,7 +72,7 @@ func addressUpdateParams(b body) address.UpdateParams {
 		CountryCode: b.strPtr("country_code"), Province: b.strPtr("province"),
 		PostalCode: b.strPtr("postal_code"), Phone: b.strPtr("phone"),
 		IsDefaultShipping: b.boolPtr("is_default_shipping"), IsDefaultBilling: b.boolPtr("is_default_billing"),
-		Metadata: b.record("metadata"),
+		Metadata: b.record("metadata"), ClearMetadata: b.null("metadata"),
 	}
 }
 
@@ -86,29 +87,8 @@ func customerUpdateParams(b body) customer.UpdateParams {
 	return customer.UpdateParams{
 		Email: b.strPtr("email"), CompanyName: b.strPtr("company_name"), FirstName: b.strPtr("first_name"),
 		LastName: b.strPtr("last_name"), Phone: b.strPtr("phone"), Metadata: b.record("metadata"),
+		ClearMetadata: b.null("metadata"),
 	}
-}
-
-// customerView retrieves a customer with the relations of sel and
-// renders it.
-func (a *API) customerView(r *http.Request, id string, sel selection) (map[string]any, error) {
-	c, err := a.cfg.Customers.Retrieve(r.Context(), id, store.FindOptions{Relations: sel.rels})
-	if err != nil {
-		return nil, err
-	}
-	return a.renderCustomer(c, sel), nil
-}
-
-func (a *API) renderCustomer(c *customer.Customer, sel selection) map[string]any {
-	out := project(c, sel, nil)
-	if sel.has(customer.RelAddresses) {
-		addrs := make([]any, 0, len(c.Addresses))
-		for _, ad := range c.Addresses {
-			addrs = append(addrs, ad)
-		}
-		out[customer.RelAddresses] = addrs
-	}
-	return out
 }
 
 func storeCustomerSel(r *http.Request) selection {
@@ -131,7 +111,7 @@ func (a *API) respondStoreCustomer(w http.ResponseWriter, r *http.Request, id st
 func (a *API) storeCreateCustomer(w http.ResponseWriter, r *http.Request) error {
 	ac := authOf(r)
 	if ac.claims.ActorID != "" {
-		return invalidData("Request already authenticated as a customer.")
+		return account.ErrAlreadyLinked
 	}
 	b, err := a.decode(w, r, storeCreateCustomerBody...)
 	if err != nil {
@@ -188,12 +168,9 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 	}
 	sel := parseFields(p.fields, defaults, nil, nil)
 	if forStore {
-		sel = sel.only(storeAddressAllowed)
+		sel = sel.only(storeAddressFields)
 	}
-	out := make([]any, 0, len(list))
-	for _, ad := range page(p, list) {
-		out = append(out, project(ad, sel, nil))
-	}
+	out := pickEach(page(p, list), sel.keys, addressField)
 	writeJSON(w, http.StatusOK, map[string]any{"addresses": out, "count": n, "offset": p.offset, "limit": p.limit})
 	return nil
 }
@@ -237,8 +214,8 @@ func (a *API) storeGetAddress(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sel := parseFields(r.URL.Query().Get("fields"), storeAddressFields, nil, nil).only(storeAddressAllowed)
-	writeJSON(w, http.StatusOK, map[string]any{"address": project(ad, sel, nil)})
+	sel := parseFields(r.URL.Query().Get("fields"), storeAddressFields, nil, nil).only(storeAddressFields)
+	writeJSON(w, http.StatusOK, map[string]any{"address": pick(ad, sel.keys, addressField)})
 	return nil
 }
 

@@ -56,6 +56,15 @@ func Merge(field string, base, patch map[string]any) (map[string]any, error) {
 	return Normalize(field, out)
 }
 
+// Base returns the metadata an update merges into: m, or nil when the
+// update clears the metadata first.
+func Base(m map[string]any, drop bool) map[string]any {
+	if drop {
+		return nil
+	}
+	return m
+}
+
 // Clone returns a deep copy of a normalised metadata object.
 func Clone(m map[string]any) map[string]any {
 	if m == nil {

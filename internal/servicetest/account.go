@@ -40,9 +40,11 @@ var accountTests = []test{
 
 		other := e.register("other@example.com", "other horse")
 		before = e.snapshot()
+		// An identity that already has its customer: Medusa's answer to a
+		// second account for the email.
 		_, err = e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{Email: "ada@example.com"})
-		e.wantErr(err, account.ErrAlreadyLinked)
-		e.wantMessage(err, "Request already authenticated as a customer.")
+		e.wantErr(err, account.ErrHasAccount, store.ErrConflict)
+		e.wantMessage(err, "Customer with this email already has an account")
 		// A registration opens an account only for an email it proved.
 		_, err = e.accounts.CreateCustomer(e.ctx, other.ID, customer.CreateParams{Email: "ADA@example.com"})
 		e.wantErr(err, account.ErrEmailMismatch, store.ErrInvalid)

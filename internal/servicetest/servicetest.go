@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, customerTests...)
 	all = append(all, addressTests...)
 	all = append(all, groupTests...)
+	all = append(all, clearMetadataTests...)
 	all = append(all, eventTests...)
 	all = append(all, authTests...)
 	all = append(all, accountTests...)
