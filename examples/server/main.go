@@ -26,6 +26,7 @@
 //	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, GITHUB_CALLBACK_URL   GitHub login (optional)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
 //	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
+//	OIDC_FAKE_EMAIL      the verified email of the fake provider's user (default ada@example.com)
 //	AUTH_METHODS_PER_ACTOR   the providers each actor type may use, as Medusa's http.authMethodsPerActor
 //	                     in JSON: {"user":["emailpass"],"customer":["emailpass","oidc"]}; actor types
 //	                     left out may use every provider (GET /auth/{actor_type}/providers lists them)
@@ -447,6 +448,11 @@ func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provide
 		var idpOpts []oidctest.Option
 		if cfg.CallbackURL != "" {
 			idpOpts = append(idpOpts, oidctest.WithRedirectURIs(cfg.CallbackURL))
+		}
+		if email := getenv("OIDC_FAKE_EMAIL"); email != "" {
+			u := oidctest.DefaultUser()
+			u.Email = email
+			idpOpts = append(idpOpts, oidctest.WithUser(u))
 		}
 		idp, err := oidctest.Start(idpOpts...)
 		if err != nil {
