@@ -44,6 +44,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
@@ -108,6 +109,10 @@ func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = s
 // caller (a failing event sink). The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
+// WithClock sets the clock of the records the service writes itself
+// (the addresses and memberships ClaimGuests moves).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
+
 // WithSessions makes DeleteCustomer end the deleted identities' sessions
 // in the same unit of work as the deletion.
 func WithSessions(r SessionRevoker) Option { return func(c *config) { c.sessions = r } }
@@ -119,6 +124,7 @@ type Service struct {
 	customers *customer.Service
 	sessions  SessionRevoker
 	events    emit.Emitter
+	now       func() time.Time
 }
 
 // NewService returns a Service; authSvc and customers must work on st.
@@ -130,7 +136,7 @@ func NewService(st Store, authSvc *auth.Service, customers *customer.Service, op
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, auth: authSvc, customers: customers, sessions: c.sessions, events: c.Emitter()}, nil
+	return &Service{st: st, auth: authSvc, customers: customers, sessions: c.sessions, events: c.Emitter(), now: c.Clock()}, nil
 }
 
 // CreateCustomer creates a registered customer (HasAccount true) for the
@@ -203,8 +209,14 @@ type SignedUp struct {
 	// Identity is the new auth identity, linked to Customer (its password
 	// hash stripped).
 	Identity *auth.AuthIdentity `json:"auth_identity"`
-	// Token is Identity's customer token, with actor_id set.
+	// Token is Identity's customer token, with actor_id set, unless
+	// VerificationRequired.
 	Token string `json:"token"`
+	// VerificationRequired is set when customers must verify first
+	// (auth.WithVerificationsPerActor): Token is then actorless until the
+	// email is verified (see auth.Service.LoginToken).
+	VerificationRequired bool               `json:"verification_required,omitempty"`
+	Verification         *auth.Verification `json:"verification,omitempty"`
 }
 
 // SignUp registers a new identity with providerID (emailpass: the
@@ -230,11 +242,11 @@ func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Inp
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.auth.Token(out.Identity, ActorType, providerID)
+	l, err := s.auth.LoginToken(ctx, out.Identity, ActorType, providerID)
 	if err != nil {
 		return nil, err
 	}
-	out.Token = tok
+	out.Token, out.VerificationRequired, out.Verification = l.Token, l.VerificationRequired, l.Verification
 	return &out, nil
 }
 
