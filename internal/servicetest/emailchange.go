@@ -2,6 +2,7 @@ package servicetest
 
 import (
 	"slices"
+	"time"
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
@@ -112,24 +113,24 @@ var accountVerificationTests = []test{
 		bob := e.signUp("bob@example.com", "correct horse")
 		code := e.changeCode(ada.Identity.ID, "ada@new.example")
 		plain := e.requestCode(ada.Identity.ID, "ada@example.com") // a verification, not a change
-		before := e.snapshot()
-		_, err := e.accounts.ConfirmEmailChange(e.ctx, bob.Identity.ID, code)
-		e.wantErr(err, auth.ErrVerificationCodeInvalid)
-		vs := e.st.(auth.VerificationStore)
-		phone, _, err := vs.RenewVerification(e.ctx, &auth.Verification{
+		now := e.clock.now().UTC().Truncate(time.Microsecond)
+		_, _, err := e.st.(auth.VerificationStore).RenewVerification(e.ctx, &auth.Verification{
 			ID: "authver_phone", AuthIdentityID: ada.Identity.ID, EntityID: "+15550100", EntityType: "phone",
-			CodeProvider: "token", RequestedAt: e.clock.now().UTC(), CodeHash: sha256Hex("phone-code"),
-			CreatedAt: e.clock.now().UTC(), UpdatedAt: e.clock.now().UTC(),
+			CodeProvider: "token", RequestedAt: now, CodeHash: sha256Hex("phone-code"), CreatedAt: now, UpdatedAt: now,
 		}, false)
 		e.must(err)
+		before := e.snapshot()
+		// Another identity's code, and a code of another entity type, are
+		// unknown codes; nothing changes.
+		_, err = e.accounts.ConfirmEmailChange(e.ctx, bob.Identity.ID, code)
+		e.wantErr(err, auth.ErrVerificationCodeInvalid)
 		_, err = e.accounts.ConfirmEmailChange(e.ctx, ada.Identity.ID, "phone-code")
 		e.wantErr(err, auth.ErrVerificationCodeInvalid)
-		_ = phone
-		// The plain verification of the current email changes nothing.
+		e.unchanged(before)
+		// The plain verification of the current email changes no email.
 		c, err := e.accounts.ConfirmEmailChange(e.ctx, ada.Identity.ID, plain)
 		e.must(err)
 		e.same("ada@example.com", c.Email)
-		_, _ = before, code
 	}},
 	{"EmailChange/NothingHalfWritten", func(e *env) {
 		// The address is taken between the request and the confirmation:
@@ -188,7 +189,7 @@ var accountVerificationTests = []test{
 		e.must(err)
 		e.same(3, len(addrs))
 		ship, bill := e.defaults(ada.Customer.ID)
-		e.same([]string{mine.ID}, ship) // the customer's default stays
+		e.same([]string{mine.ID}, ship)  // the customer's default stays
 		e.same([]string{gShip.ID}, bill) // the guest's fills the gap
 		ms, err := e.st.ListMemberships(e.ctx, []string{ada.Customer.ID, guest.ID}, nil)
 		e.must(err)
