@@ -32,6 +32,12 @@
 //	STATEMENT_TIMEOUT    PostgreSQL statement_timeout (Go duration; default 5s)
 //	SESSION_IDLE_TIMEOUT end a cookie session idle this long (Go duration; default: no idle limit)
 //	COOKIE_HOST_PREFIX   true: "__Host-" cookies (Secure, so HTTPS only)
+//	AUTH_VERIFICATIONS_PER_ACTOR  Medusa's http.authVerificationsPerActor as JSON, e.g.
+//	                     {"customer": [{"auth_provider": "emailpass", "entity_type": "email"}]}:
+//	                     logins of those actors answer verification_required until the email
+//	                     is verified (POST /auth/verification/request and /confirm). An actor
+//	                     type named there other than customer and user is accepted as customer
+//	                     is (logins, registrations, tokens, verifications)
 //
 // Tokens are revocable: a password reset, POST /auth/logout-all and an
 // account deletion refuse every token issued before them (on every
@@ -76,11 +82,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -249,6 +257,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	opts = append(opts, revOpts...)
+	verOpts, err := verificationOptions(getenv("AUTH_VERIFICATIONS_PER_ACTOR"))
+	if err != nil {
+		return fail(err)
+	}
+	opts = append(opts, verOpts...)
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)
@@ -477,4 +490,29 @@ func revocationOptions(getenv func(string) string) ([]auth.Option, error) {
 		return nil, fmt.Errorf("REFRESH_ROTATION %q: want true or false", v)
 	}
 	return opts, nil
+}
+
+// verificationOptions reads AUTH_VERIFICATIONS_PER_ACTOR, Medusa's
+// http.authVerificationsPerActor ({"<actor>": [{"auth_provider",
+// "entity_type"}]}): a gate per actor type, and the actor types it names
+// beside customer and user.
+func verificationOptions(v string) ([]auth.Option, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var perActor map[string][]auth.VerificationRequirement
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&perActor); err != nil {
+		return nil, fmt.Errorf(`AUTH_VERIFICATIONS_PER_ACTOR: want {"<actor>": [{"auth_provider": "…", "entity_type": "…"}]}: %w`, err)
+	}
+	actors := []string{auth.ActorCustomer, auth.ActorUser}
+	var opts []auth.Option
+	for _, actor := range slices.Sorted(maps.Keys(perActor)) {
+		opts = append(opts, auth.WithVerificationsPerActor(actor, perActor[actor]...))
+		if !slices.Contains(actors, actor) {
+			actors = append(actors, actor)
+		}
+	}
+	return append(opts, auth.WithActorTypes(actors...)), nil
 }
