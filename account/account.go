@@ -3,8 +3,11 @@
 // token), a registered customer for an existing registration
 // ([Service.CreateCustomer]), and deleting a customer's account
 // ([Service.DeleteCustomer], which also ends the identity's sessions when
-// the service has [WithSessions]). Each operation is one unit of work
-// across both domains: it happens entirely or not at all.
+// the service has [WithSessions]), a change of email that waits for the new
+// address to prove itself ([Service.RequestEmailChange],
+// [Service.ConfirmEmailChange]), and the claim of the guest records of a
+// verified email ([Service.ClaimGuests]). Each operation is one unit of
+// work across both domains: it happens entirely or not at all.
 //
 //	accounts, err := account.NewService(st, authSvc, customers, account.WithSessions(st))
 //	out, err := accounts.SignUp(ctx, "emailpass", emailpass.Credentials(email, password),
@@ -16,8 +19,9 @@
 // [ErrAlreadyLinked] ("Request already authenticated as a customer."),
 // [ErrEmailRequired] ("Email is required to create a customer") and
 // [ErrHasAccount] ("Customer with this email already has an account", a
-// conflict) use Medusa's words; [ErrEmailMismatch] is clientele's; errors
-// of the customer and auth services pass through.
+// conflict) use Medusa's words; [ErrEmailMismatch], [ErrSameEmail],
+// [ErrEmailTaken] and [ErrEmailNotVerified] are clientele's; errors of the
+// customer and auth services pass through.
 //
 // # Differences from Medusa
 //
@@ -31,6 +35,13 @@
 //     asks for, so a registration for one email could take another
 //     person's and block its owner for good. Here the email must be one
 //     the identity proved (ErrEmailMismatch, 400 invalid_data over HTTP).
+//   - Medusa cannot change a customer's login email (its customer update
+//     leaves the identity's entity_id as it was, medusajs/medusa#12105).
+//     ConfirmEmailChange changes both together, once a code sent to the
+//     new address comes back; until then the old email keeps working.
+//   - Medusa leaves guest records apart from the account of the same
+//     email. ClaimGuests moves their addresses and group memberships to
+//     the account once the email is verified, and soft-deletes them.
 //   - Medusa signs up in three requests (register, create the customer
 //     with the registration token, refresh the token), and a failure in
 //     between leaves an identity without a customer. SignUp is one unit of

@@ -102,6 +102,13 @@
 //   - A NUL byte or invalid UTF-8 in any input is a 400 invalid_data
 //     naming the field (Medusa passes it to PostgreSQL: a 500, or its
 //     error text in a 401).
+//   - Email verification follows Medusa 2.21 (see verificationroutes.go),
+//     with clientele's own routes beside it: POST
+//     /store/customers/me/email and /store/customers/me/email/confirm
+//     change a customer's email (and login) once the new address proves
+//     itself, and POST /store/customers/me/claim takes over the guest
+//     records of a verified email. Failed confirmations are throttled per
+//     client address and identity; no answer carries a code or its hash.
 package httpapi
 
 import (
