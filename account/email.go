@@ -125,7 +125,9 @@ func (s *Service) registered(ctx context.Context, authIdentityID string, lock bo
 // for an email, else auth.ErrVerificationCodeInvalid), the registered
 // customer gets the new email, and so do the identity's login provider
 // identities (emailpass; auth.Service.ChangeLoginEmail). If any step fails
-// nothing changes and the code still works. It returns the customer.
+// nothing changes and the code still works. A code used elsewhere (POST
+// /auth/verification/confirm) is spent: ask for a new one. It returns the
+// customer.
 func (s *Service) ConfirmEmailChange(ctx context.Context, authIdentityID, code string) (*customer.Customer, error) {
 	var out *customer.Customer
 	err := s.st.InTx(ctx, func(ctx context.Context) error {
