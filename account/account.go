@@ -3,8 +3,11 @@
 // token), a registered customer for an existing registration
 // ([Service.CreateCustomer]), and deleting a customer's account
 // ([Service.DeleteCustomer], which also ends the identity's sessions when
-// the service has [WithSessions]). Each operation is one unit of work
-// across both domains: it happens entirely or not at all.
+// the service has [WithSessions]), a change of email that waits for the new
+// address to prove itself ([Service.RequestEmailChange],
+// [Service.ConfirmEmailChange]), and the claim of the guest records of a
+// verified email ([Service.ClaimGuests]). Each operation is one unit of
+// work across both domains: it happens entirely or not at all.
 //
 //	accounts, err := account.NewService(st, authSvc, customers, account.WithSessions(st))
 //	out, err := accounts.SignUp(ctx, "emailpass", emailpass.Credentials(email, password),
@@ -17,8 +20,10 @@
 // [ErrHasAccount] ("Customer with this email already has an account", a
 // conflict, also for an identity already linked to a customer) use
 // Medusa's words, as does [ErrAlreadyLinked] ("Request already
-// authenticated as a customer.", for a token that names a customer); [ErrEmailMismatch] is clientele's; errors
-// of the customer and auth services pass through.
+// authenticated as a customer.", for a token that names a customer);
+// [ErrEmailMismatch], [ErrSameEmail], [ErrEmailTaken] and
+// [ErrEmailNotVerified] are clientele's; errors of the customer and auth
+// services pass through.
 //
 // # Differences from Medusa
 //
@@ -32,6 +37,13 @@
 //     asks for, so a registration for one email could take another
 //     person's and block its owner for good. Here the email must be one
 //     the identity proved (ErrEmailMismatch, 400 invalid_data over HTTP).
+//   - Medusa cannot change a customer's login email (its customer update
+//     leaves the identity's entity_id as it was, medusajs/medusa#12105).
+//     ConfirmEmailChange changes both together, once a code sent to the
+//     new address comes back; until then the old email keeps working.
+//   - Medusa leaves guest records apart from the account of the same
+//     email. ClaimGuests moves their addresses and group memberships to
+//     the account once the email is verified, and soft-deletes them.
 //   - Medusa signs up in three requests (register, create the customer
 //     with the registration token, refresh the token), and a failure in
 //     between leaves an identity without a customer. SignUp is one unit of
@@ -45,6 +57,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
@@ -114,6 +127,10 @@ func WithEventSink(sink event.Sink) Option { return func(c *config) { c.Sink = s
 // caller (a failing event sink). The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Logger = l } }
 
+// WithClock sets the clock of the records the service writes itself
+// (the addresses and memberships ClaimGuests moves).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.Now = now } }
+
 // WithSessions makes DeleteCustomer end the deleted identities' sessions
 // in the same unit of work as the deletion.
 func WithSessions(r SessionRevoker) Option { return func(c *config) { c.sessions = r } }
@@ -125,6 +142,7 @@ type Service struct {
 	customers *customer.Service
 	sessions  SessionRevoker
 	events    emit.Emitter
+	now       func() time.Time
 }
 
 // NewService returns a Service; authSvc and customers must work on st.
@@ -136,7 +154,7 @@ func NewService(st Store, authSvc *auth.Service, customers *customer.Service, op
 	for _, o := range opts {
 		o(&c)
 	}
-	return &Service{st: st, auth: authSvc, customers: customers, sessions: c.sessions, events: c.Emitter()}, nil
+	return &Service{st: st, auth: authSvc, customers: customers, sessions: c.sessions, events: c.Emitter(), now: c.Clock()}, nil
 }
 
 // CreateCustomer creates a registered customer (HasAccount true) for the
@@ -211,8 +229,14 @@ type SignedUp struct {
 	// Identity is the new auth identity, linked to Customer (its password
 	// hash stripped).
 	Identity *auth.AuthIdentity `json:"auth_identity"`
-	// Token is Identity's customer token, with actor_id set.
+	// Token is Identity's customer token, with actor_id set, unless
+	// VerificationRequired.
 	Token string `json:"token"`
+	// VerificationRequired is set when customers must verify first
+	// (auth.WithVerificationsPerActor): Token is then actorless until the
+	// email is verified (see auth.Service.LoginToken).
+	VerificationRequired bool               `json:"verification_required,omitempty"`
+	Verification         *auth.Verification `json:"verification,omitempty"`
 }
 
 // SignUp registers a new identity with providerID (emailpass: the
@@ -238,11 +262,11 @@ func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Inp
 	if err != nil {
 		return nil, err
 	}
-	tok, err := s.auth.Token(out.Identity, ActorType, providerID)
+	l, err := s.auth.LoginToken(ctx, out.Identity, ActorType, providerID)
 	if err != nil {
 		return nil, err
 	}
-	out.Token = tok
+	out.Token, out.VerificationRequired, out.Verification = l.Token, l.VerificationRequired, l.Verification
 	return &out, nil
 }
 

@@ -6,8 +6,8 @@
 // keeps auth identities and provider identities (create, retrieve, list,
 // update, delete), links actors to identities (app_metadata
 // "<actor_type>_id" keys, [Service.SetActor]), issues, verifies and
-// refreshes JWTs with Medusa's claims ([Tokens]), and runs password resets
-// and changes.
+// refreshes JWTs with Medusa's claims ([Tokens]), runs password resets
+// and changes, and verifies emails.
 //
 // A host's own login handler needs one call: [Service.Login]
 // authenticates and issues the token (a redirect provider's first step
@@ -107,6 +107,34 @@
 // emits nothing, and costs comparable work. [Service.ResetPassword] uses a token once;
 // [Service.ChangePassword] needs the current password.
 //
+// # Email verification
+//
+// [Service.RequestVerification] and [Service.ConfirmVerification] are
+// Medusa 2.21's requestAuthVerification and confirmAuthVerification with
+// its "token" provider, on its auth_verification table (a
+// [VerificationStore]; store/memory and store/postgres implement it): a
+// request makes a single-use code of 32 random bytes (base64url), keeps
+// only its SHA-256, kills the entity's older code, and sends the code to
+// the event sink as auth.verification_requested (Medusa's payload),
+// delivered after the call returns; a confirmation works once, within
+// [DefaultVerificationTTL] (15 minutes; [WithVerificationTTL]), with
+// Medusa's errors for unknown, used, expired and wrong-provider codes.
+// With [WithThrottle], requests per entity and failed confirmations per
+// identity are limited.
+//
+// [WithVerificationsPerActor] is Medusa's http.authVerificationsPerActor:
+// a login of a gated actor type through a gated provider answers an
+// actorless token with VerificationRequired ([Service.LoginToken]) until
+// the provider identity's entity id is verified; so do the refresh of an
+// actorless token (a *[VerificationRequiredError]) and a refresh-token
+// rotation. When both a verification and MFA apply, the verification
+// comes first, as in Medusa's generateJwtTokenWithChecks. A confirmed
+// login email marks the identity's email verified ([VerifiedEmailKey]),
+// which [WithVerifiedEmailLinking] relies on; [Service.EmailVerified]
+// tells whether an identity proved an email, and [Service.ChangeLoginEmail]
+// moves its login to a proved one (account.Service builds the change of
+// email and the claim of guest records on them).
+//
 // # Errors
 //
 // Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],
@@ -151,6 +179,17 @@
 //   - Ids given by the caller are checked: at most [MaxIDLength] bytes of
 //     valid UTF-8, no control characters, no surrounding white space
 //     (Medusa stores any string).
-//   - MFA and email verification are not implemented yet; tokens carry no
-//     mfa_* claims.
+//   - MFA is not implemented yet; tokens carry no mfa_* claims.
+//   - Verification: confirming a code is one conditional update, so two
+//     concurrent confirmations of one code cannot both succeed (Medusa
+//     reads, then updates). Requests and failed confirmations are
+//     throttled (Medusa has no limit). Emails verified as entity type
+//     "email" are trimmed, lower-cased and must be valid (Medusa stores any
+//     string as given). A request for an entity verified before emits no
+//     event (Medusa emits one without a code); a request's metadata
+//     replaces the row's (Medusa keeps the first request's, so its event
+//     can carry stale metadata). An unknown code provider is a 400
+//     invalid_data naming it (Medusa: a 500). No answer carries the code's
+//     hash (Medusa's request answer has provider_metadata.token_hash).
+//     Refresh-token rotation, clientele's own, is gated as refresh is.
 package auth

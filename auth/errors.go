@@ -19,7 +19,9 @@ var (
 	ErrUnauthorized = store.Kind("auth", provider.ErrUnauthorized)
 	// ErrUnknownProvider: no provider with that id is configured.
 	ErrUnknownProvider = store.Sentinel("auth: unknown provider", store.ErrInvalid)
-	// ErrNotAllowed: the actor type may not use the provider.
+	// ErrNotAllowed: the actor type may not use the provider. It is also
+	// the kind of Medusa's other NOT_ALLOWED refusals (the verification
+	// code errors), which httpapi answers 400 not_allowed.
 	ErrNotAllowed = store.Sentinel("auth: provider not allowed for actor type", store.ErrInvalid)
 	// ErrNotSupported: the provider does not implement the method.
 	ErrNotSupported = store.Sentinel("auth: not supported by provider", store.ErrInvalid)

@@ -23,6 +23,13 @@ type Login struct {
 	// Link says how a login that created a provider identity reached its
 	// auth identity (see provider.Result.Link).
 	Link provider.LinkKind `json:"link,omitempty"`
+	// VerificationRequired is set when the actor type requires a
+	// verification the identity has not completed
+	// (WithVerificationsPerActor): Token is then actorless, and
+	// Verification is the pending verification (nil when none was
+	// requested yet). See Service.LoginToken.
+	VerificationRequired bool          `json:"verification_required,omitempty"`
+	Verification         *Verification `json:"verification,omitempty"`
 }
 
 // Login authenticates with providerID as actorType and issues the token
@@ -39,7 +46,7 @@ func (s *Service) Login(ctx context.Context, actorType, providerID string, in pr
 	if err != nil {
 		return nil, err
 	}
-	return s.login(res, actorType, providerID)
+	return s.login(ctx, res, actorType, providerID)
 }
 
 // LoginCallback finishes a redirect login with providerID as actorType
@@ -54,18 +61,19 @@ func (s *Service) LoginCallback(ctx context.Context, actorType, providerID strin
 	if err != nil {
 		return nil, err
 	}
-	return s.login(res, actorType, providerID)
+	return s.login(ctx, res, actorType, providerID)
 }
 
-func (s *Service) login(res *Result, actorType, providerID string) (*Login, error) {
+func (s *Service) login(ctx context.Context, res *Result, actorType, providerID string) (*Login, error) {
 	if res.Location != "" {
 		return &Login{Location: res.Location}, nil
 	}
-	tok, err := s.Token(res.AuthIdentity, actorType, providerID)
+	l, err := s.LoginToken(ctx, res.AuthIdentity, actorType, providerID)
 	if err != nil {
 		return nil, err
 	}
-	return &Login{Identity: res.AuthIdentity, Token: tok, Link: res.Link}, nil
+	l.Link = res.Link
+	return l, nil
 }
 
 // RegisterThen registers with providerID, as Register does, and runs then

@@ -410,6 +410,10 @@ func (s *Service) RefreshClaims(ctx context.Context, c *Claims) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	// A pending verification holds an actorless token back (verification.go).
+	if err := s.refreshGate(ctx, identity, c, login, deadline); err != nil {
+		return "", err
+	}
 	return s.reissue(identity, c.ActorType, c.AuthProvider, login, deadline)
 }
 
@@ -439,6 +443,10 @@ func (s *Service) reissue(identity *AuthIdentity, actorType, providerID string, 
 type Rotation struct {
 	AccessToken  string `json:"token"`
 	RefreshToken string `json:"refresh_token"`
+	// VerificationRequired is set while a verification is pending
+	// (WithVerificationsPerActor): AccessToken is then actorless.
+	VerificationRequired bool          `json:"verification_required,omitempty"`
+	Verification         *Verification `json:"verification,omitempty"`
 }
 
 // refreshPrefix marks clientele's opaque refresh tokens; the record ids of
@@ -546,6 +554,17 @@ func (s *Service) Rotate(ctx context.Context, refreshToken string) (*Rotation, e
 	if err != nil {
 		return nil, err
 	}
+	// A pending verification makes the access token actorless
+	// (verification.go); the family goes on, for after the verification.
+	v, pending, err := s.PendingVerification(ctx, identity, rt.ActorType, rt.AuthProvider)
+	if err != nil {
+		return nil, err
+	}
+	if pending {
+		identity = withoutActor(identity, rt.ActorType)
+	} else {
+		v = nil
+	}
 	access, err := s.reissue(identity, rt.ActorType, rt.AuthProvider, rt.LoginAt, rt.ExpiresAt)
 	if err != nil {
 		return nil, err
@@ -554,5 +573,5 @@ func (s *Service) Rotate(ctx context.Context, refreshToken string) (*Rotation, e
 	if err != nil {
 		return nil, err
 	}
-	return &Rotation{AccessToken: access, RefreshToken: next}, nil
+	return &Rotation{AccessToken: access, RefreshToken: next, VerificationRequired: pending, Verification: v}, nil
 }

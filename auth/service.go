@@ -55,6 +55,8 @@ type config struct {
 
 	// Token revocation (revoke.go).
 	revocation revocationConfig
+	// Email verification (verification.go).
+	verification verificationConfig
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -154,6 +156,8 @@ type Service struct {
 	rev *revoker
 	// throttle applies per-account limits (WithThrottle); nil allows all.
 	throttle *throttle.Limiter
+	// verif holds the verification gates and store (verification.go).
+	verif verificationConfig
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -184,6 +188,9 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		return nil, err
 	}
 	s.rev = rev
+	if s.verif, err = newVerificationConfig(st, c.verification); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

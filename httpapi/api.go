@@ -220,7 +220,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
 	authed("POST /auth/{actor_type}/{provider}/change-password", anyActor, a.changePassword)
-	a.revocationRoutes(mux) // revokeroutes.go
+	a.revocationRoutes(mux)   // revokeroutes.go
+	a.verificationRoutes(mux) // verificationroutes.go
 
 	// store
 	authed("POST /store/customers", authOpts{actor: "customer", bearer: true, session: true, allowUnregistered: true}, a.storeCreateCustomer)

@@ -92,7 +92,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, map[string]any{"location": res.Location})
 		return nil
 	}
-	return a.issue(w, r, res)
+	return a.issueGated(w, r, res) // verificationroutes.go
 }
 
 // POST /auth/{actor_type}/{provider}/register answers an actorless token.
@@ -130,7 +130,7 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.authFailure(r, err)
 	}
-	return a.issue(w, r, res)
+	return a.issueGated(w, r, res) // verificationroutes.go
 }
 
 // authFailure turns a failed login into Medusa's 401 with the provider's
@@ -157,6 +157,9 @@ func (a *API) authFailure(r *http.Request, err error) error {
 // the maximum login age gets the bare 401 (see revokeroutes.go).
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
 	tok, err := a.cfg.Auth.RefreshClaims(r.Context(), authOf(r).claims)
+	if refreshHeldBack(w, err) { // a pending verification (verificationroutes.go)
+		return nil
+	}
 	if err != nil {
 		return refreshFailure(err)
 	}

@@ -286,4 +286,11 @@
 //     its customer already answers 422 "Customer with this email already
 //     has an account" whatever the email (Medusa answers it for the same
 //     email, and a 500 for another).
+//   - Email verification follows Medusa 2.21 (see verificationroutes.go),
+//     with clientele's own routes beside it: POST
+//     /store/customers/me/email and /store/customers/me/email/confirm
+//     change a customer's email (and login) once the new address proves
+//     itself, and POST /store/customers/me/claim takes over the guest
+//     records of a verified email. Failed confirmations are throttled per
+//     client address and identity; no answer carries a code or its hash.
 package httpapi

@@ -58,6 +58,14 @@
 //   - [Config.RefreshIP], token refreshes per client address: 60 per minute,
 //     one a second for a client that refreshes far more often than its
 //     tokens expire.
+//   - [Config.VerificationRequest], verification codes requested per
+//     entity (an email address): 5 per hour, so at most 5 codes an hour
+//     reach one inbox.
+//   - [Config.VerificationConfirm], failed confirmations of verification
+//     codes per auth identity (when the caller is authenticated): 10 per
+//     hour; a success clears the count.
+//   - [Config.VerificationConfirmIP], failed confirmations per client
+//     address: 30 per hour; a success clears the count.
 //
 // # Identifiers and keys
 //
@@ -107,7 +115,9 @@ const Message = "Too many attempts. Try again later."
 // LimitError refuses an attempt that a rule does not allow yet.
 type LimitError struct {
 	// Rule names the rule that refused: "login", "login_ip",
-	// "register_ip", "reset", "reset_ip" or "refresh_ip".
+	// "register_ip", "reset", "reset_ip", "refresh_ip",
+	// "verification_request", "verification_confirm" or
+	// "verification_confirm_ip".
 	Rule string
 	// RetryAfter is how long until the rule allows an attempt again (at
 	// least one second).
@@ -151,6 +161,9 @@ func (r Rule) off() bool { return r.Limit < 0 }
 // package documentation).
 type Config struct {
 	Login, LoginIP, RegisterIP, Reset, ResetIP, RefreshIP Rule
+	// VerificationRequest, VerificationConfirm and VerificationConfirmIP
+	// are the rules of email verification (see verification.go).
+	VerificationRequest, VerificationConfirm, VerificationConfirmIP Rule
 	// Secret keys the HMAC that turns subjects into store keys.
 	Secret []byte
 	// Now is the clock; default time.Now.
@@ -326,6 +339,9 @@ func New(st Store, cfg Config) (*Limiter, error) {
 		{ruleReset, cfg.Reset, DefaultReset, false, "Reset"},
 		{ruleResetIP, cfg.ResetIP, DefaultResetIP, false, "ResetIP"},
 		{ruleRefreshIP, cfg.RefreshIP, DefaultRefreshIP, false, "RefreshIP"},
+		{ruleVerifyRequest, cfg.VerificationRequest, DefaultVerificationRequest, false, "VerificationRequest"},
+		{ruleVerifyConfirm, cfg.VerificationConfirm, DefaultVerificationConfirm, false, "VerificationConfirm"},
+		{ruleVerifyConfirmIP, cfg.VerificationConfirmIP, DefaultVerificationConfirmIP, false, "VerificationConfirmIP"},
 	} {
 		rule := r.rule
 		if rule == (Rule{}) {

@@ -26,7 +26,8 @@
 //	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, GITHUB_CALLBACK_URL   GitHub login (optional)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
 //	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
-//	OIDC_FAKE_EMAIL      the verified email of the fake provider's user (default ada@example.com)
+//	OIDC_FAKE_EMAIL      the verified email of the fake provider's user (default ada@example.com);
+//	                     another email is another user (its subject is "fake:" and the email)
 //	AUTH_METHODS_PER_ACTOR   the providers each actor type may use, as Medusa's http.authMethodsPerActor
 //	                     in JSON: {"user":["emailpass"],"customer":["emailpass","oidc"]}; actor types
 //	                     left out may use every provider (GET /auth/{actor_type}/providers lists them)
@@ -39,6 +40,12 @@
 //	ADDRESS_REQUIRE_COMPLETE   true: addresses need first_name, last_name, address_1, city,
 //	                     country_code and, where the country has postal codes, postal_code
 //	                     (address.WithRequireComplete); default lenient, as Medusa
+//	AUTH_VERIFICATIONS_PER_ACTOR  Medusa's http.authVerificationsPerActor as JSON, e.g.
+//	                     {"customer": [{"auth_provider": "emailpass", "entity_type": "email"}]}:
+//	                     logins of those actors answer verification_required until the email
+//	                     is verified (POST /auth/verification/request and /confirm). An actor
+//	                     type named there other than customer and user is accepted as customer
+//	                     is (logins, registrations, tokens, verifications)
 //
 // Tokens are revocable: a password reset or change (POST
 // /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all and
@@ -84,11 +91,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -264,6 +273,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	opts = append(opts, revOpts...)
+	verOpts, err := verificationOptions(getenv("AUTH_VERIFICATIONS_PER_ACTOR"))
+	if err != nil {
+		return fail(err)
+	}
+	opts = append(opts, verOpts...)
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)
@@ -451,7 +465,7 @@ func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provide
 		}
 		if email := getenv("OIDC_FAKE_EMAIL"); email != "" {
 			u := oidctest.DefaultUser()
-			u.Email = email
+			u.Subject, u.Email = "fake:"+email, email
 			idpOpts = append(idpOpts, oidctest.WithUser(u))
 		}
 		idp, err := oidctest.Start(idpOpts...)
@@ -505,4 +519,29 @@ func revocationOptions(getenv func(string) string) ([]auth.Option, error) {
 		return nil, fmt.Errorf("REFRESH_ROTATION %q: want true or false", v)
 	}
 	return opts, nil
+}
+
+// verificationOptions reads AUTH_VERIFICATIONS_PER_ACTOR, Medusa's
+// http.authVerificationsPerActor ({"<actor>": [{"auth_provider",
+// "entity_type"}]}): a gate per actor type, and the actor types it names
+// beside customer and user.
+func verificationOptions(v string) ([]auth.Option, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	var perActor map[string][]auth.VerificationRequirement
+	dec := json.NewDecoder(strings.NewReader(v))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&perActor); err != nil {
+		return nil, fmt.Errorf(`AUTH_VERIFICATIONS_PER_ACTOR: want {"<actor>": [{"auth_provider": "…", "entity_type": "…"}]}: %w`, err)
+	}
+	actors := []string{auth.ActorCustomer, auth.ActorUser}
+	var opts []auth.Option
+	for _, actor := range slices.Sorted(maps.Keys(perActor)) {
+		opts = append(opts, auth.WithVerificationsPerActor(actor, perActor[actor]...))
+		if !slices.Contains(actors, actor) {
+			actors = append(actors, actor)
+		}
+	}
+	return append(opts, auth.WithActorTypes(actors...)), nil
 }

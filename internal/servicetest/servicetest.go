@@ -67,6 +67,8 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, lifecycleTests...)
 	all = append(all, completeTests...)
 	all = append(all, filterTests...)
+	all = append(all, verificationBehaviour...)
+	all = append(all, accountVerificationTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

@@ -30,6 +30,8 @@ type Snapshot struct {
 	Groups    []*group.Group
 	Members   []*group.Membership
 	Auth      []*auth.AuthIdentity
+	// Verifications, when the store is an auth.VerificationStore.
+	Verifications []*auth.Verification
 }
 
 // Take reads st, failing tb on an error.
@@ -54,6 +56,10 @@ func Take(tb testing.TB, ctx context.Context, st Store) Snapshot {
 	must(err)
 	s.Auth, err = st.ListAuthIdentities(ctx, auth.IdentityFilter{}, all)
 	must(err)
+	if vs, ok := st.(auth.VerificationStore); ok {
+		s.Verifications, err = vs.ListVerifications(ctx, auth.VerificationFilter{})
+		must(err)
+	}
 	return s
 }
 

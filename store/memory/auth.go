@@ -308,6 +308,11 @@ func (s *Store) DeleteAuthIdentities(ctx context.Context, ids []string) error {
 				put[auth.ResetToken](tx, s.resetTokens, id, nil, nil)
 			}
 		}
+		for id, v := range s.verifications {
+			if gone[v.AuthIdentityID] {
+				put[auth.Verification](tx, s.verifications, id, nil, nil)
+			}
+		}
 		return nil
 	})
 }

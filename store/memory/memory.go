@@ -64,6 +64,9 @@ type Store struct {
 	refreshTokens  map[string]*auth.RefreshToken
 	refreshSweepAt int // InsertRefreshToken sweeps expired tokens at this size
 
+	// Email verification (verification.go): id -> row.
+	verifications map[string]*auth.Verification
+
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
 	addressesOf map[string]map[string]bool // customer id -> address ids
@@ -87,6 +90,7 @@ func New() *Store {
 		sessions:           map[string]*session.Session{},
 		validAfter:         map[string]*time.Time{},
 		refreshTokens:      map[string]*auth.RefreshToken{},
+		verifications:      map[string]*auth.Verification{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

@@ -32,10 +32,15 @@
 //     soft-deleted provider identity keeps its pair taken);
 //   - auth_password_reset_token: the SHA-256 of each outstanding reset
 //     token; a new request deletes the provider identity's other tokens,
-//     and a used token is deleted. Rows Medusa soft-deleted are ignored.
+//     and a used token is deleted. Rows Medusa soft-deleted are ignored;
+//   - auth_verification (auth.VerificationStore): one row per identity and
+//     entity (Medusa's partial unique index), holding the SHA-256 of the
+//     current code in provider_metadata->>'token_hash' as Medusa does; a
+//     new code replaces the old one in one upsert, and a confirmation is
+//     one conditional UPDATE.
 //
-// Medusa 2.21's other auth tables, auth_mfa_factor, auth_mfa_recovery_code
-// and auth_verification, are created so that the schema is Medusa's, and
+// Medusa 2.21's other auth tables, auth_mfa_factor and
+// auth_mfa_recovery_code, are created so that the schema is Medusa's, and
 // are not used yet. clientele keeps OAuth state in a table of its own,
 // clientele_auth_state (key, value bytea, expires_at, created_at): a state
 // is deleted when it is taken, and each PutState deletes up to 100
@@ -83,6 +88,10 @@
 //     a single upsert per hit, outside any unit of work. It is UNLOGGED (no
 //     WAL flush per hit): a crash of the server or a failover to a standby
 //     starts every count again.
+//   - 0009_clientele_verification.sql adds a btree index on the code's
+//     hash in auth_verification (IDX_clientele_auth_verification_token_hash,
+//     on provider_metadata->>'token_hash' of live rows, not unique), which
+//     Medusa looks up without one.
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create

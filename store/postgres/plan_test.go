@@ -324,8 +324,8 @@ func TestQueryPlans(t *testing.T) {
 // TestAuthQueryPlans checks at 10,000 auth identities that the auth
 // store's lookups use their indexes: the lower(entity_id) index for the
 // case-insensitive lookup of a login, Medusa's unique (entity_id,
-// provider) index for the exact one, and the token_hash index for taking
-// a reset token.
+// provider) index for the exact one, the token_hash index for taking
+// a reset token, and the indexes of auth_verification.
 func TestAuthQueryPlans(t *testing.T) {
 	ctx := t.Context()
 	base := pgtest.NewStore(t)
@@ -354,7 +354,12 @@ func TestAuthQueryPlans(t *testing.T) {
 		SELECT 'authprt_' || id, auth_identity_id, id, entity_id, md5(id), now() + interval '15 minutes' FROM provider_identity`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := base.DB().ExecContext(ctx, "VACUUM ANALYZE auth_identity, provider_identity, auth_password_reset_token"); err != nil {
+	if _, err := base.DB().ExecContext(ctx, `INSERT INTO auth_verification
+		(id, auth_identity_id, entity_id, entity_type, code_provider, requested_at, provider_metadata)
+		SELECT 'authver_' || id, auth_identity_id, entity_id, 'email', 'token', now(), jsonb_build_object('token_hash', md5(id)) FROM provider_identity`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := base.DB().ExecContext(ctx, "VACUUM ANALYZE auth_identity, provider_identity, auth_password_reset_token, auth_verification"); err != nil {
 		t.Fatal(err)
 	}
 	st, rec := recordingStore(t)
@@ -397,6 +402,22 @@ func TestAuthQueryPlans(t *testing.T) {
 			}
 			return err
 		}, "IDX_auth_password_reset_token_token_hash"},
+		{"verification by code", "SELECT av.", func() error {
+			_, err := st.ListVerifications(ctx, auth.VerificationFilter{CodeHashes: []string{"0123456789abcdef"}})
+			return err
+		}, "IDX_clientele_auth_verification_token_hash"},
+		{"verification of an entity", "SELECT av.", func() error {
+			got, err := st.ListVerifications(ctx, auth.VerificationFilter{AuthIdentityIDs: ids[1:2],
+				EntityIDs: []string{"user00002@example.com"}, EntityTypes: []string{"email"}})
+			if err == nil && len(got) != 1 {
+				err = fmt.Errorf("found %d", len(got))
+			}
+			return err
+		}, "IDX_auth_verification_"},
+		{"mark verified", "UPDATE", func() error {
+			_, err := st.MarkVerified(ctx, "authver_01PI00003", "0123456789abcdef", now)
+			return err
+		}, "auth_verification_pkey"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
