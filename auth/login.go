@@ -23,6 +23,11 @@ type Login struct {
 	// Link says how a login that created a provider identity reached its
 	// auth identity (see provider.Result.Link).
 	Link provider.LinkKind `json:"link,omitempty"`
+	// MFAChallenge, when set, is the challenge the login must complete
+	// (the identity has MFA on): Token is then actorless, good only for
+	// completing it ([Service.CompleteMFALogin]). Medusa answers
+	// {"token", "mfa_required": true, "mfa_challenge"}.
+	MFAChallenge *MFAChallenge `json:"mfa_challenge,omitempty"`
 }
 
 // Login authenticates with providerID as actorType and issues the token
@@ -39,7 +44,7 @@ func (s *Service) Login(ctx context.Context, actorType, providerID string, in pr
 	if err != nil {
 		return nil, err
 	}
-	return s.login(res, actorType, providerID)
+	return s.login(ctx, res, actorType, providerID)
 }
 
 // LoginCallback finishes a redirect login with providerID as actorType
@@ -54,18 +59,19 @@ func (s *Service) LoginCallback(ctx context.Context, actorType, providerID strin
 	if err != nil {
 		return nil, err
 	}
-	return s.login(res, actorType, providerID)
+	return s.login(ctx, res, actorType, providerID)
 }
 
-func (s *Service) login(res *Result, actorType, providerID string) (*Login, error) {
+func (s *Service) login(ctx context.Context, res *Result, actorType, providerID string) (*Login, error) {
 	if res.Location != "" {
 		return &Login{Location: res.Location}, nil
 	}
-	tok, err := s.Token(res.AuthIdentity, actorType, providerID)
+	l, err := s.LoginToken(ctx, res.AuthIdentity, actorType, providerID) // MFA: mfachallenge.go
 	if err != nil {
 		return nil, err
 	}
-	return &Login{Identity: res.AuthIdentity, Token: tok, Link: res.Link}, nil
+	l.Link = res.Link
+	return l, nil
 }
 
 // RegisterThen registers with providerID, as Register does, and runs then
@@ -108,6 +114,11 @@ func (s *Service) RegisterThen(ctx context.Context, providerID string, in provid
 		return nil, err
 	}
 	if !ids.thenRan && res.AuthIdentity != nil {
+		// An existing identity with MFA on gets no token without its
+		// challenge: log in instead.
+		if err := s.refuseMFA(ctx, res.AuthIdentity); err != nil {
+			return nil, err
+		}
 		if err := s.st.InTx(ctx, func(ctx context.Context) error { return then(ctx, res.AuthIdentity) }); err != nil {
 			return nil, err
 		}

@@ -55,6 +55,8 @@ type config struct {
 
 	// Token revocation (revoke.go).
 	revocation revocationConfig
+	// MFA (mfa.go); nil: WithMFA not given.
+	mfa *MFAConfig
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -154,6 +156,8 @@ type Service struct {
 	rev *revoker
 	// throttle applies per-account limits (WithThrottle); nil allows all.
 	throttle *throttle.Limiter
+	// mfa holds MFA's store and options (mfa.go).
+	mfa mfaState
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -177,7 +181,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
-		throttle: c.throttle,
+		throttle: c.throttle, mfa: newMFA(st, c.mfa),
 	}
 	rev, err := newRevoker(st, c.revocation)
 	if err != nil {

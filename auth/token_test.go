@@ -212,7 +212,7 @@ func TestRoundTrip(t *testing.T) {
 			if payload["iat"] != json.Number(fmt.Sprint(tokNow.Unix())) || payload["exp"] != json.Number(fmt.Sprint(tokNow.Add(ttl).Unix())) {
 				t.Errorf("iat, exp = %v, %v; want integer seconds %d, %d", payload["iat"], payload["exp"], tokNow.Unix(), tokNow.Add(ttl).Unix())
 			}
-			wantKeys := []string{"actor_id", "actor_type", "app_metadata", "auth_identity_id", "auth_provider", "exp", "iat", "user_metadata"}
+			wantKeys := []string{"actor_id", "actor_type", "app_metadata", "auth_identity_id", "auth_provider", "exp", "iat", "mfa_challenge_completed_at", "mfa_enabled", "user_metadata"}
 			if tt.cfg.Issuer != "" {
 				wantKeys = append(wantKeys, "iss", "aud")
 			}
@@ -263,9 +263,10 @@ func TestIssueShapes(t *testing.T) {
 		t.Errorf("Issue modified its argument: %+v", in)
 	}
 	_, payload := tokSegments(t, token)
-	// Medusa's shape: empty actor_id kept, auth_provider omitted, metadata
-	// objects present, no jti/sub/nbf.
-	want := `map[actor_id: actor_type:customer app_metadata:map[] auth_identity_id:authid_1 exp:1767315600 iat:1767229200 user_metadata:map[]]`
+	// Medusa 2.21's shape: empty actor_id kept, auth_provider omitted,
+	// metadata objects present, mfa_enabled false and no completion, no
+	// jti/sub/nbf.
+	want := `map[actor_id: actor_type:customer app_metadata:map[] auth_identity_id:authid_1 exp:1767315600 iat:1767229200 mfa_challenge_completed_at:<nil> mfa_enabled:false user_metadata:map[]]`
 	if got := fmt.Sprint(payload); got != want {
 		t.Errorf("payload = %s\nwant      %s", got, want)
 	}

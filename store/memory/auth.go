@@ -307,6 +307,7 @@ func (s *Store) DeleteAuthIdentities(ctx context.Context, ids []string) error {
 				put[auth.ResetToken](tx, s.resetTokens, id, nil, nil)
 			}
 		}
+		s.deleteMFAOf(tx, gone) // mfa.go
 		return nil
 	})
 }

@@ -64,6 +64,12 @@ type Store struct {
 	refreshTokens  map[string]*auth.RefreshToken
 	refreshSweepAt int // InsertRefreshToken sweeps expired tokens at this size
 
+	// MFA (mfa.go).
+	mfaFactors       map[string]*auth.MFAFactor
+	recoveryCodes    map[string]*auth.RecoveryCode
+	mfaChallenges    map[string]*auth.MFAChallenge
+	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
+
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
 	addressesOf map[string]map[string]bool // customer id -> address ids
@@ -87,6 +93,9 @@ func New() *Store {
 		sessions:           map[string]*session.Session{},
 		validAfter:         map[string]*time.Time{},
 		refreshTokens:      map[string]*auth.RefreshToken{},
+		mfaFactors:         map[string]*auth.MFAFactor{},
+		recoveryCodes:      map[string]*auth.RecoveryCode{},
+		mfaChallenges:      map[string]*auth.MFAChallenge{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},
