@@ -793,4 +793,3 @@ func cloneFactor(f *MFAFactor) *MFAFactor {
 	}
 	return &cp
 }
-
