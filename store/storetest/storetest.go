@@ -20,8 +20,8 @@
 // errors, cascading deletes, row locks, units of work (rollback, nested
 // units, AfterCommit, panics), cancellation, single-use states and reset
 // tokens under concurrent takes, and the optional interfaces
-// (customer.ListCounter, session.Store, throttle.Store) when the backend
-// has them.
+// (customer.ListCounter, session.Store, throttle.Store, auth.MFAStore)
+// when the backend has them.
 //
 // Subtests are named Area/Case (e.g. "Order/Customer"), so
 // `go test -run 'Contract/Order'` runs some. newStore is called once per
@@ -68,6 +68,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, sessionTests...)
 	all = append(all, revocationTests...)
 	all = append(all, throttleTests...)
+	all = append(all, mfaTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&env{t: t, ctx: t.Context(), st: newStore(t)})
