@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -189,7 +190,7 @@ type MFAChallenge struct {
 	ID             string `json:"id"`
 	AuthIdentityID string `json:"auth_identity_id"`
 	// AuthProvider is the provider the login used ("" written as null).
-	AuthProvider string `json:"-"`
+	AuthProvider string `json:"auth_provider"`
 	// Methods the challenge may be completed with: "totp", then
 	// "recovery_code" when the identity has recovery codes.
 	Methods     []string       `json:"methods"`
@@ -198,7 +199,50 @@ type MFAChallenge struct {
 	MaxAttempts int            `json:"max_attempts"`
 	CompletedAt *time.Time     `json:"completed_at"`
 	Metadata    map[string]any `json:"metadata"`
-	CreatedAt   time.Time      `json:"-"`
+	// CreatedAt is when it was made (not in its JSON).
+	CreatedAt time.Time `json:"-"`
+}
+
+// challengeJSON is MFAChallenge's JSON: auth_provider is null when empty.
+type challengeJSON struct {
+	ID             string         `json:"id"`
+	AuthIdentityID string         `json:"auth_identity_id"`
+	AuthProvider   *string        `json:"auth_provider"`
+	Methods        []string       `json:"methods"`
+	ExpiresAt      time.Time      `json:"expires_at"`
+	Attempts       int            `json:"attempts"`
+	MaxAttempts    int            `json:"max_attempts"`
+	CompletedAt    *time.Time     `json:"completed_at"`
+	Metadata       map[string]any `json:"metadata"`
+}
+
+// MarshalJSON writes Medusa's shape: {"id", "auth_identity_id",
+// "auth_provider" (null when empty), "methods", "expires_at", "attempts",
+// "max_attempts", "completed_at", "metadata"}.
+func (c MFAChallenge) MarshalJSON() ([]byte, error) {
+	j := challengeJSON{ID: c.ID, AuthIdentityID: c.AuthIdentityID, Methods: c.Methods, ExpiresAt: c.ExpiresAt,
+		Attempts: c.Attempts, MaxAttempts: c.MaxAttempts, CompletedAt: c.CompletedAt, Metadata: c.Metadata}
+	if c.AuthProvider != "" {
+		j.AuthProvider = &c.AuthProvider
+	}
+	if j.Methods == nil {
+		j.Methods = []string{}
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *MFAChallenge) UnmarshalJSON(b []byte) error {
+	var j challengeJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*c = MFAChallenge{ID: j.ID, AuthIdentityID: j.AuthIdentityID, Methods: j.Methods, ExpiresAt: j.ExpiresAt,
+		Attempts: j.Attempts, MaxAttempts: j.MaxAttempts, CompletedAt: j.CompletedAt, Metadata: j.Metadata}
+	if j.AuthProvider != nil {
+		c.AuthProvider = *j.AuthProvider
+	}
+	return nil
 }
 
 // MFAFactorFilter selects MFA factors. Nil slices do not filter; empty

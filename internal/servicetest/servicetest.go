@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, revocationBehaviour...)
 	all = append(all, throttleServiceTests...)
 	all = append(all, boundsTests...)
+	all = append(all, mfaBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))
