@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/session"
 )
 
@@ -115,7 +116,17 @@ func (g *Guard) touch(r *http.Request, s *session.Session) {
 // new random id.
 func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	ac := authOf(r)
-	// Never keep an id the client brought: drop its old session.
+	if err := a.openSession(w, r, ac.claims); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": ac.claims})
+	return nil
+}
+
+// openSession stores a session with claims under a new random id and sets
+// its cookie. The session of the cookie the client brought, if any, is
+// deleted: an id the client brought is never kept.
+func (a *API) openSession(w http.ResponseWriter, r *http.Request, claims *auth.Claims) error {
 	if old, err := r.Cookie(a.cfg.SessionCookie); err == nil && old.Value != "" {
 		if err := a.sessions.DeleteSession(r.Context(), hashSecret(old.Value)); err != nil {
 			return err
@@ -124,8 +135,8 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 	value := randomValue()
 	now := a.now().UTC()
 	s := &session.Session{
-		ID: hashSecret(value), AuthIdentityID: ac.claims.AuthIdentityID,
-		ActorType: ac.claims.ActorType, ActorID: ac.claims.ActorID, Claims: *ac.claims,
+		ID: hashSecret(value), AuthIdentityID: claims.AuthIdentityID,
+		ActorType: claims.ActorType, ActorID: claims.ActorID, Claims: *claims,
 		CreatedAt: now, ExpiresAt: now.Add(a.cfg.SessionTTL),
 	}
 	if a.cfg.SessionIdleTimeout > 0 {
@@ -135,7 +146,6 @@ func (a *API) createSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a.setCookie(w, r, a.cfg.SessionCookie, value, a.cfg.SessionTTL)
-	writeJSON(w, http.StatusOK, map[string]any{"user": ac.claims})
 	return nil
 }
 

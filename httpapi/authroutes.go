@@ -35,12 +35,8 @@ func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) er
 	if res.AuthIdentity == nil {
 		return newError(http.StatusUnauthorized, typeUnauth, "Authentication failed")
 	}
-	tok, err := a.cfg.Auth.Token(res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
+	out, err := a.loginAnswer(r, res.AuthIdentity) // mfaroutes.go
 	if err != nil {
-		return err
-	}
-	out := map[string]any{"token": tok}
-	if err := a.withRefreshToken(r, tok, out); err != nil { // revokeroutes.go
 		return err
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -148,13 +144,19 @@ func (a *API) authFailure(r *http.Request, err error) error {
 
 // POST /auth/token/refresh re-issues the token of the caller (bearer or
 // session) with the identity's current actor links; a login older than
-// the maximum login age gets the bare 401 (see revokeroutes.go).
+// the maximum login age gets the bare 401 (see revokeroutes.go). A login
+// that must still complete an MFA challenge gets a new one, as a login
+// does (mfaroutes.go).
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	tok, err := a.cfg.Auth.RefreshClaims(r.Context(), authOf(r).claims)
+	l, err := a.cfg.Auth.RefreshLogin(r.Context(), authOf(r).claims)
 	if err != nil {
 		return refreshFailure(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
+	out := map[string]any{"token": l.Token}
+	if l.MFAChallenge != nil {
+		out["mfa_required"], out["mfa_challenge"] = true, l.MFAChallenge
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
