@@ -387,7 +387,9 @@ var mfaBehaviour = []test{
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range n {
-			wg.Go(func() { _, errs[i] = svc.CompleteMFALogin(e.ctx, e.claims(l.Token), l.MFAChallenge.ID, "totp", "000000") })
+			wg.Go(func() {
+				_, errs[i] = svc.CompleteMFALogin(e.ctx, e.claims(l.Token), l.MFAChallenge.ID, "totp", "000000")
+			})
 		}
 		wg.Wait()
 		checked := 0
