@@ -32,10 +32,17 @@
 //	STATEMENT_TIMEOUT    PostgreSQL statement_timeout (Go duration; default 5s)
 //	SESSION_IDLE_TIMEOUT end a cookie session idle this long (Go duration; default: no idle limit)
 //	COOKIE_HOST_PREFIX   true: "__Host-" cookies (Secure, so HTTPS only)
+//	AUTH_MFA_ENCRYPTION_KEY   turns on MFA enrolment (TOTP and recovery codes, the /auth/mfa routes):
+//	                     the key TOTP secrets are encrypted with, Medusa's variable; a Medusa server
+//	                     that shares the database and this key verifies the same factors
 //
-// Tokens are revocable: a password reset, POST /auth/logout-all and an
-// account deletion refuse every token issued before them (on every
-// instance within a second).
+// Tokens are revocable: a password reset, POST /auth/logout-all, an
+// account deletion and turning MFA on refuse every token issued before
+// them (on every instance within a second).
+//
+// Logins of identities with MFA on answer {"token", "mfa_required": true,
+// "mfa_challenge"} whether or not AUTH_MFA_ENCRYPTION_KEY is set (without
+// it only a recovery code completes the challenge).
 //
 // Throttling is on by default (package throttle), shared by every instance
 // on one PostgreSQL database, with these limits:
@@ -48,7 +55,9 @@
 //   - registrations per client address: 10 per hour;
 //   - reset requests per email: 5 per hour (later ones answer 201 and send
 //     nothing), per client address: 20 per hour;
-//   - token refreshes per client address: 60 per minute.
+//   - token refreshes per client address: 60 per minute;
+//   - wrong MFA codes per identity: 5 free, then the identity's MFA is
+//     locked for 1 min, 2 min, 4 min… up to 1 h.
 //
 // A refusal is 429 {"type":"not_allowed","message":"Too many attempts. Try
 // again later."} with Retry-After. Client addresses are counted per IPv4
@@ -249,6 +258,10 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	opts = append(opts, revOpts...)
+	if key := getenv("AUTH_MFA_ENCRYPTION_KEY"); key != "" {
+		opts = append(opts, auth.WithMFA(auth.MFAConfig{EncryptionKey: key}))
+		logger.Info("MFA: TOTP enrolment and recovery codes on")
+	}
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)
