@@ -23,10 +23,11 @@ type Login struct {
 	// Link says how a login that created a provider identity reached its
 	// auth identity (see provider.Result.Link).
 	Link provider.LinkKind `json:"link,omitempty"`
-	// MFAChallenge, when set, is the challenge the login must complete
-	// (the identity has MFA on): Token is then actorless, good only for
-	// completing it ([Service.CompleteMFALogin]). Medusa answers
-	// {"token", "mfa_required": true, "mfa_challenge"}.
+	// MFAChallenge is the login's MFA challenge. Pending (CompletedAt
+	// nil), the identity has MFA on and Token is actorless, good only for
+	// completing it ([Service.CompleteMFALogin]); Medusa answers {"token",
+	// "mfa_required": true, "mfa_challenge"}. CompleteMFALogin's Login
+	// has it completed.
 	MFAChallenge *MFAChallenge `json:"mfa_challenge,omitempty"`
 }
 

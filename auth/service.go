@@ -445,7 +445,9 @@ func sanitizeAll(as []*AuthIdentity) []*AuthIdentity {
 // app_metadata["<actorType>_id"], or "" while no actor is linked). The
 // actor type is required, must be known, and must be allowed to use
 // providerID (WithActorProviders), which must be configured: a token never
-// grants what the login could not.
+// grants what the login could not. Token does not apply MFA (its token
+// says mfa_enabled false): after Authenticate or ValidateCallback, issue
+// the login's token with [Service.LoginToken], which does.
 func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (string, error) {
 	c, err := s.tokenClaims(identity, actorType, providerID)
 	if err != nil {

@@ -23,7 +23,9 @@
 // plain func(http.Handler) http.Handler middleware for any router:
 //
 //   - [Guard.Authenticate] requires an actor type ("customer", "user" or
-//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered];
+//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered]; it
+//     refuses a login whose MFA challenge is pending unless
+//     [AllowPendingMFA], and [RequireMFA] bounds the age of its completion;
 //   - [Guard.RequireGroups] requires a customer in one of some customer
 //     groups, by id or by name.
 //
@@ -102,6 +104,15 @@
 //   - A NUL byte or invalid UTF-8 in any input is a 400 invalid_data
 //     naming the field (Medusa passes it to PostgreSQL: a 500, or its
 //     error text in a 401).
+//   - MFA (see mfaroutes.go): enabling a factor (POST
+//     /auth/mfa/factors/{id}/verify) ends every earlier token and session
+//     of the identity and answers a new "token" beside "mfa_factor" (and
+//     a new session cookie to a session caller); Medusa keeps the old
+//     ones. A client that keeps its token itself (Medusa's JS SDK in JWT
+//     mode) sets the new one: sdk.client.setToken(res.token). Wrong codes
+//     are throttled (429); an unknown MFA method or provider is a 400, not
+//     a 500. The enrolment of a second factor by an actorless token that
+//     completed no challenge is refused as in Medusa's newest source.
 package httpapi
 
 import (
