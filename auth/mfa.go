@@ -524,11 +524,7 @@ type VerifyMFAParams struct {
 // accepted once (see the replay guard in the package documentation).
 // Attempts are throttled per identity ([WithThrottle]).
 func (s *Service) VerifyMFA(ctx context.Context, p VerifyMFAParams) (*MFAFactor, error) {
-	ms, err := s.mfaStore()
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.factor(ctx, ms, p.ID, p.AuthIdentityID)
+	ms, f, err := s.storedFactor(ctx, p.ID, p.AuthIdentityID)
 	if err != nil {
 		return nil, err
 	}
@@ -544,14 +540,11 @@ func (s *Service) VerifyMFA(ctx context.Context, p VerifyMFAParams) (*MFAFactor,
 	}
 	var out *MFAFactor
 	ok, err := s.acceptTOTP(ctx, ms, p.Code, func(ctx context.Context) (*MFAFactor, error) {
-		found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{IDs: []string{f.ID}}, store.ListOptions{Lock: true})
+		f, err := lockedFactor(ctx, ms, f.ID)
 		if err != nil {
 			return nil, err
 		}
-		if len(found) == 0 {
-			return nil, factorNotFound(f.ID)
-		}
-		return found[0], checkSetup(found[0])
+		return f, checkSetup(f)
 	}, func(ctx context.Context, f *MFAFactor) error {
 		if f.Status == MFAPending {
 			f.Status = MFAEnabled
@@ -589,6 +582,32 @@ func factorEvent(name string, f *MFAFactor) event.Event {
 	return event.Event{Name: name, Data: map[string]any{"auth_identity_id": f.AuthIdentityID, "mfa_id": f.ID, "provider": f.Provider}}
 }
 
+// storedFactor returns the MFA store and the factor id, owned by
+// authIdentityID when that is set.
+func (s *Service) storedFactor(ctx context.Context, factorID, authIdentityID string) (MFAStore, *MFAFactor, error) {
+	ms, err := s.mfaStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := s.factor(ctx, ms, factorID, authIdentityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ms, f, nil
+}
+
+// lockedFactor reads the factor id locked, in the caller's unit of work.
+func lockedFactor(ctx context.Context, ms MFAStore, factorID string) (*MFAFactor, error) {
+	found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{IDs: []string{factorID}}, store.ListOptions{Lock: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, factorNotFound(factorID)
+	}
+	return found[0], nil
+}
+
 // factor returns the factor id, owned by authIdentityID when that is set.
 func (s *Service) factor(ctx context.Context, ms MFAStore, factorID, authIdentityID string) (*MFAFactor, error) {
 	if factorID == "" {
@@ -612,11 +631,7 @@ func (s *Service) factor(ctx context.Context, ms MFAStore, factorID, authIdentit
 // owned by authIdentityID when that is not empty; otherwise it is not
 // found.
 func (s *Service) RetrieveMFA(ctx context.Context, factorID, authIdentityID string) (*MFAFactor, error) {
-	ms, err := s.mfaStore()
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.factor(ctx, ms, factorID, authIdentityID)
+	_, f, err := s.storedFactor(ctx, factorID, authIdentityID)
 	if err != nil {
 		return nil, err
 	}
@@ -659,11 +674,7 @@ type DisableMFAParams struct {
 // ("MFA verification code is required to disable MFA"; a wrong one is
 // "Invalid MFA verification code"), throttled as challenge attempts are.
 func (s *Service) DisableMFA(ctx context.Context, p DisableMFAParams) (*MFAFactor, error) {
-	ms, err := s.mfaStore()
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.factor(ctx, ms, p.ID, p.AuthIdentityID)
+	ms, f, err := s.storedFactor(ctx, p.ID, p.AuthIdentityID)
 	if err != nil {
 		return nil, err
 	}
@@ -681,14 +692,9 @@ func (s *Service) DisableMFA(ctx context.Context, p DisableMFAParams) (*MFAFacto
 	}
 	var out *MFAFactor
 	err = s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{IDs: []string{f.ID}}, store.ListOptions{Lock: true})
-		if err != nil {
+		if out, err = lockedFactor(ctx, ms, f.ID); err != nil {
 			return err
 		}
-		if len(found) == 0 {
-			return factorNotFound(f.ID)
-		}
-		out = found[0]
 		if out.Status == MFADisabled {
 			return nil
 		}

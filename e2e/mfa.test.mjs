@@ -45,13 +45,7 @@ async function freshStep() {
 
 const unauthorized = (e) => e.status === 401
 
-async function signUp(email, password) {
-  const s = srv.sdk()
-  await s.auth.register("customer", "emailpass", { email, password })
-  const { customer } = await s.store.customer.create({ email })
-  await s.auth.refresh()
-  return { s, customer }
-}
+const signUp = srv.signUp
 
 test("enrol TOTP, log in with a challenge, use a recovery code", async () => {
   const email = "mfa@example.com"

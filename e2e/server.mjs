@@ -37,6 +37,16 @@ export function startServer(env = {}) {
     assert.ok(existsSync(srv.eventsFile), "no events file")
     return readFileSync(srv.eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
   }
+  // signUp registers email as a customer, creates its account and
+  // refreshes the token; it returns the SDK (holding the customer's
+  // token) and the customer.
+  srv.signUp = async (email, password) => {
+    const s = srv.sdk()
+    await s.auth.register("customer", "emailpass", { email, password })
+    const { customer } = await s.store.customer.create({ email })
+    await s.auth.refresh()
+    return { s, customer }
+  }
   // resetToken waits for the last reset event of email, which the server
   // delivers after its answer (a slow mailer must not shape the timing).
   srv.resetToken = async (email) => {

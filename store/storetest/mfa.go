@@ -53,6 +53,33 @@ func (e *env) factors(ms auth.MFAStore, f auth.MFAFactorFilter) []*auth.MFAFacto
 	return out
 }
 
+// parallel runs f(0) … f(n-1) at once and fails on any error.
+func (e *env) parallel(n int, f func(i int) error) {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	e.must(errors.Join(errs...))
+}
+
+// noChallenge checks that the challenge id is gone.
+func (e *env) noChallenge(ms auth.MFAStore, id string) {
+	e.t.Helper()
+	_, err := ms.GetMFAChallenge(e.ctx, id, false)
+	e.wantErr(err, store.ErrNotFound)
+}
+
+// noCodes checks that the identity has no recovery codes.
+func (e *env) noCodes(ms auth.MFAStore, identity string) {
+	e.t.Helper()
+	codes, err := ms.ListRecoveryCodes(e.ctx, identity)
+	e.must(err)
+	e.same(0, len(codes))
+}
+
 func factorIDs(fs []*auth.MFAFactor) []string {
 	out := []string{}
 	for _, f := range fs {
@@ -152,24 +179,18 @@ var mfaTests = []test{
 		e.identities("authid_a")
 		e.must(ms.InsertMFAFactor(e.ctx, newFactor("authmfa_1", "authid_a", auth.MFAEnabled)))
 		const n = 8
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = e.st.InTx(e.ctx, func(ctx context.Context) error {
-					found, err := ms.ListMFAFactors(ctx, auth.MFAFactorFilter{IDs: []string{"authmfa_1"}}, store.ListOptions{Lock: true})
-					if err != nil {
-						return err
-					}
-					f := found[0]
-					count, _ := f.ProviderMetadata["count"].(float64)
-					f.ProviderMetadata["count"] = count + 1
-					return ms.UpdateMFAFactor(ctx, f)
-				})
+		e.parallel(n, func(int) error {
+			return e.st.InTx(e.ctx, func(ctx context.Context) error {
+				found, err := ms.ListMFAFactors(ctx, auth.MFAFactorFilter{IDs: []string{"authmfa_1"}}, store.ListOptions{Lock: true})
+				if err != nil {
+					return err
+				}
+				f := found[0]
+				count, _ := f.ProviderMetadata["count"].(float64)
+				f.ProviderMetadata["count"] = count + 1
+				return ms.UpdateMFAFactor(ctx, f)
 			})
-		}
-		wg.Wait()
-		e.must(errors.Join(errs...))
+		})
 		e.same(float64(n), e.factors(ms, auth.MFAFactorFilter{})[0].ProviderMetadata["count"])
 	}},
 	{"MFA/RecoveryCodes", func(e *env) {
@@ -204,14 +225,11 @@ var mfaTests = []test{
 
 		// Of concurrent deletes of one code, one finds it.
 		const n = 8
-		var wg sync.WaitGroup
 		deleted := make([]bool, n)
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() { deleted[i], errs[i] = ms.DeleteRecoveryCode(e.ctx, "rc_3") })
-		}
-		wg.Wait()
-		e.must(errors.Join(errs...))
+		e.parallel(n, func(i int) (err error) {
+			deleted[i], err = ms.DeleteRecoveryCode(e.ctx, "rc_3")
+			return err
+		})
 		found := 0
 		for _, d := range deleted {
 			if d {
@@ -255,8 +273,7 @@ var mfaTests = []test{
 			e.t.Fatalf("after update: %+v", got)
 		}
 
-		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_none", false)
-		e.wantErr(err, store.ErrNotFound)
+		e.noChallenge(ms, "authmfachal_none")
 		e.wantErr(ms.UpdateMFAChallenge(e.ctx, newChallenge("authmfachal_none", "authid_a", t)), store.ErrNotFound)
 		e.wantErr(ms.InsertMFAChallenge(e.ctx, newChallenge("authmfachal_3", "authid_none", t), t), store.ErrNotFound)
 		e.wantErr(ms.InsertMFAChallenge(e.ctx, newChallenge("authmfachal_1", "authid_a", t), t), store.ErrConflict)
@@ -264,22 +281,16 @@ var mfaTests = []test{
 		// Concurrent attempts, each read locked and written one higher:
 		// none is lost.
 		const n = 8
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				errs[i] = e.st.InTx(e.ctx, func(ctx context.Context) error {
-					c, err := ms.GetMFAChallenge(ctx, "authmfachal_2", true)
-					if err != nil {
-						return err
-					}
-					c.Attempts++
-					return ms.UpdateMFAChallenge(ctx, c)
-				})
+		e.parallel(n, func(int) error {
+			return e.st.InTx(e.ctx, func(ctx context.Context) error {
+				c, err := ms.GetMFAChallenge(ctx, "authmfachal_2", true)
+				if err != nil {
+					return err
+				}
+				c.Attempts++
+				return ms.UpdateMFAChallenge(ctx, c)
 			})
-		}
-		wg.Wait()
-		e.must(errors.Join(errs...))
+		})
 		got, err = ms.GetMFAChallenge(e.ctx, "authmfachal_2", false)
 		e.must(err)
 		e.same(n, got.Attempts)
@@ -300,8 +311,7 @@ var mfaTests = []test{
 		for i := range 70 {
 			e.must(ms.InsertMFAChallenge(e.ctx, newChallenge(fmt.Sprintf("authmfachal_new%02d", i), "authid_a", t.Add(time.Hour)), t))
 		}
-		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_old00", false)
-		e.wantErr(err, store.ErrNotFound)
+		e.noChallenge(ms, "authmfachal_old00")
 		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_live", false)
 		e.must(err)
 	}},
@@ -316,12 +326,9 @@ var mfaTests = []test{
 		}
 		e.must(e.st.DeleteAuthIdentities(e.ctx, []string{"authid_a"}))
 		e.same([]string{"authmfa_authid_b"}, factorIDs(e.factors(ms, auth.MFAFactorFilter{})))
-		codes, err := ms.ListRecoveryCodes(e.ctx, "authid_a")
-		e.must(err)
-		e.same(0, len(codes))
-		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_authid_a", false)
-		e.wantErr(err, store.ErrNotFound)
-		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_authid_b", false)
+		e.noCodes(ms, "authid_a")
+		e.noChallenge(ms, "authmfachal_authid_a")
+		_, err := ms.GetMFAChallenge(e.ctx, "authmfachal_authid_b", false)
 		e.must(err)
 	}},
 	{"MFA/FailedUnitLeavesNothing", func(e *env) {
@@ -337,10 +344,7 @@ var mfaTests = []test{
 		})
 		e.wantErr(err, boom)
 		e.same(0, len(e.factors(ms, auth.MFAFactorFilter{})))
-		codes, err := ms.ListRecoveryCodes(e.ctx, "authid_a")
-		e.must(err)
-		e.same(0, len(codes))
-		_, err = ms.GetMFAChallenge(e.ctx, "authmfachal_1", false)
-		e.wantErr(err, store.ErrNotFound)
+		e.noCodes(ms, "authid_a")
+		e.noChallenge(ms, "authmfachal_1")
 	}},
 }
