@@ -347,7 +347,6 @@ type mfaState struct {
 	codes      int
 	policy     string
 	hasher     emailpass.Hasher
-	configured bool // WithMFA was given
 }
 
 func newMFA(st Store, cfg *MFAConfig) mfaState {
@@ -356,18 +355,17 @@ func newMFA(st Store, cfg *MFAConfig) mfaState {
 	c := MFAConfig{}
 	if cfg != nil {
 		c = *cfg
-		m.configured = true
 	}
 	m.key, m.keySet = secretKey(c.EncryptionKey), c.EncryptionKey != ""
-	m.issuer = cmp(c.Issuer, DefaultMFAIssuer)
-	m.totp = totp{digits: cmp(c.Digits, DefaultMFADigits), period: cmp(c.Period, DefaultMFAPeriod), window: cmp(c.Window, DefaultMFAWindow)}
+	m.issuer = orDefault(c.Issuer, DefaultMFAIssuer)
+	m.totp = totp{digits: orDefault(c.Digits, DefaultMFADigits), period: orDefault(c.Period, DefaultMFAPeriod), window: orDefault(c.Window, DefaultMFAWindow)}
 	if c.Window == MFAWindowNone {
 		m.totp.window = 0
 	}
-	m.ttl = cmp(c.ChallengeTTL, DefaultMFAChallengeTTL).Truncate(time.Second)
-	m.attempts = cmp(c.ChallengeMaxAttempts, DefaultMFAChallengeAttempts)
-	m.codes = cmp(c.RecoveryCodes, DefaultMFARecoveryCodes)
-	m.policy = cmp(c.DisablePolicy, MFADisableSession)
+	m.ttl = orDefault(c.ChallengeTTL, DefaultMFAChallengeTTL).Truncate(time.Second)
+	m.attempts = orDefault(c.ChallengeMaxAttempts, DefaultMFAChallengeAttempts)
+	m.codes = orDefault(c.RecoveryCodes, DefaultMFARecoveryCodes)
+	m.policy = orDefault(c.DisablePolicy, MFADisableSession)
 	m.hasher = c.RecoveryCodeHasher
 	if m.hasher == nil {
 		m.hasher = emailpass.DefaultScrypt()
@@ -375,8 +373,8 @@ func newMFA(st Store, cfg *MFAConfig) mfaState {
 	return m
 }
 
-// cmp returns v, or def when v is the zero value.
-func cmp[T comparable](v, def T) T {
+// orDefault returns v, or def when v is the zero value.
+func orDefault[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def
@@ -407,6 +405,9 @@ func (s *Service) totpKey() ([32]byte, error) {
 
 // ---- factors ----
 
+// maxMFAName bounds a factor's label and issuer (Medusa sets no bound).
+const maxMFAName = 256
+
 // StartMFAParams is the input of StartMFA (Medusa's AuthMfaStartDTO).
 type StartMFAParams struct {
 	AuthIdentityID string
@@ -414,9 +415,10 @@ type StartMFAParams struct {
 	Provider string
 	// Label names the account in the authenticator app and is kept as
 	// metadata.label; empty: the identity id names it and no label is
-	// kept.
+	// kept. At most 256 bytes.
 	Label string
-	// Issuer names the service in the app; empty: MFAConfig.Issuer.
+	// Issuer names the service in the app; empty: MFAConfig.Issuer. At
+	// most 256 bytes.
 	Issuer string
 	// Metadata is kept on the factor.
 	Metadata map[string]any
@@ -452,6 +454,9 @@ func (s *Service) StartMFA(ctx context.Context, p StartMFAParams) (*MFAEnrollmen
 		if err := text.Check(f.name, f.v); err != nil {
 			return nil, identityDom.Classify(err)
 		}
+		if len(f.v) > maxMFAName {
+			return nil, identityDom.Invalidf(f.name, "at most %d bytes", maxMFAName)
+		}
 	}
 	md := meta.Clone(p.Metadata)
 	if md == nil {
@@ -479,7 +484,7 @@ func (s *Service) StartMFA(ctx context.Context, p StartMFAParams) (*MFAEnrollmen
 	if err != nil {
 		return nil, err
 	}
-	issuer := cmp(p.Issuer, s.mfa.issuer)
+	issuer := orDefault(p.Issuer, s.mfa.issuer)
 	now := s.clock()
 	f := &MFAFactor{
 		ID: id.New("authmfa"), AuthIdentityID: identity.ID, Provider: MFAMethodTOTP, Status: MFAPending,
@@ -502,7 +507,7 @@ func (s *Service) StartMFA(ctx context.Context, p StartMFAParams) (*MFAEnrollmen
 	case err != nil:
 		return nil, err
 	}
-	return &MFAEnrollment{Factor: cloneFactor(f), Secret: secret, OTPAuthURL: s.mfa.totp.uri(issuer, cmp(p.Label, identity.ID), secret)}, nil
+	return &MFAEnrollment{Factor: cloneFactor(f), Secret: secret, OTPAuthURL: s.mfa.totp.uri(issuer, orDefault(p.Label, identity.ID), secret)}, nil
 }
 
 // VerifyMFAParams is the input of VerifyMFA (Medusa's AuthMfaVerifyDTO).

@@ -471,7 +471,7 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 	if err != nil {
 		return nil, err
 	}
-	providerID := cmp(c.AuthProvider, ch.AuthProvider)
+	providerID := orDefault(c.AuthProvider, ch.AuthProvider)
 	if ch.AuthProvider != "" && identity.Provider(ch.AuthProvider) == nil {
 		return nil, mfaErr(fmt.Sprintf("Auth identity does not have a provider identity for %q", ch.AuthProvider), ErrInvalid)
 	}

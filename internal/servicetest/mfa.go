@@ -157,6 +157,10 @@ var mfaBehaviour = []test{
 		_, err = svc.StartMFA(e.ctx, auth.StartMFAParams{AuthIdentityID: a.ID, Provider: "recovery_code"})
 		e.wantMFAError(err, auth.ErrInvalid, `MFA provider "recovery_code" does not support setup`)
 		_, err = svc.StartMFA(e.ctx, auth.StartMFAParams{AuthIdentityID: a.ID, Provider: "totp", Label: "a\x00b"})
+		e.wantInvalid(err, "label", auth.ErrInvalid)
+		_, err = svc.StartMFA(e.ctx, auth.StartMFAParams{AuthIdentityID: b2.ID, Provider: "totp", Issuer: strings.Repeat("x", 257)})
+		e.wantInvalid(err, "issuer", auth.ErrInvalid)
+		_, err = svc.StartMFA(e.ctx, auth.StartMFAParams{AuthIdentityID: b2.ID, Provider: "totp", Metadata: map[string]any{"bad": "a\x00"}})
 		e.wantErr(err, auth.ErrInvalid)
 		// Without an encryption key, TOTP cannot be used.
 		noKey := e.newAuth()
@@ -586,6 +590,35 @@ var mfaBehaviour = []test{
 		e.must(err)
 		if c := e.claims(tok); c.ActorID == "" || c.MFAChallengeCompletedAt == nil {
 			e.t.Fatalf("refreshed claims %+v", c)
+		}
+	}},
+	{"MFA/ChallengeWithoutAProvider", func(e *env) {
+		// N-08: a challenge opened by a host (CreateMFAChallenge) without
+		// a provider, completed with a token that names none, gives a
+		// token without auth_provider and with empty user_metadata, whose
+		// app_metadata keeps the identity's custom keys.
+		svc := e.withMFA(auth.MFAConfig{})
+		a, secret, _ := e.enrol("ada@example.com")
+		_, err := svc.UpdateAuthIdentity(e.ctx, a.ID, map[string]any{"customer_id": "cus_ada", "foo": "bar", "is_verified": true})
+		e.must(err)
+		ch, err := svc.CreateMFAChallenge(e.ctx, auth.CreateMFAChallengeParams{AuthIdentityID: a.ID, Metadata: map[string]any{"ip": "192.0.2.1"}})
+		e.must(err)
+		if ch.AuthProvider != "" || ch.Metadata["ip"] != "192.0.2.1" {
+			e.t.Fatalf("challenge %+v", ch)
+		}
+		b, _ := json.Marshal(ch)
+		if !strings.Contains(string(b), `"auth_provider":null`) {
+			e.t.Fatalf("challenge JSON %s", b)
+		}
+		var back auth.MFAChallenge
+		e.must(json.Unmarshal(b, &back))
+		e.same(ch.ID, back.ID)
+		c := &auth.Claims{ActorType: "customer", AuthIdentityID: a.ID}
+		done, err := svc.CompleteMFALogin(e.ctx, c, ch.ID, "totp", e.code(secret, 0))
+		e.must(err)
+		got := e.claims(done.Token)
+		if got.AuthProvider != "" || len(got.UserMetadata) != 0 || got.ActorID != "cus_ada" || got.AppMetadata["foo"] != "bar" || got.AppMetadata["is_verified"] != true {
+			e.t.Fatalf("claims %+v", got)
 		}
 	}},
 	{"MFA/ReissueAfterEnabling", func(e *env) {
