@@ -337,16 +337,16 @@ func challengeNotFound(id string) error {
 
 // mfaState is the MFA part of a Service.
 type mfaState struct {
-	st         MFAStore // nil: MFA off
-	key        [32]byte
-	keySet     bool
-	issuer     string
-	totp       totp
-	ttl        time.Duration
-	attempts   int
-	codes      int
-	policy     string
-	hasher     emailpass.Hasher
+	st       MFAStore // nil: MFA off
+	key      [32]byte
+	keySet   bool
+	issuer   string
+	totp     totp
+	ttl      time.Duration
+	attempts int
+	codes    int
+	policy   string
+	hasher   emailpass.Hasher
 }
 
 func newMFA(st Store, cfg *MFAConfig) mfaState {
