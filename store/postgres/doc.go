@@ -32,8 +32,7 @@
 //     soft-deleted provider identity keeps its pair taken);
 //   - auth_password_reset_token: the SHA-256 of each outstanding reset
 //     token; a new request deletes the provider identity's other tokens,
-//     and a used token is deleted. Rows Medusa soft-deleted are ignored.
-//
+//     and a used token is deleted. Rows Medusa soft-deleted are ignored;
 //   - auth_mfa_factor: MFA factors (auth.MFAStore), at most one pending or
 //     enabled factor per identity and provider (Medusa's partial unique
 //     index); the TOTP secret is encrypted in provider_metadata;
