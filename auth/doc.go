@@ -6,8 +6,9 @@
 // keeps auth identities and provider identities (create, retrieve, list,
 // update, delete), links actors to identities (app_metadata
 // "<actor_type>_id" keys, [Service.SetActor]), issues, verifies and
-// refreshes JWTs with Medusa's claims ([Tokens]), runs password resets
-// and changes, and verifies emails.
+// refreshes JWTs with Medusa's claims ([Tokens]), and runs password
+// resets and changes, email verification and multi-factor authentication
+// (TOTP and recovery codes).
 //
 // A host's own login handler needs one call: [Service.Login]
 // authenticates and issues the token (a redirect provider's first step
@@ -135,6 +136,48 @@
 // moves its login to a proved one (account.Service builds the change of
 // email and the claim of guest records on them).
 //
+// # MFA
+//
+// Multi-factor authentication follows Medusa 2.21's auth module, on its
+// tables (auth_mfa_factor, auth_mfa_recovery_code) and in its formats, so
+// that a factor enrolled through a Medusa server verifies here and the
+// reverse, when both share the database and the encryption key
+// ([WithMFA]; MFAConfig.EncryptionKey is Medusa's mfa.encryption_key,
+// AUTH_MFA_ENCRYPTION_KEY). The methods are Medusa's: [Service.StartMFA]
+// (startAuthMfa), [Service.VerifyMFA] (verifyAuthMfa),
+// [Service.CreateMFAChallenge], [Service.VerifyMFAChallenge],
+// [Service.DisableMFA], [Service.RetrieveMFA], [Service.ListMFA],
+// [Service.GenerateMFARecoveryCodes] and [Service.UseMFARecoveryCode],
+// with Medusa's messages.
+//
+//   - TOTP is RFC 6238 (computed with github.com/pquerna/otp): a 20-byte
+//     secret in base32, HMAC-SHA1, 6 digits, 30 s, a code accepted from
+//     one period before to one after (MFAConfig.Digits, Period, Window).
+//     The secret is stored AES-256-GCM-encrypted under the SHA-256 of the
+//     key, as "v1:" + iv + ":" + tag + ":" + ciphertext (base64url).
+//   - Recovery codes are 16 random bytes in hex ("xxxx-xxxx-…"), 10 by
+//     default (1 to 50), stored as scrypt-kdf hashes of the trimmed,
+//     lower-cased code (Medusa's format), and work once.
+//   - A login of an identity with an enabled factor ([Service.Login],
+//     [Service.LoginToken]) answers an actorless token with mfa_enabled
+//     and no completion, and a challenge (5 minutes, 5 wrong codes;
+//     MFAConfig.ChallengeTTL, ChallengeMaxAttempts) offering "totp", and
+//     "recovery_code" when the identity has recovery codes.
+//     [Service.CompleteMFALogin] trades a code for the full token, whose
+//     mfa_challenge_completed_at says when. A refresh keeps the
+//     completion; a token without one, of an identity with MFA on,
+//     refreshes into a new challenge ([Service.RefreshLogin]), or fails
+//     with [ErrMFARequired] ([Service.Refresh]).
+//   - Challenges live in the store (clientele_mfa_challenge on
+//     PostgreSQL), so every instance verifies the challenges of the
+//     others; an attempt is counted before the code is checked, so
+//     concurrent guesses get no more checks than allowed.
+//   - Logins honour enabled factors whenever the store keeps them
+//     ([MFAStore]), even without WithMFA.
+//
+// Events: auth.mfa_enabled, auth.mfa_disabled and
+// auth.mfa_recovery_codes_generated, after the change commits.
+//
 // # Errors
 //
 // Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],
@@ -179,7 +222,6 @@
 //   - Ids given by the caller are checked: at most [MaxIDLength] bytes of
 //     valid UTF-8, no control characters, no surrounding white space
 //     (Medusa stores any string).
-//   - MFA is not implemented yet; tokens carry no mfa_* claims.
 //   - Verification: confirming a code is one conditional update, so two
 //     concurrent confirmations of one code cannot both succeed (Medusa
 //     reads, then updates). Requests and failed confirmations are
@@ -192,4 +234,26 @@
 //     invalid_data naming it (Medusa: a 500). No answer carries the code's
 //     hash (Medusa's request answer has provider_metadata.token_hash).
 //     Refresh-token rotation, clientele's own, is gated as refresh is.
+//   - MFA: a TOTP code is accepted once: a code (or an earlier period's)
+//     is refused after a code was accepted (Medusa accepts it again
+//     within its window). The last period accepted is kept in the factor's
+//     provider_metadata ("clientele_totp_step"), which Medusa ignores.
+//   - MFA: turning a factor on ([Service.VerifyMFA]) ends every token
+//     issued before it (and httpapi every session), so a stolen
+//     password-only session does not outlive it; Medusa keeps them.
+//   - MFA: wrong codes are throttled per identity across challenges
+//     ([WithThrottle]; Medusa limits only attempts per challenge).
+//   - MFA: challenges are stored, not cached: shared by every instance
+//     and found after the challenge expired ("MFA challenge has expired";
+//     Medusa's cache forgets them, "… was not found").
+//   - MFA: a refresh of a token whose login completed its challenge keeps
+//     the completion even when the token has no actor yet (Medusa asks
+//     for a new challenge), and a refresh of a token without a completion
+//     for an identity with MFA on asks for one even when the token has an
+//     actor (Medusa re-signs it).
+//   - MFA: an unknown MFA method or provider is a 400 invalid_data
+//     (Medusa throws a plain error: 500). A registration answering an
+//     existing identity with MFA on ([Service.RegisterThen],
+//     account.Service.SignUp) fails with ErrMFARequired.
+//   - MFA events are emitted by the service (Medusa's routes emit them).
 package auth

@@ -30,6 +30,12 @@ type Login struct {
 	// requested yet). See Service.LoginToken.
 	VerificationRequired bool          `json:"verification_required,omitempty"`
 	Verification         *Verification `json:"verification,omitempty"`
+	// MFAChallenge is the login's MFA challenge. Pending (CompletedAt
+	// nil), the identity has MFA on and Token is actorless, good only for
+	// completing it ([Service.CompleteMFALogin]); Medusa answers {"token",
+	// "mfa_required": true, "mfa_challenge"}. CompleteMFALogin's Login
+	// has it completed.
+	MFAChallenge *MFAChallenge `json:"mfa_challenge,omitempty"`
 }
 
 // Login authenticates with providerID as actorType and issues the token
@@ -68,7 +74,7 @@ func (s *Service) login(ctx context.Context, res *Result, actorType, providerID 
 	if res.Location != "" {
 		return &Login{Location: res.Location}, nil
 	}
-	l, err := s.LoginToken(ctx, res.AuthIdentity, actorType, providerID)
+	l, err := s.LoginToken(ctx, res.AuthIdentity, actorType, providerID) // MFA: mfachallenge.go
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +122,11 @@ func (s *Service) RegisterThen(ctx context.Context, providerID string, in provid
 		return nil, err
 	}
 	if !ids.thenRan && res.AuthIdentity != nil {
+		// An existing identity with MFA on gets no token without its
+		// challenge: log in instead.
+		if err := s.refuseMFA(ctx, res.AuthIdentity); err != nil {
+			return nil, err
+		}
 		if err := s.st.InTx(ctx, func(ctx context.Context) error { return then(ctx, res.AuthIdentity) }); err != nil {
 			return nil, err
 		}

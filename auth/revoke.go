@@ -86,6 +86,9 @@ type RefreshToken struct {
 	// or identity was revoked.
 	UsedAt    *time.Time
 	RevokedAt *time.Time
+	// MFACompletedAt is when the family's login completed its MFA
+	// challenge (nil: it had none), carried into rotated tokens.
+	MFACompletedAt *time.Time
 }
 
 // RefreshTokenStore keeps rotating refresh tokens. store/memory and
@@ -397,29 +400,57 @@ func (s *Service) loginDeadline(c *Claims) (login, deadline time.Time, err error
 // session. It checks revocation again and refuses a login older than the
 // maximum login age with [ErrLoginTooOld]. The revocation check reads the
 // store, not the cache: a token revoked on another instance is never
-// refreshed into a new one.
+// refreshed into a new one. The new token keeps the MFA completion of c;
+// when the identity has MFA on and c's login completed no challenge, it
+// fails with [ErrMFARequired] ([Service.RefreshLogin] answers a challenge
+// instead).
 func (s *Service) RefreshClaims(ctx context.Context, c *Claims) (string, error) {
-	if err := s.verifyClaims(ctx, c, s.rev.fresh); err != nil {
+	l, err := s.refresh(ctx, c, false)
+	if err != nil {
 		return "", err
+	}
+	return l.Token, nil
+}
+
+// refresh is RefreshClaims; with challenge, a login that must complete an
+// MFA challenge gets one (see RefreshLogin).
+func (s *Service) refresh(ctx context.Context, c *Claims, challenge bool) (*Login, error) {
+	if err := s.verifyClaims(ctx, c, s.rev.fresh); err != nil {
+		return nil, err
 	}
 	login, deadline, err := s.loginDeadline(c)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	identity, err := s.RetrieveAuthIdentity(ctx, c.AuthIdentityID, store.FindOptions{})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	// A pending verification holds an actorless token back (verification.go).
+	// A pending verification holds an actorless token back
+	// (verification.go); it comes before MFA, as in Medusa.
 	if err := s.refreshGate(ctx, identity, c, login, deadline); err != nil {
-		return "", err
+		return nil, err
 	}
-	return s.reissue(identity, c.ActorType, c.AuthProvider, login, deadline)
+	m, err := s.refreshMFA(ctx, identity, c.MFAChallengeCompletedAt) // mfarefresh.go
+	if err != nil {
+		return nil, err
+	}
+	if m.pending {
+		if !challenge {
+			return nil, ErrMFARequired
+		}
+		return s.LoginToken(ctx, identity, c.ActorType, c.AuthProvider)
+	}
+	tok, err := s.reissue(identity, c.ActorType, c.AuthProvider, login, deadline, m)
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Identity: identity, Token: tok}, nil
 }
 
 // reissue issues a token that keeps the login time login and expires by
-// deadline at the latest.
-func (s *Service) reissue(identity *AuthIdentity, actorType, providerID string, login, deadline time.Time) (string, error) {
+// deadline at the latest, with the MFA claims m.
+func (s *Service) reissue(identity *AuthIdentity, actorType, providerID string, login, deadline time.Time, m mfaClaims) (string, error) {
 	now := s.tokens.now()
 	// exp and iat are whole seconds: a token needs one second to live.
 	if deadline.Sub(now) < time.Second {
@@ -430,6 +461,7 @@ func (s *Service) reissue(identity *AuthIdentity, actorType, providerID string, 
 		return "", err
 	}
 	c.LoginAt = jwt.NewNumericDate(login)
+	c.MFAEnabled, c.MFAChallengeCompletedAt = m.enabled, m.completed
 	if now.Add(s.tokens.ttl).After(deadline) {
 		c.ExpiresAt = jwt.NewNumericDate(deadline)
 	}
@@ -481,14 +513,23 @@ func (s *Service) IssueRefreshToken(ctx context.Context, c *Claims) (string, err
 	if c.AuthIdentityID == "" || c.ActorType == "" {
 		return "", badToken("no identity")
 	}
+	if c.MFAEnabled && c.MFAChallengeCompletedAt == nil {
+		// The actorless token of a login whose MFA challenge is pending.
+		return "", ErrMFARequired
+	}
 	login, deadline, err := s.loginDeadline(c)
 	if err != nil {
 		return "", err
 	}
-	return s.newRefresh(ctx, id.New(refreshFamilyPrefix), c.AuthIdentityID, c.ActorType, c.AuthProvider, login, deadline)
+	var mfaAt *time.Time
+	if c.MFAChallengeCompletedAt != nil {
+		t := c.MFAChallengeCompletedAt.UTC().Truncate(time.Microsecond)
+		mfaAt = &t
+	}
+	return s.newRefresh(ctx, id.New(refreshFamilyPrefix), c.AuthIdentityID, c.ActorType, c.AuthProvider, login, deadline, mfaAt)
 }
 
-func (s *Service) newRefresh(ctx context.Context, family, authIdentityID, actorType, providerID string, login, deadline time.Time) (string, error) {
+func (s *Service) newRefresh(ctx context.Context, family, authIdentityID, actorType, providerID string, login, deadline time.Time, mfaAt *time.Time) (string, error) {
 	now := s.clock()
 	if !now.Before(deadline) {
 		return "", ErrLoginTooOld
@@ -498,6 +539,7 @@ func (s *Service) newRefresh(ctx context.Context, family, authIdentityID, actorT
 		ID: id.New(refreshTokenPrefix), FamilyID: family, AuthIdentityID: authIdentityID,
 		ActorType: actorType, AuthProvider: providerID, TokenHash: hashRefresh(token),
 		LoginAt: login.UTC().Truncate(time.Microsecond), CreatedAt: now, ExpiresAt: deadline.UTC().Truncate(time.Microsecond),
+		MFACompletedAt: mfaAt,
 	}
 	if err := s.rev.refresh.InsertRefreshToken(ctx, rt); err != nil {
 		return "", err
@@ -565,11 +607,24 @@ func (s *Service) Rotate(ctx context.Context, refreshToken string) (*Rotation, e
 	} else {
 		v = nil
 	}
-	access, err := s.reissue(identity, rt.ActorType, rt.AuthProvider, rt.LoginAt, rt.ExpiresAt)
+	var completed *ISOTime
+	if rt.MFACompletedAt != nil {
+		completed = &ISOTime{*rt.MFACompletedAt}
+	}
+	m, err := s.refreshMFA(ctx, identity, completed)
 	if err != nil {
 		return nil, err
 	}
-	next, err := s.newRefresh(ctx, rt.FamilyID, rt.AuthIdentityID, rt.ActorType, rt.AuthProvider, rt.LoginAt, rt.ExpiresAt)
+	if m.pending {
+		// MFA was turned on (by a Medusa server, which does not revoke)
+		// after the family's login: log in again.
+		return nil, ErrMFARequired
+	}
+	access, err := s.reissue(identity, rt.ActorType, rt.AuthProvider, rt.LoginAt, rt.ExpiresAt, m)
+	if err != nil {
+		return nil, err
+	}
+	next, err := s.newRefresh(ctx, rt.FamilyID, rt.AuthIdentityID, rt.ActorType, rt.AuthProvider, rt.LoginAt, rt.ExpiresAt, rt.MFACompletedAt)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,8 @@ type config struct {
 	revocation revocationConfig
 	// Email verification (verification.go).
 	verification verificationConfig
+	// MFA (mfa.go); nil: WithMFA not given.
+	mfa *MFAConfig
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -158,6 +160,8 @@ type Service struct {
 	throttle *throttle.Limiter
 	// verif holds the verification gates and store (verification.go).
 	verif verificationConfig
+	// mfa holds MFA's store and options (mfa.go).
+	mfa mfaState
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -181,7 +185,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
-		throttle: c.throttle,
+		throttle: c.throttle, mfa: newMFA(st, c.mfa),
 	}
 	rev, err := newRevoker(st, c.revocation)
 	if err != nil {
@@ -448,7 +452,9 @@ func sanitizeAll(as []*AuthIdentity) []*AuthIdentity {
 // app_metadata["<actorType>_id"], or "" while no actor is linked). The
 // actor type is required, must be known, and must be allowed to use
 // providerID (WithActorProviders), which must be configured: a token never
-// grants what the login could not.
+// grants what the login could not. Token does not apply MFA (its token
+// says mfa_enabled false): after Authenticate or ValidateCallback, issue
+// the login's token with [Service.LoginToken], which does.
 func (s *Service) Token(identity *AuthIdentity, actorType, providerID string) (string, error) {
 	c, err := s.tokenClaims(identity, actorType, providerID)
 	if err != nil {

@@ -53,7 +53,8 @@ const (
 // Claims are Medusa's auth token claims. [Tokens.Issue] writes them as
 //
 //	{"actor_id", "actor_type", "auth_identity_id", "auth_provider" (only when
-//	 set), "app_metadata": {...}, "user_metadata": {...}, "iat", "exp"}
+//	 set), "app_metadata": {...}, "user_metadata": {...}, "mfa_enabled",
+//	 "mfa_challenge_completed_at", "iat", "exp"}
 //
 // plus "iss" and "aud" when the [TokenConfig] sets them. iat and exp are
 // numeric seconds. Auth tokens carry no jti, sub or nbf; other registered
@@ -76,6 +77,16 @@ type Claims struct {
 	// UserMetadata is the provider identity's user_metadata, always an
 	// object like AppMetadata.
 	UserMetadata map[string]any `json:"user_metadata"`
+	// MFAEnabled is Medusa 2.21's "mfa_enabled": the identity had MFA on
+	// when the token was issued (see [Service.LoginToken]). A token with
+	// it and no MFAChallengeCompletedAt is the actorless token of a login
+	// that must still complete its MFA challenge.
+	MFAEnabled bool `json:"mfa_enabled"`
+	// MFAChallengeCompletedAt is Medusa 2.21's
+	// "mfa_challenge_completed_at": when the login's MFA challenge was
+	// completed, written as JavaScript's toISOString does; nil (JSON null)
+	// when none was.
+	MFAChallengeCompletedAt *ISOTime `json:"mfa_challenge_completed_at"`
 	// LoginAt is clientele's "login_at" claim (numeric seconds): when the
 	// identity logged in. [Service.Token] sets it to the issue time and
 	// [Service.Refresh] carries it over, so that a chain of refreshes ends
@@ -488,7 +499,7 @@ func newJTI() (string, error) {
 // payload has a "purpose" claim, so a password-reset token cannot be used
 // as an auth token. exp, iat and nbf must be JSON numbers when present.
 // AppMetadata and UserMetadata of the result are never nil. Claims that
-// Claims has no field for (e.g. Medusa 2.21's mfa_enabled) are dropped.
+// Claims has no field for are dropped.
 // Every error matches [ErrInvalidToken]; an expired token gives
 // [ErrTokenExpired].
 func (t *Tokens) Verify(token string) (*Claims, error) {

@@ -212,7 +212,7 @@ func TestRoundTrip(t *testing.T) {
 			if payload["iat"] != json.Number(fmt.Sprint(tokNow.Unix())) || payload["exp"] != json.Number(fmt.Sprint(tokNow.Add(ttl).Unix())) {
 				t.Errorf("iat, exp = %v, %v; want integer seconds %d, %d", payload["iat"], payload["exp"], tokNow.Unix(), tokNow.Add(ttl).Unix())
 			}
-			wantKeys := []string{"actor_id", "actor_type", "app_metadata", "auth_identity_id", "auth_provider", "exp", "iat", "user_metadata"}
+			wantKeys := []string{"actor_id", "actor_type", "app_metadata", "auth_identity_id", "auth_provider", "exp", "iat", "mfa_challenge_completed_at", "mfa_enabled", "user_metadata"}
 			if tt.cfg.Issuer != "" {
 				wantKeys = append(wantKeys, "iss", "aud")
 			}
@@ -263,9 +263,10 @@ func TestIssueShapes(t *testing.T) {
 		t.Errorf("Issue modified its argument: %+v", in)
 	}
 	_, payload := tokSegments(t, token)
-	// Medusa's shape: empty actor_id kept, auth_provider omitted, metadata
-	// objects present, no jti/sub/nbf.
-	want := `map[actor_id: actor_type:customer app_metadata:map[] auth_identity_id:authid_1 exp:1767315600 iat:1767229200 user_metadata:map[]]`
+	// Medusa 2.21's shape: empty actor_id kept, auth_provider omitted,
+	// metadata objects present, mfa_enabled false and no completion, no
+	// jti/sub/nbf.
+	want := `map[actor_id: actor_type:customer app_metadata:map[] auth_identity_id:authid_1 exp:1767315600 iat:1767229200 mfa_challenge_completed_at:<nil> mfa_enabled:false user_metadata:map[]]`
 	if got := fmt.Sprint(payload); got != want {
 		t.Errorf("payload = %s\nwant      %s", got, want)
 	}
@@ -1059,6 +1060,8 @@ type refClaims struct {
 	AuthProvider   string         `json:"auth_provider"`
 	AppMetadata    map[string]any `json:"app_metadata"`
 	UserMetadata   map[string]any `json:"user_metadata"`
+	MFAEnabled     bool           `json:"mfa_enabled"`
+	MFACompletedAt *string        `json:"mfa_challenge_completed_at"`
 	jwt.RegisteredClaims
 }
 
@@ -1066,7 +1069,8 @@ type refClaims struct {
 // rules by which Verify is stricter than the Parser: no CR or LF (which
 // base64 decoding skips), at most 64 KiB, kid absent, empty or refKID and
 // a string, no crit header, time claims that are JSON numbers within
-// ±1e12 s, and no purpose claim. A member name matches a claim the way
+// ±1e12 s, no purpose claim, and an MFA completion that is null or an
+// RFC 3339 time. A member name matches a claim the way
 // encoding/json matches it: case-insensitively. expired reports a
 // rejection for expiry alone.
 func refVerify(token string) (c *auth.Claims, expired bool, err error) {
@@ -1120,7 +1124,14 @@ func refVerify(token string) (c *auth.Claims, expired bool, err error) {
 	}
 	c = &auth.Claims{ActorID: rc.ActorID, ActorType: rc.ActorType, AuthIdentityID: rc.AuthIdentityID,
 		AuthProvider: rc.AuthProvider, AppMetadata: rc.AppMetadata, UserMetadata: rc.UserMetadata,
-		RegisteredClaims: rc.RegisteredClaims}
+		MFAEnabled: rc.MFAEnabled, RegisteredClaims: rc.RegisteredClaims}
+	if rc.MFACompletedAt != nil {
+		at, err := time.Parse(time.RFC3339Nano, *rc.MFACompletedAt)
+		if err != nil {
+			return nil, false, err
+		}
+		c.MFAChallengeCompletedAt = &auth.ISOTime{Time: at.UTC()}
+	}
 	if c.AppMetadata == nil {
 		c.AppMetadata = map[string]any{}
 	}
@@ -1193,6 +1204,9 @@ func FuzzVerifyDecode(f *testing.F) {
 	for _, p := range []string{
 		fmt.Sprintf(`{"actor_id":"cus_1","actor_type":"customer","auth_identity_id":"authid_1","auth_provider":"emailpass","app_metadata":{"customer_id":"cus_1"},"user_metadata":{},"iat":%d,"exp":%d}`, iat, exp),
 		fmt.Sprintf(`{"actor_id":"","actor_type":"user","auth_identity_id":"a","app_metadata":{"user_id":"u","n":1.5e2,"b":true,"z":null},"user_metadata":{"name":"Zoë"},"mfa_enabled":false,"mfa_challenge_completed_at":null,"iat":%d,"exp":%d}`, iat, exp),
+		fmt.Sprintf(`{"actor_id":"u","actor_type":"user","auth_identity_id":"a","mfa_enabled":true,"mfa_challenge_completed_at":"2026-01-02T15:04:05.123Z","iat":%d,"exp":%d}`, iat, exp),
+		fmt.Sprintf(`{"mfa_enabled":"yes","mfa_challenge_completed_at":5,"exp":%d}`, exp),
+		fmt.Sprintf(`{"mfa_challenge_completed_at":"2026-13-02","exp":%d}`, exp),
 		fmt.Sprintf(` { "aud" : ["a","b"] , "iss":"x", "sub":"s", "jti":"j", "nbf":%d, "exp" : %d.5 } `, iat, exp),
 		fmt.Sprintf(`{"aud":"a","exp":%d,"EXP":1}`, exp),
 		fmt.Sprintf(`{"exp":%d,"app_metadata":{"a":1},"app_metadata":{"b":2}}`, exp),

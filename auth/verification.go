@@ -594,7 +594,9 @@ func (s *Service) PendingVerification(ctx context.Context, identity *AuthIdentit
 // providerID answers (Medusa's generateJwtTokenWithChecks): its token,
 // or, while a verification is pending ([Service.PendingVerification]), an
 // actorless token (actor_id "", app_metadata without the actor's key)
-// with VerificationRequired and the pending Verification. Login,
+// with VerificationRequired and the pending Verification; then, when the
+// identity has MFA on, an actorless token with a new MFA challenge
+// (Login.MFAChallenge). Login,
 // LoginCallback, account.Service.SignUp and httpapi's login routes use
 // it; [Service.Token] does not check verifications.
 //
@@ -611,11 +613,7 @@ func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorT
 		}
 		return &Login{Identity: identity, Token: tok, VerificationRequired: true, Verification: v}, nil
 	}
-	tok, err := s.Token(identity, actorType, providerID)
-	if err != nil {
-		return nil, err
-	}
-	return &Login{Identity: identity, Token: tok}, nil
+	return s.mfaLoginToken(ctx, identity, actorType, providerID) // mfachallenge.go
 }
 
 // withoutActor returns a copy of identity whose app_metadata lacks the
@@ -642,7 +640,7 @@ func (s *Service) refreshGate(ctx context.Context, identity *AuthIdentity, c *Cl
 	if err != nil || !pending {
 		return err
 	}
-	tok, err := s.reissue(withoutActor(identity, c.ActorType), c.ActorType, c.AuthProvider, login, deadline)
+	tok, err := s.reissue(withoutActor(identity, c.ActorType), c.ActorType, c.AuthProvider, login, deadline, mfaClaims{})
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,8 @@ export function startServer(env = {}) {
     return readFileSync(srv.eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
   }
   // signUp registers email as a customer, creates its account and
-  // refreshes the token; it returns the SDK, logged in, and the customer.
+  // refreshes the token; it returns the SDK (holding the customer's
+  // token) and the customer.
   srv.signUp = async (email, password) => {
     const s = srv.sdk()
     await s.auth.register("customer", "emailpass", { email, password })

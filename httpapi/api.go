@@ -206,10 +206,13 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed := func(pattern string, o authOpts, f handlerFunc) {
 		mux.Handle(pattern, a.guard.gate(o, a.wrap(f)))
 	}
-	anyActor := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}
+	// Sessions and refreshes take the token of a login whose MFA
+	// challenge is pending (Medusa's requireMfa: false).
+	pendingMFA := mfaGate{pending: true}
+	anyActor := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true, mfa: pendingMFA}
 	// auth
-	authed("POST /auth/session", authOpts{actor: "*", bearer: true, allowUnregistered: true}, a.createSession)
-	authed("DELETE /auth/session", authOpts{actor: "*", session: true, allowUnregistered: true}, a.deleteSession)
+	authed("POST /auth/session", authOpts{actor: "*", bearer: true, allowUnregistered: true, mfa: pendingMFA}, a.createSession)
+	authed("DELETE /auth/session", authOpts{actor: "*", session: true, allowUnregistered: true, mfa: pendingMFA}, a.deleteSession)
 	authed("POST /auth/token/refresh", anyActor, a.throttleRefresh(a.refresh))
 	h("GET /auth/{actor_type}/providers", a.providers)
 	h("GET /auth/{actor_type}/{provider}", a.authenticate)
@@ -222,6 +225,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed("POST /auth/{actor_type}/{provider}/change-password", anyActor, a.changePassword)
 	a.revocationRoutes(mux)   // revokeroutes.go
 	a.verificationRoutes(mux) // verificationroutes.go
+	a.mfaRoutes(mux)          // mfaroutes.go
 
 	// store
 	authed("POST /store/customers", authOpts{actor: "customer", bearer: true, session: true, allowUnregistered: true}, a.storeCreateCustomer)

@@ -32,17 +32,35 @@ func (a *API) providerInput(w http.ResponseWriter, r *http.Request) (provider.In
 	return in, nil
 }
 
+// issue answers a registration: {"token"} (an actorless token; a
+// pending verification does not change the answer, as in Medusa), or an
+// MFA challenge for an existing identity with MFA on.
 func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
+	return a.answerLogin(w, r, res, false)
+}
+
+// answerLogin writes what auth.Service.LoginToken answers for the
+// identity of res: with gated, a pending verification is Medusa's
+// verification_required answer (verificationroutes.go); a pending MFA
+// challenge is mfa_required (mfaroutes.go).
+func (a *API) answerLogin(w http.ResponseWriter, r *http.Request, res *auth.Result, gated bool) error {
 	if res.AuthIdentity == nil {
 		return newError(http.StatusUnauthorized, typeUnauth, "Authentication failed")
 	}
-	tok, err := a.cfg.Auth.Token(res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
+	l, err := a.cfg.Auth.LoginToken(r.Context(), res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"token": tok}
-	if err := a.withRefreshToken(r, tok, out); err != nil { // revokeroutes.go
-		return err
+	var out map[string]any
+	switch {
+	case l.VerificationRequired && gated:
+		out = verificationRequired(l.Verification, l.Token)
+	case l.VerificationRequired:
+		out = map[string]any{"token": l.Token}
+	default:
+		if out, err = a.mfaAnswer(r, l); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -154,16 +172,22 @@ func (a *API) authFailure(r *http.Request, err error) error {
 
 // POST /auth/token/refresh re-issues the token of the caller (bearer or
 // session) with the identity's current actor links; a login older than
-// the maximum login age gets the bare 401 (see revokeroutes.go).
+// the maximum login age gets the bare 401 (see revokeroutes.go). A login
+// that must still complete an MFA challenge gets a new one, as a login
+// does (mfaroutes.go).
 func (a *API) refresh(w http.ResponseWriter, r *http.Request) error {
-	tok, err := a.cfg.Auth.RefreshClaims(r.Context(), authOf(r).claims)
+	l, err := a.cfg.Auth.RefreshLogin(r.Context(), authOf(r).claims)
 	if refreshHeldBack(w, err) { // a pending verification (verificationroutes.go)
 		return nil
 	}
 	if err != nil {
 		return refreshFailure(err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": tok})
+	out := map[string]any{"token": l.Token}
+	if l.MFAChallenge != nil {
+		out["mfa_required"], out["mfa_challenge"] = true, l.MFAChallenge
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -23,7 +23,9 @@
 // plain func(http.Handler) http.Handler middleware for any router:
 //
 //   - [Guard.Authenticate] requires an actor type ("customer", "user" or
-//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered];
+//     "*"), with [BearerOnly], [SessionOnly] and [AllowUnregistered]; it
+//     refuses a login whose MFA challenge is pending unless
+//     [AllowPendingMFA], and [RequireMFA] bounds the age of its completion;
 //   - [Guard.RequireGroups] requires a customer in one of some customer
 //     groups, by id or by name.
 //
@@ -293,4 +295,13 @@
 //     itself, and POST /store/customers/me/claim takes over the guest
 //     records of a verified email. Failed confirmations are throttled per
 //     client address and identity; no answer carries a code or its hash.
+//   - MFA (see mfaroutes.go): enabling a factor (POST
+//     /auth/mfa/factors/{id}/verify) ends every earlier token and session
+//     of the identity and answers a new "token" beside "mfa_factor" (and
+//     a new session cookie to a session caller); Medusa keeps the old
+//     ones. A client that keeps its token itself (Medusa's JS SDK in JWT
+//     mode) sets the new one: sdk.client.setToken(res.token). Wrong codes
+//     are throttled (429); an unknown MFA method or provider is a 400, not
+//     a 500. The enrolment of a second factor by an actorless token that
+//     completed no challenge is refused as in Medusa's newest source.
 package httpapi

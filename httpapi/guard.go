@@ -86,6 +86,7 @@ type authOpts struct {
 	actor             string // "*" for any
 	bearer, session   bool
 	allowUnregistered bool
+	mfa               mfaGate // mfaroutes.go
 }
 
 var (
@@ -165,9 +166,14 @@ func CustomerID(ctx context.Context) (id string, ok bool) {
 // first (when the Guard has a session store), then an "Authorization:
 // Bearer" token. The identity must have an actor unless AllowUnregistered
 // is given. A revoked token, and a session opened with one, is refused
-// (auth.Service.Verify, auth.Service.VerifyClaims). Any other request gets
-// Medusa's bare 401 {"message": "Unauthorized"}; a failing session or
-// revocation store is a 500 whose detail is logged.
+// (auth.Service.Verify, auth.Service.VerifyClaims). So is the token of a
+// login whose MFA challenge is pending (mfa_enabled without
+// mfa_challenge_completed_at), with 401 {"message": "MFA verification is
+// required to complete this request"}, unless AllowPendingMFA is given
+// (Medusa's requireMfa, on by default); RequireMFA also bounds the
+// completion's age. Any other request gets Medusa's bare 401 {"message":
+// "Unauthorized"}; a failing session or revocation store is a 500 whose
+// detail is logged.
 //
 // An empty actor type, or SessionOnly on a Guard without a session store,
 // is a programming error: Authenticate panics.
@@ -232,6 +238,9 @@ func (g *Guard) authenticate(r *http.Request, o authOpts) (*authContext, error) 
 	}
 	if ac == nil {
 		return nil, errUnauthorized()
+	}
+	if err := o.mfa.check(ac.claims, g.now()); err != nil {
+		return nil, err
 	}
 	if ac.claims.ActorID != "" || (o.allowUnregistered && ac.claims.AuthIdentityID != "") {
 		return ac, nil

@@ -20,17 +20,19 @@ import (
 	"github.com/clientele/clientele/store/memory"
 )
 
-// settable is a clock tests move by hand; zero means the real time.
+// settable is a clock tests move by hand; zero means the real time, plus
+// offset.
 type settable struct {
-	mu sync.Mutex
-	at time.Time
+	mu     sync.Mutex
+	at     time.Time
+	offset time.Duration
 }
 
 func (c *settable) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at.IsZero() {
-		return time.Now()
+		return time.Now().Add(c.offset)
 	}
 	return c.at
 }

@@ -24,7 +24,8 @@ import (
 //     login and registration answers carry a "refresh_token" beside
 //     "token".
 func (a *API) revocationRoutes(mux *http.ServeMux) {
-	anyActor := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}
+	// A login whose MFA challenge is pending may log out everywhere too.
+	anyActor := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true, mfa: mfaGate{pending: true}}
 	mux.Handle("POST /auth/logout-all", a.guard.gate(anyActor, a.wrap(a.logoutAll)))
 	if a.cfg.Auth.RotationEnabled() {
 		mux.Handle("POST /auth/token/rotate", a.wrap(a.rotate))

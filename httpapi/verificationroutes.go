@@ -47,20 +47,10 @@ func (a *API) verificationRoutes(mux *http.ServeMux) {
 
 // issueGated answers a login or a callback: its token, or, while the
 // identity's verification is pending, Medusa's verification_required
-// answer with an actorless token (auth.Service.LoginToken).
+// answer with an actorless token (auth.Service.LoginToken), or an MFA
+// challenge.
 func (a *API) issueGated(w http.ResponseWriter, r *http.Request, res *auth.Result) error {
-	if res.AuthIdentity == nil {
-		return a.issue(w, r, res)
-	}
-	l, err := a.cfg.Auth.LoginToken(r.Context(), res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
-	if err != nil {
-		return err
-	}
-	if !l.VerificationRequired {
-		return a.issue(w, r, res)
-	}
-	writeJSON(w, http.StatusOK, verificationRequired(l.Verification, l.Token))
-	return nil
+	return a.answerLogin(w, r, res, true)
 }
 
 // verificationRequired is Medusa's answer to a login held back by a

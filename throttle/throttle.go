@@ -66,6 +66,12 @@
 //     hour; a success clears the count.
 //   - [Config.VerificationConfirmIP], failed confirmations per client
 //     address: 30 per hour; a success clears the count.
+//   - [Config.MFA], failed MFA codes per auth identity (challenge
+//     verifications, factor verifications, codes that disable a factor):
+//     the first 5 failures are free; each one after them locks the
+//     identity's MFA for 1 min, doubling up to 1 h; the count lapses after
+//     24 h without a failure and an accepted code clears it. A new login
+//     opens a new challenge, but not a new count: about 30 guesses a day.
 //
 // # Identifiers and keys
 //
@@ -115,7 +121,7 @@ const Message = "Too many attempts. Try again later."
 // LimitError refuses an attempt that a rule does not allow yet.
 type LimitError struct {
 	// Rule names the rule that refused: "login", "login_ip",
-	// "register_ip", "reset", "reset_ip", "refresh_ip",
+	// "register_ip", "reset", "reset_ip", "refresh_ip", "mfa",
 	// "verification_request", "verification_confirm" or
 	// "verification_confirm_ip".
 	Rule string
@@ -160,7 +166,7 @@ func (r Rule) off() bool { return r.Limit < 0 }
 // Config configures a Limiter. Zero rules take their defaults (see the
 // package documentation).
 type Config struct {
-	Login, LoginIP, RegisterIP, Reset, ResetIP, RefreshIP Rule
+	Login, LoginIP, RegisterIP, Reset, ResetIP, RefreshIP, MFA Rule
 	// VerificationRequest, VerificationConfirm and VerificationConfirmIP
 	// are the rules of email verification (see verification.go).
 	VerificationRequest, VerificationConfirm, VerificationConfirmIP Rule
@@ -178,6 +184,7 @@ var (
 	DefaultReset      = Rule{Limit: 5, Window: time.Hour}
 	DefaultResetIP    = Rule{Limit: 20, Window: time.Hour}
 	DefaultRefreshIP  = Rule{Limit: 60, Window: time.Minute}
+	DefaultMFA        = Rule{Limit: 5, Window: 24 * time.Hour, Backoff: time.Minute, MaxBackoff: time.Hour}
 )
 
 // Counter is the state of one key in a Store.
@@ -314,6 +321,7 @@ const (
 	ruleReset      = "reset"
 	ruleResetIP    = "reset_ip"
 	ruleRefreshIP  = "refresh_ip"
+	ruleMFA        = "mfa"
 )
 
 // New returns a Limiter on st. It fails when a rule is inconsistent.
@@ -339,6 +347,7 @@ func New(st Store, cfg Config) (*Limiter, error) {
 		{ruleReset, cfg.Reset, DefaultReset, false, "Reset"},
 		{ruleResetIP, cfg.ResetIP, DefaultResetIP, false, "ResetIP"},
 		{ruleRefreshIP, cfg.RefreshIP, DefaultRefreshIP, false, "RefreshIP"},
+		{ruleMFA, cfg.MFA, DefaultMFA, true, "MFA"},
 		{ruleVerifyRequest, cfg.VerificationRequest, DefaultVerificationRequest, false, "VerificationRequest"},
 		{ruleVerifyConfirm, cfg.VerificationConfirm, DefaultVerificationConfirm, false, "VerificationConfirm"},
 		{ruleVerifyConfirmIP, cfg.VerificationConfirmIP, DefaultVerificationConfirmIP, false, "VerificationConfirmIP"},

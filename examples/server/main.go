@@ -46,11 +46,18 @@
 //	                     is verified (POST /auth/verification/request and /confirm). An actor
 //	                     type named there other than customer and user is accepted as customer
 //	                     is (logins, registrations, tokens, verifications)
+//	AUTH_MFA_ENCRYPTION_KEY   turns on MFA enrolment (TOTP and recovery codes, the /auth/mfa routes):
+//	                     the key TOTP secrets are encrypted with, Medusa's variable; a Medusa server
+//	                     that shares the database and this key verifies the same factors
 //
 // Tokens are revocable: a password reset or change (POST
-// /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all and
-// an account deletion refuse every token issued before them (on every
-// instance within a second).
+// /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all, an
+// account deletion and turning MFA on refuse every token issued before
+// them (on every instance within a second).
+//
+// Logins of identities with MFA on answer {"token", "mfa_required": true,
+// "mfa_challenge"} whether or not AUTH_MFA_ENCRYPTION_KEY is set (without
+// it only a recovery code completes the challenge).
 //
 // Throttling is on by default (package throttle), shared by every instance
 // on one PostgreSQL database, with these limits:
@@ -63,7 +70,9 @@
 //   - registrations per client address: 10 per hour;
 //   - reset requests per email: 5 per hour (later ones answer 201 and send
 //     nothing), per client address: 20 per hour;
-//   - token refreshes per client address: 60 per minute.
+//   - token refreshes per client address: 60 per minute;
+//   - wrong MFA codes per identity: 5 free, then the identity's MFA is
+//     locked for 1 min, 2 min, 4 min… up to 1 h.
 //
 // A refusal is 429 {"type":"not_allowed","message":"Too many attempts. Try
 // again later."} with Retry-After. Client addresses are counted per IPv4
@@ -278,6 +287,10 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	opts = append(opts, verOpts...)
+	if key := getenv("AUTH_MFA_ENCRYPTION_KEY"); key != "" {
+		opts = append(opts, auth.WithMFA(auth.MFAConfig{EncryptionKey: key}))
+		logger.Info("MFA: TOTP enrolment and recovery codes on")
+	}
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)

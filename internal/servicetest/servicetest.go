@@ -69,6 +69,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, filterTests...)
 	all = append(all, verificationBehaviour...)
 	all = append(all, accountVerificationTests...)
+	all = append(all, mfaBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

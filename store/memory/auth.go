@@ -313,6 +313,7 @@ func (s *Store) DeleteAuthIdentities(ctx context.Context, ids []string) error {
 				put[auth.Verification](tx, s.verifications, id, nil, nil)
 			}
 		}
+		s.deleteMFAOf(tx, gone) // mfa.go
 		return nil
 	})
 }

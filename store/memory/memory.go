@@ -1,6 +1,7 @@
 // Package memory is clientele's in-memory backend: one [Store] implements
 // every domain store (customer.Store, address.Store, group.Store,
-// auth.Store, and the optional customer.ListCounter and session.Store).
+// auth.Store, and the optional customer.ListCounter, session.Store and
+// auth.MFAStore).
 // It is the default for tests, examples and quick starts, and it behaves as
 // the PostgreSQL backend does; both pass store/storetest.
 //
@@ -66,6 +67,11 @@ type Store struct {
 
 	// Email verification (verification.go): id -> row.
 	verifications map[string]*auth.Verification
+	// MFA (mfa.go).
+	mfaFactors       map[string]*auth.MFAFactor
+	recoveryCodes    map[string]*auth.RecoveryCode
+	mfaChallenges    map[string]*auth.MFAChallenge
+	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -91,6 +97,9 @@ func New() *Store {
 		validAfter:         map[string]*time.Time{},
 		refreshTokens:      map[string]*auth.RefreshToken{},
 		verifications:      map[string]*auth.Verification{},
+		mfaFactors:         map[string]*auth.MFAFactor{},
+		recoveryCodes:      map[string]*auth.RecoveryCode{},
+		mfaChallenges:      map[string]*auth.MFAChallenge{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

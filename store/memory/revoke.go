@@ -42,6 +42,7 @@ func cloneRefresh(t *auth.RefreshToken) *auth.RefreshToken {
 	cp := *t
 	cp.UsedAt = cloneTime(t.UsedAt)
 	cp.RevokedAt = cloneTime(t.RevokedAt)
+	cp.MFACompletedAt = cloneTime(t.MFACompletedAt)
 	return &cp
 }
 

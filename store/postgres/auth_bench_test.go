@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/provider"
@@ -25,7 +26,13 @@ var cheapScrypt = emailpass.Scrypt{LogN: 4, R: 8, P: 1}
 //   - RequestPasswordReset/Known and /Unknown: a reset request for a
 //     registered email and for one nobody registered, which should cost
 //     about the same;
-//   - Refresh: a token re-issued with the identity's current app_metadata;
+//   - Refresh: a token re-issued with the identity's current app_metadata
+//     (and a lookup of its MFA factors);
+//   - Login: Authenticate and the login's token, with the lookup of the
+//     identity's MFA factors;
+//   - LoginMFA: the same for an identity with an enabled factor: the
+//     factors, the recovery codes, a new challenge and the actorless
+//     token;
 //   - Register: a new email each time (two lookups, one INSERT).
 //
 // store/memory scans its maps, so its figures grow with the number of
@@ -94,6 +101,31 @@ func benchAuth(b *testing.B, st auth.Store) {
 		for b.Loop() {
 			if _, err := svc.Refresh(ctx, token); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Login", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if l, err := svc.Login(ctx, "customer", emailpass.ID, emailpass.Credentials("ada@example.com", "correct horse")); err != nil || l.MFAChallenge != nil {
+				b.Fatal(l, err)
+			}
+		}
+	})
+	b.Run("LoginMFA", func(b *testing.B) {
+		res, err := svc.Register(ctx, emailpass.ID, creds("mfa@example.com"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		f := &auth.MFAFactor{ID: "authmfa_bench", AuthIdentityID: res.AuthIdentity.ID, Provider: auth.MFAMethodTOTP, Status: auth.MFAEnabled, CreatedAt: now, UpdatedAt: now}
+		if err := st.(auth.MFAStore).InsertMFAFactor(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if l, err := svc.Login(ctx, "customer", emailpass.ID, emailpass.Credentials("mfa@example.com", "correct horse")); err != nil || l.MFAChallenge == nil {
+				b.Fatal(l, err)
 			}
 		}
 	})

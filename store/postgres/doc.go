@@ -38,10 +38,15 @@
 //     current code in provider_metadata->>'token_hash' as Medusa does; a
 //     new code replaces the old one in one upsert, and a confirmation is
 //     one conditional UPDATE.
+//   - auth_mfa_factor: MFA factors (auth.MFAStore), at most one pending or
+//     enabled factor per identity and provider (Medusa's partial unique
+//     index); the TOTP secret is encrypted in provider_metadata;
+//   - auth_mfa_recovery_code: the scrypt-kdf hash of each unused recovery
+//     code; a used code is deleted, a new set replaces the old.
 //
-// Medusa 2.21's other auth tables, auth_mfa_factor and
-// auth_mfa_recovery_code, are created so that the schema is Medusa's, and
-// are not used yet. clientele keeps OAuth state in a table of its own,
+// MFA challenges, which Medusa keeps in its cache, are in
+// clientele_mfa_challenge (0010), so that every instance sees them.
+// clientele keeps OAuth state in a table of its own,
 // clientele_auth_state (key, value bytea, expires_at, created_at): a state
 // is deleted when it is taken, and each PutState deletes up to 100
 // expired ones.
@@ -88,10 +93,17 @@
 //     a single upsert per hit, outside any unit of work. It is UNLOGGED (no
 //     WAL flush per hit): a crash of the server or a failover to a standby
 //     starts every count again.
+//   - 0007_clientele_revocation.sql creates clientele_token_revocation
+//     and clientele_refresh_token; 0008_clientele_session_idle.sql adds
+//     the sessions' idle deadline.
 //   - 0009_clientele_verification.sql adds a btree index on the code's
 //     hash in auth_verification (IDX_clientele_auth_verification_token_hash,
 //     on provider_metadata->>'token_hash' of live rows, not unique), which
 //     Medusa looks up without one.
+//   - 0010_clientele_mfa.sql creates clientele_mfa_challenge (a login's
+//     MFA challenge: methods, expiry, attempts, completion; deleted with
+//     its identity, expired rows purged by later inserts) and adds
+//     mfa_completed_at to clientele_refresh_token.
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create

@@ -33,6 +33,12 @@ var uniqueRules = map[string]uniqueRule{
 	"auth_identity_pkey":                       {"Auth identity", []string{"id"}},
 	"provider_identity_pkey":                   {"Provider identity", []string{"id"}},
 	"auth_password_reset_token_pkey":           {"Auth password reset token", []string{"id"}},
+
+	"IDX_auth_mfa_factor_auth_identity_provider_active":  {"Auth mfa factor", []string{"auth_identity_id", "provider"}},
+	"IDX_auth_mfa_recovery_code_auth_identity_code_hash": {"Auth mfa recovery code", []string{"auth_identity_id", "code_hash"}},
+	"auth_mfa_factor_pkey":                               {"Auth mfa factor", []string{"id"}},
+	"auth_mfa_recovery_code_pkey":                        {"Auth mfa recovery code", []string{"id"}},
+	"clientele_mfa_challenge_pkey":                       {"MFA challenge", []string{"id"}},
 }
 
 // foreignKeys maps each foreign key of Medusa's schema to the model name of
@@ -48,6 +54,7 @@ var foreignKeys = map[string]string{
 	"auth_mfa_factor_auth_identity_id_foreign":               "AuthIdentity",
 	"auth_mfa_recovery_code_auth_identity_id_foreign":        "AuthIdentity",
 	"auth_verification_auth_identity_id_foreign":             "AuthIdentity",
+	"clientele_mfa_challenge_auth_identity_id_foreign":       "AuthIdentity",
 }
 
 // translate turns an error of the database into clientele's error kinds:

@@ -146,7 +146,7 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql"}
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql", "0010_clientele_mfa.sql"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
@@ -205,8 +205,35 @@ func TestMigrateEmpty(t *testing.T) {
 	if diff := cmp.Diff(wantRevocation, revocation); diff != "" {
 		t.Errorf("clientele_token_revocation (-want +got):\n%s", diff)
 	}
-	if refresh := readSchema(t, conn, "clientele_refresh_token"); len(refresh.Columns) != 11 || len(refresh.Indexes) != 5 {
-		t.Errorf("clientele_refresh_token: %d columns, %d indexes; want 11 and 5:\n%v", len(refresh.Columns), len(refresh.Indexes), refresh)
+	if refresh := readSchema(t, conn, "clientele_refresh_token"); len(refresh.Columns) != 12 || len(refresh.Indexes) != 5 {
+		t.Errorf("clientele_refresh_token: %d columns, %d indexes; want 12 and 5:\n%v", len(refresh.Columns), len(refresh.Indexes), refresh)
+	}
+	challenge := readSchema(t, conn, "clientele_mfa_challenge")
+	wantChallenge := schema{
+		Columns: []string{
+			"clientele_mfa_challenge 1 id text NO",
+			"clientele_mfa_challenge 2 auth_identity_id text NO",
+			"clientele_mfa_challenge 3 auth_provider text YES",
+			"clientele_mfa_challenge 4 methods ARRAY NO",
+			"clientele_mfa_challenge 5 expires_at timestamp with time zone NO",
+			"clientele_mfa_challenge 6 attempts integer NO 0",
+			"clientele_mfa_challenge 7 max_attempts integer NO",
+			"clientele_mfa_challenge 8 completed_at timestamp with time zone YES",
+			"clientele_mfa_challenge 9 metadata jsonb YES",
+			"clientele_mfa_challenge 10 created_at timestamp with time zone NO now()",
+		},
+		Indexes: []string{
+			`IDX_clientele_mfa_challenge_auth_identity_id: CREATE INDEX "IDX_clientele_mfa_challenge_auth_identity_id" ON public.clientele_mfa_challenge USING btree (auth_identity_id)`,
+			`IDX_clientele_mfa_challenge_expires_at: CREATE INDEX "IDX_clientele_mfa_challenge_expires_at" ON public.clientele_mfa_challenge USING btree (expires_at)`,
+			`clientele_mfa_challenge_pkey: CREATE UNIQUE INDEX clientele_mfa_challenge_pkey ON public.clientele_mfa_challenge USING btree (id)`,
+		},
+		Constraints: []string{
+			"clientele_mfa_challenge clientele_mfa_challenge_auth_identity_id_foreign: FOREIGN KEY (auth_identity_id) REFERENCES auth_identity(id) ON UPDATE CASCADE ON DELETE CASCADE",
+			"clientele_mfa_challenge clientele_mfa_challenge_pkey: PRIMARY KEY (id)",
+		},
+	}
+	if diff := cmp.Diff(wantChallenge, challenge); diff != "" {
+		t.Errorf("clientele_mfa_challenge (-want +got):\n%s", diff)
 	}
 	throttleTable := readSchema(t, conn, "clientele_throttle")
 	wantThrottle := schema{

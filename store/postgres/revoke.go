@@ -43,7 +43,7 @@ WHERE clientele_token_revocation.valid_after < EXCLUDED.valid_after`, authIdenti
 	return translate(ctx, "revoke tokens", err)
 }
 
-const refreshColumns = `id, family_id, auth_identity_id, actor_type, auth_provider, token_hash, login_at, created_at, expires_at, used_at, revoked_at`
+const refreshColumns = `id, family_id, auth_identity_id, actor_type, auth_provider, token_hash, login_at, created_at, expires_at, used_at, revoked_at, mfa_completed_at`
 
 // InsertRefreshToken implements auth.RefreshTokenStore.
 func (s *Store) InsertRefreshToken(ctx context.Context, t *auth.RefreshToken) error {
@@ -57,9 +57,9 @@ func (s *Store) InsertRefreshToken(ctx context.Context, t *auth.RefreshToken) er
 		SELECT id FROM clientele_refresh_token WHERE expires_at < now()
 		ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED))
 INSERT INTO clientele_refresh_token (`+refreshColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		t.ID, t.FamilyID, t.AuthIdentityID, t.ActorType, t.AuthProvider, t.TokenHash,
-		t.LoginAt.UTC(), t.CreatedAt.UTC(), t.ExpiresAt.UTC(), utcArg(t.UsedAt), utcArg(t.RevokedAt))
+		t.LoginAt.UTC(), t.CreatedAt.UTC(), t.ExpiresAt.UTC(), utcArg(t.UsedAt), utcArg(t.RevokedAt), utcArg(t.MFACompletedAt))
 	return translate(ctx, "insert refresh token", err)
 }
 
@@ -67,14 +67,14 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 // of concurrent uses exactly one reads used_at as NULL.
 func (s *Store) UseRefreshToken(ctx context.Context, tokenHash string, now time.Time) (*auth.RefreshToken, error) {
 	var t auth.RefreshToken
-	var used, revoked sql.NullTime
+	var used, revoked, mfaAt sql.NullTime
 	err := s.sqlConn(ctx).QueryRowContext(ctx, `WITH old AS (
 	SELECT `+refreshColumns+` FROM clientele_refresh_token WHERE token_hash = $1 FOR UPDATE)
 UPDATE clientele_refresh_token r SET used_at = COALESCE(r.used_at, $2) FROM old WHERE r.id = old.id
 RETURNING old.id, old.family_id, old.auth_identity_id, old.actor_type, old.auth_provider, old.token_hash,
-	old.login_at, old.created_at, old.expires_at, old.used_at, old.revoked_at`, tokenHash, now.UTC()).
+	old.login_at, old.created_at, old.expires_at, old.used_at, old.revoked_at, old.mfa_completed_at`, tokenHash, now.UTC()).
 		Scan(&t.ID, &t.FamilyID, &t.AuthIdentityID, &t.ActorType, &t.AuthProvider, &t.TokenHash,
-			&t.LoginAt, &t.CreatedAt, &t.ExpiresAt, &used, &revoked)
+			&t.LoginAt, &t.CreatedAt, &t.ExpiresAt, &used, &revoked, &mfaAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{Entity: "Refresh token", Err: store.ErrNotFound}
 	}
@@ -89,6 +89,10 @@ RETURNING old.id, old.family_id, old.auth_identity_id, old.actor_type, old.auth_
 	if revoked.Valid {
 		r := revoked.Time.UTC()
 		t.RevokedAt = &r
+	}
+	if mfaAt.Valid {
+		m := mfaAt.Time.UTC()
+		t.MFACompletedAt = &m
 	}
 	return &t, nil
 }

@@ -118,7 +118,8 @@ func sessionRoundTrip(t *testing.T, st session.Store) {
 	s := &session.Session{
 		ID: "hash-1", AuthIdentityID: "authid_1", ActorType: "customer", ActorID: "cus_1",
 		Claims: auth.Claims{ActorID: "cus_1", ActorType: "customer", AuthIdentityID: "authid_1",
-			AppMetadata: map[string]any{"customer_id": "cus_1"}, UserMetadata: map[string]any{}},
+			AppMetadata: map[string]any{"customer_id": "cus_1"}, UserMetadata: map[string]any{},
+			MFAEnabled: true, MFAChallengeCompletedAt: &auth.ISOTime{Time: now.Truncate(time.Millisecond)}},
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour),
 	}
 	if err := st.PutSession(ctx, s); err != nil {
@@ -130,6 +131,10 @@ func sessionRoundTrip(t *testing.T, st session.Store) {
 	}
 	if got.ActorID != "cus_1" || got.Claims.AppMetadata["customer_id"] != "cus_1" || !got.ExpiresAt.Equal(s.ExpiresAt) || got.AuthIdentityID != "authid_1" {
 		t.Fatalf("got %+v", got)
+	}
+	// The MFA claims a session is opened with are kept.
+	if c := got.Claims; !c.MFAEnabled || c.MFAChallengeCompletedAt == nil || !c.MFAChallengeCompletedAt.Equal(now.Truncate(time.Millisecond)) {
+		t.Fatalf("MFA claims %+v", c)
 	}
 	got.Claims.AppMetadata["customer_id"] = "changed"
 	if again, _ := st.GetSession(ctx, "hash-1", now); again.Claims.AppMetadata["customer_id"] != "cus_1" {
