@@ -13,7 +13,7 @@ import { startServer } from "./server.mjs"
 
 // Its own fake user: on one PostgreSQL database the other files' servers
 // share accounts, and sdk.test.mjs signs up the default one.
-const srv = startServer({ AUTH_METHODS_PER_ACTOR: JSON.stringify({ user: ["emailpass"] }), OIDC_FAKE_EMAIL: "grace@example.com" })
+const srv = startServer({ AUTH_METHODS_PER_ACTOR: JSON.stringify({ user: ["emailpass"] }), OIDC_FAKE_EMAIL: "hopper.social@example.com" })
 
 const BINDING_KEY = "clientele.state_binding"
 
@@ -91,7 +91,7 @@ test("social login in JWT mode: binding in the storefront's storage", async () =
   // the email the identity provider verified, then a token with the actor.
   await assert.rejects(b.sdk.store.customer.create({ email: "jane.doe@example.com" }),
     (e) => e.status === 400 && /email this login has proved/.test(e.message))
-  const { customer } = await b.sdk.store.customer.create({ email: "grace@example.com", first_name: "Grace" })
+  const { customer } = await b.sdk.store.customer.create({ email: "hopper.social@example.com", first_name: "Grace" })
   await b.sdk.auth.refresh()
   assert.equal((await b.sdk.store.customer.retrieve()).customer.id, customer.id)
 
