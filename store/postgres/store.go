@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -33,6 +34,9 @@ type Store struct {
 	db   *bun.DB
 	owns bool // Open opened db, so Close closes it
 	pgx  bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
+	// throttleCalls counts the counting calls of throttle.Store, one in
+	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
+	throttleCalls atomic.Uint64
 }
 
 // New returns a Store on db, which must use bun's pgdialect. The caller

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -14,24 +15,39 @@ import (
 
 var _ throttle.Store = (*Store)(nil)
 
-// throttlePurge bounds the lapsed counters one ThrottleHit deletes.
-const throttlePurge = 100
+// Lapsed counters are deleted by the counting statements themselves: one
+// call in throttlePurgeEvery (ThrottleHit or ThrottleTry) also deletes up
+// to throttlePurge lapsed counters of other keys, by primary key, in key
+// order of expiry, skipping rows another call holds (SKIP LOCKED:
+// concurrent calls never wait on each other there). That deletes more
+// counters than calls create, so the table stays bounded by the live
+// ones, and the other calls pay nothing for it.
+const (
+	throttlePurge      = 100
+	throttlePurgeEvery = 16
+)
+
+// throttlePurgeCTE is that deletion, a CTE named expired of a statement
+// whose $1 is now and $2 its keys. It names rows by = ANY(ARRAY(…)), which
+// PostgreSQL runs on the primary key (IN (…) may become a scan of the
+// whole table).
+var throttlePurgeCTE = `expired AS (
+	DELETE FROM clientele_throttle WHERE key = ANY(ARRAY(
+		SELECT key FROM clientele_throttle WHERE expires_at <= $1::timestamptz AND key <> ALL($2::text[])
+		ORDER BY expires_at LIMIT ` + strconv.Itoa(throttlePurge) + ` FOR UPDATE SKIP LOCKED)))`
+
+// purgeNow reports whether this counting call purges lapsed counters.
+func (s *Store) purgeNow() bool { return s.throttleCalls.Add(1)%throttlePurgeEvery == 1 }
 
 // throttleHitSQL counts one hit on each key of $2 in a single statement:
 // for each it inserts the counter, or restarts a lapsed one at 1, or adds
 // 1, and sets its expiry ($3 microseconds after its start, or after now
-// when $4, a sliding window: each key has its own); it also deletes up to
-// throttlePurge lapsed counters of other keys (SKIP LOCKED: concurrent
-// hits never wait on each other there). ON CONFLICT DO UPDATE locks each
-// row, so concurrent hits on one key are counted one after another. The
-// new expiry of a row is EXCLUDED.expires_at (now + its length); whether
-// its window slides is looked up by key in the arrays, the one thing
-// EXCLUDED cannot carry.
-var throttleHitSQL = `WITH expired AS (
-	DELETE FROM clientele_throttle WHERE key IN (
-		SELECT key FROM clientele_throttle WHERE expires_at <= $1::timestamptz AND key <> ALL($2::text[])
-		ORDER BY expires_at LIMIT ` + strconv.Itoa(throttlePurge) + ` FOR UPDATE SKIP LOCKED))
-INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
+// when $4, a sliding window: each key has its own). ON CONFLICT DO UPDATE
+// locks each row, so concurrent hits on one key are counted one after
+// another. The new expiry of a row is EXCLUDED.expires_at (now + its
+// length); whether its window slides is looked up by key in the arrays,
+// the one thing EXCLUDED cannot carry. throttleHitPurgeSQL also purges.
+var throttleHitSQL = `INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
 SELECT h.key, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + h.length * interval '1 microsecond'
 FROM unnest($2::text[], $3::bigint[]) AS h(key, length)
 ON CONFLICT (key) DO UPDATE SET
@@ -42,6 +58,8 @@ ON CONFLICT (key) DO UPDATE SET
 		OR (SELECT s.sliding FROM unnest($2::text[], $4::boolean[]) AS s(key, sliding) WHERE s.key = t.key)
 		THEN EXCLUDED.expires_at ELSE t.expires_at END
 RETURNING key, hits, window_start, last_hit_at, expires_at`
+
+var throttleHitPurgeSQL = "WITH " + throttlePurgeCTE + "\n" + throttleHitSQL
 
 // ThrottleHit implements throttle.Store on clientele_throttle, in one
 // statement whatever the number of hits. It runs on the database, outside
@@ -63,7 +81,11 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	for i, h := range hits {
 		keys[i], lengths[i], sliding[i] = h.Key, h.Window.Length.Microseconds(), h.Window.Sliding
 	}
-	rows, err := s.db.DB.QueryContext(ctx, throttleHitSQL, now.UTC(), keys, lengths, sliding)
+	q := throttleHitSQL
+	if s.purgeNow() {
+		q = throttleHitPurgeSQL
+	}
+	rows, err := s.db.DB.QueryContext(ctx, q, now.UTC(), keys, lengths, sliding)
 	if err != nil {
 		return nil, translate(ctx, "throttle hit", err)
 	}
@@ -85,20 +107,16 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 // concurrent tries on a key no more are counted than the rule allows (an
 // absent row is inserted by one, and the others see it). It returns each
 // key counted (true) with its counter after the hit, then each refused
-// one (false) as the statement's snapshot saw it. It also deletes up to
-// throttlePurge lapsed counters of other keys, as throttleHitSQL does.
+// one (false) as the statement's snapshot saw it. throttleTryPurgeSQL
+// also purges.
 //
 // The allowance is throttle.Rule.Allows: a counting rule (no back-off)
 // while hits < limit; a back-off rule while hits <= limit, or once
 // last_hit_at + min(backoff * 2^(hits-limit-1), max) has passed.
-var throttleTrySQL = `WITH g AS (
+var throttleTryForm = `WITH g AS (
 	SELECT * FROM unnest($2::text[], $3::bigint[], $4::boolean[], $5::int[], $6::bigint[], $7::bigint[])
 		AS g(key, length, sliding, lim, backoff, maxb)
-), expired AS (
-	DELETE FROM clientele_throttle WHERE key IN (
-		SELECT key FROM clientele_throttle WHERE expires_at <= $1::timestamptz AND key <> ALL($2::text[])
-		ORDER BY expires_at LIMIT ` + strconv.Itoa(throttlePurge) + ` FOR UPDATE SKIP LOCKED)
-), up AS (
+), ` + "%s" + `up AS (
 	INSERT INTO clientele_throttle AS t (key, hits, window_start, last_hit_at, expires_at)
 	SELECT g.key, 1, $1::timestamptz, $1::timestamptz, $1::timestamptz + g.length * interval '1 microsecond' FROM g
 	ON CONFLICT (key) DO UPDATE SET
@@ -118,6 +136,11 @@ SELECT key, hits, window_start, last_hit_at, expires_at, true FROM up
 UNION ALL
 SELECT c.key, c.hits, c.window_start, c.last_hit_at, c.expires_at, false FROM clientele_throttle c
 WHERE c.key = ANY($2::text[]) AND c.expires_at > $1::timestamptz AND c.key NOT IN (SELECT key FROM up)`
+
+var (
+	throttleTrySQL      = fmt.Sprintf(throttleTryForm, "")
+	throttleTryPurgeSQL = fmt.Sprintf(throttleTryForm, throttlePurgeCTE+", ")
+)
 
 // ThrottleTry implements throttle.Store on clientele_throttle, in one
 // statement whatever the number of tries. It runs on the database,
@@ -144,7 +167,11 @@ func (s *Store) ThrottleTry(ctx context.Context, now time.Time, tries ...throttl
 		limits[i] = int32(min(max(t.Rule.Limit, 0), math.MaxInt32))
 		backoffs[i], maxes[i] = t.Rule.Backoff.Microseconds(), t.Rule.MaxBackoff.Microseconds()
 	}
-	rows, err := s.db.DB.QueryContext(ctx, throttleTrySQL, now.UTC(), keys, lengths, sliding, limits, backoffs, maxes)
+	q := throttleTrySQL
+	if s.purgeNow() {
+		q = throttleTryPurgeSQL
+	}
+	rows, err := s.db.DB.QueryContext(ctx, q, now.UTC(), keys, lengths, sliding, limits, backoffs, maxes)
 	if err != nil {
 		return nil, nil, translate(ctx, "throttle try", err)
 	}
