@@ -54,19 +54,32 @@ func loginIdentifier(in provider.Input) string {
 // settle reports how a throttled attempt ended: a failure when err matches
 // failed, a success when there is an identity, else (another error, or a
 // redirect begun) neither, which takes the reserved failure back. A
-// counter the store could not write is logged: the caller's answer stays
-// the attempt's.
+// failure makes no store call (the attempt was counted when it was
+// reserved) and is reported at once. A success or another end is reported
+// after the call returns, so that the login's answer does not wait for
+// the store; Flush waits for it. A late success clears the account's
+// count as of its reservation only (throttle.Release.Since), so it never
+// wipes the failures of attempts that came after it. A counter the store
+// could not write is logged: the caller's answer stays the attempt's.
 func (s *Service) settle(ctx context.Context, att *throttle.Attempt, res *Result, err, failed error) {
-	var terr error
+	if att == nil {
+		return
+	}
+	end := att.Cancel
 	switch {
 	case err != nil && errors.Is(err, failed):
-		terr = att.Fail(ctx)
+		end = att.Fail
 	case err == nil && res != nil && res.AuthIdentity != nil:
-		terr = att.Succeed(ctx)
-	default:
-		terr = att.Cancel(ctx)
+		end = att.Succeed
 	}
-	if terr != nil {
-		s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())
+	report := func(ctx context.Context) {
+		if terr := end(ctx); terr != nil {
+			s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())
+		}
 	}
+	if errors.Is(err, failed) {
+		report(ctx)
+		return
+	}
+	s.events.Go(ctx, report)
 }

@@ -48,6 +48,11 @@ func (e *env) doFrom(remote, method, path, body, token string, hdr ...string) re
 	}
 	rec := httptest.NewRecorder()
 	e.h.ServeHTTP(rec, req)
+	// What the auth service reports after its answer (a login's success,
+	// a throttle reservation taken back) is done before the next request.
+	if err := e.authS.Flush(req.Context()); err != nil {
+		e.t.Fatal(err)
+	}
 	out := resp{status: rec.Code, header: rec.Header(), raw: rec.Body.String()}
 	_ = json.Unmarshal(rec.Body.Bytes(), &out.body)
 	return out

@@ -15,8 +15,9 @@ func (l *Limiter) MFA(ctx context.Context, authIdentityID string) (*Attempt, err
 		return nil, nil
 	}
 	key := l.key(ruleMFA, authIdentityID)
-	if err := l.try(ctx, []string{ruleMFA}, []string{key}); err != nil {
+	at, err := l.try(ctx, []string{ruleMFA}, []string{key})
+	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, key: key}, nil
+	return &Attempt{l: l, key: key, at: at}, nil
 }

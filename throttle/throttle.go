@@ -28,13 +28,17 @@
 // address's hit back; an attempt that ends neither way (the request was
 // malformed, a database failed, the client went away) takes both back.
 //
-// A login through httpapi costs one store call when it fails and two when
-// it succeeds: [Limiter.BeginLogin] reserves the address's and the
-// account's attempts in one, and hands the account's to the auth service
-// through the context; a success then clears the account and takes the
-// address's hit back in one more ([Attempt.Succeed]). A Login without
-// BeginLogin (a Go host calling the auth service) reserves the account's
-// attempt itself, in one call.
+// A login through httpapi costs one store call before its answer, whether
+// it fails or succeeds: [Limiter.BeginLogin] reserves the address's and
+// the account's attempts in one, and hands the account's to the auth
+// service through the context. A failure costs nothing more. A success
+// clears the account and takes the address's hit back in one more call
+// ([Attempt.Succeed]), which the auth service makes after its answer. A
+// success reported late clears the account's count as of its own
+// reservation only (Release.Since), so it never wipes the failures of
+// attempts that came after it. A Login without BeginLogin (a Go host
+// calling the auth service) reserves the account's attempt itself, in
+// one call.
 //
 // # Rules and defaults
 //
@@ -224,10 +228,20 @@ type Try struct {
 }
 
 // Release takes back what a Try counted on Key: one hit, or, when Clear,
-// the whole count.
+// the whole count, unless the counter was hit after Since (a later
+// attempt's hit, which a late Release must not wipe): then one hit, as
+// without Clear. A zero Since clears whatever the counter's latest hit.
 type Release struct {
 	Key   string
 	Clear bool
+	Since time.Time
+}
+
+// ClearsAt reports whether a Store deletes the counter whose latest hit
+// is last for r, rather than take one hit back: the rule every Store
+// applies in ThrottleRelease.
+func (r Release) ClearsAt(last time.Time) bool {
+	return r.Clear && (r.Since.IsZero() || !last.After(r.Since))
 }
 
 // Store keeps counters. Each method takes several keys, so that one call
@@ -260,9 +274,9 @@ type Store interface {
 	// delete some lapsed counters of other keys.
 	ThrottleTry(ctx context.Context, now time.Time, tries ...Try) ([]Counter, []bool, error)
 	// ThrottleRelease takes back hits: it deletes the counter of each
-	// Release with Clear, and takes one hit from the live counter (at
-	// now) of each other one, never below zero. A key without a counter
-	// is no error.
+	// Release that clears it (Release.ClearsAt its latest hit), and takes
+	// one hit from the live counter (at now) of each other one, never
+	// below zero. A key without a counter is no error.
 	ThrottleRelease(ctx context.Context, now time.Time, releases ...Release) error
 	// ThrottleGet returns the counters of keys at now, in their order:
 	// the zero Counter for a key that has none or whose counter has
@@ -502,7 +516,7 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 // one store call. When a rule refuses, what the others counted is taken
 // back, and the refusal is returned: the first one's in the order of
 // names.
-func (l *Limiter) try(ctx context.Context, names, keys []string) error {
+func (l *Limiter) try(ctx context.Context, names, keys []string) (time.Time, error) {
 	tries := make([]Try, len(keys))
 	for i, k := range keys {
 		tries[i] = Try{Key: k, Rule: l.rules[names[i]]}
@@ -510,7 +524,7 @@ func (l *Limiter) try(ctx context.Context, names, keys []string) error {
 	now := l.clock()
 	cs, ok, err := l.st.ThrottleTry(ctx, now, tries...)
 	if err != nil {
-		return err
+		return now, err
 	}
 	var refused error
 	var back []Release
@@ -528,14 +542,14 @@ func (l *Limiter) try(ctx context.Context, names, keys []string) error {
 		}
 	}
 	if refused == nil {
-		return nil
+		return now, nil
 	}
 	if len(back) > 0 {
 		if err := l.st.ThrottleRelease(context.WithoutCancel(ctx), now, back...); err != nil {
-			return errors.Join(refused, err)
+			return now, errors.Join(refused, err)
 		}
 	}
-	return refused
+	return now, refused
 }
 
 // Attempt is a login attempt a Limiter allowed, counted as a failure in
@@ -546,6 +560,9 @@ type Attempt struct {
 	// key is the account's key: "" for an address attempt, or when the
 	// Login rule is off (nothing to take back).
 	key string
+	// at is when the attempt was reserved (a success clears the
+	// account's count as of then).
+	at time.Time
 	// login is the login the attempt belongs to when BeginLogin began it
 	// (addr is set for its address attempt): an account attempt settles
 	// the address's hit with its own, in the same store call.
@@ -562,6 +579,7 @@ type login struct {
 	// ("" when none); taken is set when a Login has taken it, or when it
 	// was taken back.
 	account string
+	at      time.Time
 	taken   atomic.Bool
 	// addr is the key of the address's reserved hit ("" when the LoginIP
 	// rule is off); addrDone is set when it is settled.
@@ -596,15 +614,16 @@ func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*At
 	}
 	key := l.key(ruleLogin, providerID, id)
 	if lg := l.loginIn(ctx); lg != nil && lg.account == key && lg.taken.CompareAndSwap(false, true) {
-		return &Attempt{l: l, key: key, login: lg}, nil
+		return &Attempt{l: l, key: key, at: lg.at, login: lg}, nil
 	}
 	// Another account than the login's (its reservation is taken back
 	// when the login's address attempt is settled), or the login's taken
 	// already: a reservation of its own.
-	if err := l.try(ctx, []string{ruleLogin}, []string{key}); err != nil {
+	at, err := l.try(ctx, []string{ruleLogin}, []string{key})
+	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, key: key}, nil
+	return &Attempt{l: l, key: key, at: at}, nil
 }
 
 // loginIn returns the login of l that ctx carries, or nil.
@@ -650,9 +669,11 @@ func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, ide
 		names, keys = append(names, ruleLogin), append(keys, lg.account)
 	}
 	if len(keys) > 0 {
-		if err := l.try(ctx, names, keys); err != nil {
+		at, err := l.try(ctx, names, keys)
+		if err != nil {
 			return ctx, nil, err
 		}
+		lg.at = at
 	}
 	return context.WithValue(ctx, loginKey{}, lg), &Attempt{l: l, login: lg, addr: true}, nil
 }
@@ -671,8 +692,10 @@ const (
 func (a *Attempt) Fail(ctx context.Context) error { return a.end(ctx, failed) }
 
 // Succeed reports a successful login: it clears the account's failures
-// and takes back the login's hit on the address (a success does not
-// count), in one store call.
+// up to the attempt's reservation (a failure counted after it stays) and
+// takes back the login's hit on the address (a success does not count),
+// in one store call. The address attempt of a login whose account attempt
+// a Login took leaves the address to that attempt.
 func (a *Attempt) Succeed(ctx context.Context) error { return a.end(ctx, succeeded) }
 
 // Cancel reports an attempt that ended neither way (the request was
@@ -688,16 +711,23 @@ func (a *Attempt) end(ctx context.Context, o outcome) error {
 	}
 	var back []Release
 	if a.key != "" && o != failed {
-		back = append(back, Release{Key: a.key, Clear: o == succeeded})
+		// A success clears the account's count as of the reservation:
+		// later attempts' hits stay.
+		back = append(back, Release{Key: a.key, Clear: o == succeeded, Since: a.at})
 	}
 	if lg := a.login; lg != nil {
+		// The address attempt of a login whose account attempt a Login
+		// took leaves the address's hit to it (it settles both in one
+		// store call), except to mark a failure.
+		tookBack := a.addr && lg.account != "" && lg.taken.CompareAndSwap(false, true)
+		leave := a.addr && lg.account != "" && !tookBack && o != failed
 		// The address's hit, unless the other attempt of the login has
 		// settled it: kept on a failure, else taken back.
-		if lg.addr != "" && lg.addrDone.CompareAndSwap(false, true) && o != failed {
+		if lg.addr != "" && !leave && lg.addrDone.CompareAndSwap(false, true) && o != failed {
 			back = append(back, Release{Key: lg.addr})
 		}
 		// An account reservation no Login took: no password was checked.
-		if a.addr && lg.account != "" && lg.taken.CompareAndSwap(false, true) {
+		if tookBack {
 			back = append(back, Release{Key: lg.account})
 		}
 	}

@@ -60,8 +60,9 @@ func (l *Limiter) reserve(ctx context.Context, name, key string) (*Attempt, erro
 	if l.rules[name].off() {
 		return &Attempt{l: l}, nil
 	}
-	if err := l.try(ctx, []string{name}, []string{key}); err != nil {
+	at, err := l.try(ctx, []string{name}, []string{key})
+	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, key: key}, nil
+	return &Attempt{l: l, key: key, at: at}, nil
 }

@@ -66,6 +66,22 @@ func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) {
 	})
 }
 
+// Go runs fn after the caller returns, in the group Wait waits for, with a
+// context that outlives the caller's (values kept, no cancellation) and
+// ends after DetachedTimeout: work the caller's answer must not wait for.
+// Without a group (an Emitter not made by New) fn runs at once.
+func (em Emitter) Go(ctx context.Context, fn func(ctx context.Context)) {
+	if em.detached == nil {
+		fn(detach(ctx))
+		return
+	}
+	em.detached.Go(func() {
+		dctx, cancel := context.WithTimeout(detach(ctx), DetachedTimeout)
+		defer cancel()
+		fn(dctx)
+	})
+}
+
 // Wait blocks until every delivery EmitDetached started has ended, or ctx
 // is done (then it returns ctx's error).
 func (em Emitter) Wait(ctx context.Context) error {

@@ -35,6 +35,7 @@ func (e *env) advance(d time.Duration) { e.clock.set(e.clock.now().Add(d)) }
 func (e *env) loginAnswer(email, password string) string {
 	e.t.Helper()
 	_, err := e.auth.Login(e.ctx, auth.ActorCustomer, emailpass.ID, emailpass.Credentials(email, password))
+	e.must(e.auth.Flush(e.ctx)) // a success is reported after the answer
 	var le *throttle.LimitError
 	switch {
 	case err == nil:

@@ -139,7 +139,7 @@ func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...
 		c, ok := t.m[r.Key]
 		switch {
 		case !ok:
-		case r.Clear:
+		case r.ClearsAt(c.Last):
 			delete(t.m, r.Key)
 		case c.Expires.After(now) && c.Hits > 0:
 			c.Hits--

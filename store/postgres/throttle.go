@@ -204,8 +204,24 @@ func (s *Store) ThrottleTry(ctx context.Context, now time.Time, tries ...throttl
 
 func tryByKey(a, b throttle.Try) int { return strings.Compare(a.Key, b.Key) }
 
-// ThrottleRelease implements throttle.Store, in one statement: a DELETE
-// of the cleared keys, an UPDATE of the others.
+// throttleReleaseSQL takes back the releases $1 (keys, clear flags,
+// and the time after which a hit keeps a clear from deleting: see
+// throttle.Release.ClearsAt) at $2, in one statement: a DELETE of the
+// counters cleared, and an UPDATE taking one hit from the others. The two
+// conditions exclude each other, so no row is changed twice; UPDATE and
+// DELETE re-check theirs on the latest version of a row they waited for.
+const throttleReleaseSQL = `WITH r AS (
+	SELECT * FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS r(key, clear, since)
+), d AS (
+	DELETE FROM clientele_throttle c USING r WHERE c.key = r.key AND r.clear AND c.last_hit_at <= r.since
+)
+UPDATE clientele_throttle c SET hits = c.hits - 1 FROM r
+WHERE c.key = r.key AND c.hits > 0 AND c.expires_at > $4::timestamptz AND NOT (r.clear AND c.last_hit_at <= r.since)`
+
+// noSince stands for a zero Release.Since: later than every hit.
+var noSince = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// ThrottleRelease implements throttle.Store, in one statement.
 func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...throttle.Release) error {
 	if len(releases) == 0 {
 		return nil
@@ -213,24 +229,15 @@ func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...
 	if err := throttle.DuplicateRelease(releases); err != nil {
 		return err
 	}
-	var clear, back []string
-	for _, r := range releases {
-		if r.Clear {
-			clear = append(clear, r.Key)
-		} else {
-			back = append(back, r.Key)
+	n := len(releases)
+	keys, clear, since := make([]string, n), make([]bool, n), make([]time.Time, n)
+	for i, r := range releases {
+		keys[i], clear[i], since[i] = r.Key, r.Clear, r.Since.UTC()
+		if r.Since.IsZero() {
+			since[i] = noSince
 		}
 	}
-	const upd = "UPDATE clientele_throttle SET hits = hits - 1 WHERE key = ANY($1::text[]) AND hits > 0 AND expires_at > $2::timestamptz"
-	var err error
-	switch {
-	case len(back) == 0:
-		_, err = s.db.DB.ExecContext(ctx, "DELETE FROM clientele_throttle WHERE key = ANY($1::text[])", clear)
-	case len(clear) == 0:
-		_, err = s.db.DB.ExecContext(ctx, upd, back, now.UTC())
-	default:
-		_, err = s.db.DB.ExecContext(ctx, "WITH c AS (DELETE FROM clientele_throttle WHERE key = ANY($3::text[])) "+upd, back, now.UTC(), clear)
-	}
+	_, err := s.db.DB.ExecContext(ctx, throttleReleaseSQL, keys, clear, since, now.UTC())
 	return translate(ctx, "throttle release", err)
 }
 

@@ -140,6 +140,31 @@ var throttleTests = []test{
 		e.same(0, a.Hits)
 		e.same(1, b.Hits)
 	}},
+	{"Throttle/ReleaseClearsAsOfSince", func(e *env) {
+		// A clear as of a time deletes a counter not hit since, and takes
+		// one hit back from one hit later: a late clear never wipes a
+		// later attempt's hit.
+		ts := e.throttleStore()
+		t0 := now()
+		w := throttle.Window{Length: time.Hour}
+		for _, k := range []string{"quiet", "busy"} {
+			_, err := hitOne(e.ctx, ts, k, t0, w)
+			e.must(err)
+			_, err = hitOne(e.ctx, ts, k, t0.Add(time.Second), w)
+			e.must(err)
+		}
+		_, err := hitOne(e.ctx, ts, "busy", t0.Add(2*time.Second), w)
+		e.must(err)
+		since := t0.Add(time.Second)
+		e.same(true, throttle.Release{Clear: true, Since: since}.ClearsAt(since))
+		e.same(false, throttle.Release{Clear: true, Since: since}.ClearsAt(since.Add(time.Microsecond)))
+		e.must(ts.ThrottleRelease(e.ctx, t0.Add(3*time.Second),
+			throttle.Release{Key: "quiet", Clear: true, Since: since}, throttle.Release{Key: "busy", Clear: true, Since: since}))
+		got, err := ts.ThrottleGet(e.ctx, t0.Add(3*time.Second), "quiet", "busy")
+		e.must(err)
+		e.same([]int{0, 2}, []int{got[0].Hits, got[1].Hits})
+		e.same(t0.Add(2*time.Second), got[1].Last)
+	}},
 	{"Throttle/NotUndoneWithUnit", func(e *env) {
 		// A failed attempt stays counted whatever becomes of the unit of
 		// work around it.
@@ -580,6 +605,35 @@ var throttleTests = []test{
 		e.must(login(other, "ann@example.com", fail))
 		e.must(login(other, "ann@example.com", fail))
 		e.wantLimited(login(other, "ann@example.com", fail), "login_ip", time.Hour-time.Minute)
+	}},
+	{"Throttle/ALateSuccessKeepsLaterFailures", func(e *env) {
+		// A success reported after later failures (its report was
+		// delayed) clears the count as of its own reservation: the later
+		// failures stay counted.
+		ts := e.throttleStore()
+		clk := &throttleClock{at: now()}
+		l, err := throttle.New(ts, throttle.Config{Now: clk.now,
+			Login: throttle.Rule{Limit: 3, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Minute}})
+		e.must(err)
+		fail := func() error {
+			clk.add(time.Millisecond)
+			a, err := l.Login(e.ctx, "emailpass", "ann@example.com")
+			if err != nil {
+				return err
+			}
+			return a.Fail(e.ctx)
+		}
+		ok, err := l.Login(e.ctx, "emailpass", "ann@example.com")
+		e.must(err)
+		for range 3 {
+			e.must(fail())
+		}
+		e.wantLimited(fail(), "login", time.Minute)
+		e.must(ok.Succeed(e.ctx))
+		// The three failures remain (a clear would have allowed three
+		// more): one more is free, then the lock.
+		e.must(fail())
+		e.wantLimited(fail(), "login", time.Minute)
 	}},
 	{"Throttle/LoginBackoffGrowsAndSuccessClears", func(e *env) {
 		ts := e.throttleStore()
