@@ -198,10 +198,12 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 	return s, nil
 }
 
-// Flush waits until the events the service delivers after its answer
-// (auth.password_reset, which carries a secret) have reached the sink, or
-// ctx is done. Call it before shutting down, and in tests before reading
-// such an event.
+// Flush waits until what the service does after its answer is done, or
+// ctx is done: the events that carry secrets (auth.password_reset,
+// auth.verification_requested) reaching the sink, and the throttle's
+// report of a login's success or cancellation (WithThrottle). Call it
+// before shutting down, and in tests before reading such an event or
+// counter.
 func (s *Service) Flush(ctx context.Context) error { return s.events.Wait(ctx) }
 
 // Tokens returns the token issuer the service signs with.
