@@ -20,7 +20,9 @@ import (
 //   - LoginFailure: the attempt reserved on the address and the account
 //     (one conditional upsert); the failure stays counted, nothing more;
 //   - LoginSuccess: that reservation, then the account's count cleared
-//     and the address's hit taken back (one statement);
+//     and the address's hit taken back (one statement, which the auth
+//     service makes after its answer: a login's answer waits for the
+//     reservation alone, LoginFailure's figure);
 //   - LoginSuccessAfterFailures: the same on an account with failures;
 //   - Hit: one counted request (registration, reset request, refresh):
 //     a single upsert.
