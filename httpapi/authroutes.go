@@ -141,9 +141,28 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Throttling: a callback is a login attempt of the client address
+	// (LoginIP): a failed one (a forged or replayed state, a code the
+	// identity provider refuses) counts, another is taken back.
+	att, err := a.cfg.Throttle.LoginFrom(r.Context(), a.clientAddr(r))
+	if err != nil {
+		return err
+	}
 	res, err := a.cfg.Auth.ValidateCallback(r.Context(), r.PathValue("provider"), in)
 	if usedCookie {
 		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
+	}
+	var terr error
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		terr = att.Fail(r.Context())
+	case err == nil && res.AuthIdentity != nil:
+		terr = att.Succeed(r.Context())
+	default:
+		terr = att.Cancel(r.Context())
+	}
+	if terr != nil {
+		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
 	}
 	if err != nil {
 		return a.authFailure(r, err)

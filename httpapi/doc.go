@@ -245,8 +245,9 @@
 //     success every earlier token and session of the identity ends, and
 //     the caller gets a new token (and a new session when it came with a
 //     session cookie). See passwordroutes.go.
-//   - With [Config.Throttle], logins, registrations, reset requests and
-//     token refreshes are throttled (Medusa has no limit): a refusal is a
+//   - With [Config.Throttle], logins (redirect-login callbacks included,
+//     by client address), registrations, reset requests and token
+//     refreshes are throttled (Medusa has no limit): a refusal is a
 //     429 {"type": "not_allowed", "message": "Too many attempts. Try again
 //     later."} with Retry-After in seconds, except a reset request refused
 //     for its identifier, which still answers 201 and sends nothing. The

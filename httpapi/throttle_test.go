@@ -215,3 +215,27 @@ func TestClientAddr(t *testing.T) {
 		})
 	}
 }
+
+func TestThrottleCallbacksPerAddress(t *testing.T) {
+	idp, p := fakeOIDC(t)
+	lim, err := throttle.New(memory.New(), throttle.Config{LoginIP: throttle.Rule{Limit: 2, Window: time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &socialEnv{env: newEnvWith(t, []auth.Option{auth.WithProvider(p), auth.WithThrottle(lim)}, func(c *httpapi.Config) { c.Throttle = lim }), idp: idp}
+	// A successful callback counts nothing against its address.
+	for range 3 {
+		q := e.start(bindingA)
+		e.doFrom(peer, "GET", "/auth/customer/oidc/callback?"+q.Encode()+"&state_binding="+bindingA, "", "").want(t, 200, "", "")
+	}
+	// Forged states count: two, then the address is refused before the
+	// callback is looked at.
+	for range 2 {
+		e.doFrom(peer, "GET", "/auth/customer/oidc/callback?state=forged&code=x&state_binding="+bindingA, "", "").want(t, 401, "unauthorized", "")
+	}
+	e.doFrom(peer, "GET", "/auth/customer/oidc/callback?state=forged&code=x&state_binding="+bindingA, "", "").wantLimited(t, "60")
+	q := e.start(bindingA)
+	e.doFrom(peer, "GET", "/auth/customer/oidc/callback?"+q.Encode()+"&state_binding="+bindingA, "", "").wantLimited(t, "60")
+	// Another address is not limited.
+	e.doFrom("198.51.100.7:1", "GET", "/auth/customer/oidc/callback?"+q.Encode()+"&state_binding="+bindingA, "", "").want(t, 200, "", "")
+}
