@@ -476,7 +476,19 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 	if ch.AuthProvider != "" && identity.Provider(ch.AuthProvider) == nil {
 		return nil, mfaErr(fmt.Sprintf("Auth identity does not have a provider identity for %q", ch.AuthProvider), ErrInvalid)
 	}
-	tok, err := s.mfaToken(identity, c.ActorType, providerID, *ch.CompletedAt)
+	// A verification still pending keeps the token actorless: the
+	// challenge completes the MFA step, never the verification.
+	holder := identity
+	if c.ActorID == "" {
+		_, pending, err := s.PendingVerification(ctx, identity, c.ActorType, providerID)
+		if err != nil {
+			return nil, err
+		}
+		if pending {
+			holder = withoutActor(identity, c.ActorType)
+		}
+	}
+	tok, err := s.mfaToken(holder, c.ActorType, providerID, *ch.CompletedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -510,7 +522,8 @@ func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string,
 // token of the same identity, actor type and provider as one whose MFA was
 // completed now: what a client needs after enabling a factor
 // ([Service.VerifyMFA]), which ended its earlier tokens. Its login time is
-// now. It fails when the identity has no enabled factor.
+// now; it is actorless when c is. It fails when the identity has no
+// enabled factor.
 func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error) {
 	ms, err := s.mfaStore()
 	if err != nil {
@@ -526,6 +539,12 @@ func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error
 	}
 	if len(methods) == 0 {
 		return "", mfaErr("Auth identity does not have any enabled MFA methods", ErrNotAllowed)
+	}
+	// An actorless token (a registration, or a login held back by a
+	// verification) gets an actorless one: enrolling a factor proves the
+	// factor, not the email.
+	if c.ActorID == "" {
+		identity = withoutActor(identity, c.ActorType)
 	}
 	return s.mfaToken(identity, c.ActorType, c.AuthProvider, s.clock())
 }

@@ -223,3 +223,44 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	}})
 	return res, nil
 }
+
+// ReissueAfterChange issues the token that replaces c once the identity's
+// tokens were revoked by a change the holder of c just made and proved
+// (ChangePassword over httpapi): a fresh login (login_at now) of c's actor
+// type through c's provider, actorless when c is, with c's MFA completion
+// kept. The gates of a refresh apply: while a verification is pending
+// (actorless c) it fails with a *VerificationRequiredError carrying an
+// actorless token; an identity with MFA on whose login completed no
+// challenge gets a new challenge (Login.MFAChallenge), as at a login. It
+// does not check c's revocation: give it only claims verified before the
+// change.
+func (s *Service) ReissueAfterChange(ctx context.Context, c *Claims) (*Login, error) {
+	if c == nil || c.AuthIdentityID == "" {
+		return nil, identityDom.Invalidf("auth_identity_id", "is required")
+	}
+	identity, err := s.RetrieveAuthIdentity(ctx, c.AuthIdentityID, store.FindOptions{})
+	if err != nil {
+		return nil, err
+	}
+	login := s.tokens.now()
+	deadline := login.Add(s.rev.maxAge)
+	if err := s.refreshGate(ctx, identity, c, login, deadline); err != nil {
+		return nil, err
+	}
+	m, err := s.refreshMFA(ctx, identity, c.MFAChallengeCompletedAt)
+	if err != nil {
+		return nil, err
+	}
+	if m.pending {
+		return s.LoginToken(ctx, identity, c.ActorType, c.AuthProvider)
+	}
+	holder := identity
+	if c.ActorID == "" {
+		holder = withoutActor(identity, c.ActorType)
+	}
+	tok, err := s.reissue(holder, c.ActorType, c.AuthProvider, login, deadline, m)
+	if err != nil {
+		return nil, err
+	}
+	return &Login{Identity: identity, Token: tok}, nil
+}

@@ -607,7 +607,18 @@ func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorT
 		return nil, err
 	}
 	if pending {
-		tok, err := s.Token(withoutActor(identity, actorType), actorType, providerID)
+		// mfa_enabled says whether the identity has MFA on, so that MFA
+		// gates treat the token as a login whose challenge is pending.
+		m, err := s.refreshMFA(ctx, identity, nil)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.tokenClaims(withoutActor(identity, actorType), actorType, providerID)
+		if err != nil {
+			return nil, err
+		}
+		c.MFAEnabled = m.enabled
+		tok, err := s.tokens.issue(c, true)
 		if err != nil {
 			return nil, err
 		}
@@ -640,7 +651,14 @@ func (s *Service) refreshGate(ctx context.Context, identity *AuthIdentity, c *Cl
 	if err != nil || !pending {
 		return err
 	}
-	tok, err := s.reissue(withoutActor(identity, c.ActorType), c.ActorType, c.AuthProvider, login, deadline, mfaClaims{})
+	// The MFA claims as a refresh decides them (an identity with MFA on
+	// and no completion: mfa_enabled, so MFA gates see a pending login).
+	m, err := s.refreshMFA(ctx, identity, c.MFAChallengeCompletedAt)
+	if err != nil {
+		return err
+	}
+	m.pending = false
+	tok, err := s.reissue(withoutActor(identity, c.ActorType), c.ActorType, c.AuthProvider, login, deadline, m)
 	if err != nil {
 		return err
 	}

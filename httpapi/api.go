@@ -222,7 +222,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
-	authed("POST /auth/{actor_type}/{provider}/change-password", anyActor, a.changePassword)
+	// Not with a pending MFA challenge (anyActor allows it).
+	authed("POST /auth/{actor_type}/{provider}/change-password", authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}, a.changePassword)
 	a.revocationRoutes(mux)   // revokeroutes.go
 	a.verificationRoutes(mux) // verificationroutes.go
 	a.mfaRoutes(mux)          // mfaroutes.go

@@ -244,7 +244,10 @@
 //     throttle and a 400 invalid_data "Invalid current password"; on
 //     success every earlier token and session of the identity ends, and
 //     the caller gets a new token (and a new session when it came with a
-//     session cookie). See passwordroutes.go.
+//     session cookie): a fresh login with the gates of a refresh, so a
+//     caller whose verification is pending gets the verification_required
+//     answer and an actorless token, and a login whose MFA challenge is
+//     pending is refused. See passwordroutes.go.
 //   - With [Config.Throttle], logins (redirect-login callbacks included,
 //     by client address), registrations, reset requests and token
 //     refreshes are throttled (Medusa has no limit): a refusal is a

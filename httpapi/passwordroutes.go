@@ -94,24 +94,33 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := a.sessions.DeleteSessionsOf(r.Context(), id); err != nil {
 		return err
 	}
-	via := ac.claims.AuthProvider
-	if via == "" {
-		via = providerID
+	// The caller's new token: a fresh login with the gates of a refresh
+	// (actorless while its verification is pending; a challenge when MFA
+	// is on and its login completed none), its MFA completion kept.
+	c := *ac.claims
+	if c.AuthProvider == "" {
+		c.AuthProvider = providerID
 	}
-	tok, err := a.cfg.Auth.Token(identity, actorType, via)
-	if err != nil {
+	var out map[string]any
+	l, err := a.cfg.Auth.ReissueAfterChange(r.Context(), &c)
+	var vr *auth.VerificationRequiredError
+	switch {
+	case errors.As(err, &vr):
+		out = verificationRequired(vr.Verification, vr.Token)
+	case err != nil:
 		return err
+	default:
+		if out, err = a.mfaAnswer(r, l); err != nil {
+			return err
+		}
 	}
-	out := map[string]any{"success": true, "token": tok}
-	if err := a.withRefreshToken(r, tok, out); err != nil {
-		return err
-	}
+	out["success"] = true
 	if ac.session != nil {
-		c, err := a.cfg.Auth.Verify(r.Context(), tok)
+		nc, err := a.cfg.Auth.Verify(r.Context(), out["token"].(string))
 		if err != nil {
 			return err
 		}
-		if err := a.openSession(w, r, c); err != nil {
+		if err := a.openSession(w, r, nc); err != nil {
 			return err
 		}
 	}
