@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/clientele/clientele/auth"
-	"github.com/clientele/clientele/store"
 )
 
 // POST /auth/{actor_type}/{provider}/change-password (clientele's own;
@@ -60,7 +59,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.cfg.Auth.ChangePassword(ctx, id, providerID, current, next)
+	_, err = a.cfg.Auth.ChangePassword(ctx, id, providerID, current, next)
 	var terr error
 	switch {
 	case errors.Is(err, auth.ErrUnauthorized):
@@ -82,12 +81,6 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return invalidData("The identity has no %s login", providerID)
 	default:
 		return err
-	}
-	identity := res.AuthIdentity
-	if identity == nil || identity.ID != id {
-		if identity, err = a.cfg.Auth.RetrieveAuthIdentity(r.Context(), id, store.FindOptions{}); err != nil {
-			return err
-		}
 	}
 	// The new password ends every session the old one opened; the
 	// caller's own is replaced below.
