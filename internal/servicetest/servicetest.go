@@ -70,6 +70,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, verificationBehaviour...)
 	all = append(all, accountVerificationTests...)
 	all = append(all, mfaBehaviour...)
+	all = append(all, gdprTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

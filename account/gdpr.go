@@ -1,0 +1,235 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/store"
+)
+
+// EventErased carries {"id": customer id}: a customer's personal data was
+// erased ([Service.Erase]).
+const EventErased = "customer.erased"
+
+// Export is the personal data clientele holds about one customer
+// ([Service.Export]), as one JSON document. It carries no secret: no
+// password hash, provider token, TOTP secret or code hash.
+//
+// There is no audit log yet, so an export has no audit entries; sessions
+// are not listed (the session stores cannot list an identity's sessions).
+type Export struct {
+	// Customer is the customer with its addresses and groups.
+	Customer *customer.Customer `json:"customer"`
+	// Identities are the auth identities linked to the customer.
+	Identities []ExportedIdentity `json:"auth_identities"`
+	// ExportedAt is when the export was made.
+	ExportedAt time.Time `json:"exported_at"`
+}
+
+// ExportedIdentity is an auth identity in an [Export].
+type ExportedIdentity struct {
+	ID          string         `json:"id"`
+	AppMetadata map[string]any `json:"app_metadata"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	// ProviderIdentities are the ways the identity logs in, without their
+	// provider_metadata (which holds password hashes and provider tokens).
+	ProviderIdentities []ExportedProviderIdentity `json:"provider_identities"`
+	// Verifications are the identity's verifications, without their code
+	// hashes or provider metadata; nil when the store keeps none.
+	Verifications []ExportedVerification `json:"verifications"`
+	// MFAFactors are the identity's MFA factors, without their secrets;
+	// nil when the store keeps none.
+	MFAFactors []*auth.MFAFactor `json:"mfa_factors"`
+}
+
+// ExportedProviderIdentity is a provider identity in an [Export].
+type ExportedProviderIdentity struct {
+	ID           string         `json:"id"`
+	Provider     string         `json:"provider"`
+	EntityID     string         `json:"entity_id"`
+	UserMetadata map[string]any `json:"user_metadata"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+}
+
+// ExportedVerification is a verification in an [Export].
+type ExportedVerification struct {
+	ID          string     `json:"id"`
+	EntityID    string     `json:"entity_id"`
+	EntityType  string     `json:"entity_type"`
+	VerifiedAt  *time.Time `json:"verified_at"`
+	RequestedAt time.Time  `json:"requested_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// Export returns the personal data held about the customer customerID
+// (a soft-deleted one too). An unknown customer fails with
+// customer.ErrNotFound.
+func (s *Service) Export(ctx context.Context, customerID string) (*Export, error) {
+	var out *Export
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.customers.Retrieve(ctx, customerID, store.FindOptions{Relations: []string{"addresses", "groups"}, WithDeleted: true})
+		if err != nil {
+			return err
+		}
+		out = &Export{Customer: c, Identities: []ExportedIdentity{}, ExportedAt: s.now().UTC()}
+		linked, err := s.linked(ctx, customerID, false)
+		if err != nil {
+			return err
+		}
+		for _, a := range linked {
+			x, err := s.exportIdentity(ctx, a)
+			if err != nil {
+				return err
+			}
+			out.Identities = append(out.Identities, x)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// linked returns the auth identities linked to the customer.
+func (s *Service) linked(ctx context.Context, customerID string, lock bool) ([]*auth.AuthIdentity, error) {
+	return s.st.ListAuthIdentities(ctx, auth.IdentityFilter{AppMetadata: map[string]any{ActorType + "_id": customerID}}, store.ListOptions{Lock: lock})
+}
+
+func (s *Service) exportIdentity(ctx context.Context, a *auth.AuthIdentity) (ExportedIdentity, error) {
+	x := ExportedIdentity{ID: a.ID, AppMetadata: a.AppMetadata, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, ProviderIdentities: []ExportedProviderIdentity{}}
+	for _, p := range a.ProviderIdentities {
+		x.ProviderIdentities = append(x.ProviderIdentities, ExportedProviderIdentity{
+			ID: p.ID, Provider: p.Provider, EntityID: p.EntityID, UserMetadata: p.UserMetadata, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		})
+	}
+	if vs, ok := s.st.(auth.VerificationStore); ok {
+		found, err := vs.ListVerifications(ctx, auth.VerificationFilter{AuthIdentityIDs: []string{a.ID}})
+		if err != nil {
+			return x, err
+		}
+		x.Verifications = []ExportedVerification{}
+		for _, v := range found {
+			x.Verifications = append(x.Verifications, ExportedVerification{
+				ID: v.ID, EntityID: v.EntityID, EntityType: v.EntityType, VerifiedAt: v.VerifiedAt, RequestedAt: v.RequestedAt, CreatedAt: v.CreatedAt,
+			})
+		}
+	}
+	if ms, ok := s.st.(auth.MFAStore); ok {
+		found, err := ms.ListMFAFactors(ctx, auth.MFAFactorFilter{AuthIdentityIDs: []string{a.ID}}, store.ListOptions{})
+		if err != nil {
+			return x, err
+		}
+		x.MFAFactors = []*auth.MFAFactor{}
+		for _, f := range found {
+			// ProviderMetadata (the encrypted TOTP secret) is never
+			// serialised; drop it anyway so no caller can reach it.
+			g := *f
+			g.ProviderMetadata = nil
+			x.MFAFactors = append(x.MFAFactors, &g)
+		}
+	}
+	return x, nil
+}
+
+// Erase erases the personal data of the customer customerID, in one unit
+// of work: the customer's names, email, phone, company and metadata, and
+// those of its addresses (the address lines, city, postal code, province
+// and country too), are emptied, while the ids and references stay (a
+// shop keeps its orders). Every auth identity linked to the customer is
+// revoked (with RevocationEnabled, its tokens and refresh tokens are
+// refused), loses its sessions (with [WithSessions]) and is deleted with
+// its provider identities, reset tokens, verifications, MFA factors,
+// recovery codes and challenges. It emits [EventErased].
+//
+// Erase is idempotent: erasing an erased customer succeeds and changes
+// nothing more. An unknown customer fails with customer.ErrNotFound.
+func (s *Service) Erase(ctx context.Context, customerID string) error {
+	return s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListCustomers(ctx, customer.Filter{IDs: []string{customerID}}, store.ListOptions{WithDeleted: true, Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return &store.NotFoundError{Entity: "Customer", IDs: []string{customerID}, Err: customer.ErrNotFound}
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		changed := false
+		if c := found[0]; !erasedCustomer(c) {
+			c.CompanyName, c.FirstName, c.LastName, c.Email, c.Phone, c.Metadata = "", "", "", "", "", nil
+			c.UpdatedAt = now
+			if err := s.st.UpdateCustomers(ctx, []*customer.Customer{c}); err != nil {
+				return err
+			}
+			changed = true
+		}
+		addrs, err := s.st.ListAddresses(ctx, address.Filter{CustomerIDs: []string{customerID}}, store.ListOptions{WithDeleted: true})
+		if err != nil {
+			return err
+		}
+		var dirty []*address.Address
+		for _, a := range addrs {
+			if erasedAddress(a) {
+				continue
+			}
+			a.AddressName, a.Company, a.FirstName, a.LastName = "", "", "", ""
+			a.Address1, a.Address2, a.City, a.CountryCode, a.Province, a.PostalCode, a.Phone = "", "", "", "", "", "", ""
+			a.Metadata, a.UpdatedAt = nil, now
+			dirty = append(dirty, a)
+		}
+		if len(dirty) > 0 {
+			if err := s.st.UpdateAddresses(ctx, dirty); err != nil {
+				return err
+			}
+			changed = true
+		}
+		linked, err := s.linked(ctx, customerID, true)
+		if err != nil {
+			return err
+		}
+		for _, identity := range linked {
+			if err := s.eraseIdentity(ctx, identity); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if changed {
+			s.events.Emit(ctx, event.Each(EventErased, customerID)...)
+		}
+		return nil
+	})
+}
+
+// eraseIdentity revokes and deletes an identity linked to an erased
+// customer. An identity that other actors share is deleted too: its
+// provider identities name the customer's email.
+func (s *Service) eraseIdentity(ctx context.Context, identity *auth.AuthIdentity) error {
+	if s.auth.RevocationEnabled() {
+		if err := s.auth.RevokeAll(ctx, identity.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.endSessions(ctx, identity.ID); err != nil {
+		return err
+	}
+	if err := s.auth.DeleteAuthIdentities(ctx, identity.ID); err != nil && !errors.Is(err, auth.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+func erasedCustomer(c *customer.Customer) bool {
+	return c.CompanyName == "" && c.FirstName == "" && c.LastName == "" && c.Email == "" && c.Phone == "" && len(c.Metadata) == 0
+}
+
+func erasedAddress(a *address.Address) bool {
+	return a.AddressName == "" && a.Company == "" && a.FirstName == "" && a.LastName == "" && a.Address1 == "" &&
+		a.Address2 == "" && a.City == "" && a.CountryCode == "" && a.Province == "" && a.PostalCode == "" && a.Phone == "" && len(a.Metadata) == 0
+}
