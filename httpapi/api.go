@@ -244,6 +244,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed("GET /admin/customers/{id}", adminAuth, a.adminGetCustomer)
 	authed("POST /admin/customers/{id}", adminAuth, a.adminUpdateCustomer)
 	authed("DELETE /admin/customers/{id}", adminAuth, a.adminDeleteCustomer)
+	authed("GET /admin/customers/{id}/export", adminAuth, a.adminExportCustomer)
+	authed("POST /admin/customers/{id}/erase", adminAuth, a.adminEraseCustomer)
 	authed("GET /admin/customers/{id}/addresses", adminAuth, a.adminListAddresses)
 	authed("POST /admin/customers/{id}/addresses", adminAuth, a.adminCreateAddress)
 	authed("GET /admin/customers/{id}/addresses/{address_id}", adminAuth, a.adminGetAddress)

@@ -223,6 +223,27 @@
 // one. Providers never see the client-held binding: it is removed from
 // the body, query and URL they receive.
 //
+// # Personal data (clientele's own routes)
+//
+// Two admin routes that Medusa does not have serve a customer's data
+// rights, both behind the admin gate:
+//
+//   - GET /admin/customers/{id}/export answers the customer's personal data
+//     as one JSON document ([account.Export]): the customer with its
+//     addresses and groups, and its auth identities with their provider
+//     identities (without provider_metadata: no password hash, no
+//     provider token), verifications (without code hashes) and MFA
+//     factors (without secrets). There is no audit log yet, so it holds
+//     no audit entries, and sessions are not listed.
+//   - POST /admin/customers/{id}/erase erases the customer's personal data
+//     ([account.Service.Erase]): names, email, phone, company, metadata
+//     and address fields are emptied while ids and references stay; its
+//     identities, sessions, verifications and MFA rows are deleted and its
+//     tokens revoked. It answers {"id", "object": "customer", "erased":
+//     true}, again on a second call, and emits customer.erased.
+//
+// Both answer 404 "Customer with id: <id> not found" for an unknown id.
+//
 // # Differences from Medusa
 //
 //   - Publishable API keys are a fixed list (Config.PublishableKeys), not
