@@ -9,6 +9,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
 
@@ -20,8 +21,7 @@ const EventErased = "customer.erased"
 // ([Service.Export]), as one JSON document. It carries no secret: no
 // password hash, provider token, TOTP secret or code hash.
 //
-// There is no audit log yet, so an export has no audit entries; sessions
-// are not listed (the session stores cannot list an identity's sessions).
+// There is no audit log yet, so an export has no audit entries.
 type Export struct {
 	// Customer is the customer with its addresses and groups.
 	Customer *customer.Customer `json:"customer"`
@@ -46,6 +46,19 @@ type ExportedIdentity struct {
 	// MFAFactors are the identity's MFA factors, without their secrets;
 	// nil when the store keeps none.
 	MFAFactors []*auth.MFAFactor `json:"mfa_factors"`
+	// Sessions are the identity's live server-side sessions, without
+	// their ids; nil when the service has no [WithSessions] revoker that
+	// is also a session.Lister.
+	Sessions []ExportedSession `json:"sessions"`
+}
+
+// ExportedSession is a session in an [Export]: when it began and ends,
+// without its id (the hash of the cookie's secret) or its claims.
+type ExportedSession struct {
+	ActorType     string     `json:"actor_type"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ExpiresAt     time.Time  `json:"expires_at"`
+	IdleExpiresAt *time.Time `json:"idle_expires_at"`
 }
 
 // ExportedProviderIdentity is a provider identity in an [Export].
@@ -134,6 +147,20 @@ func (s *Service) exportIdentity(ctx context.Context, a *auth.AuthIdentity) (Exp
 			g := *f
 			g.ProviderMetadata = nil
 			x.MFAFactors = append(x.MFAFactors, &g)
+		}
+	}
+	if sl, ok := s.sessions.(session.Lister); ok {
+		found, err := sl.ListSessionsOf(ctx, a.ID, s.now())
+		if err != nil {
+			return x, err
+		}
+		x.Sessions = []ExportedSession{}
+		for _, ss := range found {
+			es := ExportedSession{ActorType: ss.ActorType, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt}
+			if !ss.IdleExpiresAt.IsZero() {
+				es.IdleExpiresAt = &ss.IdleExpiresAt
+			}
+			x.Sessions = append(x.Sessions, es)
 		}
 	}
 	return x, nil

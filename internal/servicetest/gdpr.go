@@ -22,9 +22,8 @@ import (
 
 // gdprCustomer builds a customer account with an address, a group, an
 // emailpass identity with a verification, an enabled MFA factor, a
-// session and a refresh token, and returns it with its identity, and the
-// refresh token.
-func (e *env) gdprCustomer(p person) (*customer.Customer, *auth.AuthIdentity, string) {
+// session, a refresh token and a pending MFA challenge.
+func (e *env) gdprCustomer(p person) gdprFixture {
 	e.t.Helper()
 	ss, ok := e.st.(session.Store)
 	if !ok {
@@ -32,7 +31,7 @@ func (e *env) gdprCustomer(p person) (*customer.Customer, *auth.AuthIdentity, st
 	}
 	if e.accounts.Sessions() == nil {
 		e.withMFA(auth.MFAConfig{}, emailGate, auth.WithRefreshRotation(nil))
-		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events), account.WithSessions(ss)))(e.t)
+		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events), account.WithSessions(ss), account.WithClock(e.clock.now)))(e.t)
 	}
 	a := e.register(p.email, "correct horse")
 	c, err := e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{
@@ -74,7 +73,15 @@ func (e *env) gdprCustomer(p person) (*customer.Customer, *auth.AuthIdentity, st
 	e.must(err)
 	refresh, err := e.auth.IssueRefreshToken(e.ctx, e.claims(tok))
 	e.must(err)
-	return c, a, refresh
+	return gdprFixture{c, a, refresh, l.MFAChallenge.ID}
+}
+
+// gdprFixture is what gdprCustomer built.
+type gdprFixture struct {
+	c         *customer.Customer
+	a         *auth.AuthIdentity
+	refresh   string
+	challenge string
 }
 
 // person is the personal data of a test customer.
@@ -95,11 +102,11 @@ func ErasedPersonalData(t *testing.T, st Store) []string {
 	tag := strings.ToLower(id.New(""))
 	tag = tag[len(tag)-10:]
 	p := person{"erase-" + tag + "@example.com", "Zenobia" + tag, "Quartermain" + tag, fmt.Sprintf("+1555%07d", rand.IntN(1e7))}
-	c, _, _ := e.gdprCustomer(p)
+	c := e.gdprCustomer(p).c
 	// A second erased account customer: the erased emails must not
 	// collide on the email index.
 	q := person{"erase2-" + tag + "@example.com", "Yolanda" + tag, "Pemberton" + tag, fmt.Sprintf("+1666%07d", rand.IntN(1e7))}
-	c2, _, _ := e.gdprCustomer(q)
+	c2 := e.gdprCustomer(q).c
 	e.must(e.accounts.Erase(e.ctx, c.ID))
 	e.must(e.accounts.Erase(e.ctx, c2.ID))
 	e.must(e.auth.Flush(e.ctx))
@@ -108,7 +115,8 @@ func ErasedPersonalData(t *testing.T, st Store) []string {
 
 var gdprTests = []test{
 	{"GDPR/Export", func(e *env) {
-		c, a, _ := e.gdprCustomer(ada)
+		fx := e.gdprCustomer(ada)
+		c, a := fx.c, fx.a
 		x, err := e.accounts.Export(e.ctx, c.ID)
 		e.must(err)
 		e.same(c.ID, x.Customer.ID)
@@ -131,10 +139,13 @@ var gdprTests = []test{
 		if len(id.MFAFactors) != 1 || id.MFAFactors[0].Status != auth.MFAEnabled {
 			e.t.Fatalf("MFA factors %+v", id.MFAFactors)
 		}
+		if len(id.Sessions) != 1 || id.Sessions[0].ActorType != auth.ActorCustomer || id.Sessions[0].ExpiresAt.IsZero() {
+			e.t.Fatalf("sessions %+v", id.Sessions)
+		}
 		doc, err := json.Marshal(x)
 		e.must(err)
 		// No secret: no password hash, TOTP secret or code hash.
-		for _, secret := range []string{e.storedPassword("ada@example.com"), "ya29", "secret", "token_hash", "password", "provider_metadata", "code_hash"} {
+		for _, secret := range []string{e.storedPassword("ada@example.com"), "ya29", "gdprsession", "secret", "token_hash", "password", "provider_metadata", "code_hash"} {
 			if secret != "" && strings.Contains(string(doc), secret) {
 				e.t.Fatalf("export holds %q: %s", secret, doc)
 			}
@@ -143,7 +154,8 @@ var gdprTests = []test{
 		e.wantErr(err, customer.ErrNotFound)
 	}},
 	{"GDPR/Erase", func(e *env) {
-		c, a, refresh := e.gdprCustomer(ada)
+		fx := e.gdprCustomer(ada)
+		c, a, refresh := fx.c, fx.a, fx.refresh
 		other := e.customer(customer.CreateParams{Email: "grace@example.com", FirstName: "Grace"})
 		e.events.Reset()
 		e.must(e.accounts.Erase(e.ctx, c.ID))
@@ -172,6 +184,8 @@ var gdprTests = []test{
 		codes, err := e.st.(auth.MFAStore).ListRecoveryCodes(e.ctx, a.ID)
 		e.must(err)
 		e.same(0, len(codes))
+		_, err = e.st.(auth.MFAStore).GetMFAChallenge(e.ctx, fx.challenge, false)
+		e.wantErr(err, store.ErrNotFound)
 		_, err = e.st.(session.Store).GetSession(e.ctx, "gdprsession", e.clock.now())
 		e.wantErr(err, session.ErrNotFound)
 		_, err = e.auth.Rotate(e.ctx, refresh)

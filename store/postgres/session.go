@@ -48,21 +48,31 @@ func (s *Store) PutSession(ctx context.Context, sess *session.Session) error {
 
 // GetSession implements session.Store.
 func (s *Store) GetSession(ctx context.Context, idHash string, now time.Time) (*session.Session, error) {
-	var out session.Session
-	var claims []byte
-	var idle sql.NullTime
-	err := s.sqlConn(ctx).QueryRowContext(ctx,
-		`SELECT id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at, idle_expires_at
-		 FROM clientele_session WHERE id = $1 AND expires_at > $2 AND (idle_expires_at IS NULL OR idle_expires_at > $2)`, idHash, now.UTC()).
-		Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt, &idle)
+	out, err := scanSession(s.sqlConn(ctx).QueryRowContext(ctx,
+		`SELECT `+sessionColumns+` FROM clientele_session
+		 WHERE id = $1 AND expires_at > $2 AND (idle_expires_at IS NULL OR idle_expires_at > $2)`, idHash, now.UTC()))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &store.NotFoundError{Entity: "Session", Err: session.ErrNotFound}
 	}
 	if err != nil {
 		return nil, translate(ctx, "get session", err)
 	}
+	return out, nil
+}
+
+// sessionColumns are the columns scanSession reads, in its order.
+const sessionColumns = "id, auth_identity_id, actor_type, actor_id, claims, created_at, expires_at, idle_expires_at"
+
+// scanSession reads a session row of sessionColumns.
+func scanSession(row interface{ Scan(dest ...any) error }) (*session.Session, error) {
+	var out session.Session
+	var claims []byte
+	var idle sql.NullTime
+	if err := row.Scan(&out.ID, &out.AuthIdentityID, &out.ActorType, &out.ActorID, &claims, &out.CreatedAt, &out.ExpiresAt, &idle); err != nil {
+		return nil, err
+	}
 	if err := json.Unmarshal(claims, &out.Claims); err != nil {
-		return nil, translate(ctx, "get session", err)
+		return nil, err
 	}
 	out.CreatedAt, out.ExpiresAt = out.CreatedAt.UTC(), out.ExpiresAt.UTC()
 	if idle.Valid {

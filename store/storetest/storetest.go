@@ -68,6 +68,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, storeTests...)
 	all = append(all, filterTests...)
 	all = append(all, sessionTests...)
+	all = append(all, sessionListTests...)
 	all = append(all, revocationTests...)
 	all = append(all, throttleTests...)
 	all = append(all, lifecycleTests...)
