@@ -171,8 +171,9 @@ func (s *Service) exportIdentity(ctx context.Context, a *auth.AuthIdentity) (Exp
 // those of its addresses (the address lines, city, postal code, province
 // and country too), are emptied, while the ids and references stay (a
 // shop keeps its orders). Every auth identity linked to the customer is
-// revoked (with RevocationEnabled, its tokens and refresh tokens are
-// refused), loses its sessions (with [WithSessions]) and is deleted with
+// revoked (with RevocationEnabled, its tokens are refused; its refresh
+// tokens are deleted, see auth.Service.DeleteRefreshTokensOf), loses its
+// sessions (with [WithSessions]) and is deleted with
 // its provider identities, reset tokens, verifications, MFA factors,
 // recovery codes and challenges. It emits [EventErased].
 //
@@ -242,6 +243,9 @@ func (s *Service) eraseIdentity(ctx context.Context, identity *auth.AuthIdentity
 		if err := s.auth.RevokeAll(ctx, identity.ID); err != nil {
 			return err
 		}
+	}
+	if err := s.auth.DeleteRefreshTokensOf(ctx, identity.ID); err != nil {
+		return err
 	}
 	if err := s.endSessions(ctx, identity.ID); err != nil {
 		return err

@@ -70,6 +70,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, sessionTests...)
 	all = append(all, sessionListTests...)
 	all = append(all, revocationTests...)
+	all = append(all, refreshDeleteTests...)
 	all = append(all, throttleTests...)
 	all = append(all, lifecycleTests...)
 	all = append(all, verificationTests...)
