@@ -6,8 +6,10 @@
 // the service has [WithSessions]), a change of email that waits for the new
 // address to prove itself ([Service.RequestEmailChange],
 // [Service.ConfirmEmailChange]), and the claim of the guest records of a
-// verified email ([Service.ClaimGuests]). Each operation is one unit of
-// work across both domains: it happens entirely or not at all.
+// verified email ([Service.ClaimGuests]), and a customer's data rights: an
+// export of its personal data without secrets ([Service.Export]) and its
+// erasure ([Service.Erase]). Each operation is one unit of work across
+// both domains: it happens entirely or not at all.
 //
 //	accounts, err := account.NewService(st, authSvc, customers, account.WithSessions(st))
 //	out, err := accounts.SignUp(ctx, "emailpass", emailpass.Credentials(email, password),
@@ -49,6 +51,13 @@
 //     between leaves an identity without a customer. SignUp is one unit of
 //     work, and with emailpass its customer has the email the identity
 //     registered with.
+//   - Medusa has no export or erasure of a customer's personal data.
+//     Erase empties the personal fields of the customer and its addresses
+//     but keeps the rows, their ids and references (a shop's orders point
+//     at them), deletes the customer's identities with everything that
+//     hangs off them, and leaves only the identity's revocation time
+//     (which must outlive its last token) and, when the host keeps them,
+//     events and logs outside clientele's tables.
 package account
 
 import (
