@@ -175,7 +175,10 @@ func (s *Service) exportIdentity(ctx context.Context, a *auth.AuthIdentity) (Exp
 // tokens are deleted, see auth.Service.DeleteRefreshTokensOf), loses its
 // sessions (with [WithSessions]) and is deleted with
 // its provider identities, reset tokens, verifications, MFA factors,
-// recovery codes and challenges. It emits [EventErased].
+// recovery codes and challenges; an identity that also links another
+// actor (an admin user) is deleted as well, since its provider identities
+// hold the customer's email. A soft-deleted customer is erased too. It
+// emits [EventErased] (carrying the id only) when it changed something.
 //
 // Erase is idempotent: erasing an erased customer succeeds and changes
 // nothing more. An unknown customer fails with customer.ErrNotFound.

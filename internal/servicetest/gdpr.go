@@ -114,6 +114,24 @@ func ErasedPersonalData(t *testing.T, st Store) []string {
 }
 
 var gdprTests = []test{
+	{"GDPR/EraseDeletedGuest", func(e *env) {
+		g := e.customer(customer.CreateParams{Email: "guest@example.com", FirstName: "Gus", Phone: "+1 555 0100"})
+		e.address(address.CreateParams{CustomerID: g.ID, Address1: "1 Main St", City: "Springfield"})
+		e.must(e.accounts.DeleteCustomer(e.ctx, g.ID))
+		e.events.Reset()
+		e.must(e.accounts.Erase(e.ctx, g.ID))
+		e.same([]string{account.EventErased}, eventNames(e.events.Events()))
+		got, err := e.customers.Retrieve(e.ctx, g.ID, store.FindOptions{WithDeleted: true})
+		e.must(err)
+		if got.Email != "" || got.FirstName != "" || got.Phone != "" || got.DeletedAt == nil {
+			e.t.Fatalf("erased deleted guest %+v", got)
+		}
+		addrs, err := e.st.ListAddresses(e.ctx, address.Filter{CustomerIDs: []string{g.ID}}, store.ListOptions{WithDeleted: true})
+		e.must(err)
+		if len(addrs) != 1 || addrs[0].Address1 != "" || addrs[0].City != "" {
+			e.t.Fatalf("erased deleted guest's addresses %+v", addrs)
+		}
+	}},
 	{"GDPR/Export", func(e *env) {
 		fx := e.gdprCustomer(ada)
 		c, a := fx.c, fx.a
