@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -135,7 +136,10 @@ func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, 
 	if !ok {
 		return nil, invalidData("Invalid request: Expected type: 'object' for field 'body', got: '%s'", received(v))
 	}
-	for k, e := range m {
+	// Sorted, so that a body with several faults always gets the same
+	// answer.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		e := m[k]
 		field := k
 		if !text.Valid(k) {
 			field = "body"
@@ -147,8 +151,35 @@ func (a *API) readJSON(w http.ResponseWriter, r *http.Request) (map[string]any, 
 		if field != k {
 			return nil, invalidData("Invalid request: Field 'body' has a key that %s", text.Problem(k))
 		}
+		if !finiteNumbers(e) {
+			return nil, invalidData("Invalid request: Field '%s' has a number out of range", k)
+		}
 	}
 	return m, nil
+}
+
+// finiteNumbers reports whether every number in v is a finite float64:
+// one that is not (1e400) would become ±Inf, which JSON cannot encode, so
+// it could be neither stored nor answered.
+func finiteNumbers(v any) bool {
+	switch t := v.(type) {
+	case json.Number:
+		f, _ := t.Float64() // an underflow reads as 0, which is fine
+		return !math.IsInf(f, 0)
+	case map[string]any:
+		for _, e := range t {
+			if !finiteNumbers(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if !finiteNumbers(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func errTooLarge() *apiError {

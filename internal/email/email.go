@@ -4,6 +4,7 @@ package email
 import (
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/clientele/clientele/store"
 )
@@ -39,6 +40,8 @@ func Valid(s string) bool {
 		return false
 	}
 	domain := s[at+1:]
+	// The last label has at least two characters (runes, not bytes: "é"
+	// is one character, and lower-casing "İ" gives the one byte "i").
 	dot := strings.LastIndexByte(domain, '.')
-	return dot > 0 && dot < len(domain)-2 && !strings.Contains(domain, "..")
+	return dot > 0 && utf8.RuneCountInString(domain[dot+1:]) >= 2 && !strings.Contains(domain, "..")
 }

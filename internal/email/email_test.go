@@ -24,7 +24,7 @@ func TestNormalize(t *testing.T) {
 	bad := []string{
 		"plain", "a@b", "a@b.c", "@example.com", "a@", "a@@example.com", "a b@example.com",
 		"Ada <ada@example.com>", "ada@example..com", "ada@.example.com", "a,b@example.com",
-		"(comment)a@example.com", "a@example.com.", string(make([]byte, 400)) + "@example.com",
+		"(comment)a@example.com", "a@example.com.", "a@example.é", "a@example.İ", string(make([]byte, 400)) + "@example.com",
 	}
 	for _, in := range bad {
 		_, err := Normalize("email", in)

@@ -368,6 +368,11 @@ func parseArgon2id(encoded string) (argonHash, error) {
 	if !ok1 || !ok2 || !ok3 || p > 255 {
 		return h, malformed("bad argon2id parameters")
 	}
+	// Go's base64 decoders skip CR and LF, even in Strict mode: refuse
+	// them, so that a hash has one spelling.
+	if strings.ContainsAny(parts[4], "\r\n") || strings.ContainsAny(parts[5], "\r\n") {
+		return h, malformed("bad argon2id base64")
+	}
 	enc := base64.RawStdEncoding.Strict()
 	saltLen, keyLen := enc.DecodedLen(len(parts[4])), enc.DecodedLen(len(parts[5]))
 	if !checkArgonParams(m, t, uint8(p), uint64(saltLen), uint64(keyLen)) {

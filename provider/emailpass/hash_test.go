@@ -488,6 +488,8 @@ func TestVerifyMalformedPHC(t *testing.T) {
 		"version 16":         phc("v=16", ok64, salt, key),
 		"version empty":      phc("v=", ok64, salt, key),
 		"params reordered":   phc("v=19", "t=1,m=64,p=1", salt, key),
+		"CR in salt":         phc("v=19", ok64, salt[:4]+"\r"+salt[4:], key),
+		"LF in key":          phc("v=19", ok64, salt, key[:4]+"\n"+key[4:]),
 		"params missing":     phc("v=19", "m=64,t=1", salt, key),
 		"params extra":       phc("v=19", ok64+",keyid=abc", salt, key),
 		"m not a number":     phc("v=19", "m=abc,t=1,p=1", salt, key),
