@@ -1116,6 +1116,16 @@ func refVerify(token string) (c *auth.Claims, expired bool, err error) {
 			}
 		}
 	}
+	// A malformed claim makes the token malformed, expired or not (as a
+	// malformed time claim does above).
+	var completed *auth.ISOTime
+	if rc.MFACompletedAt != nil {
+		at, perr := time.Parse(time.RFC3339Nano, *rc.MFACompletedAt)
+		if perr != nil {
+			return nil, false, perr
+		}
+		completed = &auth.ISOTime{Time: at.UTC()}
+	}
 	switch {
 	case err != nil:
 		return nil, true, err
@@ -1124,14 +1134,7 @@ func refVerify(token string) (c *auth.Claims, expired bool, err error) {
 	}
 	c = &auth.Claims{ActorID: rc.ActorID, ActorType: rc.ActorType, AuthIdentityID: rc.AuthIdentityID,
 		AuthProvider: rc.AuthProvider, AppMetadata: rc.AppMetadata, UserMetadata: rc.UserMetadata,
-		MFAEnabled: rc.MFAEnabled, RegisteredClaims: rc.RegisteredClaims}
-	if rc.MFACompletedAt != nil {
-		at, err := time.Parse(time.RFC3339Nano, *rc.MFACompletedAt)
-		if err != nil {
-			return nil, false, err
-		}
-		c.MFAChallengeCompletedAt = &auth.ISOTime{Time: at.UTC()}
-	}
+		MFAEnabled: rc.MFAEnabled, RegisteredClaims: rc.RegisteredClaims, MFAChallengeCompletedAt: completed}
 	if c.AppMetadata == nil {
 		c.AppMetadata = map[string]any{}
 	}
