@@ -13,27 +13,39 @@ import (
 
 const writers = 50
 
+// wins runs f(0) … f(n-1) at once and returns how many succeeded. A call
+// that fails must fail with an error matching every one of losers (the
+// answer of a call that lost the race); any other error fails the test.
+func (e *env) wins(n int, f func(i int) error, losers ...error) int {
+	e.t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = f(i) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		for _, l := range losers {
+			if !errors.Is(err, l) {
+				e.t.Fatalf("unexpected error: %v", err)
+			}
+		}
+	}
+	return ok
+}
+
 var concurrencyTests = []test{
 	{"Concurrency/SameEmail", func(e *env) {
 		for _, acct := range []bool{false, true} {
-			var wg sync.WaitGroup
-			errs := make([]error, writers)
-			for i := range writers {
-				wg.Go(func() {
-					_, errs[i] = e.customers.Create(e.ctx, customer.CreateParams{Email: "race@example.com", HasAccount: acct})
-				})
-			}
-			wg.Wait()
-			ok := 0
-			for _, err := range errs {
-				switch {
-				case err == nil:
-					ok++
-				case errors.Is(err, customer.ErrConflict) && errors.Is(err, store.ErrConflict):
-				default:
-					e.t.Fatalf("unexpected error: %v", err)
-				}
-			}
+			ok := e.wins(writers, func(int) error {
+				_, err := e.customers.Create(e.ctx, customer.CreateParams{Email: "race@example.com", HasAccount: acct})
+				return err
+			}, customer.ErrConflict, store.ErrConflict)
 			if ok != 1 {
 				e.t.Fatalf("has_account=%v: %d creates succeeded, want exactly 1", acct, ok)
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/clientele/clientele/account"
@@ -120,24 +119,10 @@ var hostKitTests = []test{
 	}},
 	{"Account/SignUpConcurrent", func(e *env) {
 		const n = 8
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = e.accounts.SignUp(e.ctx, emailpass.ID, creds("race@example.com", "correct horse"), customer.CreateParams{})
-			})
-		}
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case errors.Is(err, store.ErrConflict):
-			default:
-				e.t.Fatalf("unexpected error: %v", err)
-			}
-		}
+		ok := e.wins(n, func(int) error {
+			_, err := e.accounts.SignUp(e.ctx, emailpass.ID, creds("race@example.com", "correct horse"), customer.CreateParams{})
+			return err
+		}, store.ErrConflict)
 		if ok != 1 {
 			e.t.Fatalf("%d sign-ups succeeded, want 1", ok)
 		}
