@@ -1070,7 +1070,7 @@ type refClaims struct {
 // base64 decoding skips), at most 64 KiB, kid absent, empty or refKID and
 // a string, no crit header, time claims that are JSON numbers within
 // ±1e12 s, no purpose claim, and an MFA completion that is null or an
-// RFC 3339 time. A member name matches a claim the way
+// RFC 3339 time in the UTC years 0001 to 9999. A member name matches a claim the way
 // encoding/json matches it: case-insensitively. expired reports a
 // rejection for expiry alone.
 func refVerify(token string) (c *auth.Claims, expired bool, err error) {
@@ -1123,6 +1123,9 @@ func refVerify(token string) (c *auth.Claims, expired bool, err error) {
 		at, perr := time.Parse(time.RFC3339Nano, *rc.MFACompletedAt)
 		if perr != nil {
 			return nil, false, perr
+		}
+		if y := at.UTC().Year(); y < 1 || y > 9999 {
+			return nil, false, errors.New("MFA completion year")
 		}
 		completed = &auth.ISOTime{Time: at.UTC()}
 	}
