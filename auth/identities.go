@@ -31,6 +31,14 @@ type identities struct {
 	// thenErr is then's error, returned as it is whatever the provider
 	// makes of it.
 	thenErr error
+	// beforeUpdate, when set, runs in the unit of work of Update's write,
+	// just before it, with the provider identity about to change: its
+	// error aborts the update and is kept in beforeUpdateErr, returned as
+	// it is whatever the provider makes of it. beforeUpdateRan records
+	// that it ran in an update that committed; it then runs no more.
+	beforeUpdate    func(ctx context.Context, pi *ProviderIdentity) error
+	beforeUpdateRan bool
+	beforeUpdateErr error
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -98,14 +106,18 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 // is on for this provider, to the one identity the host marked as owning
 // that verified email; otherwise to a new auth identity.
 func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
-	if i.then == nil {
-		return i.create(ctx, in)
-	}
 	var out *AuthIdentity
+	// One unit of work: the provider identity and the identity read back
+	// (and then's writes) are kept together or not at all, so a failure
+	// after the insert never reports an error for a link that was made.
 	err := i.s.st.InTx(ctx, func(ctx context.Context) error {
 		a, err := i.create(ctx, in)
 		if err != nil {
 			return err
+		}
+		if i.then == nil {
+			out = a
+			return nil
 		}
 		if err := i.then(ctx, sanitize(a)); err != nil {
 			i.thenErr = err
@@ -117,7 +129,9 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 	if err != nil {
 		return nil, err
 	}
-	i.thenRan = true
+	if i.then != nil {
+		i.thenRan = true
+	}
 	return out, nil
 }
 
@@ -181,7 +195,9 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		return nil, identityDom.Classify(err)
 	}
 	var out *AuthIdentity
+	hooked := false
 	err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+		hooked = false
 		found, err := i.find(ctx, entityID)
 		if err != nil {
 			return err
@@ -205,6 +221,13 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		if up.ProviderMetadata != nil {
 			pi.ProviderMetadata = pm
 		}
+		if i.beforeUpdate != nil && !i.beforeUpdateRan {
+			if err := i.beforeUpdate(ctx, pi); err != nil {
+				i.beforeUpdateErr = err
+				return err
+			}
+			hooked = true
+		}
 		pi.UpdatedAt = i.s.clock()
 		if err := i.s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 			return err
@@ -214,6 +237,9 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 	})
 	if err != nil {
 		return nil, err
+	}
+	if hooked {
+		i.beforeUpdateRan = true
 	}
 	return out, nil
 }
