@@ -106,18 +106,14 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 // is on for this provider, to the one identity the host marked as owning
 // that verified email; otherwise to a new auth identity.
 func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*AuthIdentity, error) {
+	if i.then == nil {
+		return i.create(ctx, in)
+	}
 	var out *AuthIdentity
-	// One unit of work: the provider identity and the identity read back
-	// (and then's writes) are kept together or not at all, so a failure
-	// after the insert never reports an error for a link that was made.
 	err := i.s.st.InTx(ctx, func(ctx context.Context) error {
 		a, err := i.create(ctx, in)
 		if err != nil {
 			return err
-		}
-		if i.then == nil {
-			out = a
-			return nil
 		}
 		if err := i.then(ctx, sanitize(a)); err != nil {
 			i.thenErr = err
@@ -129,9 +125,7 @@ func (i *identities) Create(ctx context.Context, in provider.NewIdentity) (*Auth
 	if err != nil {
 		return nil, err
 	}
-	if i.then != nil {
-		i.thenRan = true
-	}
+	i.thenRan = true
 	return out, nil
 }
 
@@ -157,11 +151,21 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 		if err != nil {
 			return nil, err
 		}
-		if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
-			return nil, identityDom.Classify(err)
+		// The insert and the read back are one unit of work: a failure of
+		// the read never leaves a link made behind an error.
+		var out *AuthIdentity
+		err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+			if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+				return identityDom.Classify(err)
+			}
+			out, err = i.load(ctx, target, in.EntityID)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		i.linked = kind
-		return i.load(ctx, target, in.EntityID)
+		return out, nil
 	}
 	a := &AuthIdentity{ID: newAuthIdentityID(), CreatedAt: now, UpdatedAt: now}
 	if trusted {

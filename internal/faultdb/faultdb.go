@@ -291,7 +291,7 @@ func (cn *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, 
 		t, err = b.BeginTx(ctx, opts)
 	} else {
 		//lint:ignore SA1019 the fallback for drivers without ConnBeginTx, as database/sql does
-		t, err = cn.inner.Begin() //nolint:staticcheck
+		t, err = cn.inner.Begin()
 	}
 	if err != nil {
 		return nil, err
@@ -431,7 +431,7 @@ func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 		return nil, err
 	}
 	//lint:ignore SA1019 database/sql calls Exec only on drivers without StmtExecContext
-	return s.inner.Exec(args) //nolint:staticcheck
+	return s.inner.Exec(args)
 }
 
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
@@ -439,7 +439,7 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 		return nil, err
 	}
 	//lint:ignore SA1019 database/sql calls Query only on drivers without StmtQueryContext
-	return s.inner.Query(args) //nolint:staticcheck
+	return s.inner.Query(args)
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
@@ -454,7 +454,7 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 		return nil, err
 	}
 	//lint:ignore SA1019 the fallback for statements without StmtExecContext
-	return s.inner.Exec(vals) //nolint:staticcheck
+	return s.inner.Exec(vals)
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -469,7 +469,7 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 		return nil, err
 	}
 	//lint:ignore SA1019 the fallback for statements without StmtQueryContext
-	return s.inner.Query(vals) //nolint:staticcheck
+	return s.inner.Query(vals)
 }
 
 // values turns positional named values into the values of the
