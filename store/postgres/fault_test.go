@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -302,7 +303,7 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 	t.Logf("%s: %d statements: %s", op.name, n, strings.Join(stmts, " "))
 
 	for _, kind := range []faultdb.Kind{faultdb.Plain, faultdb.Broken} {
-		exercised := 0
+		exercised, absorbed := 0, 0
 		for i := 1; i <= n; i++ {
 			w := newFaultWorld(t, st)
 			op.setup(w)
@@ -318,10 +319,16 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 			}
 			exercised++
 			done := err == nil
+			if !done && !errors.Is(err, faultdb.ErrInjected) {
+				// A database failure must not pass for something else (an
+				// invalid token, a taken email).
+				t.Errorf("%s: error %v does not match the injected fault", where, err)
+			}
 			w.where = where
 			w.checkAll(op, done)
 			if done {
-				continue // the failure was absorbed and the operation completed
+				absorbed++ // the operation absorbed the failure and completed
+				continue
 			}
 			w.rec.Reset()
 			if err := w.runSafely(op); err != nil {
@@ -334,6 +341,7 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 		if exercised != n {
 			t.Errorf("%s faults: %d of %d injection points exercised", kind, exercised, n)
 		}
+		t.Logf("%s faults: %d of %d points exercised, %d absorbed", kind, exercised, n, absorbed)
 	}
 }
 
