@@ -265,17 +265,20 @@ func (s *Service) SignUp(ctx context.Context, providerID string, in provider.Inp
 		if err != nil {
 			return err
 		}
+		// The token is made in the unit too: a failure to read what it
+		// needs undoes the sign-up rather than report an error for an
+		// account that exists.
+		l, err := s.auth.LoginToken(ctx, linked, ActorType, providerID)
+		if err != nil {
+			return err
+		}
 		out.Customer, out.Identity = c, linked
+		out.Token, out.VerificationRequired, out.Verification = l.Token, l.VerificationRequired, l.Verification
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.auth.LoginToken(ctx, out.Identity, ActorType, providerID)
-	if err != nil {
-		return nil, err
-	}
-	out.Token, out.VerificationRequired, out.Verification = l.Token, l.VerificationRequired, l.Verification
 	return &out, nil
 }
 

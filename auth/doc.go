@@ -202,7 +202,9 @@
 //   - A login with an unknown email costs the same key derivation as a wrong
 //     password; a reset request for an unknown email does comparable work.
 //   - Reset tokens are single use and stored hashed (as in Medusa 2.21);
-//     a password the policy refuses does not spend the token.
+//     a password the policy refuses does not spend the token, and the
+//     token is spent in the unit of work that stores the new password, so
+//     a storage failure spends nothing and the same token works again.
 //   - Token verification rejects HS384/HS512, tokens without exp, and
 //     unknown kids.
 //   - Medusa's generateJwtToken signs for any actor type and provider

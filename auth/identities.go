@@ -31,6 +31,14 @@ type identities struct {
 	// thenErr is then's error, returned as it is whatever the provider
 	// makes of it.
 	thenErr error
+	// beforeUpdate, when set, runs in the unit of work of Update's write,
+	// just before it, with the provider identity about to change: its
+	// error aborts the update and is kept in beforeUpdateErr, returned as
+	// it is whatever the provider makes of it. beforeUpdateRan records
+	// that it ran in an update that committed; it then runs no more.
+	beforeUpdate    func(ctx context.Context, pi *ProviderIdentity) error
+	beforeUpdateRan bool
+	beforeUpdateErr error
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -143,11 +151,21 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 		if err != nil {
 			return nil, err
 		}
-		if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
-			return nil, identityDom.Classify(err)
+		// The insert and the read back are one unit of work: a failure of
+		// the read never leaves a link made behind an error.
+		var out *AuthIdentity
+		err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+			if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+				return identityDom.Classify(err)
+			}
+			out, err = i.load(ctx, target, in.EntityID)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		i.linked = kind
-		return i.load(ctx, target, in.EntityID)
+		return out, nil
 	}
 	a := &AuthIdentity{ID: newAuthIdentityID(), CreatedAt: now, UpdatedAt: now}
 	if trusted {
@@ -181,7 +199,9 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		return nil, identityDom.Classify(err)
 	}
 	var out *AuthIdentity
+	hooked := false
 	err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+		hooked = false
 		found, err := i.find(ctx, entityID)
 		if err != nil {
 			return err
@@ -205,6 +225,13 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		if up.ProviderMetadata != nil {
 			pi.ProviderMetadata = pm
 		}
+		if i.beforeUpdate != nil && !i.beforeUpdateRan {
+			if err := i.beforeUpdate(ctx, pi); err != nil {
+				i.beforeUpdateErr = err
+				return err
+			}
+			hooked = true
+		}
 		pi.UpdatedAt = i.s.clock()
 		if err := i.s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 			return err
@@ -214,6 +241,9 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 	})
 	if err != nil {
 		return nil, err
+	}
+	if hooked {
+		i.beforeUpdateRan = true
 	}
 	return out, nil
 }

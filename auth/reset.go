@@ -113,10 +113,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 // made for (emailpass: data {"password": …}). The token must have been
 // made for actorType and providerID; it works once. Any problem with the
 // token is ErrInvalidToken ("Invalid token"). The new password is checked
-// against the provider's policy before the token is spent; the token is
-// then taken before the new password is hashed (no transaction is held
-// across hashing), so a storage failure after that point costs the user a
-// new reset request.
+// against the provider's policy first and hashed outside any unit of
+// work; the token is then spent in the unit of work that stores the new
+// credentials, so the token is spent exactly when the password changed:
+// a storage failure leaves both as they were, and the same token can be
+// used again.
 func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, token string, data map[string]any) (*Result, error) {
 	c, err := s.tokens.VerifyReset(token)
 	if err != nil {
@@ -143,34 +144,48 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 			return nil, classify(providerID, err)
 		}
 	}
-	rt, err := s.st.TakeResetToken(ctx, hashJTI(c.ID))
+	// The token is spent in the unit of work of the provider's write of
+	// the new credentials (identities.Update), after the new password was
+	// hashed. Earlier tokens are revoked in the same unit, at the time of
+	// the write: a login that checked the old password while the new one
+	// was hashed is revoked too.
+	spend := func(ctx context.Context, providerIdentityID string) error {
+		rt, err := s.st.TakeResetToken(ctx, hashJTI(c.ID))
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return invalidToken()
+			}
+			return err
+		}
+		if rt.EntityID != c.EntityID || !s.clock().Before(rt.ExpiresAt) ||
+			(providerIdentityID != "" && rt.ProviderIdentityID != providerIdentityID) {
+			return invalidToken()
+		}
+		return s.revokeAfter(ctx, rt.AuthIdentityID)
+	}
+	ids := &identities{s: s, provider: p}
+	ids.beforeUpdate = func(ctx context.Context, pi *ProviderIdentity) error { return spend(ctx, pi.ID) }
+	res, err := s.callAs(ctx, p, "update", ids, func(ids provider.Identities) (*Result, error) {
+		return u.Update(ctx, in, ids)
+	})
+	if ids.beforeUpdateErr != nil {
+		return nil, ids.beforeUpdateErr
+	}
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		if !ids.beforeUpdateRan && errors.Is(err, ErrNotFound) {
+			// The token's identity is gone: the token is worth nothing.
 			return nil, invalidToken()
 		}
 		return nil, err
 	}
-	if rt.EntityID != c.EntityID || !s.clock().Before(rt.ExpiresAt) {
-		return nil, invalidToken()
-	}
-	// Earlier tokens are revoked before the password changes, and again
-	// after: a failure between the two writes never leaves a new password
-	// with the old tokens valid, and a login that checked the old password
-	// while the new one was hashed is revoked too.
-	if err := s.revokeAfter(ctx, rt.AuthIdentityID); err != nil {
-		return nil, err
-	}
-	res, err := s.call(ctx, p, "update", func(ids provider.Identities) (*Result, error) {
-		return u.Update(ctx, in, ids)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if res.AuthIdentity != nil {
-		// The new password ends every token issued before it.
-		if err := s.revokeAfter(ctx, res.AuthIdentity.ID); err != nil {
+	if !ids.beforeUpdateRan {
+		// A provider that stored nothing through Identities.Update: the
+		// token is spent now, once the provider succeeded.
+		if err := s.st.InTx(ctx, func(ctx context.Context) error { return spend(ctx, "") }); err != nil {
 			return nil, err
 		}
+	}
+	if res.AuthIdentity != nil {
 		s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
 			"entity_id": c.EntityID, "provider": providerID, "auth_identity_id": res.AuthIdentity.ID,
 		}})

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, accountVerificationTests...)
 	all = append(all, mfaBehaviour...)
 	all = append(all, gdprTests...)
+	all = append(all, faultTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))

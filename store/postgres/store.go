@@ -42,6 +42,13 @@ type Store struct {
 // New returns a Store on db, which must use bun's pgdialect. The caller
 // keeps ownership of db: [Store.Close] leaves it open. See the package
 // documentation for the query exec mode db's driver should use.
+//
+// New recognises pgx's database/sql driver by db.DB.Driver(), and then
+// passes pgx a query exec mode for searches. A driver.Connector that wraps
+// pgx's (for tracing, metrics or fault injection) keeps this when its
+// Driver method returns the wrapped connector's driver and its
+// connections forward driver.NamedValueChecker, so that the exec mode
+// argument reaches pgx.
 func New(db *bun.DB) *Store {
 	_, isPgx := db.DB.Driver().(*stdlib.Driver)
 	return &Store{db: db, pgx: isPgx}
