@@ -101,10 +101,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 		}
 		// Delivered after the answer, never inside it: a sink that mails
 		// the token must not make a known email slower than an unknown.
-		s.events.EmitDetached(ctx, event.Event{Name: EventPasswordReset, Data: map[string]any{
+		if err := s.events.EmitDetached(ctx, event.Event{Name: EventPasswordReset, Secret: true, Data: map[string]any{
 			"entity_id": pi.EntityID, "actor_type": actorType, "provider": providerID,
 			"token": token, "metadata": metadata,
-		}})
+		}}); err != nil {
+			return err
+		}
 		return nil
 	})
 }
@@ -167,13 +169,12 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 		return nil, err
 	}
 	if res.AuthIdentity != nil {
-		// The new password ends every token issued before it.
-		if err := s.revokeAfter(ctx, res.AuthIdentity.ID); err != nil {
+		// The new password ends every token issued before it; the event
+		// is written in the unit of that revocation (the password itself
+		// was written on its own, after hashing, outside any transaction).
+		if err := s.passwordChanged(ctx, res.AuthIdentity.ID, c.EntityID, providerID); err != nil {
 			return nil, err
 		}
-		s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
-			"entity_id": c.EntityID, "provider": providerID, "auth_identity_id": res.AuthIdentity.ID,
-		}})
 	}
 	return res, nil
 }
@@ -215,13 +216,23 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 		return nil, err
 	}
 	// The new password ends every token issued before it.
-	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+	if err := s.passwordChanged(ctx, authIdentityID, pi.EntityID, providerID); err != nil {
 		return nil, err
 	}
-	s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
-		"entity_id": pi.EntityID, "provider": providerID, "auth_identity_id": authIdentityID,
-	}})
 	return res, nil
+}
+
+// passwordChanged revokes the tokens an identity holds and raises
+// EventPasswordChanged, in one unit of work, after its password changed.
+func (s *Service) passwordChanged(ctx context.Context, authIdentityID, entityID, providerID string) error {
+	return s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+			return err
+		}
+		return s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
+			"entity_id": entityID, "provider": providerID, "auth_identity_id": authIdentityID,
+		}})
+	})
 }
 
 // ReissueAfterChange issues the token that replaces c once the identity's

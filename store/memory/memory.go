@@ -34,6 +34,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/outbox"
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
@@ -72,6 +73,8 @@ type Store struct {
 	recoveryCodes    map[string]*auth.RecoveryCode
 	mfaChallenges    map[string]*auth.MFAChallenge
 	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
+	// Transactional outbox (outbox.go).
+	outbox outboxTable
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -100,6 +103,7 @@ func New() *Store {
 		mfaFactors:         map[string]*auth.MFAFactor{},
 		recoveryCodes:      map[string]*auth.RecoveryCode{},
 		mfaChallenges:      map[string]*auth.MFAChallenge{},
+		outbox:             outboxTable{rows: map[string]*outbox.Record{}},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},
