@@ -16,7 +16,9 @@ type txSink struct {
 	err error
 }
 
-func (s *txSink) Emit(context.Context, event.Event) error { return errors.New("Emit must not be called") }
+func (s *txSink) Emit(context.Context, event.Event) error {
+	return errors.New("Emit must not be called")
+}
 func (s *txSink) EmitTx(_ context.Context, events []event.Event) error {
 	s.got = append(s.got, events...)
 	return s.err

@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, accountVerificationTests...)
 	all = append(all, mfaBehaviour...)
 	all = append(all, gdprTests...)
+	all = append(all, outboxBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))
@@ -90,6 +91,9 @@ type env struct {
 	auth      *auth.Service
 	accounts  *account.Service
 	clock     *testClock
+	// txSink, when set, is the sink of the services instead of the
+	// recorder (useOutbox).
+	txSink event.TxSink
 }
 
 func newEnv(t *testing.T, st Store) *env {
@@ -115,7 +119,12 @@ type unitSink struct{ rec *event.Recorder }
 func (u unitSink) Emit(ctx context.Context, e event.Event) error { return u.rec.Emit(ctx, e) }
 
 // sink returns the sink of the env's services.
-func (e *env) sink() event.Sink { return unitSink{e.events} }
+func (e *env) sink() event.Sink {
+	if e.txSink != nil {
+		return e.txSink
+	}
+	return unitSink{e.events}
+}
 
 // EmitTx records events after the unit in ctx commits.
 func (u unitSink) EmitTx(ctx context.Context, events []event.Event) error {
