@@ -1,0 +1,181 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/internal/servicetest"
+	"github.com/clientele/clientele/outbox"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+// rawOutbox returns every row of clientele_outbox as PostgreSQL's JSON
+// text of the row: what a dump or a reader of the table sees.
+func rawOutbox(t testing.TB, st *postgres.Store) string {
+	t.Helper()
+	var rows []string
+	if err := st.DB().NewRaw(`SELECT row_to_json(o)::text FROM clientele_outbox o ORDER BY seq`).Scan(t.Context(), &rows); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(rows, "\n")
+}
+
+// TestOutboxSecretNotInClear reads the raw rows: the secret of an event is
+// never in the table in clear, before delivery or after.
+func TestOutboxSecretNotInClear(t *testing.T) {
+	st := pgtest.NewStore(t)
+	ob, err := outbox.New(st, outbox.WithKeys(servicetest.TestOutboxKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "reset-token-7f3a9c"
+	ev := event.Event{Name: "auth.password_reset", Secret: true, Data: map[string]any{"entity_id": "ada@example.com", "token": secret}}
+	if err := ob.Emit(t.Context(), ev); err != nil {
+		t.Fatal(err)
+	}
+	raw := rawOutbox(t, st)
+	if strings.Contains(raw, secret) {
+		t.Fatalf("sealed event data readable in the table: %s", raw)
+	}
+	if !strings.Contains(raw, `"key_id":"test1"`) || strings.Contains(raw, `"sealed":null`) {
+		t.Fatalf("row not sealed with the key: %s", raw)
+	}
+	got := make(chan event.Event, 1)
+	d, err := outbox.NewDispatcher(ob, event.SinkFunc(func(_ context.Context, e event.Event) error {
+		got <- e
+		return nil
+	}), outbox.WithPollInterval(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = d.Run(t.Context()) }()
+	e := <-got
+	if e.Data["token"] != secret || !e.Secret {
+		t.Fatalf("delivered %+v", e)
+	}
+	if err := d.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	raw = rawOutbox(t, st)
+	if !strings.Contains(raw, `"sealed":null`) || !strings.Contains(raw, `"delivered_at":"`) {
+		t.Fatalf("delivered row keeps its sealed data: %s", raw)
+	}
+}
+
+// BenchmarkOutboxCustomerCreate measures what the outbox adds to a
+// customer create: the same create without a sink, with a plain sink
+// (delivery after commit, best-effort) and with the outbox (one more
+// INSERT in the transaction; no dispatcher runs).
+func BenchmarkOutboxCustomerCreate(b *testing.B) {
+	st := emptied(b)
+	ob, err := outbox.New(st, outbox.WithKeys(servicetest.TestOutboxKey))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name string
+		opts []customer.Option
+	}{
+		{"none", nil},
+		{"plain-sink", []customer.Option{customer.WithEventSink(&event.Recorder{})}},
+		{"outbox", []customer.Option{customer.WithEventSink(ob)}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			svc := newCustomersWith(b, st, bc.opts...)
+			i := 0
+			for b.Loop() {
+				i++
+				if _, err := svc.Create(b.Context(), customer.CreateParams{Email: fmt.Sprintf("%s-%d-%d@example.com", bc.name, b.N, i)}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOutboxLatency measures the time from a customer create's commit
+// to the sink's call, with the dispatcher woken by the commit (same
+// process) and with a dispatcher of another Outbox value (another
+// instance) that finds rows by polling every 100ms. It reports p50 and
+// p99 in milliseconds.
+func BenchmarkOutboxLatency(b *testing.B) {
+	st := emptied(b)
+	for _, bc := range []struct {
+		name    string
+		polling bool
+	}{{"wake", false}, {"poll-100ms", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ob, err := outbox.New(st, outbox.WithKeys(servicetest.TestOutboxKey))
+			if err != nil {
+				b.Fatal(err)
+			}
+			from := ob
+			if bc.polling {
+				if from, err = outbox.New(st, outbox.WithKeys(servicetest.TestOutboxKey)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			got := make(chan time.Time, 1)
+			d, err := outbox.NewDispatcher(ob, event.SinkFunc(func(context.Context, event.Event) error {
+				got <- time.Now()
+				return nil
+			}), outbox.WithPollInterval(100*time.Millisecond))
+			if err != nil {
+				b.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = d.Run(context.WithoutCancel(b.Context())) })
+			defer func() {
+				_ = d.Shutdown(context.Background())
+				wg.Wait()
+			}()
+			svc := newCustomersWith(b, st, customer.WithEventSink(from))
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				i++
+				var committed time.Time
+				err := st.InTx(b.Context(), func(ctx context.Context) error {
+					if _, err := svc.Create(ctx, customer.CreateParams{Email: fmt.Sprintf("lat-%s-%d-%d@example.com", bc.name, b.N, i)}); err != nil {
+						return err
+					}
+					store.AfterCommit(ctx, func() { committed = time.Now() })
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, max(0, (<-got).Sub(committed)))
+			}
+			slices.Sort(lat)
+			ms := func(q float64) float64 {
+				return float64(lat[int(q*float64(len(lat)-1))]) / float64(time.Millisecond)
+			}
+			b.ReportMetric(ms(0.50), "p50-ms")
+			b.ReportMetric(ms(0.99), "p99-ms")
+		})
+	}
+}
+
+func newCustomersWith(tb testing.TB, st *postgres.Store, opts ...customer.Option) *customer.Service {
+	tb.Helper()
+	addresses, err := address.NewService(st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc, err := customer.NewService(st, addresses, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc
+}
