@@ -1,7 +1,7 @@
 // Package memory is clientele's in-memory backend: one [Store] implements
 // every domain store (customer.Store, address.Store, group.Store,
-// auth.Store, and the optional customer.ListCounter, session.Store and
-// auth.MFAStore).
+// auth.Store, and the optional customer.ListCounter, session.Store,
+// auth.MFAStore and outbox.Store).
 // It is the default for tests, examples and quick starts, and it behaves as
 // the PostgreSQL backend does; both pass store/storetest.
 //
