@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clientele/clientele/event"
@@ -206,7 +207,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		// Claim until a claim comes back short: then wait for a commit
 		// or the poll.
-		for ctx.Err() == nil && !d.stopping() && d.round(ctx) == d.batch {
+		for ctx.Err() == nil && !d.stopping() {
+			if claimed, _ := d.round(ctx); claimed < d.batch {
+				break
+			}
 		}
 		timer.Reset(d.poll)
 	}
@@ -249,7 +253,12 @@ func (d *Dispatcher) drain() {
 	d.mu.Lock()
 	ctx := d.drainCtx
 	d.mu.Unlock()
-	for ctx.Err() == nil && d.round(ctx) > 0 {
+	// Until nothing is left to claim, or nothing claimed goes through (a
+	// failing sink must not keep the shutdown going until ctx ends).
+	for ctx.Err() == nil {
+		if _, delivered := d.round(ctx); delivered == 0 {
+			return
+		}
 	}
 }
 
@@ -280,25 +289,31 @@ func (d *Dispatcher) purge(ctx context.Context) {
 }
 
 // round claims a batch and delivers it; it returns how many rows it
-// claimed.
-func (d *Dispatcher) round(ctx context.Context) int {
+// claimed and how many the sink accepted.
+func (d *Dispatcher) round(ctx context.Context) (claimed, delivered int) {
 	recs, err := d.ob.st.OutboxClaim(ctx, d.id, d.ob.now(), d.lease, d.batch)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "clientele: outbox: claim failed", "dispatcher", d.id, "error", err)
 		}
-		return 0
+		return 0, 0
 	}
 	var wg sync.WaitGroup
+	var ok atomic.Int64
 	for _, r := range recs {
-		wg.Go(func() { d.deliver(ctx, r) })
+		wg.Go(func() {
+			if d.deliver(ctx, r) {
+				ok.Add(1)
+			}
+		})
 	}
 	wg.Wait()
-	return len(recs)
+	return len(recs), int(ok.Load())
 }
 
-// deliver hands r to the sink and records the outcome.
-func (d *Dispatcher) deliver(ctx context.Context, r *Record) {
+// deliver hands r to the sink and records the outcome; it reports
+// whether the sink accepted the event.
+func (d *Dispatcher) deliver(ctx context.Context, r *Record) bool {
 	err := d.emit(ctx, r)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
 	defer cancel()
@@ -308,12 +323,12 @@ func (d *Dispatcher) deliver(ctx context.Context, r *Record) {
 			// delivered again (at least once).
 			d.log.ErrorContext(sctx, "clientele: outbox: recording a delivery failed", "event", r.Name, "id", r.ID, "error", derr)
 		}
-		return
+		return true
 	}
 	if ctx.Err() != nil {
 		// Stopped mid-delivery: not the sink's failure; the release
 		// gives the row back without counting an attempt.
-		return
+		return false
 	}
 	msg := err.Error()
 	if r.KeyID != "" {
@@ -327,6 +342,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r *Record) {
 	if rerr := d.ob.st.OutboxRetry(sctx, r.ID, d.id, at, msg); rerr != nil {
 		d.log.ErrorContext(sctx, "clientele: outbox: recording a failed delivery failed; it is retried when its lease ends", "event", r.Name, "id", r.ID, "error", rerr)
 	}
+	return false
 }
 
 // emit calls the sink, turning a panic into an error and cutting the

@@ -331,3 +331,56 @@ func nanValue() float64 {
 	z := 0.0
 	return z / z
 }
+
+// TestShutdownWithAFailingSinkEnds: the drain stops when nothing goes
+// through, even with a context without deadline, and the row stays.
+func TestShutdownWithAFailingSinkEnds(t *testing.T) {
+	st := memory.New()
+	ob := newOutbox(t, st, outbox.WithKeys(key1))
+	if err := ob.Emit(t.Context(), event.Event{Name: "customer.created", Data: map[string]any{"id": "cus_1"}}); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	calls := 0
+	sink := &collect{fail: func(event.Event) error {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		return errors.New("down")
+	}}
+	d, err := outbox.NewDispatcher(ob, sink, outbox.WithPollInterval(time.Millisecond), outbox.WithBackoff(time.Nanosecond, time.Nanosecond), outbox.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Run(context.Background()) }()
+	for {
+		mu.Lock()
+		n := calls
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.Shutdown(context.Background()) }()
+	select {
+	case err := <-stopped:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Shutdown did not end with a sink that always fails")
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rs, err := st.OutboxClaim(t.Context(), "after", time.Now().Add(time.Second), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Attempts == 0 {
+		t.Fatalf("after shutdown: %+v, want the row, undelivered, with its attempts", rs)
+	}
+}
