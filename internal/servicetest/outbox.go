@@ -141,7 +141,9 @@ func deliveredNames(s *countingSink, name string) []event.Event {
 	return out
 }
 
-var outboxBehaviour = []test{
+var outboxBehaviour = append([]test{resetWithHungSink}, outboxTests...)
+
+var outboxTests = []test{
 	{"Outbox/DeliversWithIDs", func(e *env) {
 		ob := e.useOutbox()
 		sink := &countingSink{}
@@ -377,6 +379,41 @@ var outboxBehaviour = []test{
 		e.same([]byte(nil), got.Data)
 	}},
 }
+
+// resetWithHungSink is shared by the reset test: the answer to a reset
+// request for a known email never waits for the sink, which the
+// dispatcher calls on its own.
+var resetWithHungSink = test{"Outbox/ResetDoesNotWaitForTheSink", func(e *env) {
+	ob := e.useOutbox()
+	e.register("hung@example.com", "secret-password")
+	release := make(chan struct{})
+	called := make(chan struct{}, 1)
+	hung := event.SinkFunc(func(ctx context.Context, ev event.Event) error {
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	e.dispatch(ob, hung)
+	defer close(release)
+	answered := make(chan error, 1)
+	go func() {
+		answered <- e.auth.RequestPasswordReset(e.ctx, auth.ActorCustomer, emailpass.ID, "hung@example.com", nil)
+	}()
+	select {
+	case err := <-answered:
+		e.must(err)
+	case <-time.After(10 * time.Second):
+		e.t.Fatal("the reset request waits for the sink")
+	}
+	<-called // the event was handed over, and the sink still holds it
+}}
 
 // pendingRows returns the undelivered rows, claimed and released at once.
 func (e *env) pendingRows(ob *outbox.Outbox) []*outbox.Record {
