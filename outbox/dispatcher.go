@@ -220,7 +220,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // is left or ctx ends, then releases its leases, so that rows it did not
 // deliver are taken by other dispatchers (or by the next start) at once.
 // Nothing undelivered is lost. It returns ctx's error if ctx ended before
-// Run returned. Shutdown before Run makes Run return at once.
+// Run returned. After a Shutdown before Run, Run drains and returns.
 func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	if d.drainCtx == nil {
