@@ -37,6 +37,13 @@
 // normal operation each event is delivered once; a dispatcher that dies
 // leaves its claims to be taken again after the lease.
 //
+// A delivered event's Data is what JSON decodes its data to: numbers are
+// float64, times RFC 3339 strings, lists []any.
+//
+// Leases and retry times are read on each dispatcher's clock: the clocks
+// of the instances must agree within a small part of the lease (default
+// 30 seconds).
+//
 // # Secrets
 //
 // Events that carry a secret (event.Event.Secret: a password reset token,
