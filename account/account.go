@@ -228,7 +228,9 @@ func (s *Service) link(ctx context.Context, authIdentityID string, p customer.Cr
 	if err != nil {
 		return nil, nil, err
 	}
-	s.events.Emit(ctx, event.Event{Name: EventCreated, Data: map[string]any{"id": c.ID, "auth_identity_id": authIdentityID}})
+	if err := s.events.Emit(ctx, event.Event{Name: EventCreated, Data: map[string]any{"id": c.ID, "auth_identity_id": authIdentityID}}); err != nil {
+		return nil, nil, err
+	}
 	return c, identity, nil
 }
 
@@ -305,7 +307,9 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		if !c.HasAccount {
 			return nil
 		}
-		s.events.Emit(ctx, event.Each(EventDeleted, customerID)...)
+		if err := s.events.Emit(ctx, event.Each(EventDeleted, customerID)...); err != nil {
+			return err
+		}
 		linked, err := s.st.ListAuthIdentities(ctx, auth.IdentityFilter{AppMetadata: map[string]any{ActorType + "_id": customerID}}, store.ListOptions{Lock: true})
 		if err != nil {
 			return err

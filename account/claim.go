@@ -74,10 +74,12 @@ func (s *Service) ClaimGuests(ctx context.Context, authIdentityID string) (*Clai
 			if err := s.claim(ctx, c.ID, out); err != nil {
 				return err
 			}
-			s.events.Emit(ctx, event.Event{Name: EventGuestClaimed, Data: map[string]any{
+			if err := s.events.Emit(ctx, event.Event{Name: EventGuestClaimed, Data: map[string]any{
 				"id": c.ID, "auth_identity_id": authIdentityID, "guest_ids": out.GuestIDs,
 				"address_ids": out.AddressIDs, "group_ids": out.GroupIDs,
-			}})
+			}}); err != nil {
+				return err
+			}
 		}
 		out.Customer, err = s.customers.Retrieve(ctx, c.ID, store.FindOptions{})
 		return err

@@ -157,9 +157,11 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, authIdentityID, code s
 			}
 			return err
 		}
-		s.events.Emit(ctx, event.Event{Name: EventEmailChanged, Data: map[string]any{
+		if err := s.events.Emit(ctx, event.Event{Name: EventEmailChanged, Data: map[string]any{
 			"id": c.ID, "auth_identity_id": authIdentityID, "email": addr, "previous_email": previous,
-		}})
+		}}); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})

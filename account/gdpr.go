@@ -232,7 +232,9 @@ func (s *Service) Erase(ctx context.Context, customerID string) error {
 			changed = true
 		}
 		if changed {
-			s.events.Emit(ctx, event.Each(EventErased, customerID)...)
+			if err := s.events.Emit(ctx, event.Each(EventErased, customerID)...); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -162,7 +162,9 @@ func (s *Service) createWith(ctx context.Context, ps []CreateParams, prefix func
 		if err := s.st.InsertAddresses(ctx, addrs); err != nil {
 			return dom.Classify(err)
 		}
-		s.emit(ctx, EventCreated, addrs)
+		if err := s.emit(ctx, EventCreated, addrs); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -243,7 +245,9 @@ func (s *Service) clearDefaults(ctx context.Context, addrs []*Address, now time.
 	if err := s.st.UpdateAddresses(ctx, order); err != nil {
 		return dom.Classify(err)
 	}
-	s.emit(ctx, EventUpdated, order)
+	if err := s.emit(ctx, EventUpdated, order); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -475,7 +479,9 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 		if err := s.st.UpdateAddresses(ctx, found); err != nil {
 			return dom.Classify(err)
 		}
-		s.emit(ctx, EventUpdated, found)
+		if err := s.emit(ctx, EventUpdated, found); err != nil {
+			return err
+		}
 		out = found
 		return nil
 	})
@@ -538,12 +544,12 @@ func (s *Service) Delete(ctx context.Context, ids ...string) error {
 	return s.deleteWhere(ctx, Filter{IDs: ids})
 }
 
-func (s *Service) emit(ctx context.Context, name string, addrs []*Address) {
+func (s *Service) emit(ctx context.Context, name string, addrs []*Address) error {
 	events := make([]event.Event, len(addrs))
 	for i, a := range addrs {
 		events[i] = event.Event{Name: name, Data: map[string]any{"id": a.ID, "customer_id": a.CustomerID}}
 	}
-	s.events.Emit(ctx, events...)
+	return s.events.Emit(ctx, events...)
 }
 
 func addressID(a *Address) string { return a.ID }

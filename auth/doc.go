@@ -104,7 +104,9 @@
 // older tokens, and emits auth.password_reset with the token for the host
 // to e-mail. That event is delivered in a goroutine of its own after the
 // call returns, so a slow mailer cannot tell known emails from unknown
-// ones; [Service.Flush] waits for it. An unknown email is not an error,
+// ones; [Service.Flush] waits for it. With a transactional sink (package
+// outbox) the event is written, sealed, in the unit that stores the token,
+// and its dispatcher delivers it later. An unknown email is not an error,
 // emits nothing, and costs comparable work. [Service.ResetPassword] uses a token once;
 // [Service.ChangePassword] needs the current password.
 //

@@ -130,8 +130,12 @@ func (s *Service) setIdentitiesDeleted(ctx context.Context, ids []string, del bo
 		if !del {
 			name = EventIdentityRestored
 		}
-		s.events.Emit(ctx, event.Each(name, aids...)...)
-		s.emitProviders(ctx, del, pis)
+		if err := s.events.Emit(ctx, event.Each(name, aids...)...); err != nil {
+			return err
+		}
+		if err := s.emitProviders(ctx, del, pis); err != nil {
+			return err
+		}
 		res.AuthIdentityIDs = aids
 		res.ProviderIdentityIDs = set.Keys(pis, providerIdentityID)
 		return nil
@@ -200,7 +204,9 @@ func (s *Service) setProvidersDeleted(ctx context.Context, ids []string, del boo
 		if err := s.st.UpdateProviderIdentities(ctx, pis); err != nil {
 			return identityDom.Classify(err)
 		}
-		s.emitProviders(ctx, del, pis)
+		if err := s.emitProviders(ctx, del, pis); err != nil {
+			return err
+		}
 		changed = set.Keys(pis, providerIdentityID)
 		return nil
 	})
@@ -236,7 +242,7 @@ func flip[T any](rows []*T, del bool, now time.Time, times func(*T) (deleted **t
 	return out
 }
 
-func (s *Service) emitProviders(ctx context.Context, del bool, pis []*ProviderIdentity) {
+func (s *Service) emitProviders(ctx context.Context, del bool, pis []*ProviderIdentity) error {
 	name := EventProviderIdentityDeleted
 	if !del {
 		name = EventProviderIdentityRestored
@@ -245,7 +251,7 @@ func (s *Service) emitProviders(ctx context.Context, del bool, pis []*ProviderId
 	for i, p := range pis {
 		events[i] = event.Event{Name: name, Data: map[string]any{"id": p.ID, "auth_identity_id": p.AuthIdentityID, "provider": p.Provider}}
 	}
-	s.events.Emit(ctx, events...)
+	return s.events.Emit(ctx, events...)
 }
 
 // ListAndCountProviderIdentities returns a page of the provider identities

@@ -557,7 +557,9 @@ func (s *Service) VerifyMFA(ctx context.Context, p VerifyMFAParams) (*MFAFactor,
 			if err := s.revokeAfter(ctx, f.AuthIdentityID); err != nil {
 				return err
 			}
-			s.events.Emit(ctx, factorEvent(EventMFAEnabled, f))
+			if err := s.events.Emit(ctx, factorEvent(EventMFAEnabled, f)); err != nil {
+				return err
+			}
 		}
 		out = f
 		return nil
@@ -707,7 +709,9 @@ func (s *Service) DisableMFA(ctx context.Context, p DisableMFAParams) (*MFAFacto
 		if err := ms.UpdateMFAFactor(ctx, out); err != nil {
 			return err
 		}
-		s.events.Emit(ctx, factorEvent(EventMFADisabled, out))
+		if err := s.events.Emit(ctx, factorEvent(EventMFADisabled, out)); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

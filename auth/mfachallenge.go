@@ -282,7 +282,9 @@ func (s *Service) GenerateMFARecoveryCodes(ctx context.Context, authIdentityID s
 		if err := ms.ReplaceRecoveryCodes(ctx, authIdentityID, rows); err != nil {
 			return identityDom.Classify(err)
 		}
-		s.events.Emit(ctx, event.Event{Name: EventMFARecoveryCodesGenerated, Data: map[string]any{"auth_identity_id": authIdentityID, "count": count}})
+		if err := s.events.Emit(ctx, event.Event{Name: EventMFARecoveryCodesGenerated, Data: map[string]any{"auth_identity_id": authIdentityID, "count": count}}); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -101,10 +101,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 		}
 		// Delivered after the answer, never inside it: a sink that mails
 		// the token must not make a known email slower than an unknown.
-		s.events.EmitDetached(ctx, event.Event{Name: EventPasswordReset, Data: map[string]any{
+		if err := s.events.EmitDetached(ctx, event.Event{Name: EventPasswordReset, Secret: true, Data: map[string]any{
 			"entity_id": pi.EntityID, "actor_type": actorType, "provider": providerID,
 			"token": token, "metadata": metadata,
-		}})
+		}}); err != nil {
+			return err
+		}
 		return nil
 	})
 }
@@ -146,9 +148,10 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 	}
 	// The token is spent in the unit of work of the provider's write of
 	// the new credentials (identities.Update), after the new password was
-	// hashed. Earlier tokens are revoked in the same unit, at the time of
-	// the write: a login that checked the old password while the new one
-	// was hashed is revoked too.
+	// hashed. Earlier tokens are revoked, and auth.password_changed is
+	// written, in the same unit, at the time of the write: a login that
+	// checked the old password while the new one was hashed is revoked
+	// too, and the event exists exactly when the password changed.
 	spend := func(ctx context.Context, providerIdentityID string) error {
 		rt, err := s.st.TakeResetToken(ctx, hashJTI(c.ID))
 		if err != nil {
@@ -161,7 +164,7 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 			(providerIdentityID != "" && rt.ProviderIdentityID != providerIdentityID) {
 			return invalidToken()
 		}
-		return s.revokeAfter(ctx, rt.AuthIdentityID)
+		return s.passwordChanged(ctx, rt.AuthIdentityID, c.EntityID, providerID)
 	}
 	ids := &identities{s: s, provider: p}
 	ids.beforeUpdate = func(ctx context.Context, pi *ProviderIdentity) error { return spend(ctx, pi.ID) }
@@ -184,11 +187,6 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 		if err := s.st.InTx(ctx, func(ctx context.Context) error { return spend(ctx, "") }); err != nil {
 			return nil, err
 		}
-	}
-	if res.AuthIdentity != nil {
-		s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
-			"entity_id": c.EntityID, "provider": providerID, "auth_identity_id": res.AuthIdentity.ID,
-		}})
 	}
 	return res, nil
 }
@@ -230,13 +228,23 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 		return nil, err
 	}
 	// The new password ends every token issued before it.
-	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+	if err := s.passwordChanged(ctx, authIdentityID, pi.EntityID, providerID); err != nil {
 		return nil, err
 	}
-	s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
-		"entity_id": pi.EntityID, "provider": providerID, "auth_identity_id": authIdentityID,
-	}})
 	return res, nil
+}
+
+// passwordChanged revokes the tokens an identity holds and raises
+// EventPasswordChanged, in one unit of work, after its password changed.
+func (s *Service) passwordChanged(ctx context.Context, authIdentityID, entityID, providerID string) error {
+	return s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+			return err
+		}
+		return s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
+			"entity_id": entityID, "provider": providerID, "auth_identity_id": authIdentityID,
+		}})
+	})
 }
 
 // ReissueAfterChange issues the token that replaces c once the identity's

@@ -332,11 +332,13 @@ func (s *Service) RequestVerification(ctx context.Context, p RequestVerification
 			metadata = map[string]any{}
 		}
 		// After the answer: a slow mailer must not hold the request.
-		s.events.EmitDetached(ctx, event.Event{Name: EventVerificationRequested, Data: map[string]any{
+		if err := s.events.EmitDetached(ctx, event.Event{Name: EventVerificationRequested, Secret: true, Data: map[string]any{
 			"entity_id": row.EntityID, "entity_type": row.EntityType, "code_provider": row.CodeProvider,
 			"auth_identity_id": row.AuthIdentityID, "code": code, "expires_at": out.ExpiresAt,
 			"metadata": meta.Clone(metadata),
-		}})
+		}}); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

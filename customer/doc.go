@@ -40,7 +40,9 @@
 //
 // With [WithEventSink] the service reports customer.created,
 // customer.updated, customer.deleted (hard and soft) and customer.restored,
-// one event per customer with data {"id": …}, after the change commits.
+// one event per customer with data {"id": …}, after the change commits
+// (with a transactional sink such as package outbox: written in the unit
+// of the change, delivered by its dispatcher).
 //
 // # Errors
 //

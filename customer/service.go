@@ -172,7 +172,9 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		if err := s.st.InsertCustomers(ctx, cs); err != nil {
 			return dom.Classify(err)
 		}
-		s.events.Emit(ctx, event.Each(EventCreated, ids(cs)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventCreated, ids(cs)...)...); err != nil {
+			return err
+		}
 		if len(addrs) > 0 {
 			created, err := s.addr.CreateForCustomers(ctx, addrs, func(k int) string {
 				if batch {
@@ -495,7 +497,9 @@ func (s *Service) update(ctx context.Context, f Filter, want []string, p UpdateP
 		if err := s.st.UpdateCustomers(ctx, found); err != nil {
 			return dom.Classify(err)
 		}
-		s.events.Emit(ctx, event.Each(EventUpdated, ids(found)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventUpdated, ids(found)...)...); err != nil {
+			return err
+		}
 		out = found
 		return nil
 	})
@@ -535,7 +539,9 @@ func (s *Service) deleteWhere(ctx context.Context, f Filter) error {
 		if err := s.st.DeleteCustomers(ctx, ids(found)); err != nil {
 			return err
 		}
-		s.events.Emit(ctx, event.Each(EventDeleted, ids(found)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventDeleted, ids(found)...)...); err != nil {
+			return err
+		}
 		return nil
 	})
 }
@@ -635,7 +641,9 @@ func (s *Service) setDeleted(ctx context.Context, want []string, del bool) (Dele
 		if !del {
 			name = EventRestored
 		}
-		s.events.Emit(ctx, event.Each(name, cids...)...)
+		if err := s.events.Emit(ctx, event.Each(name, cids...)...); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -3,8 +3,19 @@
 // A service built with a [Sink] (each domain package has a WithEventSink
 // option) calls it once per changed record, synchronously, after the unit of
 // work that made the change has committed; nothing is emitted for a change
-// that failed. A sink's error is logged and never undoes the change: event
-// delivery is best-effort until a transactional outbox exists.
+// that failed. A sink's error is logged and never undoes the change: with a
+// plain Sink, delivery is best-effort (a crash between the commit and the
+// sink loses the event).
+//
+// # Guaranteed delivery
+//
+// A [TxSink] takes the events inside the unit of work that makes the
+// change instead, before it commits, and its error fails the unit: the
+// change and its events are kept together or not at all. Package outbox
+// is such a sink: it writes each event to an outbox table in the change's
+// transaction, and its Dispatcher delivers the rows to the host's Sink at
+// least once, in order per entity, with each event's ID as the key a sink
+// de-duplicates on.
 //
 // # Concurrency
 //
@@ -20,13 +31,31 @@ import (
 // Event is one change: its name (e.g. "customer.created") and a small data
 // object holding ids.
 type Event struct {
+	// ID identifies one event for de-duplication: an outbox sets it to
+	// its row's id, the same on every delivery attempt. It is empty for
+	// events delivered without an outbox.
+	ID   string         `json:"id,omitempty"`
 	Name string         `json:"name"`
 	Data map[string]any `json:"data"`
+	// Secret reports that Data carries a secret (a password reset token,
+	// a verification code): a sink must not log it, and an outbox keeps
+	// it encrypted at rest.
+	Secret bool `json:"-"`
 }
 
 // Sink receives events.
 type Sink interface {
 	Emit(ctx context.Context, e Event) error
+}
+
+// A TxSink is a Sink that takes events inside the unit of work that makes
+// the change (a transactional outbox). Services call EmitTx with the
+// unit's context before it commits, once per change, and an error fails
+// the unit, so that nothing is committed without its events. Services
+// built with a TxSink never call its Emit.
+type TxSink interface {
+	Sink
+	EmitTx(ctx context.Context, events []Event) error
 }
 
 // SinkFunc adapts a function to a Sink.

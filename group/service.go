@@ -137,7 +137,9 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		if err := s.st.InsertGroups(ctx, groups); err != nil {
 			return dom.Classify(err)
 		}
-		s.events.Emit(ctx, event.Each(EventCreated, keys(groups)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventCreated, keys(groups)...)...); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -313,7 +315,9 @@ func (s *Service) update(ctx context.Context, f Filter, ids []string, p UpdatePa
 		if err := s.st.UpdateGroups(ctx, found); err != nil {
 			return dom.Classify(err)
 		}
-		s.events.Emit(ctx, event.Each(EventUpdated, keys(found)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventUpdated, keys(found)...)...); err != nil {
+			return err
+		}
 		out = found
 		return nil
 	})
@@ -350,7 +354,9 @@ func (s *Service) deleteWhere(ctx context.Context, f Filter, none bool) error {
 		if err := s.st.DeleteGroups(ctx, keys(found)); err != nil {
 			return err
 		}
-		s.events.Emit(ctx, event.Each(EventDeleted, keys(found)...)...)
+		if err := s.events.Emit(ctx, event.Each(EventDeleted, keys(found)...)...); err != nil {
+			return err
+		}
 		return nil
 	})
 }
@@ -417,7 +423,9 @@ func (s *Service) setDeleted(ctx context.Context, ids []string, del bool) ([]str
 		if !del {
 			name = EventRestored
 		}
-		s.events.Emit(ctx, event.Each(name, changed...)...)
+		if err := s.events.Emit(ctx, event.Each(name, changed...)...); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -493,7 +501,9 @@ func (s *Service) Add(ctx context.Context, pairs ...Pair) ([]string, error) {
 		if err := s.st.InsertMemberships(ctx, add); err != nil {
 			return err
 		}
-		s.emitMembers(ctx, EventCustomersAdded, groups, added)
+		if err := s.emitMembers(ctx, EventCustomersAdded, groups, added); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -544,19 +554,21 @@ func (s *Service) Remove(ctx context.Context, pairs ...Pair) error {
 		if err := s.st.DeleteMemberships(ctx, del); err != nil {
 			return err
 		}
-		s.emitMembers(ctx, EventCustomersRemoved, groups, removed)
+		if err := s.emitMembers(ctx, EventCustomersRemoved, groups, removed); err != nil {
+			return err
+		}
 		return nil
 	})
 }
 
-func (s *Service) emitMembers(ctx context.Context, name string, groups []string, byGroup map[string][]string) {
+func (s *Service) emitMembers(ctx context.Context, name string, groups []string, byGroup map[string][]string) error {
 	var events []event.Event
 	for _, g := range groups {
 		if cs := byGroup[g]; len(cs) > 0 {
 			events = append(events, event.Event{Name: name, Data: map[string]any{"id": g, "customer_ids": cs}})
 		}
 	}
-	s.events.Emit(ctx, events...)
+	return s.events.Emit(ctx, events...)
 }
 
 func keys(groups []*Group) []string {

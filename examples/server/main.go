@@ -21,7 +21,13 @@
 //	THROTTLE             off: no throttling (default on, see below)
 //	ADMIN_EMAIL, ADMIN_PASSWORD   an emailpass identity linked to a "user" actor, made at start
 //	PUBLISHABLE_KEYS     comma-separated keys /store routes then require in x-publishable-api-key
-//	EVENTS_FILE          append every event as one JSON line {"name", "data"} (development notifier)
+//	EVENTS_FILE          append every event as one JSON line {"id", "name", "data"} (development notifier)
+//	OUTBOX_KEY           turns on the transactional outbox (package outbox): events are written in the
+//	                     transaction of their change and delivered to the notifier at least once, in
+//	                     order per entity, with retries; the value is the key(s) that seal events
+//	                     carrying secrets, "id:base64-of-32-bytes", newest first, comma-separated
+//	                     (e.g. "k2:…,k1:…" while rotating). Unset: events are delivered after the
+//	                     commit, best-effort
 //	GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_CALLBACK_URL   Google login (optional)
 //	GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET, GITHUB_CALLBACK_URL   GitHub login (optional)
 //	OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_CALLBACK_URL   any OpenID Connect provider, id "oidc"
@@ -119,6 +125,7 @@ import (
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/httpapi"
+	"github.com/clientele/clientele/outbox"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/provider/github"
@@ -163,6 +170,7 @@ type backend interface {
 	account.Store
 	session.Store
 	throttle.Store
+	outbox.Store
 }
 
 // run serves on ln until ctx is done, then shuts down gracefully.
@@ -234,6 +242,14 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	closers = append(closers, closeSink)
+	if keys := getenv("OUTBOX_KEY"); keys != "" {
+		ob, stopOutbox, err := startOutbox(ctx, st, keys, sink, logger)
+		if err != nil {
+			return fail(err)
+		}
+		closers = append(closers, stopOutbox)
+		sink = ob
+	}
 
 	secret := []byte(getenv("JWT_SECRET"))
 	if len(secret) == 0 {
@@ -420,6 +436,41 @@ func ensureAdmin(ctx context.Context, svc *auth.Service, email, password string)
 	}
 	_, err = svc.SetActor(ctx, res.AuthIdentity.ID, "user", "user_"+strings.ToLower(rand.Text()))
 	return err
+}
+
+// startOutbox makes the outbox sealed with keys (OUTBOX_KEY) and starts
+// its dispatcher to sink; stop drains it (10 seconds at most) and leaves
+// what it did not deliver to the next start.
+func startOutbox(ctx context.Context, st outbox.Store, keys string, sink event.Sink, logger *slog.Logger) (*outbox.Outbox, func(), error) {
+	parsed, err := outbox.ParseKeys(keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("OUTBOX_KEY: %w", err)
+	}
+	ob, err := outbox.New(st, outbox.WithKeys(parsed...))
+	if err != nil {
+		return nil, nil, fmt.Errorf("OUTBOX_KEY: %w", err)
+	}
+	d, err := outbox.NewDispatcher(ob, sink, outbox.WithLogger(logger))
+	if err != nil {
+		return nil, nil, err
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := d.Run(context.WithoutCancel(ctx)); err != nil {
+			logger.Error("outbox dispatcher", "error", err)
+		}
+	}()
+	logger.Info("events: transactional outbox on", "dispatcher", d.ID())
+	return ob, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := d.Shutdown(sctx); err != nil {
+			logger.Warn("outbox: shutdown cut short; undelivered events stay in the outbox", "error", err)
+			return
+		}
+		<-done
+	}, nil
 }
 
 // eventSink returns the development notifier: every event appended to

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,10 +17,36 @@ import (
 )
 
 func TestServer(t *testing.T) {
+	t.Run("AfterCommit", func(t *testing.T) { testServer(t, "") })
+	// With the outbox, events carry their id and arrive all the same.
+	t.Run("Outbox", func(t *testing.T) {
+		testServer(t, "k1:"+base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef")))
+	})
+}
+
+// TestBadOutboxKey checks that a malformed OUTBOX_KEY stops the server at
+// start, without showing the key.
+func TestBadOutboxKey(t *testing.T) {
+	for _, v := range []string{"nokey", "k1:c2hvcnQ=", "k1:!!!"} {
+		getenv := func(k string) string {
+			if k == "OUTBOX_KEY" {
+				return v
+			}
+			return ""
+		}
+		_, _, err := build(t.Context(), getenv, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err == nil || !strings.Contains(err.Error(), "OUTBOX_KEY") || strings.Contains(err.Error(), "c2hvcnQ") {
+			t.Errorf("OUTBOX_KEY=%q: %v", v, err)
+		}
+	}
+}
+
+func testServer(t *testing.T, outboxKey string) {
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	env := map[string]string{
 		"JWT_SECRET": "server-test-secret-0123456789abcdef", "EVENTS_FILE": events,
 		"ADMIN_EMAIL": "admin@example.com", "ADMIN_PASSWORD": "supersecret", "STORE_CORS": "http://shop.test",
+		"OUTBOX_KEY": outboxKey,
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -110,6 +137,17 @@ func TestServer(t *testing.T) {
 	}
 	if resetTok == "" || !strings.Contains(strings.Join(names, " "), "customer.created") {
 		t.Fatalf("events: %v", names)
+	}
+	if outboxKey != "" {
+		b, err := os.ReadFile(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.Lines(string(b)) {
+			if !strings.HasPrefix(line, `{"id":"evt_`) {
+				t.Fatalf("event without its outbox id: %s", line)
+			}
+		}
 	}
 	if st, out, _ = call("POST", "/auth/customer/emailpass/update", `{"password":"newpassword1"}`, resetTok); st != 200 || out["success"] != true {
 		t.Fatalf("update: %d %v", st, out)

@@ -1,9 +1,11 @@
 // Package emit delivers a service's events to the host's sink after the
-// unit of work that made the change has committed.
+// unit of work that made the change has committed, or hands them to a
+// transactional sink (event.TxSink) inside that unit.
 package emit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,14 +34,34 @@ func New(sink event.Sink, logger *slog.Logger) Emitter {
 	return Emitter{Sink: sink, Logger: logger, detached: new(sync.WaitGroup)}
 }
 
+// ErrNoUnit is returned by Emit and EmitDetached when the sink is an
+// event.TxSink and ctx carries no unit of work: the event could not be
+// kept with its change.
+var ErrNoUnit = errors.New("emit: an event for a transactional sink was raised outside a unit of work")
+
 // Emit arranges for events to reach the sink after the unit of work in ctx
 // commits (at once when there is none), in the caller's goroutine. A
 // sink's error is logged and never undoes the change.
-func (em Emitter) Emit(ctx context.Context, events ...event.Event) {
+//
+// When the sink is an event.TxSink, Emit hands it the events at once, in
+// the unit of work in ctx (which must exist: else ErrNoUnit), and returns
+// its error, which the caller returns so that the unit fails.
+func (em Emitter) Emit(ctx context.Context, events ...event.Event) error {
 	if em.Sink == nil || len(events) == 0 {
-		return
+		return nil
+	}
+	if ts, ok := em.Sink.(event.TxSink); ok {
+		return emitTx(ctx, ts, events)
 	}
 	store.AfterCommit(ctx, func() { em.deliver(detach(ctx), events) })
+	return nil
+}
+
+func emitTx(ctx context.Context, ts event.TxSink, events []event.Event) error {
+	if store.UnitFrom(ctx) == nil {
+		return ErrNoUnit
+	}
+	return ts.EmitTx(ctx, events)
 }
 
 // EmitDetached is Emit with the delivery in a goroutine of its own: the
@@ -47,9 +69,15 @@ func (em Emitter) Emit(ctx context.Context, events ...event.Event) {
 // (a reset token the host mails) go this way, so that a slow sink cannot
 // make the answer to a known account slower than to an unknown one.
 // Wait waits for these deliveries.
-func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) {
+//
+// With an event.TxSink, EmitDetached is Emit: the sink writes the events
+// in the unit, and its delivery is asynchronous already.
+func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) error {
 	if em.Sink == nil || len(events) == 0 {
-		return
+		return nil
+	}
+	if ts, ok := em.Sink.(event.TxSink); ok {
+		return emitTx(ctx, ts, events)
 	}
 	store.AfterCommit(ctx, func() {
 		if em.detached == nil {
@@ -64,6 +92,7 @@ func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) {
 			em.deliver(dctx, events)
 		})
 	})
+	return nil
 }
 
 // Go runs fn after the caller returns, in the group Wait waits for, with a

@@ -100,7 +100,7 @@ func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 	base := []auth.Option{
 		auth.WithProvider(emailpass.New(emailpass.WithHasher(cheap))),
 		auth.WithProvider(&testProvider{}),
-		auth.WithEventSink(e.events), auth.WithClock(e.clock.now),
+		auth.WithEventSink(e.sink()), auth.WithClock(e.clock.now),
 	}
 	svc, err := auth.NewService(e.st, tokens, append(base, opts...)...)
 	e.must(err)

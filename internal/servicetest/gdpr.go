@@ -31,7 +31,7 @@ func (e *env) gdprCustomer(p person) gdprFixture {
 	}
 	if e.accounts.Sessions() == nil {
 		e.withMFA(auth.MFAConfig{}, emailGate, auth.WithRefreshRotation(nil))
-		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events), account.WithSessions(ss), account.WithClock(e.clock.now)))(e.t)
+		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.sink()), account.WithSessions(ss), account.WithClock(e.clock.now)))(e.t)
 	}
 	a := e.register(p.email, "correct horse")
 	c, err := e.accounts.CreateCustomer(e.ctx, a.ID, customer.CreateParams{

@@ -234,7 +234,7 @@ var hostKitTests = []test{
 		// provider.EmailVerifier, or one the host names) proves an email.
 		e.same([]string(nil), e.auth.ProvenEmails(verified))
 		e.auth = e.newAuth(auth.WithVerifiedEmailLinking("magic"))
-		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events)))(e.t)
+		e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.sink())))(e.t)
 		e.same([]string{"jane@example.com"}, e.auth.ProvenEmails(verified))
 		unverified := social("joe@example.com", false)
 		e.same([]string(nil), e.auth.ProvenEmails(unverified))

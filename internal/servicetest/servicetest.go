@@ -72,6 +72,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, mfaBehaviour...)
 	all = append(all, gdprTests...)
 	all = append(all, faultTests...)
+	all = append(all, outboxBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(newEnv(t, newStore(t)))
@@ -91,17 +92,49 @@ type env struct {
 	auth      *auth.Service
 	accounts  *account.Service
 	clock     *testClock
+	// txSink, when set, is the sink of the services instead of the
+	// recorder (useOutbox).
+	txSink event.TxSink
 }
 
 func newEnv(t *testing.T, st Store) *env {
 	rec := &event.Recorder{}
 	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}}
-	e.addresses = newAddresses(t, st, address.WithEventSink(rec))
-	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(rec)))(t)
-	e.groups = newGroups(t, st, group.WithEventSink(rec))
+	sink := e.sink()
+	e.addresses = newAddresses(t, st, address.WithEventSink(sink))
+	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(sink)))(t)
+	e.groups = newGroups(t, st, group.WithEventSink(sink))
 	e.auth = e.newAuth()
-	e.accounts = must(account.NewService(st, e.auth, e.customers, account.WithEventSink(rec)))(t)
+	e.accounts = must(account.NewService(st, e.auth, e.customers, account.WithEventSink(sink)))(t)
 	return e
+}
+
+// unitSink is the event.TxSink of the suite's services: it records the
+// events of a unit of work once the unit commits. A service refuses to
+// hand a TxSink an event outside a unit, so every test of the suite also
+// checks that each event is raised in the unit that makes its change, as
+// an outbox needs.
+type unitSink struct{ rec *event.Recorder }
+
+// Emit records e.
+func (u unitSink) Emit(ctx context.Context, e event.Event) error { return u.rec.Emit(ctx, e) }
+
+// sink returns the sink of the env's services.
+func (e *env) sink() event.Sink {
+	if e.txSink != nil {
+		return e.txSink
+	}
+	return unitSink{e.events}
+}
+
+// EmitTx records events after the unit in ctx commits.
+func (u unitSink) EmitTx(ctx context.Context, events []event.Event) error {
+	store.AfterCommit(ctx, func() {
+		for _, e := range events {
+			_ = u.rec.Emit(ctx, e)
+		}
+	})
+	return nil
 }
 
 // must returns a function that gives v, or fails tb when err is set.

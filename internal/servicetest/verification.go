@@ -32,7 +32,7 @@ var emailGate = auth.WithVerificationsPerActor(auth.ActorCustomer, auth.Verifica
 func (e *env) gated(opts ...auth.Option) {
 	e.t.Helper()
 	e.auth = e.newAuth(append([]auth.Option{emailGate}, opts...)...)
-	e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.events)))(e.t)
+	e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(e.sink())))(e.t)
 }
 
 // requestCode requests a verification of an email and returns the code the
@@ -113,7 +113,7 @@ var verificationBehaviour = []test{
 		e.same(1, len(stored))
 		e.same(sha256Hex(out.Code), stored[0].CodeHash)
 		e.must(e.auth.Flush(e.ctx))
-		e.same([]event.Event{{Name: auth.EventVerificationRequested, Data: map[string]any{
+		e.same([]event.Event{{Name: auth.EventVerificationRequested, Secret: true, Data: map[string]any{
 			"entity_id": "ada@example.com", "entity_type": "email", "code_provider": "token",
 			"auth_identity_id": a.ID, "code": out.Code, "expires_at": t0.Add(15 * time.Minute),
 			"metadata": map[string]any{"source": "signup"},

@@ -1,7 +1,7 @@
 // Package memory is clientele's in-memory backend: one [Store] implements
 // every domain store (customer.Store, address.Store, group.Store,
-// auth.Store, and the optional customer.ListCounter, session.Store and
-// auth.MFAStore).
+// auth.Store, and the optional customer.ListCounter, session.Store,
+// auth.MFAStore and outbox.Store).
 // It is the default for tests, examples and quick starts, and it behaves as
 // the PostgreSQL backend does; both pass store/storetest.
 //
@@ -34,6 +34,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/outbox"
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
@@ -72,6 +73,8 @@ type Store struct {
 	recoveryCodes    map[string]*auth.RecoveryCode
 	mfaChallenges    map[string]*auth.MFAChallenge
 	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
+	// Transactional outbox (outbox.go).
+	outbox outboxTable
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -100,6 +103,7 @@ func New() *Store {
 		mfaFactors:         map[string]*auth.MFAFactor{},
 		recoveryCodes:      map[string]*auth.RecoveryCode{},
 		mfaChallenges:      map[string]*auth.MFAChallenge{},
+		outbox:             outboxTable{rows: map[string]*outbox.Record{}},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

@@ -104,6 +104,12 @@
 //     MFA challenge: methods, expiry, attempts, completion; deleted with
 //     its identity, expired rows purged by later inserts) and adds
 //     mfa_completed_at to clientele_refresh_token.
+//   - 0011_clientele_outbox.sql creates clientele_outbox, the
+//     transactional outbox (outbox.Store): one row per event, written in
+//     the transaction of its change, claimed by dispatchers with FOR
+//     UPDATE SKIP LOCKED and a lease (claimed_by, claimed_until), the data
+//     of events that carry secrets only sealed (sealed, key_id) and only
+//     until delivered; delivered rows are purged in batches.
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create
