@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
@@ -72,6 +73,8 @@ type Store struct {
 	recoveryCodes    map[string]*auth.RecoveryCode
 	mfaChallenges    map[string]*auth.MFAChallenge
 	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
+	// Audit log (audit.go): id -> entry.
+	audit map[string]*audit.Entry
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -100,6 +103,7 @@ func New() *Store {
 		mfaFactors:         map[string]*auth.MFAFactor{},
 		recoveryCodes:      map[string]*auth.RecoveryCode{},
 		mfaChallenges:      map[string]*auth.MFAChallenge{},
+		audit:              map[string]*audit.Entry{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},
