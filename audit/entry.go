@@ -45,12 +45,15 @@ type Action string
 
 // The actions the auth and account services record.
 const (
-	// ActionLogin: a login (emailpass, a redirect login's callback, or a
-	// registration that logged in an existing identity). Failure reasons:
-	// ReasonInvalidCredentials, ReasonLocked (throttled). A success whose
-	// token waits for an MFA challenge or a verification says
-	// ReasonMFARequired or ReasonUnverified.
+	// ActionLogin: a login's credentials were checked (a password, a
+	// redirect login's callback). Failure reasons:
+	// ReasonInvalidCredentials, ReasonLocked (refused by the throttle
+	// before the check).
 	ActionLogin Action = "auth.login"
+	// ActionLoginPending: a login's token was held back, with
+	// ReasonMFARequired (an MFA challenge was opened) or ReasonUnverified
+	// (a verification is pending).
+	ActionLoginPending Action = "auth.login_pending"
 	// ActionLocked: a failed login left the account locked (the throttle's
 	// back-off began or grew).
 	ActionLocked Action = "auth.locked"
@@ -76,8 +79,11 @@ const (
 	// ActionMFAChallenge: an MFA challenge was answered; details
 	// {"method": "totp"|"recovery_code"}.
 	ActionMFAChallenge Action = "auth.mfa_challenge"
-	// ActionRecoveryCodes: new MFA recovery codes were generated.
+	// ActionRecoveryCodes: new MFA recovery codes were generated;
+	// details {"count": n}.
 	ActionRecoveryCodes Action = "auth.mfa_recovery_codes"
+	// ActionRecoveryCodeUsed: an MFA recovery code was used up.
+	ActionRecoveryCodeUsed Action = "auth.mfa_recovery_code_used"
 	// ActionProviderLink: a provider identity was linked to an identity.
 	ActionProviderLink Action = "auth.provider_link"
 	// ActionProviderUnlink: a provider identity was removed.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/clientele/clientele/audit"
 	"time"
 
 	"github.com/clientele/clientele/internal/meta"
@@ -31,6 +32,10 @@ type identities struct {
 	// thenErr is then's error, returned as it is whatever the provider
 	// makes of it.
 	thenErr error
+	// updated, when set, runs in the unit of work of Update's write, with
+	// the provider identity written (a password reset records its audit
+	// entry there).
+	updated func(ctx context.Context, pi *ProviderIdentity) error
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -143,8 +148,14 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 		if err != nil {
 			return nil, err
 		}
-		if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
-			return nil, identityDom.Classify(err)
+		err = i.s.st.InTx(ctx, func(ctx context.Context) error {
+			if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+				return identityDom.Classify(err)
+			}
+			return i.s.record(ctx, linkEntry(audit.ActionProviderLink, pi, string(kind)))
+		})
+		if err != nil {
+			return nil, err
 		}
 		i.linked = kind
 		return i.load(ctx, target, in.EntityID)
@@ -208,6 +219,11 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		pi.UpdatedAt = i.s.clock()
 		if err := i.s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 			return err
+		}
+		if i.updated != nil {
+			if err := i.updated(ctx, pi); err != nil {
+				return err
+			}
 		}
 		out, err = i.load(ctx, pi.AuthIdentityID, entityID)
 		return err

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"github.com/clientele/clientele/audit"
 	"strings"
 	"time"
 	"unicode"
@@ -121,7 +122,7 @@ func (s *Service) setIdentitiesDeleted(ctx context.Context, ids []string, del bo
 		}
 		if del {
 			for _, id := range aids {
-				if err := s.revokeAfter(ctx, id); err != nil {
+				if err := s.revokeAfter(ctx, id, ""); err != nil {
 					return err
 				}
 			}
@@ -199,6 +200,15 @@ func (s *Service) setProvidersDeleted(ctx context.Context, ids []string, del boo
 		}
 		if err := s.st.UpdateProviderIdentities(ctx, pis); err != nil {
 			return identityDom.Classify(err)
+		}
+		for _, pi := range pis {
+			action, kind := audit.ActionProviderUnlink, "soft_delete"
+			if !del {
+				action, kind = audit.ActionProviderLink, "restored"
+			}
+			if err := s.record(ctx, linkEntry(action, pi, kind)); err != nil {
+				return err
+			}
 		}
 		s.emitProviders(ctx, del, pis)
 		changed = set.Keys(pis, providerIdentityID)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/clientele/clientele/audit"
 	"maps"
 	"time"
 
@@ -69,6 +70,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 			return err
 		}
 		return s.st.InTx(ctx, func(ctx context.Context) error {
+			// The request is recorded, without an identity, as the known
+			// path records its own.
+			if err := s.record(ctx, audit.Entry{Action: audit.ActionPasswordResetRequest, Outcome: audit.Failure,
+				Reason: audit.ReasonInvalidCredentials, Provider: providerID}); err != nil {
+				return err
+			}
 			key := "decoy:" + hashJTI(jti)
 			if err := s.st.PutState(ctx, key, nil, now.Add(time.Minute)); err != nil {
 				return err
@@ -94,6 +101,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		if err := s.st.ReplaceResetToken(ctx, rt); err != nil {
+			return err
+		}
+		if err := s.record(ctx, audit.Entry{Action: audit.ActionPasswordResetRequest, Outcome: audit.Success,
+			AuthIdentityID: pi.AuthIdentityID, ActorType: actorType, Provider: providerID}); err != nil {
 			return err
 		}
 		if metadata == nil {
@@ -151,16 +162,26 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 		return nil, err
 	}
 	if rt.EntityID != c.EntityID || !s.clock().Before(rt.ExpiresAt) {
+		reason := audit.ReasonInvalidCode
+		if rt.EntityID == c.EntityID {
+			reason = audit.ReasonExpiredCode
+		}
+		s.recordLater(ctx, audit.Entry{Action: audit.ActionPasswordReset, Outcome: audit.Failure, Reason: reason,
+			AuthIdentityID: rt.AuthIdentityID, ActorType: actorType, Provider: providerID})
 		return nil, invalidToken()
 	}
 	// Earlier tokens are revoked before the password changes, and again
 	// after: a failure between the two writes never leaves a new password
 	// with the old tokens valid, and a login that checked the old password
 	// while the new one was hashed is revoked too.
-	if err := s.revokeAfter(ctx, rt.AuthIdentityID); err != nil {
+	if err := s.revokeAfter(ctx, rt.AuthIdentityID, ""); err != nil {
 		return nil, err
 	}
-	res, err := s.call(ctx, p, "update", func(ids provider.Identities) (*Result, error) {
+	ids := &identities{s: s, provider: p, updated: func(ctx context.Context, pi *ProviderIdentity) error {
+		return s.record(ctx, audit.Entry{Action: audit.ActionPasswordReset, Outcome: audit.Success,
+			AuthIdentityID: pi.AuthIdentityID, ActorType: actorType, Provider: providerID})
+	}}
+	res, err := s.callAs(ctx, p, "update", ids, func(ids provider.Identities) (*Result, error) {
 		return u.Update(ctx, in, ids)
 	})
 	if err != nil {
@@ -168,7 +189,7 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 	}
 	if res.AuthIdentity != nil {
 		// The new password ends every token issued before it.
-		if err := s.revokeAfter(ctx, res.AuthIdentity.ID); err != nil {
+		if err := s.revokeAfter(ctx, res.AuthIdentity.ID, causePasswordReset); err != nil {
 			return nil, err
 		}
 		s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
@@ -207,15 +228,24 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 		return nil, &provider.Error{Provider: providerID, Kind: ErrUnauthorized, Message: "Invalid email or password"}
 	}
 	// Revoked before and after the change, as in ResetPassword.
-	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+	if err := s.revokeAfter(ctx, authIdentityID, ""); err != nil {
 		return nil, err
 	}
-	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next})
+	u, ok := p.(provider.Updater)
+	if !ok {
+		return nil, notSupported(providerID, "Method 'update' not implemented for provider "+providerID)
+	}
+	ids := &identities{s: s, provider: p, updated: func(ctx context.Context, _ *ProviderIdentity) error {
+		return s.record(ctx, identityEntry(audit.ActionPasswordChange, identity, "", providerID))
+	}}
+	res, err = s.callAs(ctx, p, "update", ids, func(ids provider.Identities) (*Result, error) {
+		return u.Update(ctx, map[string]any{"entity_id": pi.EntityID, "password": next}, ids)
+	})
 	if err != nil {
 		return nil, err
 	}
 	// The new password ends every token issued before it.
-	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+	if err := s.revokeAfter(ctx, authIdentityID, causePasswordChange); err != nil {
 		return nil, err
 	}
 	s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{
