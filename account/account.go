@@ -68,6 +68,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -307,7 +308,15 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		if err != nil {
 			return err
 		}
+		if len(linked) == 0 {
+			if err := s.record(ctx, audit.ActionAccountDelete, "", customerID, nil); err != nil {
+				return err
+			}
+		}
 		for _, identity := range linked {
+			if err := s.record(ctx, audit.ActionAccountDelete, identity.ID, customerID, nil); err != nil {
+				return err
+			}
 			// Every token the identity holds is refused from now on,
 			// those of its other actors too: they log in again.
 			if s.auth.RevocationEnabled() {
@@ -335,6 +344,17 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		}
 		return nil
 	})
+}
+
+// record writes an audit entry of action about the identity and the
+// customer in the unit of work ctx carries, when the auth service has an
+// audit log (auth.WithAudit).
+func (s *Service) record(ctx context.Context, action audit.Action, authIdentityID, customerID string, details map[string]string) error {
+	e := audit.Entry{Action: action, Outcome: audit.Success, AuthIdentityID: authIdentityID, Details: details}
+	if customerID != "" {
+		e.ActorType, e.ActorID = ActorType, customerID
+	}
+	return s.auth.Audit().Record(ctx, e)
 }
 
 // endSessions ends the identity's sessions (of actorTypes only, when

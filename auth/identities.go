@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/clientele/clientele/audit"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"

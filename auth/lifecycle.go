@@ -2,11 +2,11 @@ package auth
 
 import (
 	"context"
-	"github.com/clientele/clientele/audit"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"

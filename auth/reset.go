@@ -6,12 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/clientele/clientele/audit"
 	"maps"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/provider"

@@ -6,13 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"github.com/clientele/clientele/audit"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/store"
 )

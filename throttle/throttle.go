@@ -590,7 +590,7 @@ type login struct {
 	at      time.Time
 	// locks: the account's reserved failure locks it (see Attempt.Locks).
 	locks bool
-	taken   atomic.Bool
+	taken atomic.Bool
 	// addr is the key of the address's reserved hit ("" when the LoginIP
 	// rule is off); addrDone is set when it is settled.
 	addr     string
