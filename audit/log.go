@@ -122,7 +122,9 @@ func (l *Log) Enabled() bool { return l != nil }
 
 // Record writes e, in the unit of work ctx carries when there is one: it
 // is kept only if that unit commits, and its error should fail the unit.
-// Record sets e's ID and CreatedAt, and its IP and UserAgent from the
+// Record sets e's ID and CreatedAt when they are empty (a caller that
+// writes an entry later stamps it when the event happens, with Stamp),
+// and its IP and UserAgent from the
 // client in ctx (WithClient), truncated as l is configured; it drops the
 // entry's invalid UTF-8 and control characters. An entry the store
 // refuses is returned as a *store.ValidationError.
@@ -154,10 +156,27 @@ func (l *Log) RecordDetached(ctx context.Context, e Entry) {
 	}
 }
 
-// prepare fills the id, time and client of e and bounds its text.
-func (l *Log) prepare(ctx context.Context, e *Entry) {
+// Stamp returns e with its ID and CreatedAt set to now, for an entry
+// written later (RecordDetached from a goroutine) that must keep the
+// time, and the order, of the event it records.
+func (l *Log) Stamp(e Entry) Entry {
+	if l == nil {
+		return e
+	}
 	e.ID = id.New(id.Audit)
 	e.CreatedAt = l.now().UTC().Truncate(time.Microsecond)
+	return e
+}
+
+// prepare fills the id, time and client of e and bounds its text.
+func (l *Log) prepare(ctx context.Context, e *Entry) {
+	if e.ID == "" {
+		e.ID = id.New(id.Audit)
+	}
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = l.now()
+	}
+	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
 	c := ClientFrom(ctx)
 	e.IP = l.ip(c.IP)
 	e.UserAgent = bound(c.UserAgent, l.uaLen)

@@ -20,8 +20,13 @@ func WithAudit(lg *audit.Log) Option { return func(c *config) { c.audit = lg } }
 
 // Audit returns the audit log of WithAudit, or nil: httpapi records the
 // events it alone sees (a logout, a login its address throttle refused)
-// in it.
-func (s *Service) Audit() *audit.Log { return s.audit }
+// in it. A nil *Service has none.
+func (s *Service) Audit() *audit.Log {
+	if s == nil {
+		return nil
+	}
+	return s.audit
+}
 
 // record writes e in the unit of work ctx carries (nothing without an
 // audit log).
@@ -69,15 +74,19 @@ func (s *Service) recordAttempt(ctx context.Context, p provider.Provider, in pro
 	default:
 		return
 	}
+	e = s.audit.Stamp(e)
+	var locked audit.Entry
+	if locks && e.Reason == audit.ReasonInvalidCredentials {
+		locked = s.audit.Stamp(audit.Entry{Action: audit.ActionLocked, Outcome: audit.Success, Provider: e.Provider})
+	}
 	s.events.Go(ctx, func(ctx context.Context) {
 		if e.Outcome == audit.Failure {
 			e.AuthIdentityID = s.identityOf(ctx, p, loginIdentifier(in))
 		}
 		s.audit.RecordDetached(ctx, e)
-		if locks && e.Reason == audit.ReasonInvalidCredentials {
-			e.Action, e.Reason = audit.ActionLocked, ""
-			e.Outcome = audit.Success
-			s.audit.RecordDetached(ctx, e)
+		if locked.ID != "" {
+			locked.AuthIdentityID = e.AuthIdentityID
+			s.audit.RecordDetached(ctx, locked)
 		}
 	})
 }
@@ -114,6 +123,7 @@ func (s *Service) recordLater(ctx context.Context, e audit.Entry) {
 	if s.audit == nil {
 		return
 	}
+	e = s.audit.Stamp(e)
 	s.events.Go(ctx, func(ctx context.Context) { s.audit.RecordDetached(ctx, e) })
 }
 

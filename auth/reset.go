@@ -162,12 +162,6 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 		return nil, err
 	}
 	if rt.EntityID != c.EntityID || !s.clock().Before(rt.ExpiresAt) {
-		reason := audit.ReasonInvalidCode
-		if rt.EntityID == c.EntityID {
-			reason = audit.ReasonExpiredCode
-		}
-		s.recordLater(ctx, audit.Entry{Action: audit.ActionPasswordReset, Outcome: audit.Failure, Reason: reason,
-			AuthIdentityID: rt.AuthIdentityID, ActorType: actorType, Provider: providerID})
 		return nil, invalidToken()
 	}
 	// Earlier tokens are revoked before the password changes, and again

@@ -98,9 +98,12 @@ func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: testSecret, Now: e.clock.now})
 	e.must(err)
 	base := []auth.Option{
-		auth.WithProvider(emailpass.New(emailpass.WithHasher(cheap))),
+		auth.WithProvider(emailpass.New(emailpass.WithHasher(e.secrets.hasher(cheap)))),
 		auth.WithProvider(&testProvider{}),
-		auth.WithEventSink(e.events), auth.WithClock(e.clock.now),
+		auth.WithEventSink(e.secrets.sink(e.events)), auth.WithClock(e.clock.now),
+	}
+	if e.audit != nil {
+		base = append(base, auth.WithAudit(e.audit))
 	}
 	svc, err := auth.NewService(e.st, tokens, append(base, opts...)...)
 	e.must(err)

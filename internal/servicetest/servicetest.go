@@ -30,6 +30,7 @@ import (
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -71,9 +72,14 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, accountVerificationTests...)
 	all = append(all, mfaBehaviour...)
 	all = append(all, gdprTests...)
+	all = append(all, auditBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.run(newEnv(t, newStore(t)))
+			e := newEnv(t, newStore(t))
+			tc.run(e)
+			// Every flow of the suite runs with the audit log on: none
+			// may leave a secret in it.
+			e.auditHoldsNoSecret()
 		})
 	}
 }
@@ -90,11 +96,19 @@ type env struct {
 	auth      *auth.Service
 	accounts  *account.Service
 	clock     *testClock
+	// audit is the audit log every auth service of the env records in
+	// (nil when the backend keeps none); secrets collects the secrets the
+	// env's flows used, which no entry may hold (audit.go).
+	audit   *audit.Log
+	secrets *secrets
 }
 
 func newEnv(t *testing.T, st Store) *env {
 	rec := &event.Recorder{}
-	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}}
+	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}, secrets: &secrets{}}
+	if as, ok := st.(audit.Store); ok {
+		e.audit = must(audit.New(as, audit.WithClock(e.clock.now)))(t)
+	}
 	e.addresses = newAddresses(t, st, address.WithEventSink(rec))
 	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(rec)))(t)
 	e.groups = newGroups(t, st, group.WithEventSink(rec))
