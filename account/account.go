@@ -56,8 +56,17 @@
 //     but keeps the rows, their ids and references (a shop's orders point
 //     at them), deletes the customer's identities with everything that
 //     hangs off them, and leaves only the identity's revocation time
-//     (which must outlive its last token) and, when the host keeps them,
-//     events and logs outside clientele's tables.
+//     (which must outlive its last token), the audit log's entries about
+//     the customer with their client address and user agent emptied (see
+//     package audit), and, when the host keeps them, events and logs
+//     outside clientele's tables.
+//
+// # Audit
+//
+// With an auth service that has an audit log (auth.WithAudit), the
+// account service records email change requests and confirmations, guest
+// claims, account deletions and erasures in it, each in the unit of work
+// of its change; Export includes the customer's entries.
 package account
 
 import (
