@@ -242,7 +242,6 @@
 //     identities, sessions, verifications and MFA rows are deleted and its
 //     tokens revoked. It answers {"id", "object": "customer", "erased":
 //     true}, again on a second call, and emits customer.erased.
-//
 //   - GET /admin/customers/{id}/audit answers the audit entries about the
 //     customer and its auth identities ([account.Service.AuditEntries]),
 //     newest first: {"audit_entries", "offset", "limit"}, with ?limit
