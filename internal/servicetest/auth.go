@@ -98,7 +98,7 @@ func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: testSecret, Now: e.clock.now})
 	e.must(err)
 	base := []auth.Option{
-		auth.WithProvider(emailpass.New(emailpass.WithHasher(e.secrets.hasher(cheap)))),
+		auth.WithProvider(emailpass.New(emailpass.WithHasher(cheap))),
 		auth.WithProvider(&testProvider{}),
 		auth.WithEventSink(e.secrets.sink(e.events)), auth.WithClock(e.clock.now),
 	}

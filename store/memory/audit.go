@@ -13,9 +13,13 @@ import (
 
 var _ audit.Store = (*Store)(nil)
 
+// cloneEntry copies e; no details are nil, as PostgreSQL reads them.
 func cloneEntry(e *audit.Entry) *audit.Entry {
 	cp := *e
-	cp.Details = maps.Clone(e.Details)
+	cp.Details = nil
+	if len(e.Details) > 0 {
+		cp.Details = maps.Clone(e.Details)
+	}
 	return &cp
 }
 

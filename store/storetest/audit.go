@@ -50,7 +50,8 @@ func putAuditEntries(e *env, as audit.Store, base time.Time) {
 		auditEntry("audit_a4", base.Add(2*time.Minute), audit.ActionLogout, "authid_a", "cus_a"),
 	}
 	es[2].Outcome, es[2].Reason = audit.Failure, audit.ReasonInvalidCredentials
-	es[4].Details, es[4].IP, es[4].UserAgent = nil, "", ""
+	// No details read back as nil, whether given nil or empty.
+	es[4].Details, es[4].IP, es[4].UserAgent = map[string]string{}, "", ""
 	e.must(as.AppendAuditEntries(e.ctx, es))
 }
 
