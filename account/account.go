@@ -56,8 +56,17 @@
 //     but keeps the rows, their ids and references (a shop's orders point
 //     at them), deletes the customer's identities with everything that
 //     hangs off them, and leaves only the identity's revocation time
-//     (which must outlive its last token) and, when the host keeps them,
-//     events and logs outside clientele's tables.
+//     (which must outlive its last token), the audit log's entries about
+//     the customer with their client address and user agent emptied (see
+//     package audit), and, when the host keeps them, events and logs
+//     outside clientele's tables.
+//
+// # Audit
+//
+// With an auth service that has an audit log (auth.WithAudit), the
+// account service records email change requests and confirmations, guest
+// claims, account deletions and erasures in it, each in the unit of work
+// of its change; Export includes the customer's entries.
 package account
 
 import (
@@ -68,6 +77,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -314,7 +324,15 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		if err != nil {
 			return err
 		}
+		if len(linked) == 0 {
+			if err := s.record(ctx, audit.ActionAccountDelete, "", customerID, nil); err != nil {
+				return err
+			}
+		}
 		for _, identity := range linked {
+			if err := s.record(ctx, audit.ActionAccountDelete, identity.ID, customerID, nil); err != nil {
+				return err
+			}
 			// Every token the identity holds is refused from now on,
 			// those of its other actors too: they log in again.
 			if s.auth.RevocationEnabled() {
@@ -342,6 +360,17 @@ func (s *Service) DeleteCustomer(ctx context.Context, customerID string) error {
 		}
 		return nil
 	})
+}
+
+// record writes an audit entry of action about the identity and the
+// customer in the unit of work ctx carries, when the auth service has an
+// audit log (auth.WithAudit).
+func (s *Service) record(ctx context.Context, action audit.Action, authIdentityID, customerID string, details map[string]string) error {
+	e := audit.Entry{Action: action, Outcome: audit.Success, AuthIdentityID: authIdentityID, Details: details}
+	if customerID != "" {
+		e.ActorType, e.ActorID = ActorType, customerID
+	}
+	return s.auth.Audit().Record(ctx, e)
 }
 
 // endSessions ends the identity's sessions (of actorTypes only, when

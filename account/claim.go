@@ -3,9 +3,11 @@ package account
 import (
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -72,6 +74,9 @@ func (s *Service) ClaimGuests(ctx context.Context, authIdentityID string) (*Clai
 		}
 		if len(guests) > 0 {
 			if err := s.claim(ctx, c.ID, out); err != nil {
+				return err
+			}
+			if err := s.record(ctx, audit.ActionGuestClaim, authIdentityID, c.ID, map[string]string{"claimed": strconv.Itoa(len(out.GuestIDs))}); err != nil {
 				return err
 			}
 			if err := s.events.Emit(ctx, event.Event{Name: EventGuestClaimed, Data: map[string]any{

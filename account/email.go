@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -59,10 +60,22 @@ func (s *Service) RequestEmailChange(ctx context.Context, authIdentityID, newEma
 	if _, set := md["purpose"]; !set {
 		md["purpose"] = PurposeChangeEmail
 	}
-	return s.auth.RequestVerification(ctx, auth.RequestVerificationParams{
-		AuthIdentityID: authIdentityID, EntityID: addr, EntityType: auth.EntityTypeEmail,
-		CodeProvider: auth.CodeProviderToken, Metadata: md, Reverify: true,
+	var out *auth.VerificationRequest
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		req, err := s.auth.RequestVerification(ctx, auth.RequestVerificationParams{
+			AuthIdentityID: authIdentityID, EntityID: addr, EntityType: auth.EntityTypeEmail,
+			CodeProvider: auth.CodeProviderToken, Metadata: md, Reverify: true,
+		})
+		if err != nil {
+			return err
+		}
+		out = req
+		return s.record(ctx, audit.ActionEmailChangeRequest, authIdentityID, "", map[string]string{"verification_id": req.Verification.ID})
 	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // checkNewEmail returns the registered customer of the identity and the
@@ -155,6 +168,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, authIdentityID, code s
 			if errors.Is(err, auth.ErrConflict) {
 				return ErrEmailTaken
 			}
+			return err
+		}
+		if err := s.record(ctx, audit.ActionEmailChange, authIdentityID, c.ID, map[string]string{"verification_id": v.ID}); err != nil {
 			return err
 		}
 		if err := s.events.Emit(ctx, event.Event{Name: EventEmailChanged, Data: map[string]any{

@@ -3,9 +3,11 @@ package account
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -20,13 +22,15 @@ const EventErased = "customer.erased"
 // Export is the personal data clientele holds about one customer
 // ([Service.Export]), as one JSON document. It carries no secret: no
 // password hash, provider token, TOTP secret or code hash.
-//
-// There is no audit log yet, so an export has no audit entries.
 type Export struct {
 	// Customer is the customer with its addresses and groups.
 	Customer *customer.Customer `json:"customer"`
 	// Identities are the auth identities linked to the customer.
 	Identities []ExportedIdentity `json:"auth_identities"`
+	// AuditEntries are the audit log's entries about the customer or its
+	// identities, newest first; nil when the auth service has no audit
+	// log (auth.WithAudit).
+	AuditEntries []*audit.Entry `json:"audit_entries"`
 	// ExportedAt is when the export was made.
 	ExportedAt time.Time `json:"exported_at"`
 }
@@ -103,12 +107,44 @@ func (s *Service) Export(ctx context.Context, customerID string) (*Export, error
 			}
 			out.Identities = append(out.Identities, x)
 		}
-		return nil
+		out.AuditEntries, err = s.auditEntries(ctx, customerID, linked)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// auditFilter selects the audit entries about the customer and its
+// identities.
+func auditFilter(customerID string, linked []*auth.AuthIdentity) audit.Filter {
+	ids := make([]string, 0, len(linked))
+	for _, a := range linked {
+		ids = append(ids, a.ID)
+	}
+	return audit.Filter{AuthIdentityIDs: ids, ActorIDs: []string{customerID}}
+}
+
+// auditEntries returns every audit entry about the customer and its
+// identities, newest first (nil without an audit log).
+func (s *Service) auditEntries(ctx context.Context, customerID string, linked []*auth.AuthIdentity) ([]*audit.Entry, error) {
+	lg := s.auth.Audit()
+	if lg == nil {
+		return nil, nil
+	}
+	out := []*audit.Entry{}
+	f := auditFilter(customerID, linked)
+	for {
+		page, err := lg.List(ctx, f, audit.Page{Limit: audit.MaxLimit, Offset: len(out)})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < audit.MaxLimit {
+			return out, nil
+		}
+	}
 }
 
 // linked returns the auth identities linked to the customer.
@@ -231,6 +267,9 @@ func (s *Service) Erase(ctx context.Context, customerID string) error {
 			}
 			changed = true
 		}
+		if err := s.eraseAudit(ctx, customerID, linked, changed); err != nil {
+			return err
+		}
 		if changed {
 			if err := s.events.Emit(ctx, event.Each(EventErased, customerID)...); err != nil {
 				return err
@@ -238,6 +277,35 @@ func (s *Service) Erase(ctx context.Context, customerID string) error {
 		}
 		return nil
 	})
+}
+
+// eraseAudit anonymises the audit entries about the customer and its
+// identities (their client address and user agent; ids and actions stay)
+// and, when the erasure changed something, records it: one entry per
+// identity (one for the customer alone when it has none) holding ids
+// only, not even the address of the client that asked for the erasure.
+// Nothing happens without an audit log.
+func (s *Service) eraseAudit(ctx context.Context, customerID string, linked []*auth.AuthIdentity, changed bool) error {
+	lg := s.auth.Audit()
+	if lg == nil {
+		return nil
+	}
+	if _, err := lg.Anonymise(ctx, auditFilter(customerID, linked)); err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	anonymous := audit.WithClient(ctx, netip.Addr{}, "")
+	if len(linked) == 0 {
+		return s.record(anonymous, audit.ActionErasure, "", customerID, nil)
+	}
+	for _, a := range linked {
+		if err := s.record(anonymous, audit.ActionErasure, a.ID, customerID, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // eraseIdentity revokes and deletes an identity linked to an erased
@@ -268,4 +336,33 @@ func erasedCustomer(c *customer.Customer) bool {
 func erasedAddress(a *address.Address) bool {
 	return a.AddressName == "" && a.Company == "" && a.FirstName == "" && a.LastName == "" && a.Address1 == "" &&
 		a.Address2 == "" && a.City == "" && a.CountryCode == "" && a.Province == "" && a.PostalCode == "" && a.Phone == "" && len(a.Metadata) == 0
+}
+
+// AuditEntries returns a page of the audit entries about the customer
+// customerID (a soft-deleted or erased one too) and its auth identities,
+// newest first, of the given actions only when actions is not empty. An
+// unknown customer fails with customer.ErrNotFound; without an audit log
+// (auth.WithAudit) the list is empty.
+func (s *Service) AuditEntries(ctx context.Context, customerID string, actions []audit.Action, p audit.Page) ([]*audit.Entry, error) {
+	if _, err := audit.CheckPage(p); err != nil {
+		return nil, err
+	}
+	found, err := s.st.ListCustomers(ctx, customer.Filter{IDs: []string{customerID}}, store.ListOptions{WithDeleted: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, &store.NotFoundError{Entity: "Customer", IDs: []string{customerID}, Err: customer.ErrNotFound}
+	}
+	linked, err := s.linked(ctx, customerID, false)
+	if err != nil {
+		return nil, err
+	}
+	f := auditFilter(customerID, linked)
+	f.Actions = actions
+	out, err := s.auth.Audit().List(ctx, f, p)
+	if out == nil && err == nil {
+		out = []*audit.Entry{}
+	}
+	return out, err
 }

@@ -180,6 +180,20 @@
 // Events: auth.mfa_enabled, auth.mfa_disabled and
 // auth.mfa_recovery_codes_generated, after the change commits.
 //
+// # Audit
+//
+// With [WithAudit] the service records its security events in an audit
+// log (package audit): logins and their failures, lockouts, password
+// reset requests, resets and changes, verifications, MFA enrolment,
+// challenges, recovery codes and disabling, provider links and unlinks,
+// and revocations. A change's entry is written in the unit of work that
+// makes it, so a failed change leaves none and a failed entry fails the
+// change; attempts that change nothing (a failed login, a wrong code) are
+// written after the answer, in the group [Service.Flush] waits for. A
+// failed login names the identity its identifier belongs to, looked up
+// after the answer; an unknown identifier names none. Entries hold ids,
+// never the identifier, a password, a code or a token.
+//
 // # Errors
 //
 // Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
@@ -39,6 +40,10 @@ type identities struct {
 	beforeUpdate    func(ctx context.Context, pi *ProviderIdentity) error
 	beforeUpdateRan bool
 	beforeUpdateErr error
+	// updated, when set, runs in the unit of work of Update's write, with
+	// the provider identity written (a password reset records its audit
+	// entry there).
+	updated func(ctx context.Context, pi *ProviderIdentity) error
 }
 
 func (i *identities) id() string { return i.provider.ID() }
@@ -151,12 +156,16 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 		if err != nil {
 			return nil, err
 		}
-		// The insert and the read back are one unit of work: a failure of
-		// the read never leaves a link made behind an error.
+		// The insert, its audit entry and the read back are one unit of
+		// work: a failure of the read never leaves a link made behind an
+		// error.
 		var out *AuthIdentity
 		err = i.s.st.InTx(ctx, func(ctx context.Context) error {
 			if err := i.s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 				return identityDom.Classify(err)
+			}
+			if err := i.s.record(ctx, linkEntry(audit.ActionProviderLink, pi, string(kind))); err != nil {
+				return err
 			}
 			out, err = i.load(ctx, target, in.EntityID)
 			return err
@@ -235,6 +244,11 @@ func (i *identities) Update(ctx context.Context, entityID string, up provider.Id
 		pi.UpdatedAt = i.s.clock()
 		if err := i.s.st.UpdateProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
 			return err
+		}
+		if i.updated != nil {
+			if err := i.updated(ctx, pi); err != nil {
+				return err
+			}
 		}
 		out, err = i.load(ctx, pi.AuthIdentityID, entityID)
 		return err

@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
@@ -121,7 +122,7 @@ func (s *Service) setIdentitiesDeleted(ctx context.Context, ids []string, del bo
 		}
 		if del {
 			for _, id := range aids {
-				if err := s.revokeAfter(ctx, id); err != nil {
+				if err := s.revokeAfter(ctx, id, ""); err != nil {
 					return err
 				}
 			}
@@ -203,6 +204,15 @@ func (s *Service) setProvidersDeleted(ctx context.Context, ids []string, del boo
 		}
 		if err := s.st.UpdateProviderIdentities(ctx, pis); err != nil {
 			return identityDom.Classify(err)
+		}
+		for _, pi := range pis {
+			action, kind := audit.ActionProviderUnlink, "soft_delete"
+			if !del {
+				action, kind = audit.ActionProviderLink, "restored"
+			}
+			if err := s.record(ctx, linkEntry(action, pi, kind)); err != nil {
+				return err
+			}
 		}
 		if err := s.emitProviders(ctx, del, pis); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
@@ -499,7 +500,10 @@ func (s *Service) StartMFA(ctx context.Context, p StartMFAParams) (*MFAEnrollmen
 		if len(found) > 0 {
 			return active
 		}
-		return ms.InsertMFAFactor(ctx, f)
+		if err := ms.InsertMFAFactor(ctx, f); err != nil {
+			return err
+		}
+		return s.record(ctx, factorEntry(audit.ActionMFAEnrolStart, audit.Success, "", f))
 	})
 	switch {
 	case errors.Is(err, store.ErrConflict):
@@ -554,7 +558,10 @@ func (s *Service) VerifyMFA(ctx context.Context, p VerifyMFAParams) (*MFAFactor,
 		if f.Status == MFAPending {
 			f.Status = MFAEnabled
 			// Tokens and sessions opened before MFA was on end here.
-			if err := s.revokeAfter(ctx, f.AuthIdentityID); err != nil {
+			if err := s.revokeAfter(ctx, f.AuthIdentityID, causeMFAEnabled); err != nil {
+				return err
+			}
+			if err := s.record(ctx, factorEntry(audit.ActionMFAEnrolConfirm, audit.Success, "", f)); err != nil {
 				return err
 			}
 			if err := s.events.Emit(ctx, factorEvent(EventMFAEnabled, f)); err != nil {
@@ -569,6 +576,7 @@ func (s *Service) VerifyMFA(ctx context.Context, p VerifyMFAParams) (*MFAFactor,
 		return nil, err
 	}
 	if !ok {
+		s.recordLater(ctx, factorEntry(audit.ActionMFAEnrolConfirm, audit.Failure, audit.ReasonInvalidCode, f))
 		return nil, mfaErr("Invalid TOTP code", ErrNotAllowed, ErrMFACode)
 	}
 	return cloneFactor(out), nil
@@ -583,6 +591,12 @@ func checkSetup(f *MFAFactor) error {
 		return mfaErr("Disabled MFA factors cannot be verified", ErrNotAllowed)
 	}
 	return nil
+}
+
+// factorEntry is the audit entry of action on the factor f.
+func factorEntry(action audit.Action, outcome audit.Outcome, reason audit.Reason, f *MFAFactor) audit.Entry {
+	return audit.Entry{Action: action, Outcome: outcome, Reason: reason, AuthIdentityID: f.AuthIdentityID,
+		Details: map[string]string{"mfa_id": f.ID, "method": f.Provider}}
 }
 
 func factorEvent(name string, f *MFAFactor) event.Event {
@@ -694,6 +708,7 @@ func (s *Service) DisableMFA(ctx context.Context, p DisableMFAParams) (*MFAFacto
 			return nil, err
 		}
 		if !ok {
+			s.recordLater(ctx, factorEntry(audit.ActionMFADisable, audit.Failure, audit.ReasonInvalidCode, f))
 			return nil, mfaErr("Invalid MFA verification code", ErrNotAllowed, ErrMFACode)
 		}
 	}
@@ -707,6 +722,9 @@ func (s *Service) DisableMFA(ctx context.Context, p DisableMFAParams) (*MFAFacto
 		}
 		out.Status, out.UpdatedAt = MFADisabled, s.clock()
 		if err := ms.UpdateMFAFactor(ctx, out); err != nil {
+			return err
+		}
+		if err := s.record(ctx, factorEntry(audit.ActionMFADisable, audit.Success, "", out)); err != nil {
 			return err
 		}
 		if err := s.events.Emit(ctx, factorEvent(EventMFADisabled, out)); err != nil {

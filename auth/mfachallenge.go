@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
@@ -174,6 +176,7 @@ func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengePa
 			_ = s.takeBackAttempt(context.WithoutCancel(ctx), ms, p.ID)
 			return nil, err
 		}
+		s.recordLater(ctx, challengeEntry(audit.Failure, audit.ReasonInvalidCode, c, p.Method))
 		if attempts >= c.MaxAttempts {
 			return nil, mfaErr("MFA challenge has too many failed attempts", ErrNotAllowed, ErrMFACode, ErrMFAChallengeClosed)
 		}
@@ -193,12 +196,21 @@ func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengePa
 		c.CompletedAt = &now
 		c.Attempts = max(0, c.Attempts-1)
 		out = c
-		return ms.UpdateMFAChallenge(ctx, c)
+		if err := ms.UpdateMFAChallenge(ctx, c); err != nil {
+			return err
+		}
+		return s.record(ctx, challengeEntry(audit.Success, "", c, p.Method))
 	})
 	if err != nil {
 		return nil, err
 	}
 	return cloneChallenge(out), nil
+}
+
+// challengeEntry is the audit entry of an answer to the challenge c.
+func challengeEntry(outcome audit.Outcome, reason audit.Reason, c *MFAChallenge, method string) audit.Entry {
+	return audit.Entry{Action: audit.ActionMFAChallenge, Outcome: outcome, Reason: reason, AuthIdentityID: c.AuthIdentityID,
+		Provider: c.AuthProvider, Details: map[string]string{"challenge_id": c.ID, "method": method}}
 }
 
 // takeBackAttempt takes back an attempt reserved on a challenge.
@@ -282,6 +294,10 @@ func (s *Service) GenerateMFARecoveryCodes(ctx context.Context, authIdentityID s
 		if err := ms.ReplaceRecoveryCodes(ctx, authIdentityID, rows); err != nil {
 			return identityDom.Classify(err)
 		}
+		if err := s.record(ctx, audit.Entry{Action: audit.ActionRecoveryCodes, Outcome: audit.Success, AuthIdentityID: authIdentityID,
+			Details: map[string]string{"count": strconv.Itoa(count)}}); err != nil {
+			return err
+		}
 		if err := s.events.Emit(ctx, event.Event{Name: EventMFARecoveryCodesGenerated, Data: map[string]any{"auth_identity_id": authIdentityID, "count": count}}); err != nil {
 			return err
 		}
@@ -357,6 +373,7 @@ func (s *Service) UseMFARecoveryCode(ctx context.Context, authIdentityID, code s
 		return err
 	}
 	if !ok {
+		s.recordLater(ctx, audit.Entry{Action: audit.ActionRecoveryCodeUsed, Outcome: audit.Failure, Reason: audit.ReasonInvalidCode, AuthIdentityID: authIdentityID})
 		return mfaErr("Recovery code is invalid or already used", ErrNotAllowed, ErrMFACode)
 	}
 	return nil
@@ -383,7 +400,15 @@ func (s *Service) useRecoveryCode(ctx context.Context, ms MFAStore, authIdentity
 		if !ok {
 			continue
 		}
-		return ms.DeleteRecoveryCode(ctx, rc.ID)
+		var used bool
+		err = s.st.InTx(ctx, func(ctx context.Context) error {
+			used, err = ms.DeleteRecoveryCode(ctx, rc.ID)
+			if err != nil || !used {
+				return err
+			}
+			return s.record(ctx, audit.Entry{Action: audit.ActionRecoveryCodeUsed, Outcome: audit.Success, AuthIdentityID: authIdentityID})
+		})
+		return used, err
 	}
 	return false, nil
 }

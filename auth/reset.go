@@ -11,6 +11,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/provider"
@@ -69,6 +70,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 			return err
 		}
 		return s.st.InTx(ctx, func(ctx context.Context) error {
+			// The request is recorded, without an identity, as the known
+			// path records its own.
+			if err := s.record(ctx, audit.Entry{Action: audit.ActionPasswordResetRequest, Outcome: audit.Failure,
+				Reason: audit.ReasonInvalidCredentials, Provider: providerID}); err != nil {
+				return err
+			}
 			key := "decoy:" + hashJTI(jti)
 			if err := s.st.PutState(ctx, key, nil, now.Add(time.Minute)); err != nil {
 				return err
@@ -94,6 +101,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 	}
 	return s.st.InTx(ctx, func(ctx context.Context) error {
 		if err := s.st.ReplaceResetToken(ctx, rt); err != nil {
+			return err
+		}
+		if err := s.record(ctx, audit.Entry{Action: audit.ActionPasswordResetRequest, Outcome: audit.Success,
+			AuthIdentityID: pi.AuthIdentityID, ActorType: actorType, Provider: providerID}); err != nil {
 			return err
 		}
 		if metadata == nil {
@@ -164,7 +175,11 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 			(providerIdentityID != "" && rt.ProviderIdentityID != providerIdentityID) {
 			return invalidToken()
 		}
-		return s.passwordChanged(ctx, rt.AuthIdentityID, c.EntityID, providerID)
+		if err := s.record(ctx, audit.Entry{Action: audit.ActionPasswordReset, Outcome: audit.Success,
+			AuthIdentityID: rt.AuthIdentityID, ActorType: actorType, Provider: providerID}); err != nil {
+			return err
+		}
+		return s.passwordChanged(ctx, rt.AuthIdentityID, c.EntityID, providerID, causePasswordReset)
 	}
 	ids := &identities{s: s, provider: p}
 	ids.beforeUpdate = func(ctx context.Context, pi *ProviderIdentity) error { return spend(ctx, pi.ID) }
@@ -220,15 +235,26 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 		return nil, &provider.Error{Provider: providerID, Kind: ErrUnauthorized, Message: "Invalid email or password"}
 	}
 	// Revoked before and after the change, as in ResetPassword.
-	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+	if err := s.revokeAfter(ctx, authIdentityID, ""); err != nil {
 		return nil, err
 	}
-	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next})
+	u, ok := p.(provider.Updater)
+	if !ok {
+		return nil, notSupported(providerID, "Method 'update' not implemented for provider "+providerID)
+	}
+	// The new password ends every token issued before it: the revocation,
+	// the audit entry and auth.password_changed are written in the unit of
+	// work of the new password.
+	ids := &identities{s: s, provider: p, updated: func(ctx context.Context, _ *ProviderIdentity) error {
+		if err := s.record(ctx, identityEntry(audit.ActionPasswordChange, identity, "", providerID)); err != nil {
+			return err
+		}
+		return s.passwordChanged(ctx, authIdentityID, pi.EntityID, providerID, causePasswordChange)
+	}}
+	res, err = s.callAs(ctx, p, "update", ids, func(ids provider.Identities) (*Result, error) {
+		return u.Update(ctx, map[string]any{"entity_id": pi.EntityID, "password": next}, ids)
+	})
 	if err != nil {
-		return nil, err
-	}
-	// The new password ends every token issued before it.
-	if err := s.passwordChanged(ctx, authIdentityID, pi.EntityID, providerID); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -236,9 +262,9 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 
 // passwordChanged revokes the tokens an identity holds and raises
 // EventPasswordChanged, in one unit of work, after its password changed.
-func (s *Service) passwordChanged(ctx context.Context, authIdentityID, entityID, providerID string) error {
+func (s *Service) passwordChanged(ctx context.Context, authIdentityID, entityID, providerID, cause string) error {
 	return s.st.InTx(ctx, func(ctx context.Context) error {
-		if err := s.revokeAfter(ctx, authIdentityID); err != nil {
+		if err := s.revokeAfter(ctx, authIdentityID, cause); err != nil {
 			return err
 		}
 		return s.events.Emit(ctx, event.Event{Name: EventPasswordChanged, Data: map[string]any{

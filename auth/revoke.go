@@ -12,6 +12,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/store"
 )
@@ -345,6 +346,20 @@ func (s *Service) RevocationEnabled() bool { return s.rev.st != nil }
 // instances' clocks: they must agree to within a few milliseconds for a
 // login just after a revocation on another instance to be accepted.
 func (s *Service) RevokeAll(ctx context.Context, authIdentityID string) error {
+	return s.revokeAll(ctx, authIdentityID, causeRevokeAll)
+}
+
+// Causes of a revocation, recorded in its audit entry.
+const (
+	causeRevokeAll      = "revoke_all"
+	causePasswordReset  = "password_reset"
+	causePasswordChange = "password_change"
+	causeMFAEnabled     = "mfa_enabled"
+)
+
+// revokeAll is RevokeAll, recording cause in the audit entry of the
+// revocation, written in the same unit of work ("": no entry).
+func (s *Service) revokeAll(ctx context.Context, authIdentityID, cause string) error {
 	if authIdentityID == "" {
 		return identityDom.Invalidf("auth_identity_id", "is required")
 	}
@@ -355,13 +370,29 @@ func (s *Service) RevokeAll(ctx context.Context, authIdentityID string) error {
 	// The next whole millisecond: a token issued in this millisecond,
 	// before the revocation, has iat_ms < va.
 	va := now.Truncate(time.Millisecond).Add(time.Millisecond)
-	if err := s.rev.st.SetTokensValidAfter(ctx, authIdentityID, va); err != nil {
-		return err
-	}
-	if s.rev.refresh != nil {
-		if err := s.rev.refresh.RevokeRefreshTokensOf(ctx, authIdentityID, now); err != nil {
+	write := func(ctx context.Context) error {
+		if err := s.rev.st.SetTokensValidAfter(ctx, authIdentityID, va); err != nil {
 			return err
 		}
+		if s.rev.refresh != nil {
+			if err := s.rev.refresh.RevokeRefreshTokensOf(ctx, authIdentityID, now); err != nil {
+				return err
+			}
+		}
+		if cause == "" {
+			return nil
+		}
+		return s.record(ctx, audit.Entry{Action: audit.ActionRevokeAll, Outcome: audit.Success,
+			AuthIdentityID: authIdentityID, Details: map[string]string{"cause": cause}})
+	}
+	var err error
+	if s.audit == nil || cause == "" {
+		err = write(ctx) // as before: no unit of work of its own
+	} else {
+		err = s.st.InTx(ctx, write)
+	}
+	if err != nil {
+		return err
 	}
 	s.rev.remember(authIdentityID, va, true, time.Now())
 	store.AfterCommit(ctx, func() { s.rev.remember(authIdentityID, va, true, time.Now()) })
@@ -374,12 +405,13 @@ func (s *Service) RevokeAll(ctx context.Context, authIdentityID string) error {
 }
 
 // revokeAfter runs RevokeAll when revocation is configured, for the
-// operations that revoke as a side effect (a password reset).
-func (s *Service) revokeAfter(ctx context.Context, authIdentityID string) error {
+// operations that revoke as a side effect (a password reset), recording
+// cause in the audit entry of the revocation (none when cause is "").
+func (s *Service) revokeAfter(ctx context.Context, authIdentityID, cause string) error {
 	if s.rev.st == nil || authIdentityID == "" {
 		return nil
 	}
-	return s.RevokeAll(ctx, authIdentityID)
+	return s.revokeAll(ctx, authIdentityID, cause)
 }
 
 // loginDeadline returns when the login of c stops being refreshable:

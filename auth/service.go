@@ -11,6 +11,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/emit"
 	"github.com/clientele/clientele/internal/errs"
@@ -59,6 +60,8 @@ type config struct {
 	verification verificationConfig
 	// MFA (mfa.go); nil: WithMFA not given.
 	mfa *MFAConfig
+	// audit is the audit log of WithAudit (audit.go); nil records nothing.
+	audit *audit.Log
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -162,6 +165,8 @@ type Service struct {
 	verif verificationConfig
 	// mfa holds MFA's store and options (mfa.go).
 	mfa mfaState
+	// audit records security events (audit.go); nil records nothing.
+	audit *audit.Log
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -185,7 +190,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
-		throttle: c.throttle, mfa: newMFA(st, c.mfa),
+		throttle: c.throttle, mfa: newMFA(st, c.mfa), audit: c.audit,
 	}
 	rev, err := newRevoker(st, c.revocation)
 	if err != nil {
@@ -271,12 +276,14 @@ func (s *Service) Authenticate(ctx context.Context, providerID string, in provid
 	// Throttling (WithThrottle): the lock is checked before the password.
 	att, err := s.throttle.Login(ctx, providerID, loginIdentifier(in))
 	if err != nil {
+		s.recordAttempt(ctx, p, in, nil, err, ErrUnauthorized, false)
 		return nil, err
 	}
 	res, err := s.call(ctx, p, "authenticate", func(ids provider.Identities) (*Result, error) {
 		return p.Authenticate(ctx, in, ids)
 	})
 	s.settle(ctx, att, res, err, ErrUnauthorized)
+	s.recordAttempt(ctx, p, in, res, err, ErrUnauthorized, att.Locks())
 	return res, err
 }
 
@@ -313,9 +320,11 @@ func (s *Service) ValidateCallback(ctx context.Context, providerID string, in pr
 	if !ok {
 		return nil, notSupported(providerID, fmt.Sprintf("Callback authentication not implemented for provider %s", providerID))
 	}
-	return s.call(ctx, p, "validate callback", func(ids provider.Identities) (*Result, error) {
+	res, err := s.call(ctx, p, "validate callback", func(ids provider.Identities) (*Result, error) {
 		return cb.ValidateCallback(ctx, in, ids)
 	})
+	s.recordAttempt(ctx, p, in, res, err, ErrUnauthorized, false)
+	return res, err
 }
 
 // UpdateProvider changes the credentials of an identity with providerID
@@ -737,7 +746,13 @@ func (s *Service) CreateProviderIdentity(ctx context.Context, authIdentityID str
 	if err != nil {
 		return nil, err
 	}
-	if err := s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.st.InsertProviderIdentities(ctx, []*ProviderIdentity{pi}); err != nil {
+			return err
+		}
+		return s.record(ctx, linkEntry(audit.ActionProviderLink, pi, "created"))
+	})
+	if err != nil {
 		var nf *store.NotFoundError
 		if errors.As(err, &nf) {
 			return nil, identityDom.Missing(authIdentityID)
@@ -847,12 +862,31 @@ func (s *Service) UpdateProviderIdentity(ctx context.Context, id string, up Prov
 	return sanitizeProvider(out), nil
 }
 
-// DeleteProviderIdentities deletes provider identities for good.
+// DeleteProviderIdentities deletes provider identities for good (each
+// an ActionProviderUnlink in the audit log, in the same unit of work).
 func (s *Service) DeleteProviderIdentities(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return s.st.DeleteProviderIdentities(ctx, set.Dedupe(ids))
+	ids = set.Dedupe(ids)
+	if s.audit == nil {
+		return s.st.DeleteProviderIdentities(ctx, ids)
+	}
+	return s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{IDs: ids}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if err := s.st.DeleteProviderIdentities(ctx, ids); err != nil {
+			return err
+		}
+		for _, pi := range found {
+			if err := s.record(ctx, linkEntry(audit.ActionProviderUnlink, pi, "")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // lowerTrim is how case-insensitive entity ids are compared.

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/email"
 	"github.com/clientele/clientele/internal/id"
@@ -327,6 +328,12 @@ func (s *Service) RequestVerification(ctx context.Context, p RequestVerification
 			return nil
 		}
 		out.Code, out.ExpiresAt = code, now.Add(s.verif.ttl)
+		if err := s.record(ctx, audit.Entry{
+			Action: audit.ActionVerificationRequest, Outcome: audit.Success, AuthIdentityID: row.AuthIdentityID,
+			Details: map[string]string{"verification_id": row.ID, "entity_type": row.EntityType},
+		}); err != nil {
+			return err
+		}
 		metadata := row.Metadata
 		if metadata == nil {
 			metadata = map[string]any{}
@@ -461,7 +468,24 @@ func (s *Service) ConfirmVerification(ctx context.Context, p ConfirmVerification
 	if terr != nil {
 		s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())
 	}
+	if reason := codeFailure(err); reason != "" {
+		s.recordLater(ctx, audit.Entry{Action: audit.ActionVerification, Outcome: audit.Failure, Reason: reason, AuthIdentityID: p.AuthIdentityID})
+	}
 	return v, err
+}
+
+// codeFailure returns the audit reason of a code's refusal, or "" for
+// another error (or none).
+func codeFailure(err error) audit.Reason {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrVerificationCodeExpired):
+		return audit.ReasonExpiredCode
+	case errors.Is(err, ErrVerificationCodeInvalid), errors.Is(err, ErrVerificationWrongProvider):
+		return audit.ReasonInvalidCode
+	}
+	return ""
 }
 
 func (s *Service) confirm(ctx context.Context, vs VerificationStore, p ConfirmVerificationParams) (*Verification, error) {
@@ -498,6 +522,12 @@ func (s *Service) confirm(ctx context.Context, vs VerificationStore, p ConfirmVe
 		if !ok {
 			// Confirmed (or replaced) concurrently.
 			return ErrVerificationCodeInvalid
+		}
+		if err := s.record(ctx, audit.Entry{
+			Action: audit.ActionVerification, Outcome: audit.Success, AuthIdentityID: v.AuthIdentityID,
+			Details: map[string]string{"verification_id": v.ID, "entity_type": v.EntityType},
+		}); err != nil {
+			return err
 		}
 		if v.EntityType != EntityTypeEmail {
 			return nil
@@ -624,9 +654,18 @@ func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorT
 		if err != nil {
 			return nil, err
 		}
+		e := identityEntry(audit.ActionLoginPending, identity, actorType, providerID)
+		e.Reason = audit.ReasonUnverified
+		s.recordLater(ctx, e)
 		return &Login{Identity: identity, Token: tok, VerificationRequired: true, Verification: v}, nil
 	}
-	return s.mfaLoginToken(ctx, identity, actorType, providerID) // mfachallenge.go
+	l, err := s.mfaLoginToken(ctx, identity, actorType, providerID) // mfachallenge.go
+	if err == nil && l.MFAChallenge != nil && l.MFAChallenge.CompletedAt == nil {
+		e := identityEntry(audit.ActionLoginPending, identity, actorType, providerID)
+		e.Reason, e.Details = audit.ReasonMFARequired, map[string]string{"challenge_id": l.MFAChallenge.ID}
+		s.recordLater(ctx, e)
+	}
+	return l, err
 }
 
 // withoutActor returns a copy of identity whose app_metadata lacks the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
@@ -246,6 +247,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	authed("DELETE /admin/customers/{id}", adminAuth, a.adminDeleteCustomer)
 	authed("GET /admin/customers/{id}/export", adminAuth, a.adminExportCustomer)
 	authed("POST /admin/customers/{id}/erase", adminAuth, a.adminEraseCustomer)
+	authed("GET /admin/customers/{id}/audit", adminAuth, a.adminCustomerAudit)
 	authed("GET /admin/customers/{id}/addresses", adminAuth, a.adminListAddresses)
 	authed("POST /admin/customers/{id}/addresses", adminAuth, a.adminCreateAddress)
 	authed("GET /admin/customers/{id}/addresses/{address_id}", adminAuth, a.adminGetAddress)
@@ -284,6 +286,11 @@ func securityHeaders(next http.Handler) http.Handler {
 
 func (a *API) wrap(f handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.Auth.Audit().Enabled() {
+			// The client the audit log records (trusted proxies
+			// honoured, as for throttling).
+			r = r.WithContext(audit.WithClient(r.Context(), a.clientAddr(r), r.UserAgent()))
+		}
 		err := a.checkInput(r)
 		if err == nil {
 			err = f(w, r)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/session"
+	"github.com/clientele/clientele/store"
 )
 
 // authOf returns who r is authenticated as: what the gate of its route
@@ -153,7 +156,21 @@ func (a *API) openSession(w http.ResponseWriter, r *http.Request, claims *auth.C
 // DELETE /auth/session destroys the session of the cookie.
 func (a *API) deleteSession(w http.ResponseWriter, r *http.Request) error {
 	ac := authOf(r)
-	if err := a.sessions.DeleteSession(r.Context(), ac.session.ID); err != nil {
+	logout := func(ctx context.Context) error {
+		if err := a.sessions.DeleteSession(ctx, ac.session.ID); err != nil {
+			return err
+		}
+		return a.cfg.Auth.Audit().Record(ctx, audit.Entry{Action: audit.ActionLogout, Outcome: audit.Success,
+			AuthIdentityID: ac.claims.AuthIdentityID, ActorType: ac.claims.ActorType, ActorID: ac.claims.ActorID})
+	}
+	var err error
+	if tx, ok := a.sessions.(store.Transactor); ok && a.cfg.Auth.Audit().Enabled() {
+		// The session's end and its audit entry in one unit of work.
+		err = tx.InTx(r.Context(), logout)
+	} else {
+		err = logout(r.Context())
+	}
+	if err != nil {
 		return err
 	}
 	a.setCookie(w, r, a.cfg.SessionCookie, "", 0)

@@ -85,6 +85,8 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 	// auth service, which settles it. The address's is settled here.
 	ctx, att, err := a.cfg.Throttle.BeginLogin(r.Context(), a.clientAddr(r), r.PathValue("provider"), auth.LoginIdentifier(in))
 	if err != nil {
+		in.ActorType = r.PathValue("actor_type")
+		a.cfg.Auth.RecordLoginRefused(r.Context(), r.PathValue("provider"), in, err)
 		return err
 	}
 	res, err := a.cfg.Auth.Authenticate(ctx, r.PathValue("provider"), in)

@@ -225,24 +225,41 @@
 //
 // # Personal data (clientele's own routes)
 //
-// Two admin routes that Medusa does not have serve a customer's data
-// rights, both behind the admin gate:
+// Three admin routes that Medusa does not have serve a customer's data
+// rights, all behind the admin gate:
 //
 //   - GET /admin/customers/{id}/export answers the customer's personal data
 //     as one JSON document ([account.Export]): the customer with its
 //     addresses and groups, and its auth identities with their provider
 //     identities (without provider_metadata: no password hash, no
 //     provider token), verifications (without code hashes) and MFA
-//     factors (without secrets). There is no audit log yet, so it holds
-//     no audit entries, and sessions are not listed.
+//     factors (without secrets), and, when the auth service has an audit
+//     log (auth.WithAudit), the audit entries about the customer; sessions
+//     are not listed.
 //   - POST /admin/customers/{id}/erase erases the customer's personal data
 //     ([account.Service.Erase]): names, email, phone, company, metadata
 //     and address fields are emptied while ids and references stay; its
 //     identities, sessions, verifications and MFA rows are deleted and its
 //     tokens revoked. It answers {"id", "object": "customer", "erased":
 //     true}, again on a second call, and emits customer.erased.
+//   - GET /admin/customers/{id}/audit answers the audit entries about the
+//     customer and its auth identities ([account.Service.AuditEntries]),
+//     newest first: {"audit_entries", "offset", "limit"}, with ?limit
+//     (default 50, at most 1000), ?offset and ?action (repeatable, e.g.
+//     auth.login); an empty list without an audit log.
 //
-// Both answer 404 "Customer with id: <id> not found" for an unknown id.
+// All three answer 404 "Customer with id: <id> not found" for an unknown
+// id.
+//
+// # Audit log
+//
+// When the auth service has an audit log (auth.WithAudit), every request's
+// context carries its client (audit.WithClient): the address throttling
+// uses (X-Forwarded-For read only from Config.TrustedProxies) and the
+// User-Agent header, which the log truncates as configured. A login the
+// address throttle refuses is recorded (auth.Service.RecordLoginRefused),
+// and DELETE /auth/session records a logout in the unit of work that
+// deletes the session.
 //
 // # Differences from Medusa
 //

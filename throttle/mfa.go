@@ -15,7 +15,7 @@ func (l *Limiter) MFA(ctx context.Context, authIdentityID string) (*Attempt, err
 		return nil, nil
 	}
 	key := l.key(ruleMFA, authIdentityID)
-	at, err := l.try(ctx, []string{ruleMFA}, []string{key})
+	at, _, err := l.try(ctx, []string{ruleMFA}, []string{key})
 	if err != nil {
 		return nil, err
 	}

@@ -515,8 +515,10 @@ func (l *Limiter) hit(ctx context.Context, name, key string) error {
 // try reserves an attempt on each of keys (by the rules named alike) in
 // one store call. When a rule refuses, what the others counted is taken
 // back, and the refusal is returned: the first one's in the order of
-// names.
-func (l *Limiter) try(ctx context.Context, names, keys []string) (time.Time, error) {
+// names. locks[i] says whether the attempt reserved on keys[i], should it
+// stay a failure, locks its subject (a back-off rule past its free
+// failures).
+func (l *Limiter) try(ctx context.Context, names, keys []string) (at time.Time, locks []bool, err error) {
 	tries := make([]Try, len(keys))
 	for i, k := range keys {
 		tries[i] = Try{Key: k, Rule: l.rules[names[i]]}
@@ -524,7 +526,11 @@ func (l *Limiter) try(ctx context.Context, names, keys []string) (time.Time, err
 	now := l.clock()
 	cs, ok, err := l.st.ThrottleTry(ctx, now, tries...)
 	if err != nil {
-		return now, err
+		return now, nil, err
+	}
+	locks = make([]bool, len(tries))
+	for i, t := range tries {
+		locks[i] = ok[i] && i < len(cs) && t.Rule.delay(cs[i].Hits) > 0
 	}
 	var refused error
 	var back []Release
@@ -542,14 +548,14 @@ func (l *Limiter) try(ctx context.Context, names, keys []string) (time.Time, err
 		}
 	}
 	if refused == nil {
-		return now, nil
+		return now, locks, nil
 	}
 	if len(back) > 0 {
 		if err := l.st.ThrottleRelease(context.WithoutCancel(ctx), now, back...); err != nil {
-			return now, errors.Join(refused, err)
+			return now, nil, errors.Join(refused, err)
 		}
 	}
-	return now, refused
+	return now, nil, refused
 }
 
 // Attempt is a login attempt a Limiter allowed, counted as a failure in
@@ -563,6 +569,8 @@ type Attempt struct {
 	// at is when the attempt was reserved (a success clears the
 	// account's count as of then).
 	at time.Time
+	// locks: the account's reserved failure, if it stays one, locks it.
+	locks bool
 	// login is the login the attempt belongs to when BeginLogin began it
 	// (addr is set for its address attempt): an account attempt settles
 	// the address's hit with its own, in the same store call.
@@ -580,7 +588,9 @@ type login struct {
 	// was taken back.
 	account string
 	at      time.Time
-	taken   atomic.Bool
+	// locks: the account's reserved failure locks it (see Attempt.Locks).
+	locks bool
+	taken atomic.Bool
 	// addr is the key of the address's reserved hit ("" when the LoginIP
 	// rule is off); addrDone is set when it is settled.
 	addr     string
@@ -614,16 +624,16 @@ func (l *Limiter) Login(ctx context.Context, providerID, identifier string) (*At
 	}
 	key := l.key(ruleLogin, providerID, id)
 	if lg := l.loginIn(ctx); lg != nil && lg.account == key && lg.taken.CompareAndSwap(false, true) {
-		return &Attempt{l: l, key: key, at: lg.at, login: lg}, nil
+		return &Attempt{l: l, key: key, at: lg.at, login: lg, locks: lg.locks}, nil
 	}
 	// Another account than the login's (its reservation is taken back
 	// when the login's address attempt is settled), or the login's taken
 	// already: a reservation of its own.
-	at, err := l.try(ctx, []string{ruleLogin}, []string{key})
+	at, locks, err := l.try(ctx, []string{ruleLogin}, []string{key})
 	if err != nil {
 		return nil, err
 	}
-	return &Attempt{l: l, key: key, at: at}, nil
+	return &Attempt{l: l, key: key, at: at, locks: locks[0]}, nil
 }
 
 // loginIn returns the login of l that ctx carries, or nil.
@@ -669,11 +679,14 @@ func (l *Limiter) BeginLogin(ctx context.Context, ip netip.Addr, providerID, ide
 		names, keys = append(names, ruleLogin), append(keys, lg.account)
 	}
 	if len(keys) > 0 {
-		at, err := l.try(ctx, names, keys)
+		at, locks, err := l.try(ctx, names, keys)
 		if err != nil {
 			return ctx, nil, err
 		}
 		lg.at = at
+		if lg.account != "" {
+			lg.locks = locks[len(locks)-1]
+		}
 	}
 	return context.WithValue(ctx, loginKey{}, lg), &Attempt{l: l, login: lg, addr: true}, nil
 }
@@ -686,6 +699,12 @@ const (
 	succeeded
 	cancelled
 )
+
+// Locks reports whether the attempt's failure, once reported with Fail,
+// leaves the account locked: the reserved failure is past the Login
+// rule's free ones, so the next attempt waits for its back-off. An
+// address attempt, or one whose rule is off, never locks.
+func (a *Attempt) Locks() bool { return a != nil && a.key != "" && a.locks }
 
 // Fail reports that the attempt failed (wrong credentials): it was
 // counted when it was reserved, so Fail makes no store call.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -365,5 +366,52 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAttemptLocks: the failure past the free ones locks the account, on
+// a Login of its own and on one BeginLogin reserved; an address attempt
+// and an unlimited rule never lock.
+func TestAttemptLocks(t *testing.T) {
+	ctx := t.Context()
+	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	l, err := throttle.New(memory.New(), throttle.Config{Login: throttle.Rule{Limit: 2, Window: time.Hour, Backoff: time.Minute, MaxBackoff: time.Hour}, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for range 2 {
+		a, err := l.Login(ctx, "emailpass", "ada@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, a.Locks())
+		if err := a.Fail(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lctx, addr, err := l.BeginLogin(ctx, netip.MustParseAddr("192.0.2.1"), "emailpass", "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, err := l.Login(lctx, "emailpass", "ada@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, acct.Locks(), addr.Locks())
+	if want := []bool{false, false, true, false}; !slices.Equal(got, want) {
+		t.Fatalf("Locks: %v, want %v", got, want)
+	}
+	off, err := throttle.New(memory.New(), throttle.Config{Login: throttle.Unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := off.Login(ctx, "emailpass", "ada@example.com")
+	if err != nil || a.Locks() {
+		t.Fatalf("unlimited: %v %v", a.Locks(), err)
+	}
+	var none *throttle.Attempt
+	if none.Locks() {
+		t.Fatal("a nil attempt locks")
 	}
 }

@@ -60,7 +60,7 @@ func (l *Limiter) reserve(ctx context.Context, name, key string) (*Attempt, erro
 	if l.rules[name].off() {
 		return &Attempt{l: l}, nil
 	}
-	at, err := l.try(ctx, []string{name}, []string{key})
+	at, _, err := l.try(ctx, []string{name}, []string{key})
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,10 @@
 //	AUTH_MFA_ENCRYPTION_KEY   turns on MFA enrolment (TOTP and recovery codes, the /auth/mfa routes):
 //	                     the key TOTP secrets are encrypted with, Medusa's variable; a Medusa server
 //	                     that shares the database and this key verifies the same factors
+//	AUDIT                off: no audit log (default on: security events with client address and user agent)
+//	AUDIT_IP             full (default), network (IPv4 /24, IPv6 /48) or none: the address the audit log keeps
+//	AUDIT_USER_AGENT_LENGTH   bytes of user agent the audit log keeps (default 256)
+//	AUDIT_RETENTION      purge audit entries older than this every hour (Go duration; default: keep)
 //
 // Tokens are revocable: a password reset or change (POST
 // /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all, an
@@ -120,6 +124,7 @@ import (
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -171,6 +176,7 @@ type backend interface {
 	session.Store
 	throttle.Store
 	outbox.Store
+	audit.Store
 }
 
 // run serves on ln until ctx is done, then shuts down gracefully.
@@ -307,6 +313,12 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		opts = append(opts, auth.WithMFA(auth.MFAConfig{EncryptionKey: key}))
 		logger.Info("MFA: TOTP enrolment and recovery codes on")
 	}
+	auditOpts, stopAudit, err := auditOptions(st, getenv, logger)
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, stopAudit)
+	opts = append(opts, auditOpts...)
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)

@@ -12,6 +12,8 @@ const (
 	GroupMembership = "cusgc"
 	AuthIdentity    = "authid"
 	ResetToken      = "authprt"
+	// Audit prefixes the entries of clientele's audit log.
+	Audit = "audit"
 )
 
 // New returns prefix + "_" + a new ULID. ULIDs made by one process are

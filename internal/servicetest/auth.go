@@ -100,7 +100,10 @@ func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 	base := []auth.Option{
 		auth.WithProvider(emailpass.New(emailpass.WithHasher(cheap))),
 		auth.WithProvider(&testProvider{}),
-		auth.WithEventSink(e.sink()), auth.WithClock(e.clock.now),
+		auth.WithEventSink(e.secrets.sink(e.sink())), auth.WithClock(e.clock.now),
+	}
+	if e.audit != nil {
+		base = append(base, auth.WithAudit(e.audit))
 	}
 	svc, err := auth.NewService(e.st, tokens, append(base, opts...)...)
 	e.must(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/netip"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
@@ -99,14 +101,23 @@ var ada = person{"ada@example.com", "Ada", "Lovelace", "+44 20 7946 0001"}
 func ErasedPersonalData(t *testing.T, st Store) []string {
 	t.Helper()
 	e := newEnv(t, st)
+	if e.audit == nil {
+		t.Fatal("the store keeps no audit log: the erasure of its entries goes untested")
+	}
 	tag := strings.ToLower(id.New(""))
 	tag = tag[len(tag)-10:]
 	p := person{"erase-" + tag + "@example.com", "Zenobia" + tag, "Quartermain" + tag, fmt.Sprintf("+1555%07d", rand.IntN(1e7))}
+	// Every flow runs with the audit log on, from a client whose user
+	// agent names the first customer: erasure must anonymise it.
+	e.ctx = audit.WithClient(e.ctx, netip.MustParseAddr("203.0.113.9"), "agent of "+p.first)
 	c := e.gdprCustomer(p).c
 	// A second erased account customer: the erased emails must not
 	// collide on the email index.
 	q := person{"erase2-" + tag + "@example.com", "Yolanda" + tag, "Pemberton" + tag, fmt.Sprintf("+1666%07d", rand.IntN(1e7))}
 	c2 := e.gdprCustomer(q).c
+	if n := len(e.auditAll(audit.Filter{ActorIDs: []string{c.ID}})); n == 0 {
+		t.Fatal("no audit entry about the customer before its erasure")
+	}
 	e.must(e.accounts.Erase(e.ctx, c.ID))
 	e.must(e.accounts.Erase(e.ctx, c2.ID))
 	e.must(e.auth.Flush(e.ctx))

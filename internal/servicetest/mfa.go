@@ -44,7 +44,7 @@ func (e *env) withMFA(cfg auth.MFAConfig, opts ...auth.Option) *auth.Service {
 		cfg.EncryptionKey = mfaKey
 	}
 	if cfg.RecoveryCodeHasher == nil {
-		cfg.RecoveryCodeHasher = cheap
+		cfg.RecoveryCodeHasher = e.secrets.hasher(cheap)
 	}
 	e.clock.set(mfaT0)
 	e.auth = e.newAuth(append([]auth.Option{auth.WithMFA(cfg)}, opts...)...)
@@ -58,6 +58,7 @@ func (e *env) code(secret string, offset time.Duration) string {
 	e.t.Helper()
 	c, err := totp.GenerateCodeCustom(secret, e.clock.now().Add(offset), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
 	e.must(err)
+	e.secrets.add(secret, c)
 	return c
 }
 

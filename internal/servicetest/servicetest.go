@@ -30,6 +30,7 @@ import (
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
@@ -73,9 +74,14 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, gdprTests...)
 	all = append(all, faultTests...)
 	all = append(all, outboxBehaviour...)
+	all = append(all, auditBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.run(newEnv(t, newStore(t)))
+			e := newEnv(t, newStore(t))
+			tc.run(e)
+			// Every flow of the suite runs with the audit log on: none
+			// may leave a secret in it.
+			e.auditHoldsNoSecret()
 		})
 	}
 }
@@ -95,11 +101,19 @@ type env struct {
 	// txSink, when set, is the sink of the services instead of the
 	// recorder (useOutbox).
 	txSink event.TxSink
+	// audit is the audit log every auth service of the env records in
+	// (nil when the backend keeps none); secrets collects the secrets the
+	// env's flows used, which no entry may hold (audit.go).
+	audit   *audit.Log
+	secrets *secrets
 }
 
 func newEnv(t *testing.T, st Store) *env {
 	rec := &event.Recorder{}
-	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}}
+	e := &env{t: t, ctx: t.Context(), st: st, events: rec, clock: &testClock{}, secrets: &secrets{}}
+	if as, ok := st.(audit.Store); ok {
+		e.audit = must(audit.New(as, audit.WithClock(e.clock.now)))(t)
+	}
 	sink := e.sink()
 	e.addresses = newAddresses(t, st, address.WithEventSink(sink))
 	e.customers = must(customer.NewService(st, e.addresses, customer.WithEventSink(sink)))(t)

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
@@ -75,6 +76,8 @@ type Store struct {
 	challengeSweepAt int // InsertMFAChallenge sweeps expired challenges at this size
 	// Transactional outbox (outbox.go).
 	outbox outboxTable
+	// Audit log (audit.go): id -> entry.
+	audit map[string]*audit.Entry
 
 	// Indexes, kept in step by putCustomer and putAddress.
 	byEmail     map[string]map[string]bool // lower(email) -> customer ids
@@ -104,6 +107,7 @@ func New() *Store {
 		recoveryCodes:      map[string]*auth.RecoveryCode{},
 		mfaChallenges:      map[string]*auth.MFAChallenge{},
 		outbox:             outboxTable{rows: map[string]*outbox.Record{}},
+		audit:              map[string]*audit.Entry{},
 
 		byEmail:     map[string]map[string]bool{},
 		addressesOf: map[string]map[string]bool{},

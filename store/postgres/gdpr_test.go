@@ -11,7 +11,8 @@ import (
 // TestErasureLeavesNoPersonalData erases customers that had addresses,
 // groups, an emailpass and a social identity, a verification, an MFA
 // factor, recovery codes and a challenge, a session and a refresh token,
-// then reads every text, varchar and jsonb column of every table of the
+// with the audit log on (the flows' client names the customer in its
+// user agent), then reads every text, varchar and jsonb column of every table of the
 // public schema (Medusa's and clientele's) for their email, names and
 // phone, and finds none.
 func TestErasureLeavesNoPersonalData(t *testing.T) {
@@ -32,7 +33,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	for _, c := range cols {
 		tables[c.Table] = true
 	}
-	for _, want := range []string{"customer", "customer_address", "auth_identity", "provider_identity", "auth_verification", "auth_mfa_factor", "clientele_session", "clientele_refresh_token"} {
+	for _, want := range []string{"customer", "customer_address", "auth_identity", "provider_identity", "auth_verification", "auth_mfa_factor", "clientele_session", "clientele_refresh_token", "clientele_audit"} {
 		if !tables[want] {
 			t.Fatalf("no text column found in table %s: the scan sees the wrong schema", want)
 		}
@@ -48,6 +49,10 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 				t.Errorf("%s.%s still holds %q in %d rows", c.Table, c.Column, v, n)
 			}
 		}
+	}
+	var entries int
+	if err := st.DB().NewRaw("SELECT count(*) FROM clientele_audit").Scan(ctx, &entries); err != nil || entries == 0 {
+		t.Fatalf("%d audit entries (%v): the audit log was not on", entries, err)
 	}
 	t.Logf("scanned %d columns of %d tables for %d values", len(cols), len(tables), len(values))
 }
