@@ -248,7 +248,9 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 // email that already has an identity fails with "Identity with email
 // already exists", except when no actor is linked yet and the password is
 // the same: then the request is a login and answers with that identity
-// (Medusa 2.21).
+// (Medusa 2.21). Concurrent registrations of one email answer as if they
+// had come one after another: one creates the identity, and each other
+// one is a login to it or "Identity with email already exists".
 func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
 	emailAddr, password, err := credentials(in.Body)
 	if err != nil {
@@ -260,17 +262,8 @@ func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider
 	if err := p.checkPolicy(password); err != nil {
 		return nil, err
 	}
-	existing, err := ids.Retrieve(ctx, emailAddr)
-	switch {
-	case err == nil:
-		if !existing.HasActor() {
-			if ok, _, err := p.verify(existing, password); err == nil && ok {
-				return &provider.Result{AuthIdentity: existing}, nil
-			}
-		}
-		return nil, fail(store.ErrConflict, msgIdentityExists)
-	case !provider.IsNotFound(err):
-		return nil, err
+	if res, err := p.registered(ctx, ids, emailAddr, password); !provider.IsNotFound(err) {
+		return res, err
 	}
 	hash, err := p.hasher.Hash([]byte(password))
 	if err != nil {
@@ -279,11 +272,34 @@ func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider
 	created, err := ids.Create(ctx, provider.NewIdentity{EntityID: emailAddr, ProviderMetadata: map[string]any{"password": hash}})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
+			// Another registration of the email created it meanwhile:
+			// answer as if this one had come after it, so that the same
+			// email and password still log in to it.
+			if res, err := p.registered(ctx, ids, emailAddr, password); err == nil {
+				return res, nil
+			}
 			return nil, fail(store.ErrConflict, msgIdentityExists)
 		}
 		return nil, err
 	}
 	return &provider.Result{AuthIdentity: created}, nil
+}
+
+// registered answers a registration of an email that has an identity
+// already: that identity when no actor is linked to it and password is
+// its password, else "Identity with email already exists". An email
+// without an identity is a not-found error.
+func (p *Provider) registered(ctx context.Context, ids provider.Identities, emailAddr, password string) (*provider.Result, error) {
+	existing, err := ids.Retrieve(ctx, emailAddr)
+	if err != nil {
+		return nil, err
+	}
+	if !existing.HasActor() {
+		if ok, _, err := p.verify(existing, password); err == nil && ok {
+			return &provider.Result{AuthIdentity: existing}, nil
+		}
+	}
+	return nil, fail(store.ErrConflict, msgIdentityExists)
 }
 
 // CheckUpdate implements provider.UpdateChecker.
