@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, hostKitTests...)
 	all = append(all, concurrencyTests...)
 	all = append(all, loadTests...)
+	all = append(all, loginLoadTests...)
 	all = append(all, revocationBehaviour...)
 	all = append(all, throttleServiceTests...)
 	all = append(all, boundsTests...)
