@@ -180,7 +180,10 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 
 // ChangePassword changes the password of a logged-in identity that proves
 // it knows the current one, for providers that take an email and a
-// password (emailpass). A wrong current password is ErrUnauthorized.
+// password (emailpass). A wrong current password is ErrUnauthorized, as is
+// one that a concurrent reset or change replaced before the new one was
+// written: the provider's update gets "current_password" beside
+// "password" and writes only over that password.
 func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID, current, next string) (*Result, error) {
 	identity, err := s.RetrieveAuthIdentity(ctx, authIdentityID, store.FindOptions{})
 	if err != nil {
@@ -210,7 +213,10 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	if err := s.revokeAfter(ctx, authIdentityID); err != nil {
 		return nil, err
 	}
-	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next})
+	// current_password: the provider writes next only over the password
+	// it proves (emailpass), so that a reset or another change made since
+	// the check above is not undone.
+	res, err = s.UpdateProvider(ctx, providerID, map[string]any{"entity_id": pi.EntityID, "password": next, "current_password": current})
 	if err != nil {
 		return nil, err
 	}

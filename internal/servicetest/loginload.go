@@ -139,7 +139,7 @@ var loginLoadTests = []test{
 			// version[u] is the password whose change returned; pending[u]
 			// the one being set (equal when no change is under way).
 			version, pending [loadUsers]atomic.Int32
-			rehashed         atomic.Int64
+			rehashed, busy   atomic.Int64
 		)
 		for u := range loadUsers {
 			wg.Go(func() {
@@ -149,7 +149,16 @@ var loginLoadTests = []test{
 					svc := svcs[k%2]
 					var err error
 					if k%2 == 1 {
-						_, err = svc.ChangePassword(e.ctx, ids[u], emailpass.ID, loadPassword(u, k-1), loadPassword(u, k))
+						// A change that met rehashes of its password on
+						// every attempt answers a conflict and writes
+						// nothing: the user tries again.
+						for range 20 {
+							_, err = svc.ChangePassword(e.ctx, ids[u], emailpass.ID, loadPassword(u, k-1), loadPassword(u, k))
+							if !errors.Is(err, auth.ErrConflict) {
+								break
+							}
+							busy.Add(1)
+						}
 					} else {
 						_, err = svc.UpdateProvider(e.ctx, emailpass.ID, map[string]any{"entity_id": loadEmail(u), "password": loadPassword(u, k)})
 					}
@@ -222,6 +231,7 @@ var loginLoadTests = []test{
 		if rehashed.Load() == 0 {
 			e.t.Fatal("no login rehashed a password: the load tests nothing of rehashing")
 		}
+		e.t.Logf("%d logins rehashed; %d password changes were retried after rehashes", rehashed.Load(), busy.Load())
 
 		// However many guesses ran at once, amid the load: the rule's
 		// free failures and one more were checked, the rest refused.
@@ -257,6 +267,127 @@ var loginLoadTests = []test{
 			got := guessAnswers(e, svcs[u%2], loadEmail(u), loadFree+5, &bad)
 			e.noProblems(&bad)
 			e.same(map[string]int{"unauthorized": loadFree + 1, "limited": 4}, got)
+		}
+	}},
+}
+
+// gatedHasher is a scrypt hasher whose Hash waits, once armed, until the
+// test lets it go: it holds a password change or a rehash between its
+// read of the stored hash and its write, while the test changes the
+// password under it.
+type gatedHasher struct {
+	emailpass.Scrypt
+	armed   *atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func newGatedHasher(h emailpass.Scrypt) gatedHasher {
+	return gatedHasher{Scrypt: h, armed: &atomic.Bool{}, entered: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (g gatedHasher) Hash(password []byte) (string, error) {
+	if g.armed.CompareAndSwap(true, false) {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return g.Scrypt.Hash(password)
+}
+
+var staleWriteTests = []test{
+	{"Load/RehashDoesNotUndoAChange", func(e *env) {
+		// A login with the old password verifies it, then hashes it again
+		// (the stored cost differs from the configured one). A change of
+		// password commits meanwhile: the rehash must not put the old
+		// password back.
+		e.register("ada@example.com", "old password")
+		g := newGatedHasher(emailpass.Scrypt{LogN: 5, R: 8, P: 1})
+		svc := e.authWith(g)
+		g.armed.Store(true)
+		done := make(chan error, 1)
+		go func() {
+			_, err := svc.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
+			done <- err
+		}()
+		<-g.entered
+		_, err := e.auth.UpdateProvider(e.ctx, emailpass.ID, map[string]any{"entity_id": "ada@example.com", "password": "new password"})
+		e.must(err)
+		close(g.release)
+		e.must(<-done) // the login proved the password of its time
+		if e.loginWorks("ada@example.com", "old password") || !e.loginWorks("ada@example.com", "new password") {
+			t := e.t
+			t.Fatal("a rehash of the old password undid the change made while it hashed")
+		}
+	}},
+	{"Load/ChangePasswordDoesNotUndoAReset", func(e *env) {
+		// The holder of the old password asks to change it; while the new
+		// one hashes, the owner resets the password. The change proved a
+		// password that is no longer the identity's: it must fail, and
+		// the reset's password stay.
+		a := e.register("ada@example.com", "old password")
+		g := newGatedHasher(cheap)
+		svc := e.authWith(g)
+		g.armed.Store(true)
+		done := make(chan error, 1)
+		go func() {
+			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "attacker password")
+			done <- err
+		}()
+		<-g.entered
+		token := e.requestReset("ada@example.com")
+		_, err := e.auth.ResetPassword(e.ctx, auth.ActorCustomer, emailpass.ID, token, map[string]any{"password": "owner password"})
+		e.must(err)
+		close(g.release)
+		e.wantProviderError(<-done, auth.ErrUnauthorized, "Invalid email or password")
+		if e.loginWorks("ada@example.com", "attacker password") || !e.loginWorks("ada@example.com", "owner password") {
+			e.t.Fatal("a change proved with the old password overwrote the reset made while it hashed")
+		}
+	}},
+	{"Load/ChangePasswordOverARehash", func(e *env) {
+		// A login rehashes the current password while a change of it
+		// hashes the new one: the change still proves the stored
+		// password (the same, rehashed) and succeeds.
+		a := e.register("ada@example.com", "old password")
+		g := newGatedHasher(cheap)
+		svc := e.authWith(g)
+		g.armed.Store(true)
+		done := make(chan error, 1)
+		go func() {
+			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
+			done <- err
+		}()
+		<-g.entered
+		before := e.storedPassword("ada@example.com")
+		_, err := e.authWith(emailpass.Scrypt{LogN: 5, R: 8, P: 1}).Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
+		e.must(err)
+		if e.storedPassword("ada@example.com") == before {
+			e.t.Fatal("the login did not rehash")
+		}
+		close(g.release)
+		e.must(<-done)
+		if e.loginWorks("ada@example.com", "old password") || !e.loginWorks("ada@example.com", "new password") {
+			e.t.Fatal("the change over a rehashed password did not take")
+		}
+	}},
+	{"Load/ConcurrentChangesFromOnePassword", func(e *env) {
+		// Two changes that both prove the same current password: the one
+		// that writes second proved a password that is gone by then.
+		a := e.register("ada@example.com", "old password")
+		g := newGatedHasher(cheap)
+		svc := e.authWith(g)
+		g.armed.Store(true)
+		done := make(chan error, 1)
+		go func() {
+			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "second password")
+			done <- err
+		}()
+		<-g.entered
+		_, err := e.auth.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "first password")
+		e.must(err)
+		close(g.release)
+		e.wantProviderError(<-done, auth.ErrUnauthorized, "Invalid email or password")
+		if !e.loginWorks("ada@example.com", "first password") || e.loginWorks("ada@example.com", "second password") {
+			e.t.Fatal("the second change overwrote the first with a password proved before it")
 		}
 	}},
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, concurrencyTests...)
 	all = append(all, loadTests...)
 	all = append(all, loginLoadTests...)
+	all = append(all, staleWriteTests...)
 	all = append(all, revocationBehaviour...)
 	all = append(all, throttleServiceTests...)
 	all = append(all, boundsTests...)
