@@ -569,7 +569,7 @@ var mixTotal = func() int {
 }()
 
 // work is one simulated client until deadline: a few customers of its
-// own, each step an operation of the mix on one of them. It starts no
+// own, each step an operation of the mix on one of them (see pick). It starts no
 // operation after deadline, and lets the last one finish.
 func (d *driver) work(ctx context.Context, w int, deadline time.Time) {
 	rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
@@ -586,19 +586,28 @@ func (d *driver) work(ctx context.Context, w int, deadline time.Time) {
 			sleep(ctx, 100*time.Millisecond)
 		}
 	}
-	for ctx.Err() == nil && time.Now().Before(deadline) {
+	for i := 0; len(pool) > 0 && ctx.Err() == nil && time.Now().Before(deadline); i++ {
 		c := pool[rng.IntN(len(pool))]
-		pick := rng.IntN(mixTotal)
-		for _, o := range mix {
-			if pick < o.weight {
-				d.pause.RLock()
-				o.run(d, ctx, c)
-				d.pause.RUnlock()
-				break
-			}
-			pick -= o.weight
-		}
+		d.pause.RLock()
+		pick(rng, i).run(d, ctx, c)
+		d.pause.RUnlock()
 	}
+}
+
+// pick returns the operation of step i: the whole mix in order first, so
+// that a short run has every kind of traffic, then at random by weight.
+func pick(rng *rand.Rand, i int) op {
+	if i < len(mix) {
+		return mix[i]
+	}
+	n := rng.IntN(mixTotal)
+	for _, o := range mix {
+		if n < o.weight {
+			return o
+		}
+		n -= o.weight
+	}
+	return mix[len(mix)-1]
 }
 
 // idle waits inside an operation of the mix without holding up samples.
