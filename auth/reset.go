@@ -208,7 +208,10 @@ func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, toke
 
 // ChangePassword changes the password of a logged-in identity that proves
 // it knows the current one, for providers that take an email and a
-// password (emailpass). A wrong current password is ErrUnauthorized.
+// password (emailpass). A wrong current password is ErrUnauthorized, as is
+// one that a concurrent reset or change replaced before the new one was
+// written: the provider's update gets "current_password" beside
+// "password" and writes only over that password.
 func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID, current, next string) (*Result, error) {
 	identity, err := s.RetrieveAuthIdentity(ctx, authIdentityID, store.FindOptions{})
 	if err != nil {
@@ -244,7 +247,9 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 	}
 	// The new password ends every token issued before it: the revocation,
 	// the audit entry and auth.password_changed are written in the unit of
-	// work of the new password.
+	// work of the new password. current_password: the provider writes next
+	// only over the password it proves (emailpass), so that a reset or
+	// another change made since the check above is not undone.
 	ids := &identities{s: s, provider: p, updated: func(ctx context.Context, _ *ProviderIdentity) error {
 		if err := s.record(ctx, identityEntry(audit.ActionPasswordChange, identity, "", providerID)); err != nil {
 			return err
@@ -252,7 +257,7 @@ func (s *Service) ChangePassword(ctx context.Context, authIdentityID, providerID
 		return s.passwordChanged(ctx, authIdentityID, pi.EntityID, providerID, causePasswordChange)
 	}}
 	res, err = s.callAs(ctx, p, "update", ids, func(ids provider.Identities) (*Result, error) {
-		return u.Update(ctx, map[string]any{"entity_id": pi.EntityID, "password": next}, ids)
+		return u.Update(ctx, map[string]any{"entity_id": pi.EntityID, "password": next, "current_password": current}, ids)
 	})
 	if err != nil {
 		return nil, err

@@ -52,6 +52,11 @@
 //	                     is verified (POST /auth/verification/request and /confirm). An actor
 //	                     type named there other than customer and user is accepted as customer
 //	                     is (logins, registrations, tokens, verifications)
+//	SCRYPT_LOG_N         the scrypt cost of new password hashes (default 15, Medusa's); a lower one
+//	                     is for tests and load runs only (hashes from a leak are cheaper to crack)
+//	DEBUG_ADDR           serve net/http/pprof and expvar (/debug/pprof/, /debug/vars) on this
+//	                     address, e.g. 127.0.0.1:6060 (a port alone listens on 127.0.0.1); off when
+//	                     unset; a host that is not loopback needs DEBUG_ALLOW_REMOTE=true
 //	AUTH_MFA_ENCRYPTION_KEY   turns on MFA enrolment (TOTP and recovery codes, the /auth/mfa routes):
 //	                     the key TOTP secrets are encrypted with, Medusa's variable; a Medusa server
 //	                     that shares the database and this key verifies the same factors
@@ -117,6 +122,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -181,12 +187,24 @@ type backend interface {
 
 // run serves on ln until ctx is done, then shuts down gracefully.
 func run(ctx context.Context, ln net.Listener, getenv func(string) string, logger *slog.Logger) error {
-	h, cleanup, err := build(ctx, getenv, logger)
+	dln, err := debugListener(getenv)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
+	h, cleanup, err := build(ctx, getenv, logger)
+	if err != nil {
+		_ = ln.Close()
+		if dln != nil {
+			_ = dln.Close()
+		}
+		return err
+	}
 	defer cleanup()
+	if dln != nil {
+		defer serveDebug(dln, logger)()
+		logger.Info("debug listener: pprof and expvar", "addr", dln.Addr().String())
+	}
 	srv := &http.Server{
 		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
@@ -237,6 +255,9 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 			return fail(fmt.Errorf("migrate: %w", err))
 		}
 		st = pg
+		stats := pg.DB().Stats
+		dbStats.Store(&stats)
+		closers = append(closers, func() { dbStats.Store(nil) })
 		logger.Info("store: PostgreSQL, migrations applied")
 	} else {
 		st = memory.New()
@@ -275,7 +296,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	closers = append(closers, closeIdP)
-	opts := []auth.Option{auth.WithProvider(emailpass.New()), auth.WithEventSink(sink), auth.WithLogger(logger)}
+	hasher, err := scryptCost(getenv, logger)
+	if err != nil {
+		return fail(err)
+	}
+	opts := []auth.Option{auth.WithProvider(emailpass.New(emailpass.WithHasher(hasher))), auth.WithEventSink(sink), auth.WithLogger(logger)}
 	var lim *throttle.Limiter
 	if !strings.EqualFold(getenv("THROTTLE"), "off") {
 		if lim, err = throttle.New(st, throttle.Config{Secret: throttleSecret(secret)}); err != nil {
@@ -393,6 +418,26 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	})
 	mux.Handle("/", api.Handler())
 	return mux, cleanup, nil
+}
+
+// scryptCost reads SCRYPT_LOG_N, the cost of new password hashes (default
+// Medusa's 15). A lower cost makes passwords cheaper to guess from a
+// leaked database: it is for tests and load runs, and says so in the log.
+func scryptCost(getenv func(string) string, logger *slog.Logger) (emailpass.Scrypt, error) {
+	h := emailpass.DefaultScrypt()
+	v := getenv("SCRYPT_LOG_N")
+	if v == "" {
+		return h, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 8)
+	if err != nil || n < 1 || n > 20 {
+		return h, fmt.Errorf("SCRYPT_LOG_N %q: want a number from 1 to 20", v)
+	}
+	if n < uint64(h.LogN) {
+		logger.Warn("SCRYPT_LOG_N is below Medusa's default of 15: password hashes are cheap to guess; for tests only", "log_n", n)
+	}
+	h.LogN = uint8(n)
+	return h, nil
 }
 
 // throttleSecret derives the throttle's key secret from the JWT secret, so

@@ -95,10 +95,16 @@ func wrap(a *provider.AuthIdentity, err error) (*provider.Result, error) {
 
 func (e *env) newAuth(opts ...auth.Option) *auth.Service {
 	e.t.Helper()
+	return e.authWith(cheap, opts...)
+}
+
+// authWith is newAuth with emailpass hashing new passwords with h.
+func (e *env) authWith(h emailpass.Hasher, opts ...auth.Option) *auth.Service {
+	e.t.Helper()
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: testSecret, Now: e.clock.now})
 	e.must(err)
 	base := []auth.Option{
-		auth.WithProvider(emailpass.New(emailpass.WithHasher(cheap))),
+		auth.WithProvider(emailpass.New(emailpass.WithHasher(h))),
 		auth.WithProvider(&testProvider{}),
 		auth.WithEventSink(e.secrets.sink(e.sink())), auth.WithClock(e.clock.now),
 	}

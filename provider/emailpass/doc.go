@@ -69,4 +69,11 @@
 //     answers unknown emails at once).
 //   - An update without a password is an error ("Password should be a
 //     string"), not an empty success.
+//   - Concurrent writers never undo each other's password. A rehash at
+//     login is written only over the hash it verified; an update with
+//     "current_password" (auth.Service.ChangePassword) only over a hash
+//     that current_password matches, so a change proved with a password
+//     that a reset replaced meanwhile fails instead of undoing the reset;
+//     a registration that loses the race for an email answers as if it
+//     had come second. Medusa reads, hashes and writes with no such check.
 package emailpass

@@ -25,6 +25,7 @@ const (
 	msgEmailNotString     = "Email should be a string"
 	msgIdentityExists     = "Identity with email already exists"
 	msgNoEntityID         = "Cannot update emailpass provider identity without entity_id"
+	msgPasswordBusy       = "The password was rehashed during the change; try again"
 )
 
 // Policy is the password policy.
@@ -232,13 +233,11 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 	}
 	if p.hasher.NeedsRehash(stored) {
 		// Only over the hash just verified: a password changed meanwhile
-		// stays.
-		unchanged := func(cur *provider.ProviderIdentity) bool {
-			h, _ := cur.ProviderMetadata["password"].(string)
-			return h == stored
-		}
-		if updated, err := p.storeHash(ctx, ids, identity, password, unchanged); err == nil {
-			identity = updated
+		// stays, and the login answers with the identity it proved.
+		if hash, err := p.hasher.Hash([]byte(password)); err == nil {
+			if updated, err := p.storeHash(ctx, ids, identity, hash, hashIs(stored)); err == nil && storedHash(updated) == hash {
+				identity = updated
+			}
 		}
 	}
 	return &provider.Result{AuthIdentity: identity}, nil
@@ -248,7 +247,9 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 // email that already has an identity fails with "Identity with email
 // already exists", except when no actor is linked yet and the password is
 // the same: then the request is a login and answers with that identity
-// (Medusa 2.21).
+// (Medusa 2.21). Concurrent registrations of one email answer as if they
+// had come one after another: one creates the identity, and each other
+// one is a login to it or "Identity with email already exists".
 func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
 	emailAddr, password, err := credentials(in.Body)
 	if err != nil {
@@ -260,17 +261,8 @@ func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider
 	if err := p.checkPolicy(password); err != nil {
 		return nil, err
 	}
-	existing, err := ids.Retrieve(ctx, emailAddr)
-	switch {
-	case err == nil:
-		if !existing.HasActor() {
-			if ok, _, err := p.verify(existing, password); err == nil && ok {
-				return &provider.Result{AuthIdentity: existing}, nil
-			}
-		}
-		return nil, fail(store.ErrConflict, msgIdentityExists)
-	case !provider.IsNotFound(err):
-		return nil, err
+	if res, err := p.registered(ctx, ids, emailAddr, password); !provider.IsNotFound(err) {
+		return res, err
 	}
 	hash, err := p.hasher.Hash([]byte(password))
 	if err != nil {
@@ -279,11 +271,34 @@ func (p *Provider) Register(ctx context.Context, in provider.Input, ids provider
 	created, err := ids.Create(ctx, provider.NewIdentity{EntityID: emailAddr, ProviderMetadata: map[string]any{"password": hash}})
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
+			// Another registration of the email created it meanwhile:
+			// answer as if this one had come after it, so that the same
+			// email and password still log in to it.
+			if res, err := p.registered(ctx, ids, emailAddr, password); err == nil {
+				return res, nil
+			}
 			return nil, fail(store.ErrConflict, msgIdentityExists)
 		}
 		return nil, err
 	}
 	return &provider.Result{AuthIdentity: created}, nil
+}
+
+// registered answers a registration of an email that has an identity
+// already: that identity when no actor is linked to it and password is
+// its password, else "Identity with email already exists". An email
+// without an identity is a not-found error.
+func (p *Provider) registered(ctx context.Context, ids provider.Identities, emailAddr, password string) (*provider.Result, error) {
+	existing, err := ids.Retrieve(ctx, emailAddr)
+	if err != nil {
+		return nil, err
+	}
+	if !existing.HasActor() {
+		if ok, _, err := p.verify(existing, password); err == nil && ok {
+			return &provider.Result{AuthIdentity: existing}, nil
+		}
+	}
+	return nil, fail(store.ErrConflict, msgIdentityExists)
 }
 
 // CheckUpdate implements provider.UpdateChecker.
@@ -301,6 +316,16 @@ func (p *Provider) CheckUpdate(data map[string]any) error {
 // Update implements provider.Updater: data {"entity_id", "password"} sets
 // a new password. Callers prove the right to do so first (a reset token,
 // the current password): see auth.Service.ResetPassword and ChangePassword.
+//
+// With "current_password" in data as well, the new password replaces only
+// current_password: the new hash is written only over a stored hash that
+// current_password matches, so that a change proved with a password that
+// another change (a reset) replaced meanwhile fails with "Invalid email or
+// password" instead of undoing it. A login that rehashed the same
+// password meanwhile is no obstacle: the check is made again on its hash,
+// up to maxProvedWrites times; a password rehashed more often than that
+// during one change (instances with other hash costs, all logging the
+// identity in) fails with a conflict, and nothing is written.
 func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider.Identities) (*provider.Result, error) {
 	if err := p.CheckUpdate(data); err != nil {
 		return nil, err
@@ -310,24 +335,81 @@ func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider
 	if err != nil {
 		return nil, err
 	}
-	updated, err := p.storeHash(ctx, ids, identity, data["password"].(string), nil)
+	current, proving := data["current_password"]
+	cur, _ := current.(string)
+	if proving {
+		if ok, _, err := p.verify(identity, cur); err != nil || !ok {
+			return nil, badCredentials()
+		}
+	}
+	hash, err := p.hasher.Hash([]byte(data["password"].(string)))
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Result{AuthIdentity: updated}, nil
+	if !proving {
+		updated, err := p.storeHash(ctx, ids, identity, hash, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &provider.Result{AuthIdentity: updated}, nil
+	}
+	for range maxProvedWrites {
+		stored := storedHash(identity)
+		updated, err := p.storeHash(ctx, ids, identity, hash, hashIs(stored))
+		if err != nil {
+			return nil, err
+		}
+		if storedHash(updated) == hash {
+			return &provider.Result{AuthIdentity: updated}, nil
+		}
+		// Another hash was stored since: a rehash of the same password
+		// (try again over it) or another password (refuse).
+		identity = updated
+		if ok, _, err := p.verify(identity, cur); err != nil || !ok {
+			return nil, badCredentials()
+		}
+	}
+	// current_password is still right, but logins kept rehashing it (two
+	// configurations with other costs at once): nothing was written.
+	return nil, fail(store.ErrConflict, msgPasswordBusy)
 }
 
-// storeHash hashes password (outside any unit of work) and stores it in
-// the identity's provider metadata, keeping the other keys; with cond, only
-// if cond holds for the stored provider identity.
-func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, identity *provider.AuthIdentity, password string, cond func(*provider.ProviderIdentity) bool) (*provider.AuthIdentity, error) {
+// maxProvedWrites bounds the attempts of an update with current_password
+// that meets concurrent rehashes of the password it proved.
+const maxProvedWrites = 3
+
+// hashIs returns a condition that holds while a provider identity stores
+// the password hash stored.
+func hashIs(stored string) func(*provider.ProviderIdentity) bool {
+	return func(cur *provider.ProviderIdentity) bool {
+		h, _ := cur.ProviderMetadata["password"].(string)
+		return h == stored
+	}
+}
+
+// storedHash returns the password hash of an identity's emailpass
+// provider identity, or "".
+func storedHash(identity *provider.AuthIdentity) string {
+	if identity == nil {
+		return ""
+	}
+	pi := identity.Provider(ID)
+	if pi == nil {
+		return ""
+	}
+	h, _ := pi.ProviderMetadata["password"].(string)
+	return h
+}
+
+// storeHash stores hash in the identity's provider metadata, keeping the
+// other keys; with cond, only if cond holds for the stored provider
+// identity. It returns the identity as stored afterwards (with another
+// hash when cond did not hold). Hash the password before: no unit of work
+// may wait for a key derivation.
+func (p *Provider) storeHash(ctx context.Context, ids provider.Identities, identity *provider.AuthIdentity, hash string, cond func(*provider.ProviderIdentity) bool) (*provider.AuthIdentity, error) {
 	pi := identity.Provider(ID)
 	if pi == nil {
 		return nil, fail(store.ErrNotFound, "ProviderIdentity with entity_id not found")
-	}
-	hash, err := p.hasher.Hash([]byte(password))
-	if err != nil {
-		return nil, err
 	}
 	pm := maps.Clone(pi.ProviderMetadata)
 	if pm == nil {
