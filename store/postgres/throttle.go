@@ -210,13 +210,21 @@ func tryByKey(a, b throttle.Try) int { return strings.Compare(a.Key, b.Key) }
 // counters cleared, and an UPDATE taking one hit from the others. The two
 // conditions exclude each other, so no row is changed twice; UPDATE and
 // DELETE re-check theirs on the latest version of a row they waited for.
+//
+// The rows are first locked in key order (l), the order in which
+// ThrottleHit and ThrottleTry lock theirs: without it the UPDATE (run
+// first) and the DELETE (run last, unreferenced) took a login's address
+// before its account, and a concurrent try on both deadlocked with it.
+// Both join l, so no row is changed before l has locked it.
 const throttleReleaseSQL = `WITH r AS (
 	SELECT * FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS r(key, clear, since)
+), l AS (
+	SELECT c.key FROM clientele_throttle c WHERE c.key = ANY($1::text[]) ORDER BY c.key FOR UPDATE
 ), d AS (
-	DELETE FROM clientele_throttle c USING r WHERE c.key = r.key AND r.clear AND c.last_hit_at <= r.since
+	DELETE FROM clientele_throttle c USING r, l WHERE c.key = r.key AND c.key = l.key AND r.clear AND c.last_hit_at <= r.since
 )
-UPDATE clientele_throttle c SET hits = c.hits - 1 FROM r
-WHERE c.key = r.key AND c.hits > 0 AND c.expires_at > $4::timestamptz AND NOT (r.clear AND c.last_hit_at <= r.since)`
+UPDATE clientele_throttle c SET hits = c.hits - 1 FROM r, l
+WHERE c.key = r.key AND c.key = l.key AND c.hits > 0 AND c.expires_at > $4::timestamptz AND NOT (r.clear AND c.last_hit_at <= r.since)`
 
 // noSince stands for a zero Release.Since: later than every hit.
 var noSince = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)

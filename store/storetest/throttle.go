@@ -536,6 +536,38 @@ var throttleTests = []test{
 		e.must(a.Succeed(e.ctx))
 		e.same(6, burst())
 	}},
+	{"Throttle/ConcurrentTriesAndReleasesNeverDeadlock", func(e *env) {
+		// A login's reservation locks its keys in key order; a success's
+		// release, which clears one key and takes a hit back from the
+		// other, must take them in the same order, or a login and a
+		// success on one account and one address wait for each other.
+		ts := e.throttleStore()
+		at := now()
+		rule := throttle.Rule{Limit: 1 << 20, Window: time.Hour, Backoff: time.Second, MaxBackoff: time.Minute}
+		keys := []string{"login:deadlock-account", "login_ip:deadlock-address"}
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for w := range errs {
+			wg.Go(func() {
+				for i := range 40 {
+					if _, _, err := ts.ThrottleTry(e.ctx, at, throttle.Try{Key: keys[0], Rule: rule}, throttle.Try{Key: keys[1], Rule: rule}); err != nil {
+						errs[w] = fmt.Errorf("try %d: %w", i, err)
+						return
+					}
+					if err := ts.ThrottleRelease(e.ctx, at, throttle.Release{Key: keys[0], Clear: true}, throttle.Release{Key: keys[1]}); err != nil {
+						errs[w] = fmt.Errorf("release %d: %w", i, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for w, err := range errs {
+			if err != nil {
+				e.t.Fatalf("worker %d: %v", w, err)
+			}
+		}
+	}},
 	{"Throttle/LoginReservations", func(e *env) {
 		// BeginLogin reserves the attempt on the address and the account
 		// at once; a failure keeps both counted, a success clears the
