@@ -11,6 +11,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/outbox"
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 )
@@ -213,8 +214,14 @@ func (s *Service) exportIdentity(ctx context.Context, a *auth.AuthIdentity) (Exp
 // its provider identities, reset tokens, verifications, MFA factors,
 // recovery codes and challenges; an identity that also links another
 // actor (an admin user) is deleted as well, since its provider identities
-// hold the customer's email. A soft-deleted customer is erased too. It
-// emits [EventErased] (carrying the id only) when it changed something.
+// hold the customer's email. The store's outbox rows (outbox.Store) that
+// name the customer's email or its identities' entity ids, delivered or
+// waiting (a reset mail, an email change), and the sealed ones of its
+// identities are deleted (outbox.Store.OutboxForget); events that carry
+// ids only stay. With an audit log, the entries about the customer lose
+// their client address and user agent, and the erasure is recorded with
+// ids only. A soft-deleted customer is erased too. It emits [EventErased]
+// (carrying the id only) when it changed something.
 //
 // Erase is idempotent: erasing an erased customer succeeds and changes
 // nothing more. An unknown customer fails with customer.ErrNotFound.
@@ -229,6 +236,10 @@ func (s *Service) Erase(ctx context.Context, customerID string) error {
 		}
 		now := s.now().UTC().Truncate(time.Microsecond)
 		changed := false
+		// What names the customer in the outbox: its email and its
+		// identities' entity ids (values), its ids (the keys of sealed
+		// rows).
+		values, ids := []string{found[0].Email}, []string{customerID}
 		if c := found[0]; !erasedCustomer(c) {
 			c.CompanyName, c.FirstName, c.LastName, c.Email, c.Phone, c.Metadata = "", "", "", "", "", nil
 			c.UpdatedAt = now
@@ -262,10 +273,22 @@ func (s *Service) Erase(ctx context.Context, customerID string) error {
 			return err
 		}
 		for _, identity := range linked {
+			ids = append(ids, identity.ID)
+			for _, pi := range identity.ProviderIdentities {
+				values = append(values, pi.EntityID)
+			}
 			if err := s.eraseIdentity(ctx, identity); err != nil {
 				return err
 			}
 			changed = true
+		}
+		if ob, ok := s.st.(outbox.Store); ok {
+			// Events not yet delivered, or kept after delivery, that name
+			// the customer (a reset mail's email, an email change) go
+			// with it; the host learns of the erasure from customer.erased.
+			if _, err := ob.OutboxForget(ctx, values, ids); err != nil {
+				return err
+			}
 		}
 		if err := s.eraseAudit(ctx, customerID, linked, changed); err != nil {
 			return err

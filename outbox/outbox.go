@@ -69,6 +69,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -144,6 +145,43 @@ type Store interface {
 	OutboxPurge(ctx context.Context, before time.Time, limit int) (int, error)
 	// OutboxGet returns the row id; store.ErrNotFound when there is none.
 	OutboxGet(ctx context.Context, id string) (*Record, error)
+	// OutboxForget deletes, in the unit of work in ctx, every row,
+	// delivered or not, that names one of values (compared
+	// case-insensitively) as its EntityKey (the whole key, or what follows
+	// its first ':', as in DefaultEntityKey's "entity_id:…") or as the
+	// entity_id, email or previous_email of its data, and every sealed row
+	// whose EntityKey is
+	// one of ids; it returns how many. The erasure of a customer uses it
+	// with the customer's emails and identities' entity ids as values and
+	// its customer and identity ids as ids: the rows that carry only ids
+	// (a customer.updated) stay, to be delivered.
+	OutboxForget(ctx context.Context, values, ids []string) (int, error)
+}
+
+// Mentions reports whether a row names one of values (lower-cased) as
+// OutboxForget compares them: as its entity key (whole, or after its
+// first ':'), or as the entity_id,
+// email or previous_email of its JSON data. Backends that cannot query
+// JSON use it.
+func Mentions(r *Record, values []string) bool {
+	key := strings.ToLower(r.EntityKey)
+	_, named, _ := strings.Cut(key, ":")
+	if slices.Contains(values, key) || slices.Contains(values, named) {
+		return true
+	}
+	if len(r.Data) == 0 {
+		return false
+	}
+	var d map[string]any
+	if json.Unmarshal(r.Data, &d) != nil {
+		return false
+	}
+	for _, k := range []string{"entity_id", "email", "previous_email"} {
+		if v, ok := d[k].(string); ok && slices.Contains(values, strings.ToLower(v)) {
+			return true
+		}
+	}
+	return false
 }
 
 // KeySize is the size of a key's Secret: AES-256.

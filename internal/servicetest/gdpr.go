@@ -104,6 +104,10 @@ func ErasedPersonalData(t *testing.T, st Store) []string {
 	if e.audit == nil {
 		t.Fatal("the store keeps no audit log: the erasure of its entries goes untested")
 	}
+	// Every event goes through the outbox: some are delivered (and kept
+	// for the retention), the last ones wait; erasure must forget those
+	// that name the customers.
+	ob := e.useRecordedOutbox()
 	tag := strings.ToLower(id.New(""))
 	tag = tag[len(tag)-10:]
 	p := person{"erase-" + tag + "@example.com", "Zenobia" + tag, "Quartermain" + tag, fmt.Sprintf("+1555%07d", rand.IntN(1e7))}
@@ -117,6 +121,23 @@ func ErasedPersonalData(t *testing.T, st Store) []string {
 	c2 := e.gdprCustomer(q).c
 	if n := len(e.auditAll(audit.Filter{ActorIDs: []string{c.ID}})); n == 0 {
 		t.Fatal("no audit entry about the customer before its erasure")
+	}
+	sink := &countingSink{}
+	_, stop := e.dispatch(ob, sink)
+	e.waitFor("the flows' events", func() bool {
+		_, d := sink.snapshot()
+		return len(d) > 0 && e.pendingOutbox() == 0
+	})
+	e.must(stop(e.ctx))
+	// Waiting ones: a reset mail (sealed, keyed by the email) and a
+	// customer update of each.
+	for _, x := range []person{p, q} {
+		e.must(e.auth.RequestPasswordReset(e.ctx, auth.ActorCustomer, emailpass.ID, x.email, nil))
+	}
+	_, err := e.customers.Update(e.ctx, c.ID, customer.UpdateParams{FirstName: ptr(p.first)})
+	e.must(err)
+	if e.pendingOutbox() == 0 {
+		t.Fatal("no event waits in the outbox before the erasure")
 	}
 	e.must(e.accounts.Erase(e.ctx, c.ID))
 	e.must(e.accounts.Erase(e.ctx, c2.ID))

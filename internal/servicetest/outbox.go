@@ -37,13 +37,45 @@ func (e *env) outboxStore() outbox.Store {
 func (e *env) useOutbox(opts ...outbox.Option) *outbox.Outbox {
 	e.t.Helper()
 	ob := must(outbox.New(e.outboxStore(), append([]outbox.Option{outbox.WithKeys(TestOutboxKey)}, opts...)...))(e.t)
+	e.useTxSink(ob)
+	return ob
+}
+
+// useRecordedOutbox is useOutbox with the events also recorded in the
+// env's recorder once their unit commits, for flows that read codes from
+// the events.
+func (e *env) useRecordedOutbox(opts ...outbox.Option) *outbox.Outbox {
+	e.t.Helper()
+	ob := must(outbox.New(e.outboxStore(), append([]outbox.Option{outbox.WithKeys(TestOutboxKey)}, opts...)...))(e.t)
+	e.useTxSink(teeTxSink{ob, unitSink{e.events}})
+	return ob
+}
+
+// teeTxSink hands events to two transactional sinks.
+type teeTxSink struct{ a, b event.TxSink }
+
+// Emit hands e to both sinks.
+func (t teeTxSink) Emit(ctx context.Context, e event.Event) error {
+	return errors.Join(t.a.Emit(ctx, e), t.b.Emit(ctx, e))
+}
+
+// EmitTx hands events to both sinks in the unit of ctx.
+func (t teeTxSink) EmitTx(ctx context.Context, events []event.Event) error {
+	if err := t.a.EmitTx(ctx, events); err != nil {
+		return err
+	}
+	return t.b.EmitTx(ctx, events)
+}
+
+// useTxSink rebuilds the env's services on the transactional sink ob.
+func (e *env) useTxSink(ob event.TxSink) {
+	e.t.Helper()
 	e.txSink = ob
 	e.addresses = newAddresses(e.t, e.st, address.WithEventSink(ob))
 	e.customers = must(customer.NewService(e.st, e.addresses, customer.WithEventSink(ob)))(e.t)
 	e.groups = newGroups(e.t, e.st, group.WithEventSink(ob))
 	e.auth = e.newAuth()
 	e.accounts = must(account.NewService(e.st, e.auth, e.customers, account.WithEventSink(ob)))(e.t)
-	return ob
 }
 
 // fastDispatch is the dispatcher configuration of the suite: short polls
@@ -424,4 +456,17 @@ func (e *env) pendingRows(ob *outbox.Outbox) []*outbox.Record {
 	_, err = st.OutboxRelease(e.ctx, "peek")
 	e.must(err)
 	return rs
+}
+
+// pendingOutbox counts the entities that have an undelivered event no
+// live lease holds, by a claim far in the future that it releases at
+// once.
+func (e *env) pendingOutbox() int {
+	e.t.Helper()
+	os := e.outboxStore()
+	rs, err := os.OutboxClaim(e.ctx, "pending-probe", time.Now().AddDate(10, 0, 0), time.Second, 10000)
+	e.must(err)
+	_, err = os.OutboxRelease(e.ctx, "pending-probe")
+	e.must(err)
+	return len(rs)
 }

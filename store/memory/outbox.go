@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/clientele/clientele/outbox"
@@ -169,6 +170,33 @@ func (s *Store) OutboxPurge(ctx context.Context, before time.Time, limit int) (i
 		return nil
 	})
 	return n, err
+}
+
+// OutboxForget implements outbox.Store.
+func (s *Store) OutboxForget(ctx context.Context, values, ids []string) (int, error) {
+	values = lowered(values)
+	n := 0
+	err := s.write(ctx, func(tx *txn) error {
+		for _, r := range s.outbox.rows {
+			if outbox.Mentions(r, values) || (r.Sealed != nil && slices.Contains(ids, r.EntityKey)) {
+				put(tx, s.outbox.rows, r.ID, nil, nil)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// lowered returns vs lower-cased, without empty strings.
+func lowered(vs []string) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		if v != "" {
+			out = append(out, strings.ToLower(v))
+		}
+	}
+	return out
 }
 
 // OutboxGet implements outbox.Store.

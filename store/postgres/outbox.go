@@ -200,6 +200,30 @@ func (s *Store) OutboxPurge(ctx context.Context, before time.Time, limit int) (i
 	ORDER BY delivered_at LIMIT $2)`, before.UTC(), limit)
 }
 
+// OutboxForget implements outbox.Store, in one statement (a scan of the
+// table: erasures are rare, and delivered rows are purged).
+func (s *Store) OutboxForget(ctx context.Context, values, ids []string) (int, error) {
+	vs := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			vs = append(vs, strings.ToLower(v))
+		}
+	}
+	if len(vs) == 0 && len(ids) == 0 {
+		return 0, nil
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return s.outboxExec(ctx, "forget outbox rows", `DELETE FROM clientele_outbox
+WHERE lower(entity_key) = ANY($1::text[])
+	OR lower(substr(entity_key, strpos(entity_key, ':') + 1)) = ANY($1::text[])
+	OR lower(data->>'entity_id') = ANY($1::text[])
+	OR lower(data->>'email') = ANY($1::text[])
+	OR lower(data->>'previous_email') = ANY($1::text[])
+	OR (sealed IS NOT NULL AND entity_key = ANY($2::text[]))`, vs, ids)
+}
+
 // OutboxGet implements outbox.Store.
 func (s *Store) OutboxGet(ctx context.Context, id string) (*outbox.Record, error) {
 	rows, err := s.sqlConn(ctx).QueryContext(ctx, `SELECT `+outboxCols+` FROM clientele_outbox o WHERE o.id = $1`, id)

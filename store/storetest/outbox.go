@@ -291,4 +291,56 @@ var outboxTests = []test{
 		_, err = os.OutboxGet(e.ctx, "evt_3")
 		e.must(err)
 	}},
+	{"Outbox/ForgetDeletesTheRowsThatNameAPerson", func(e *env) {
+		os := e.outboxStore()
+		t0 := now()
+		row := func(id, key, data string, sealed bool) *outbox.Record {
+			r := &outbox.Record{ID: id, Name: "thing.changed", EntityKey: key, CreatedAt: t0, AvailableAt: t0}
+			if sealed {
+				r.Sealed, r.KeyID = []byte{9, 9}, "k1"
+			} else {
+				r.Data = []byte(data)
+			}
+			return r
+		}
+		e.appendRecords(os,
+			row("evt_key", "Ann@Example.com", "", true),
+			row("evt_named_key", "entity_id:ann@example.com", "", true),                          // named by its key
+			row("evt_entity", "authid_1", `{"entity_id":"ann@example.com"}`, false),              // by its entity_id
+			row("evt_email", "cus_1", `{"id":"cus_1","email":"ANN@example.com"}`, false),         // by its email
+			row("evt_prev", "cus_1", `{"id":"cus_1","previous_email":"ann@example.com"}`, false), // by its previous email
+			row("evt_sealed", "authid_1", "", true),                                              // sealed, keyed by an id
+			row("evt_ids", "cus_1", `{"id":"cus_1"}`, false),                                     // ids only: stays
+			row("evt_other", "bob@example.com", `{"entity_id":"bob@example.com"}`, false),        // someone else: stays
+			row("evt_sealed_other", "authid_2", "", true),                                        // someone else's secret: stays
+		)
+		e.must(os.OutboxDone(e.ctx, "evt_entity", t0)) // delivered rows go too
+		// A unit that rolls back forgets nothing.
+		boom := errors.New("boom")
+		err := os.InTx(e.ctx, func(ctx context.Context) error {
+			if _, err := os.OutboxForget(ctx, []string{"ann@example.com"}, []string{"cus_1", "authid_1"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			e.t.Fatalf("InTx = %v", err)
+		}
+		_, err = os.OutboxGet(e.ctx, "evt_key")
+		e.must(err)
+		n, err := os.OutboxForget(e.ctx, []string{"ann@example.com", ""}, []string{"cus_1", "authid_1"})
+		e.must(err)
+		e.same(6, n)
+		for _, id := range []string{"evt_key", "evt_named_key", "evt_entity", "evt_email", "evt_prev", "evt_sealed"} {
+			_, err := os.OutboxGet(e.ctx, id)
+			e.wantNotFound(err, id)
+		}
+		for _, id := range []string{"evt_ids", "evt_other", "evt_sealed_other"} {
+			_, err := os.OutboxGet(e.ctx, id)
+			e.must(err)
+		}
+		n, err = os.OutboxForget(e.ctx, nil, nil)
+		e.must(err)
+		e.same(0, n)
+	}},
 }
