@@ -21,15 +21,17 @@ const (
 	loadChanges = 6    // password changes per identity
 	loadTags    = 8    // app_metadata keys written into each identity
 	loadLogins  = 1000 // logins of the users, right and wrong
-	loadWorkers = 20   // goroutines that send them
+	loadWorkers = 1000 // goroutines that send them, one login each, all at once
 	loadVictims = 2    // identities that only get wrong passwords
-	loadGuesses = 60   // wrong passwords per victim, all at once
-	loadFree    = 40   // failures the login rule lets through before the lock
+	loadGuesses = 200  // wrong passwords per victim, all at once
+	loadFree    = 150  // failures the login rule lets through before the lock
 )
 
 // loadRule is the login rule of the load: the defaults' back-off, with
-// room for the wrong passwords of the users so that only the victims are
-// locked.
+// room for the logins of the users so that only the victims are locked.
+// A login reserves its attempt before the password check, so the 100
+// logins of a user in flight at once count until they settle: the rule
+// lets more than that through.
 var loadRule = throttle.Rule{Limit: loadFree, Window: 24 * time.Hour, Backoff: time.Second, MaxBackoff: 15 * time.Minute}
 
 func loadEmail(user int) string             { return fmt.Sprintf("user%d@example.com", user) }
