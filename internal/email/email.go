@@ -4,6 +4,7 @@ package email
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/clientele/clientele/store"
@@ -28,7 +29,13 @@ func Normalize(field, s string) (string, error) {
 // brackets) with a dotted domain, as the email validators of Medusa's HTTP
 // layer require.
 func Valid(s string) bool {
-	if len(s) > 320 || strings.ContainsAny(s, " \t\r\n<>()\",;:\\[]") {
+	if len(s) > 320 || strings.ContainsAny(s, "<>()\",;:\\[]") {
+		return false
+	}
+	// No white space or control character, Unicode's included (U+0085
+	// NEL, U+00A0, U+2028): trimming would remove them at the ends, and
+	// they have no place inside.
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
