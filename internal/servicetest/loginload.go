@@ -287,6 +287,23 @@ type gatedHasher struct {
 	release chan struct{}
 }
 
+// gatedChange starts a change of the password of identity id from current
+// to next through a service whose hasher stops inside the hash of next,
+// and returns once it is there, with the channel of the change's answer:
+// closing g.release lets it go on.
+func (e *env) gatedChange(id, current, next string) (gatedHasher, chan error) {
+	g := newGatedHasher(cheap)
+	svc := e.authWith(g)
+	g.armed.Store(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.ChangePassword(e.ctx, id, emailpass.ID, current, next)
+		done <- err
+	}()
+	<-g.entered
+	return g, done
+}
+
 func newGatedHasher(h emailpass.Scrypt) gatedHasher {
 	return gatedHasher{Scrypt: h, armed: &atomic.Bool{}, entered: make(chan struct{}), release: make(chan struct{})}
 }
@@ -330,15 +347,7 @@ var staleWriteTests = []test{
 		// password that is no longer the identity's: it must fail, and
 		// the reset's password stay.
 		a := e.register("ada@example.com", "old password")
-		g := newGatedHasher(cheap)
-		svc := e.authWith(g)
-		g.armed.Store(true)
-		done := make(chan error, 1)
-		go func() {
-			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "attacker password")
-			done <- err
-		}()
-		<-g.entered
+		g, done := e.gatedChange(a.ID, "old password", "attacker password")
 		token := e.requestReset("ada@example.com")
 		_, err := e.auth.ResetPassword(e.ctx, auth.ActorCustomer, emailpass.ID, token, map[string]any{"password": "owner password"})
 		e.must(err)
@@ -353,15 +362,7 @@ var staleWriteTests = []test{
 		// hashes the new one: the change still proves the stored
 		// password (the same, rehashed) and succeeds.
 		a := e.register("ada@example.com", "old password")
-		g := newGatedHasher(cheap)
-		svc := e.authWith(g)
-		g.armed.Store(true)
-		done := make(chan error, 1)
-		go func() {
-			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
-			done <- err
-		}()
-		<-g.entered
+		g, done := e.gatedChange(a.ID, "old password", "new password")
 		before := e.storedPassword("ada@example.com")
 		_, err := e.authWith(emailpass.Scrypt{LogN: 5, R: 8, P: 1}).Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
 		e.must(err)
@@ -378,15 +379,7 @@ var staleWriteTests = []test{
 		// Two changes that both prove the same current password: the one
 		// that writes second proved a password that is gone by then.
 		a := e.register("ada@example.com", "old password")
-		g := newGatedHasher(cheap)
-		svc := e.authWith(g)
-		g.armed.Store(true)
-		done := make(chan error, 1)
-		go func() {
-			_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "second password")
-			done <- err
-		}()
-		<-g.entered
+		g, done := e.gatedChange(a.ID, "old password", "second password")
 		_, err := e.auth.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "first password")
 		e.must(err)
 		close(g.release)
