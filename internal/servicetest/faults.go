@@ -6,6 +6,7 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
@@ -51,6 +52,27 @@ var faultTests = []test{
 		res, err := f.auth.Link(f.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": f.magicCode("ada.l@example.org")}})
 		f.must(err)
 		f.same(2, len(res.AuthIdentity.ProviderIdentities))
+	}},
+	{"Fault/PasswordChangeUndoneWhenEventFails", func(e *env) {
+		a := e.register("ada@example.com", "old password")
+		// A sink that refuses auth.password_changed: the event is written
+		// after the new password, and its failure must undo the change.
+		e.txSink = refusingSink{unitSink{e.events}, auth.EventPasswordChanged}
+		svc := e.newAuth()
+		e.txSink = nil
+		before := e.snapshot()
+		_, err := svc.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
+		e.wantErr(err, errBoom)
+		e.unchanged(before)
+		_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
+		e.must(err)
+		if _, err := e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "new password")); err == nil {
+			e.t.Fatal("the new password works after a failed change")
+		}
+		_, err = e.auth.ChangePassword(e.ctx, a.ID, emailpass.ID, "old password", "new password")
+		e.must(err)
+		_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "new password"))
+		e.must(err)
 	}},
 	{"Fault/SignUpUndoneWhenTokenFails", func(e *env) {
 		f, fs := e.faulty()
@@ -170,4 +192,21 @@ func (f faultyMFAStore) ListMFAFactors(ctx context.Context, flt auth.MFAFactorFi
 		return nil, err
 	}
 	return f.MFAStore.ListMFAFactors(ctx, flt, opts)
+}
+
+// refusingSink is a unitSink whose EmitTx fails with errBoom when it is
+// handed an event named name.
+type refusingSink struct {
+	unitSink
+	name string
+}
+
+// EmitTx fails on an event named r.name, else records the events.
+func (r refusingSink) EmitTx(ctx context.Context, events []event.Event) error {
+	for _, ev := range events {
+		if ev.Name == r.name {
+			return errBoom
+		}
+	}
+	return r.unitSink.EmitTx(ctx, events)
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/internal/faultdb"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/outbox"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store/postgres"
@@ -32,6 +34,12 @@ import (
 // operation fails cleanly (or absorbs the failure and completes), that
 // nothing is half-written in the raw tables, that events match the
 // outcome, and that the operation then succeeds when retried.
+//
+// The services' sink is a transactional outbox (package outbox): a failed
+// operation leaves no row in clientele_outbox, a successful one exactly
+// its events, each delivered once by a dispatcher. One operation also runs
+// with a plain sink (events after the commit). The outbox's own delivery
+// is under faults too (fault_outbox_test.go).
 //
 // Adding an operation is one entry in faultOps.
 
@@ -150,6 +158,7 @@ var faultOps = []faultOp{
 			w.wantRows(map[bool]int{false: 1, true: 0}[done], "SELECT count(*) FROM auth_password_reset_token WHERE auth_identity_id = ?", w.identityID)
 			w.wantLogin("eve@example.com", "new-password", done)
 			w.wantLogin("eve@example.com", "old-password", !done)
+			w.wantRevoked(done)
 		},
 	},
 	{
@@ -256,9 +265,55 @@ var faultOps = []faultOp{
 			w.wantRows(1, "SELECT count(*) FROM customer_group_customer WHERE customer_id = ?", w.customerID)
 		},
 	},
-	// Outbox delivery: once the outbox exists, its entry goes here (setup
-	// writes an event to the outbox, run delivers it, check reads the
-	// outbox table: delivered exactly once or still pending).
+	{
+		name: "PasswordChange",
+		setup: func(w *faultWorld) {
+			w.identityID = w.register("fin@example.com", "old-password").ID
+		},
+		run: func(w *faultWorld) error {
+			_, err := w.auth.ChangePassword(w.ctx, w.identityID, emailpass.ID, "old-password", "new-password")
+			return err
+		},
+		events: []string{auth.EventPasswordChanged},
+		check: func(w *faultWorld, done bool) {
+			w.wantLogin("fin@example.com", "new-password", done)
+			w.wantLogin("fin@example.com", "old-password", !done)
+			// A change revokes the identity's tokens in a unit of its own
+			// before the unit of the new password (fail-closed, see
+			// Revocation/AFailedChangeStillRevokes): a failure may leave
+			// them revoked, a success never leaves them valid.
+			if done {
+				w.wantRevoked(true)
+			}
+		},
+	},
+	{
+		// Sign-up with the credentials of an identity that has no customer
+		// yet: RegisterThen finds the identity and links it in a unit of
+		// its own.
+		name: "SignUpExistingIdentity",
+		setup: func(w *faultWorld) {
+			w.identityID = w.register("gil@example.com", "s3cret-pass").ID
+		},
+		run: func(w *faultWorld) error {
+			_, err := w.accounts.SignUp(w.ctx, emailpass.ID, faultCreds("gil@example.com", "s3cret-pass"), customer.CreateParams{
+				FirstName: "Gil", Addresses: twoAddresses(),
+			})
+			return err
+		},
+		events: []string{customer.EventCreated, address.EventCreated, address.EventCreated, account.EventCreated},
+		check: func(w *faultWorld, done bool) {
+			n := map[bool]int{false: 0, true: 1}[done]
+			w.wantRows(1, "SELECT count(*) FROM auth_identity")
+			w.wantRows(1, "SELECT count(*) FROM provider_identity WHERE entity_id = 'gil@example.com'")
+			w.wantAccounts(n)
+			w.wantRows(2*n, "SELECT count(*) FROM customer_address")
+			w.wantRows(n, "SELECT count(*) FROM auth_identity WHERE id = ? AND coalesce(app_metadata->>'customer_id', '') <> ''", w.identityID)
+			w.wantLogin("gil@example.com", "s3cret-pass", true)
+		},
+	},
+	// Outbox delivery has no operation error to check: it has its own
+	// runner, runDeliveryFaults (fault_outbox_test.go).
 }
 
 // TestFaultInjection runs every operation of faultOps once cleanly to
@@ -275,16 +330,27 @@ func TestFaultInjection(t *testing.T) {
 	t.Cleanup(func() { _ = sqldb.Close() })
 	st := postgres.New(bun.NewDB(sqldb, pgdialect.New()))
 	for _, op := range faultOps {
-		t.Run(op.name, func(t *testing.T) { runFaultOp(t, fc, st, op) })
+		t.Run(op.name, func(t *testing.T) { runFaultOp(t, fc, st, op, false) })
 	}
+	// One operation with a plain sink: its events are delivered after
+	// the commit, none for a failure.
+	for _, op := range faultOps {
+		if op.name == "SignUp" {
+			t.Run(op.name+"/PlainSink", func(t *testing.T) { runFaultOp(t, fc, st, op, true) })
+		}
+	}
+	t.Run("OutboxDelivery", func(t *testing.T) { runDeliveryFaults(t, fc, st) })
 }
 
-func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faultOp) {
-	w := newFaultWorld(t, st)
+// runFaultOp runs op under faults; the services' sink is the outbox, or a
+// plain sink when plain is set.
+func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faultOp, plain bool) {
+	w := newFaultWorld(t, st, plain)
+	w.delivers = true
 	op.setup(w)
 	fc.Record(true)
 	fc.Arm(0, faultdb.Plain)
-	w.rec.Reset()
+	w.begin()
 	if err := op.run(w); err != nil {
 		t.Fatalf("clean run: %v", err)
 	}
@@ -305,9 +371,9 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 	for _, kind := range []faultdb.Kind{faultdb.Plain, faultdb.Broken} {
 		exercised, absorbed := 0, 0
 		for i := 1; i <= n; i++ {
-			w := newFaultWorld(t, st)
+			w := newFaultWorld(t, st, plain)
 			op.setup(w)
-			w.rec.Reset()
+			w.begin()
 			fc.Arm(i, kind)
 			err := w.runSafely(op)
 			fired := fc.Fired()
@@ -330,7 +396,7 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 				absorbed++ // the operation absorbed the failure and completed
 				continue
 			}
-			w.rec.Reset()
+			w.begin()
 			if err := w.runSafely(op); err != nil {
 				t.Errorf("%s: the retry failed: %v", where, err)
 				continue
@@ -350,9 +416,17 @@ func runFaultOp(t *testing.T, fc *faultdb.Connector, st *postgres.Store, op faul
 type faultWorld struct {
 	t     *testing.T
 	ctx   context.Context
-	raw   *bun.DB // the database without faults, for checks
-	where string  // the case, for messages
-	rec   *event.Recorder
+	raw   *bun.DB         // the database without faults, for checks
+	clean *postgres.Store // the store without faults, for deliveries
+	where string          // the case, for messages
+	rec   *event.Recorder // the plain sink, and what deliver delivered
+	// ob is the services' sink, nil when it is rec; mark is the last
+	// outbox row before the operation (begin).
+	ob   *outbox.Outbox
+	mark int64
+	// delivers makes checkAll deliver the rows of a success (the clean
+	// run: the rows of every run are checked, their delivery once).
+	delivers bool
 
 	customers *customer.Service
 	addresses *address.Service
@@ -390,25 +464,36 @@ func (faultLinkProvider) Authenticate(ctx context.Context, in provider.Input, id
 	return &provider.Result{AuthIdentity: a}, nil
 }
 
-func newFaultWorld(t *testing.T, st *postgres.Store) *faultWorld {
+// faultKey seals the outbox rows of events that carry secrets.
+var faultKey = outbox.Key{ID: "fault", Secret: []byte(strings.Repeat("s", outbox.KeySize))}
+
+// newFaultWorld makes a case on an emptied database: services on st whose
+// sink is an outbox on st, or a Recorder when plain is set.
+func newFaultWorld(t *testing.T, st *postgres.Store, plain bool) *faultWorld {
 	t.Helper()
 	clean := pgtest.NewStore(t) // empties the database
 	rec := &event.Recorder{}
-	w := &faultWorld{t: t, ctx: t.Context(), raw: clean.DB(), rec: rec, where: "clean run"}
+	w := &faultWorld{t: t, ctx: t.Context(), raw: clean.DB(), clean: clean, rec: rec, where: "clean run"}
+	var sink event.Sink = rec
+	if !plain {
+		ob, err := outbox.New(st, outbox.WithKeys(faultKey))
+		w.must(err)
+		w.ob, sink = ob, ob
+	}
 	var err error
-	w.addresses, err = address.NewService(st, address.WithEventSink(rec))
+	w.addresses, err = address.NewService(st, address.WithEventSink(sink))
 	w.must(err)
-	w.customers, err = customer.NewService(st, w.addresses, customer.WithEventSink(rec))
+	w.customers, err = customer.NewService(st, w.addresses, customer.WithEventSink(sink))
 	w.must(err)
-	w.groups, err = group.NewService(st, group.WithEventSink(rec))
+	w.groups, err = group.NewService(st, group.WithEventSink(sink))
 	w.must(err)
 	tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte(strings.Repeat("k", 32))})
 	w.must(err)
 	w.auth, err = auth.NewService(st, tokens,
 		auth.WithProvider(emailpass.New(emailpass.WithHasher(emailpass.Scrypt{LogN: 4, R: 8, P: 1}))),
-		auth.WithProvider(faultLinkProvider{}), auth.WithEventSink(rec))
+		auth.WithProvider(faultLinkProvider{}), auth.WithEventSink(sink))
 	w.must(err)
-	w.accounts, err = account.NewService(st, w.auth, w.customers, account.WithEventSink(rec))
+	w.accounts, err = account.NewService(st, w.auth, w.customers, account.WithEventSink(sink))
 	w.must(err)
 	return w
 }
@@ -423,23 +508,84 @@ func (w *faultWorld) runSafely(op faultOp) (err error) {
 	return op.run(w)
 }
 
+// begin marks the start of an operation: the events after it are the
+// operation's.
+func (w *faultWorld) begin() {
+	w.t.Helper()
+	w.rec.Reset()
+	if w.ob != nil {
+		w.mark = int64(w.count("SELECT coalesce(max(seq), 0) FROM clientele_outbox"))
+	}
+}
+
 // checkAll checks op's state, the invariants of every table, and the
-// events: one set for a success, none for a failure.
+// events: one set for a success, none for a failure. With the outbox, the
+// events are the rows written since begin, in order; after the clean run
+// a dispatcher then delivers each of them once.
 func (w *faultWorld) checkAll(op faultOp, done bool) {
 	w.t.Helper()
 	op.check(w, done)
 	w.wantInvariants()
-	var got []string
-	for _, e := range w.rec.Events() {
-		got = append(got, e.Name)
-	}
 	want := op.events
 	if !done {
 		want = nil
 	}
-	if !slices.Equal(got, want) {
-		w.t.Errorf("%s: events %v, want %v", w.where, got, want)
+	if w.ob == nil {
+		var got []string
+		for _, e := range w.rec.Events() {
+			got = append(got, e.Name)
+		}
+		if !slices.Equal(got, want) {
+			w.t.Errorf("%s: events %v, want %v", w.where, got, want)
+		}
+		return
 	}
+	var rows []struct {
+		ID, Name string
+	}
+	w.must(w.raw.NewRaw("SELECT id, name FROM clientele_outbox WHERE seq > ? ORDER BY seq", w.mark).Scan(context.Background(), &rows))
+	var got []string
+	written := map[string]string{}
+	for _, r := range rows {
+		got = append(got, r.Name)
+		written[r.ID] = r.Name
+	}
+	if !slices.Equal(got, want) {
+		w.t.Errorf("%s: outbox rows %v, want %v", w.where, got, want)
+		return
+	}
+	if len(rows) == 0 || !w.delivers {
+		return
+	}
+	seen := map[string]int{}
+	for _, e := range w.deliver() {
+		if name, ok := written[e.ID]; ok {
+			seen[e.ID]++
+			if e.Name != name {
+				w.t.Errorf("%s: event %s delivered as %s, written as %s", w.where, e.ID, e.Name, name)
+			}
+		}
+	}
+	for id, name := range written {
+		if seen[id] != 1 {
+			w.t.Errorf("%s: event %s (%s) delivered %d times, want once", w.where, id, name, seen[id])
+		}
+	}
+}
+
+// deliver delivers the undelivered rows of the outbox with a dispatcher on
+// the store without faults, and returns the events delivered.
+func (w *faultWorld) deliver() []event.Event {
+	w.t.Helper()
+	ob, err := outbox.New(w.clean, outbox.WithKeys(faultKey))
+	w.must(err)
+	rec := &event.Recorder{}
+	d, err := outbox.NewDispatcher(ob, rec, outbox.WithLogger(slog.New(slog.DiscardHandler)))
+	w.must(err)
+	// Stopped before it runs, Run delivers what it can claim and returns.
+	w.must(d.Shutdown(w.ctx))
+	w.must(d.Run(w.ctx))
+	return rec.Events()
 }
 
 func (w *faultWorld) must(err error) {
@@ -508,6 +654,12 @@ func (w *faultWorld) wantDefaults(customerID string, shipping, billing int) {
 	w.wantRows(billing, "SELECT count(*) FROM customer_address WHERE customer_id = ? AND is_default_billing AND deleted_at IS NULL", customerID)
 }
 
+// wantRevoked checks whether the tokens of w.identityID were revoked.
+func (w *faultWorld) wantRevoked(revoked bool) {
+	w.t.Helper()
+	w.wantRows(map[bool]int{false: 0, true: 1}[revoked], "SELECT count(*) FROM clientele_token_revocation WHERE auth_identity_id = ?", w.identityID)
+}
+
 // wantLogin checks whether email logs in with password.
 func (w *faultWorld) wantLogin(email, password string, ok bool) {
 	w.t.Helper()
@@ -546,7 +698,11 @@ func (w *faultWorld) resetToken(email string) string {
 	w.rec.Reset()
 	w.must(w.auth.RequestPasswordReset(w.ctx, auth.ActorCustomer, emailpass.ID, email, nil))
 	w.flush()
-	for _, e := range w.rec.Events() {
+	events := w.rec.Events()
+	if w.ob != nil {
+		events = w.deliver()
+	}
+	for _, e := range events {
 		if e.Name == auth.EventPasswordReset {
 			token, _ := e.Data["token"].(string)
 			return token
