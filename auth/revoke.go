@@ -394,7 +394,9 @@ func (s *Service) revokeAll(ctx context.Context, authIdentityID, cause string) e
 	if err != nil {
 		return err
 	}
-	s.rev.remember(authIdentityID, va, true, time.Now())
+	// This instance knows of the revocation once it is committed (at
+	// once when ctx carries no unit): a unit that rolls back leaves no
+	// revocation behind, in the store or in the cache.
 	store.AfterCommit(ctx, func() { s.rev.remember(authIdentityID, va, true, time.Now()) })
 	// Let the clock pass va (at most a millisecond), so a login right
 	// after RevokeAll returns is not refused.
