@@ -310,6 +310,13 @@ func (p *Provider) CheckUpdate(data map[string]any) error {
 	if !ok || password == "" {
 		return fail(store.ErrInvalid, msgPasswordNotString)
 	}
+	// current_password, when given, is a string: anything else (null, a
+	// number) is a malformed request, not a wrong password.
+	if current, given := data["current_password"]; given {
+		if _, ok := current.(string); !ok {
+			return fail(store.ErrInvalid, msgPasswordNotString)
+		}
+	}
 	return p.checkPolicy(password)
 }
 
