@@ -15,7 +15,7 @@
 // worker; examples/server's throttle counts those registrations per client
 // address (10 an hour by default), so start it with THROTTLE=off or
 // TRUSTED_PROXIES for repeated runs. Status 2 means the run could not
-// start; 1 that a load had failures.
+// start; 1 that a load had failures or counted no request.
 package main
 
 import (
@@ -56,7 +56,7 @@ func main() {
 	}
 	load.Write(os.Stdout, res)
 	for _, r := range res {
-		if r.Failures > 0 {
+		if r.Skipped == "" && (r.Failures > 0 || r.Requests == 0) {
 			os.Exit(1)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -303,7 +304,10 @@ func (d *driver) measure(ctx context.Context, r *Result) {
 		})
 	}
 	wg.Wait()
-	r.Elapsed = time.Since(from)
+	// The measured time ends at until: requests started before it and
+	// answered after it count, as their latency says, but the time they
+	// ran over does not lower the rate.
+	r.Elapsed = min(time.Since(from), until.Sub(from))
 	all := slices.Concat(lat...)
 	slices.Sort(all)
 	r.Requests = len(all)
@@ -319,7 +323,7 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(p/100*float64(len(sorted)) + 0.999999999)
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
 	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
