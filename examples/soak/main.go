@@ -3,8 +3,10 @@
 // live heap, RSS and database connections through its debug listener every
 // interval, prints a table and a verdict, and exits with status 1 when the
 // live heap or the goroutine count grows over the second half of the run
-// beyond the tolerance, or when an answer was unexpected (a 5xx, a
-// transport failure, a status the operation does not expect). See package
+// beyond the tolerance, when an answer was unexpected (a 5xx, a
+// transport failure, a status the operation does not expect), or when a
+// sample failed or too few were taken to judge (a run shorter than six
+// intervals). See package
 // internal/soak for the traffic.
 //
 // Start the server with a debug listener, an admin, and the tool's address

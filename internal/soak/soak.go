@@ -104,10 +104,18 @@ type Report struct {
 	// (or there were too few samples to tell, see Judged).
 	Growth []string
 	Judged bool
+	// Sampled says the run sampled the server (a debug listener was
+	// given); SampleErrors counts the samples that failed.
+	Sampled      bool
+	SampleErrors int
 }
 
-// OK reports whether nothing grew and every answer was expected.
-func (r *Report) OK() bool { return len(r.Growth) == 0 && r.Unexpected == 0 }
+// OK reports whether nothing grew and every answer was expected, and, for
+// a run that sampled the server, that every sample was taken and there
+// were enough of them to judge.
+func (r *Report) OK() bool {
+	return len(r.Growth) == 0 && r.Unexpected == 0 && (!r.Sampled || (r.Judged && r.SampleErrors == 0))
+}
 
 func (c *Config) defaults() error {
 	if c.BaseURL == "" {
@@ -163,17 +171,23 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	start := time.Now()
 	deadline := start.Add(cfg.Duration)
-	rep := &Report{}
+	rep := &Report{Sampled: cfg.DebugURL != ""}
 	var wg sync.WaitGroup
 	for w := range cfg.Concurrency {
 		wg.Go(func() { d.work(ctx, w, deadline) })
 	}
 	fmt.Fprintln(cfg.Log, header)
 	take := func() {
-		if s, err := d.sample(ctx, time.Since(start)); err == nil {
-			rep.Samples = append(rep.Samples, s)
-			fmt.Fprintln(cfg.Log, s.row())
+		s, err := d.sample(ctx, time.Since(start))
+		if err != nil {
+			if ctx.Err() == nil {
+				rep.SampleErrors++
+				fmt.Fprintf(cfg.Log, "sample failed: %v\n", err)
+			}
+			return
 		}
+		rep.Samples = append(rep.Samples, s)
+		fmt.Fprintln(cfg.Log, s.row())
 	}
 	if cfg.DebugURL != "" {
 		tick := time.NewTicker(cfg.Interval)
@@ -316,6 +330,8 @@ func (r *Report) Write(w io.Writer) {
 		fmt.Fprintf(w, "  %-16s %s\n", op, strings.Join(parts, ", "))
 	}
 	switch {
+	case r.SampleErrors > 0:
+		fmt.Fprintf(w, "verdict: FAILED: %d samples could not be taken\n", r.SampleErrors)
 	case !r.Judged:
 		fmt.Fprintln(w, "verdict: not judged (fewer than 3 samples in the second half)")
 	case len(r.Growth) > 0:

@@ -67,6 +67,16 @@ func TestJudge(t *testing.T) {
 		if r.OK() != (len(tc.growth) == 0) {
 			t.Errorf("%s: OK %v", tc.name, r.OK())
 		}
+		// A run that sampled the server is OK only when judged, with
+		// every sample taken.
+		r.Sampled = true
+		if r.OK() != (len(tc.growth) == 0 && tc.judged) {
+			t.Errorf("%s, sampled: OK %v", tc.name, r.OK())
+		}
+		r.SampleErrors = 1
+		if r.OK() {
+			t.Errorf("%s: OK with a failed sample", tc.name)
+		}
 	}
 }
 
