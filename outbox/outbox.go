@@ -158,6 +158,34 @@ type Store interface {
 	OutboxForget(ctx context.Context, values, ids []string) (int, error)
 }
 
+// CheckRecord validates a row before a store appends it: the checks
+// OutboxAppend makes, shared by the backends. A row has an id, a name and
+// an entity key, and either clear Data or Sealed data with the KeyID that
+// sealed it, never both.
+func CheckRecord(r *Record) error {
+	switch {
+	case r == nil || r.ID == "" || r.Name == "" || r.EntityKey == "":
+		return store.Invalid("outbox", "an outbox row needs an id, a name and an entity key")
+	case r.Data != nil && r.Sealed != nil:
+		return store.Invalid("outbox", "an outbox row holds clear data or sealed data, not both")
+	case r.Sealed != nil && r.KeyID == "":
+		return store.Invalid("outbox", "sealed data needs the id of the key that sealed it")
+	}
+	return nil
+}
+
+// ForgetValues returns the values of OutboxForget as the stores compare
+// them: lower-cased, without empty strings.
+func ForgetValues(values []string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			out = append(out, strings.ToLower(v))
+		}
+	}
+	return out
+}
+
 // Mentions reports whether a row names one of values (lower-cased) as
 // OutboxForget compares them: as its entity key (whole, or after its
 // first ':'), or as the entity_id,

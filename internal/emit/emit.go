@@ -76,8 +76,8 @@ func (em Emitter) EmitDetached(ctx context.Context, events ...event.Event) error
 	if em.Sink == nil || len(events) == 0 {
 		return nil
 	}
-	if ts, ok := em.Sink.(event.TxSink); ok {
-		return emitTx(ctx, ts, events)
+	if _, ok := em.Sink.(event.TxSink); ok {
+		return em.Emit(ctx, events...)
 	}
 	store.AfterCommit(ctx, func() {
 		if em.detached == nil {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/clientele/clientele/outbox"
@@ -34,8 +33,8 @@ func (s *Store) OutboxAppend(ctx context.Context, recs []*outbox.Record) error {
 		rows := s.outbox.rows
 		seen := make(map[string]bool, len(recs))
 		for _, r := range recs {
-			if r == nil || r.ID == "" || r.Name == "" || r.EntityKey == "" {
-				return store.Invalid("outbox", "an outbox row needs an id, a name and an entity key")
+			if err := outbox.CheckRecord(r); err != nil {
+				return err
 			}
 			if _, taken := rows[r.ID]; taken || seen[r.ID] {
 				return &store.ConflictError{Entity: "Outbox", Fields: [][2]string{{"id", r.ID}}}
@@ -174,7 +173,7 @@ func (s *Store) OutboxPurge(ctx context.Context, before time.Time, limit int) (i
 
 // OutboxForget implements outbox.Store.
 func (s *Store) OutboxForget(ctx context.Context, values, ids []string) (int, error) {
-	values = lowered(values)
+	values = outbox.ForgetValues(values)
 	n := 0
 	err := s.write(ctx, func(tx *txn) error {
 		for _, r := range s.outbox.rows {
@@ -186,17 +185,6 @@ func (s *Store) OutboxForget(ctx context.Context, values, ids []string) (int, er
 		return nil
 	})
 	return n, err
-}
-
-// lowered returns vs lower-cased, without empty strings.
-func lowered(vs []string) []string {
-	out := make([]string, 0, len(vs))
-	for _, v := range vs {
-		if v != "" {
-			out = append(out, strings.ToLower(v))
-		}
-	}
-	return out
 }
 
 // OutboxGet implements outbox.Store.

@@ -28,16 +28,12 @@ func scanRecords(rows *sql.Rows) ([]*outbox.Record, error) {
 	for rows.Next() {
 		var (
 			r                         outbox.Record
-			data                      []byte
 			keyID, lastErr, claimedBy sql.NullString
 			claimedUntil, deliveredAt sql.NullTime
 		)
-		if err := rows.Scan(&r.ID, &r.Seq, &r.Name, &r.EntityKey, &data, &r.Sealed, &keyID, &r.CreatedAt, &r.AvailableAt,
+		if err := rows.Scan(&r.ID, &r.Seq, &r.Name, &r.EntityKey, &r.Data, &r.Sealed, &keyID, &r.CreatedAt, &r.AvailableAt,
 			&r.Attempts, &lastErr, &claimedBy, &claimedUntil, &deliveredAt); err != nil {
 			return nil, err
-		}
-		if data != nil {
-			r.Data = data
 		}
 		r.KeyID, r.LastError, r.ClaimedBy = keyID.String, lastErr.String, claimedBy.String
 		r.CreatedAt, r.AvailableAt = r.CreatedAt.UTC(), r.AvailableAt.UTC()
@@ -70,8 +66,8 @@ func (s *Store) OutboxAppend(ctx context.Context, recs []*outbox.Record) error {
 	b.WriteString(`INSERT INTO clientele_outbox AS o (id, name, entity_key, data, sealed, key_id, created_at, available_at) VALUES `)
 	args := make([]any, 0, 8*len(recs))
 	for i, r := range recs {
-		if r == nil || r.ID == "" || r.Name == "" || r.EntityKey == "" {
-			return store.Invalid("outbox", "an outbox row needs an id, a name and an entity key")
+		if err := outbox.CheckRecord(r); err != nil {
+			return err
 		}
 		if i > 0 {
 			b.WriteString(", ")
@@ -195,25 +191,19 @@ func (s *Store) OutboxPurge(ctx context.Context, before time.Time, limit int) (i
 	if limit < 1 {
 		return 0, store.Invalid("outbox", "a purge needs a positive limit")
 	}
+	// SKIP LOCKED: the dispatchers of several instances purge at once
+	// without waiting on each other's rows.
 	return s.outboxExec(ctx, "purge outbox", `DELETE FROM clientele_outbox WHERE id IN (
 	SELECT id FROM clientele_outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1
-	ORDER BY delivered_at LIMIT $2)`, before.UTC(), limit)
+	ORDER BY delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED)`, before.UTC(), limit)
 }
 
 // OutboxForget implements outbox.Store, in one statement (a scan of the
 // table: erasures are rare, and delivered rows are purged).
 func (s *Store) OutboxForget(ctx context.Context, values, ids []string) (int, error) {
-	vs := make([]string, 0, len(values))
-	for _, v := range values {
-		if v != "" {
-			vs = append(vs, strings.ToLower(v))
-		}
-	}
+	vs := outbox.ForgetValues(values)
 	if len(vs) == 0 && len(ids) == 0 {
 		return 0, nil
-	}
-	if ids == nil {
-		ids = []string{}
 	}
 	return s.outboxExec(ctx, "forget outbox rows", `DELETE FROM clientele_outbox
 WHERE lower(entity_key) = ANY($1::text[])

@@ -122,7 +122,10 @@ var outboxTests = []test{
 		e.wantErr(err, store.ErrConflict)
 		_, err = os.OutboxGet(e.ctx, "evt_2")
 		e.wantNotFound(err, "evt_2") // nothing of the failed append stays
-		for _, bad := range []*outbox.Record{nil, {Name: "x", EntityKey: "k"}, {ID: "evt_3", EntityKey: "k"}, {ID: "evt_3", Name: "x"}} {
+		clearAndSealed := outboxRecord("evt_3", "k", t0)
+		clearAndSealed.Sealed, clearAndSealed.KeyID = []byte{1}, "k1"
+		sealedNoKey := &outbox.Record{ID: "evt_3", Name: "x", EntityKey: "k", Sealed: []byte{1}, CreatedAt: t0, AvailableAt: t0}
+		for _, bad := range []*outbox.Record{nil, {Name: "x", EntityKey: "k"}, {ID: "evt_3", EntityKey: "k"}, {ID: "evt_3", Name: "x"}, clearAndSealed, sealedNoKey} {
 			e.wantInvalid(os.OutboxAppend(e.ctx, []*outbox.Record{bad}), "outbox")
 		}
 		_, err = os.OutboxClaim(e.ctx, "", t0, time.Minute, 1)
