@@ -300,8 +300,21 @@ func (e *env) gatedChange(id, current, next string) (gatedHasher, chan error) {
 		_, err := svc.ChangePassword(e.ctx, id, emailpass.ID, current, next)
 		done <- err
 	}()
-	<-g.entered
+	e.hashing(g, done)
 	return g, done
+}
+
+// hashing waits until the call whose answer done carries is inside g's
+// hash; a call that ends before it, or never gets there, fails the test.
+func (e *env) hashing(g gatedHasher, done chan error) {
+	e.t.Helper()
+	select {
+	case <-g.entered:
+	case err := <-done:
+		e.t.Fatalf("the call ended before it hashed: %v", err)
+	case <-time.After(time.Minute):
+		e.t.Fatal("the call did not reach its hash within a minute")
+	}
 }
 
 func newGatedHasher(h emailpass.Scrypt) gatedHasher {
@@ -331,7 +344,7 @@ var staleWriteTests = []test{
 			_, err := svc.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
 			done <- err
 		}()
-		<-g.entered
+		e.hashing(g, done)
 		_, err := e.auth.UpdateProvider(e.ctx, emailpass.ID, map[string]any{"entity_id": "ada@example.com", "password": "new password"})
 		e.must(err)
 		close(g.release)
