@@ -18,14 +18,8 @@ const writers = 50
 // answer of a call that lost the race); any other error fails the test.
 func (e *env) wins(n int, f func(i int) error, losers ...error) int {
 	e.t.Helper()
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() { errs[i] = f(i) })
-	}
-	wg.Wait()
 	ok := 0
-	for _, err := range errs {
+	for _, err := range raceN(n, f) {
 		if err == nil {
 			ok++
 			continue

@@ -83,11 +83,15 @@ func (e *env) winner(errs []error, msgs ...string) int {
 }
 
 // race runs f(0) … f(crowd-1) at once and returns their errors.
-func race(f func(i int) error) []error {
-	errs := make([]error, crowd)
+func race(f func(i int) error) []error { return raceN(crowd, f) }
+
+// raceN runs f(0) … f(n-1) at once, released together, and returns their
+// errors.
+func raceN(n int, f func(i int) error) []error {
+	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := range crowd {
+	for i := range n {
 		wg.Go(func() {
 			<-start
 			errs[i] = f(i)
