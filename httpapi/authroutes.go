@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -90,18 +91,7 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := a.cfg.Auth.Authenticate(ctx, r.PathValue("provider"), in)
-	var terr error
-	switch {
-	case errors.Is(err, auth.ErrUnauthorized):
-		terr = att.Fail(ctx)
-	case err == nil && res.AuthIdentity != nil:
-		terr = att.Succeed(ctx)
-	default:
-		terr = att.Cancel(ctx)
-	}
-	if terr != nil {
-		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
-	}
+	a.settle(ctx, att, res, err)
 	if err != nil {
 		return a.authFailure(r, err)
 	}
@@ -154,22 +144,31 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	if usedCookie {
 		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
 	}
-	var terr error
-	switch {
-	case errors.Is(err, auth.ErrUnauthorized):
-		terr = att.Fail(r.Context())
-	case err == nil && res.AuthIdentity != nil:
-		terr = att.Succeed(r.Context())
-	default:
-		terr = att.Cancel(r.Context())
-	}
-	if terr != nil {
-		a.log.ErrorContext(r.Context(), "httpapi: throttle counter not updated", "err", terr.Error())
-	}
+	a.settle(r.Context(), att, res, err)
 	if err != nil {
 		return a.authFailure(r, err)
 	}
 	return a.issueGated(w, r, res) // verificationroutes.go
+}
+
+// settle reports how a throttled login attempt ended: a failure when the
+// credentials were refused, a success when there is an identity, else
+// (another error, a redirect begun) neither, which takes the reservation
+// back. A counter the store could not write is logged; the answer stays
+// the attempt's.
+func (a *API) settle(ctx context.Context, att *throttle.Attempt, res *auth.Result, err error) {
+	var terr error
+	switch {
+	case errors.Is(err, auth.ErrUnauthorized):
+		terr = att.Fail(ctx)
+	case err == nil && res.AuthIdentity != nil:
+		terr = att.Succeed(ctx)
+	default:
+		terr = att.Cancel(ctx)
+	}
+	if terr != nil {
+		a.log.ErrorContext(ctx, "httpapi: throttle counter not updated", "err", terr.Error())
+	}
 }
 
 // authFailure turns a failed login into Medusa's 401 with the provider's
