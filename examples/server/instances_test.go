@@ -21,7 +21,9 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/internal/load"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/provider/oidctest"
+	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/store/postgres"
 	"github.com/clientele/clientele/throttle"
 )
@@ -599,4 +601,37 @@ func totpCode(t *testing.T, secret string, offset time.Duration) string {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// TestEnsureAdminOneUserID: instances that start together link the admin
+// identity to one user id, whichever of them links it.
+func TestEnsureAdminOneUserID(t *testing.T) {
+	st := memory.New() // one database
+	var ids []string
+	for i := range 2 { // two instances, one after the other
+		tokens, err := auth.NewTokens(auth.TokenConfig{Secret: []byte("ensure-admin-test-secret-0123456789")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc, err := auth.NewService(st, tokens, auth.WithProvider(emailpass.New(emailpass.WithHasher(emailpass.Scrypt{LogN: 4, R: 8, P: 1}))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ensureAdmin(t.Context(), svc, "admin@example.com", "supersecret"); err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+		res, err := svc.Authenticate(t.Context(), emailpass.ID, emailpass.Credentials("admin@example.com", "supersecret").ForActor(auth.ActorUser))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.AuthIdentity.ActorID(auth.ActorUser))
+		// The first instance's link is not seen yet by the second, as when
+		// both start at once: the second links it again.
+		if _, err := svc.SetActor(t.Context(), res.AuthIdentity.ID, auth.ActorUser, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ids[0] == "" || ids[0] != ids[1] || !strings.HasPrefix(ids[0], "user_") {
+		t.Fatalf("the instances linked the admin to %q and %q, want one user id", ids[0], ids[1])
+	}
 }
