@@ -52,6 +52,7 @@ type server struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run has returned err
 	err    error
+	once   sync.Once // stop reports err once
 }
 
 // launch starts the server in process with env, as main does, on a
@@ -98,14 +99,17 @@ func (s *server) ready(t *testing.T) (base, debug string) {
 	return "", ""
 }
 
-// stop shuts s down gracefully and waits until it is done.
+// stop shuts s down gracefully and waits until it is done; it may be
+// called again.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
 	s.cancel()
 	<-s.done
-	if s.err != nil {
-		t.Errorf("server: %v", s.err)
-	}
+	s.once.Do(func() {
+		if s.err != nil {
+			t.Errorf("server: %v", s.err)
+		}
+	})
 }
 
 var soakEnv = map[string]string{
