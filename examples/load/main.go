@@ -14,7 +14,15 @@
 // admin user's credentials. The run registers one customer per login
 // worker; examples/server's throttle counts those registrations per client
 // address (10 an hour by default), so start it with THROTTLE=off or
-// TRUSTED_PROXIES for repeated runs. Status 2 means the run could not
+// TRUSTED_PROXIES for repeated runs.
+//
+// -base takes several comma-separated addresses: instances of one server
+// on one database (see examples/server's README). Requests go to them in
+// turn, so tokens obtained from one instance are used on the others:
+//
+//	go run ./examples/load -base http://127.0.0.1:9000,http://127.0.0.1:9001
+//
+// Status 2 means the run could not
 // start; 1 that a load had failures or counted no request.
 package main
 
@@ -33,8 +41,8 @@ import (
 
 func main() {
 	var cfg load.Config
-	var loads string
-	flag.StringVar(&cfg.BaseURL, "base", "http://127.0.0.1:9000", "the server's address")
+	var loads, bases string
+	flag.StringVar(&bases, "base", "http://127.0.0.1:9000", "the server's address, or its instances' addresses separated by commas (requests go to them in turn)")
 	flag.DurationVar(&cfg.Duration, "duration", 0, "measured time per load (default 10s)")
 	flag.DurationVar(&cfg.Warmup, "warmup", 0, "unmeasured time before each load (default 1s)")
 	flag.StringVar(&loads, "loads", "me:32,admin_list:32,login:8", "the loads in order, name:concurrency")
@@ -42,6 +50,7 @@ func main() {
 	flag.StringVar(&cfg.AdminPassword, "admin-password", os.Getenv("ADMIN_PASSWORD"), "the admin's password (default $ADMIN_PASSWORD)")
 	flag.StringVar(&cfg.PublishableKey, "publishable-key", "", "x-publishable-api-key for /store routes (Medusa needs one)")
 	flag.Parse()
+	cfg.BaseURLs = strings.Split(bases, ",")
 	var err error
 	if cfg.Loads, err = parseLoads(loads); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -478,7 +478,9 @@ func origins(s string) []string {
 }
 
 // ensureAdmin makes (or finds) the emailpass identity of email and links it
-// to a user actor.
+// to a user actor. Instances that start together on one database may all
+// run it at once: one registers, the others log in, and the user id, made
+// from the identity's, is the same whichever links it.
 func ensureAdmin(ctx context.Context, svc *auth.Service, email, password string) error {
 	in := emailpass.Credentials(email, password).ForActor(auth.ActorUser)
 	res, err := svc.Register(ctx, emailpass.ID, in)
@@ -491,7 +493,7 @@ func ensureAdmin(ctx context.Context, svc *auth.Service, email, password string)
 	if res.AuthIdentity.ActorID("user") != "" {
 		return nil
 	}
-	_, err = svc.SetActor(ctx, res.AuthIdentity.ID, "user", "user_"+strings.ToLower(rand.Text()))
+	_, err = svc.SetActor(ctx, res.AuthIdentity.ID, "user", "user_"+strings.TrimPrefix(res.AuthIdentity.ID, "authid_"))
 	return err
 }
 

@@ -40,35 +40,76 @@ func (s *syncBuffer) String() string {
 // and a function that stops it.
 func startServer(t *testing.T, env map[string]string) (base, debug string, stop func()) {
 	t.Helper()
+	s := launch(t, env)
+	base, debug = s.ready(t)
+	return base, debug, func() { s.stop(t) }
+}
+
+// server is one server run in process by launch.
+type server struct {
+	ln     net.Listener
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	done   chan struct{} // closed when run has returned err
+	err    error
+	once   sync.Once // stop reports err once
+}
+
+// launch starts the server in process with env, as main does, on a
+// listener of its own; ready waits until it serves. Several launched
+// together start at once (their migrations, their admin) as instances of
+// one deployment do.
+func launch(t *testing.T, env map[string]string) *server {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	s := &server{ln: ln, logs: &syncBuffer{}, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	s.cancel = cancel
 	go func() {
-		done <- run(ctx, ln, func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(logs, nil)))
+		defer close(s.done)
+		s.err = run(ctx, ln, func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(s.logs, nil)))
 	}()
-	stop = func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("server: %v", err)
-		}
-	}
+	return s
+}
+
+// ready waits until s serves and returns its base URL and its debug
+// listener's ("" when it has none).
+func (s *server) ready(t *testing.T) (base, debug string) {
+	t.Helper()
 	addr := regexp.MustCompile(`msg="debug listener: pprof and expvar" addr=(\S+)`)
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		out := logs.String()
+		select {
+		case <-s.done:
+			t.Fatalf("the server stopped at start: %v\n%s", s.err, s.logs.String())
+		default:
+		}
+		out := s.logs.String()
 		if m := addr.FindStringSubmatch(out); m != nil {
 			debug = "http://" + m[1]
 		}
 		if strings.Contains(out, `msg=listening`) {
-			return "http://" + ln.Addr().String(), debug, stop
+			return "http://" + s.ln.Addr().String(), debug
 		}
 	}
-	stop()
-	t.Fatalf("the server did not start: %s", logs.String())
-	return
+	s.stop(t)
+	t.Fatalf("the server did not start: %s", s.logs.String())
+	return "", ""
+}
+
+// stop shuts s down gracefully and waits until it is done; it may be
+// called again.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	<-s.done
+	s.once.Do(func() {
+		if s.err != nil {
+			t.Errorf("server: %v", s.err)
+		}
+	})
 }
 
 var soakEnv = map[string]string{

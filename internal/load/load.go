@@ -6,6 +6,11 @@
 // requests per second and the 50th and 99th percentile latencies of the
 // answers that had the expected status. Only the standard library is
 // used, so the same program measures both servers from one machine.
+//
+// A run may be given several base URLs: instances of one server that share
+// a database (two examples/server processes on one PostgreSQL database).
+// Every request, sign-ups and logins included, goes to the next instance
+// in turn, so a token obtained from one instance is used on the others.
 package load
 
 import (
@@ -20,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 )
@@ -44,8 +50,10 @@ var DefaultLoads = []Load{{Me, 32}, {AdminList, 32}, {Login, 8}}
 
 // Config is a run.
 type Config struct {
-	// BaseURL is the server, e.g. http://127.0.0.1:9000.
-	BaseURL string
+	// BaseURLs are the server's instances, e.g. http://127.0.0.1:9000
+	// (one) or http://127.0.0.1:9000 and http://127.0.0.1:9001 (two
+	// instances on one database). Requests go to them in turn.
+	BaseURLs []string
 	// Duration is how long each load runs (default 10s); Warmup how long
 	// it runs before that, unmeasured (default 1s).
 	Duration, Warmup time.Duration
@@ -88,10 +96,16 @@ func (r Result) PerSecond() float64 {
 }
 
 func (c *Config) defaults() error {
-	if c.BaseURL == "" {
+	if len(c.BaseURLs) == 0 {
 		return errors.New("load: no base URL")
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	bases := make([]string, len(c.BaseURLs))
+	for i, b := range c.BaseURLs {
+		if bases[i] = strings.TrimRight(strings.TrimSpace(b), "/"); bases[i] == "" {
+			return fmt.Errorf("load: base URL %d of %d is empty", i+1, len(c.BaseURLs))
+		}
+	}
+	c.BaseURLs = bases
 	if c.Duration <= 0 {
 		c.Duration = 10 * time.Second
 	}
@@ -177,6 +191,14 @@ type driver struct {
 	cfg       Config
 	customers []customer
 	admin     string
+	sent      atomic.Uint64 // requests sent, to pick the next base URL
+}
+
+// base returns the base URL of the next request: the instances take
+// requests in turn.
+func (d *driver) base() string {
+	n := d.sent.Add(1) - 1
+	return d.cfg.BaseURLs[n%uint64(len(d.cfg.BaseURLs))]
 }
 
 // errStatus is an answer with a status the request does not expect.
@@ -184,7 +206,7 @@ type errStatus struct{ got, want int }
 
 func (e errStatus) Error() string { return fmt.Sprintf("status %d, want %d", e.got, e.want) }
 
-// do sends a request and decodes a JSON answer into out (when not nil);
+// do sends a request to the next instance and decodes a JSON answer into out (when not nil);
 // an answer with another status than want is an errStatus.
 func (d *driver) do(ctx context.Context, method, path, token string, body, out any, want int) error {
 	var rd io.Reader
@@ -195,7 +217,7 @@ func (d *driver) do(ctx context.Context, method, path, token string, body, out a
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, d.cfg.BaseURL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, d.base()+path, rd)
 	if err != nil {
 		return err
 	}

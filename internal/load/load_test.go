@@ -48,8 +48,10 @@ func TestPercentile(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	for _, cfg := range []Config{
 		{},
-		{BaseURL: "http://x", Loads: []Load{{"nope", 1}}},
-		{BaseURL: "http://x", Loads: []Load{{Me, 0}}},
+		{BaseURLs: []string{"http://x"}, Loads: []Load{{"nope", 1}}},
+		{BaseURLs: []string{"http://x"}, Loads: []Load{{Me, 0}}},
+		{BaseURLs: []string{"http://x", " "}},
+		{BaseURLs: []string{""}},
 	} {
 		if _, err := Run(t.Context(), cfg); err == nil {
 			t.Errorf("Run(%+v) ran", cfg)
@@ -61,10 +63,17 @@ func TestConfigErrors(t *testing.T) {
 // does, checking tokens and the publishable key, and counts them; a
 // request for the admin list fails (500) when failEvery divides its
 // number.
+//
+// Several httptest servers may serve one fakeMedusa, as instances of one
+// server share a database: each names itself in the X-Instance header of
+// the requests it passes on, and the fake counts the requests that present
+// a token another instance issued.
 type fakeMedusa struct {
 	mu        sync.Mutex
 	passwords map[string]string // email -> password
 	tokens    map[string]string // token -> email or "admin"
+	issuer    map[string]string // token -> the instance that issued it
+	crossed   atomic.Int64      // requests with a token of another instance
 	n         atomic.Int64
 	counts    sync.Map // path -> *atomic.Int64
 	failEvery int64
@@ -81,10 +90,17 @@ func (f *fakeMedusa) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewDecoder(r.Body).Decode(&body)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	who := f.tokens[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+	bearer := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	who := f.tokens[bearer]
+	if from, ok := f.issuer[bearer]; ok && from != r.Header.Get("X-Instance") {
+		f.crossed.Add(1)
+	}
 	token := func(owner string) {
 		t := "tok" + string(rune('a'+f.n.Add(1)%26)) + time.Now().String()
 		f.tokens[t] = owner
+		if f.issuer != nil {
+			f.issuer[t] = r.Header.Get("X-Instance")
+		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"token": t})
 	}
 	switch r.Method + " " + r.URL.Path {
@@ -147,7 +163,7 @@ func TestRunMeasuresEachLoad(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	res, err := Run(t.Context(), Config{
-		BaseURL: srv.URL + "/", Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
+		BaseURLs: []string{srv.URL + "/"}, Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
 		Loads:      []Load{{Me, 4}, {AdminList, 3}, {Login, 2}},
 		AdminEmail: "admin@example.com", AdminPassword: "supersecret", PublishableKey: "pk_test", Run: "t",
 	})
@@ -207,7 +223,7 @@ func TestRunWithoutAdminSkipsTheList(t *testing.T) {
 	f := &fakeMedusa{passwords: map[string]string{}, tokens: map[string]string{}}
 	srv := httptest.NewServer(f)
 	defer srv.Close()
-	res, err := Run(t.Context(), Config{BaseURL: srv.URL, Duration: 50 * time.Millisecond, Warmup: -1,
+	res, err := Run(t.Context(), Config{BaseURLs: []string{srv.URL}, Duration: 50 * time.Millisecond, Warmup: -1,
 		Loads: []Load{{AdminList, 2}, {Me, 1}}, PublishableKey: "pk_test"})
 	if err != nil {
 		t.Fatal(err)
@@ -216,13 +232,67 @@ func TestRunWithoutAdminSkipsTheList(t *testing.T) {
 		t.Fatalf("results %+v", res)
 	}
 	// A sign-up the server refuses ends the run with its reason.
-	_, err = Run(t.Context(), Config{BaseURL: srv.URL, Duration: 50 * time.Millisecond, Loads: []Load{{Me, 1}}})
+	_, err = Run(t.Context(), Config{BaseURLs: []string{srv.URL}, Duration: 50 * time.Millisecond, Loads: []Load{{Me, 1}}})
 	if err == nil || !strings.Contains(err.Error(), "status 400") {
 		t.Fatalf("a run without the publishable key = %v", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	if _, err := Run(ctx, Config{BaseURL: srv.URL, Loads: []Load{{Me, 1}}, PublishableKey: "pk_test"}); err == nil {
+	if _, err := Run(ctx, Config{BaseURLs: []string{srv.URL}, Loads: []Load{{Me, 1}}, PublishableKey: "pk_test"}); err == nil {
 		t.Fatal("a cancelled run succeeded")
+	}
+}
+
+// TestRunAlternatesInstances runs the loads against two instances of one
+// server: each load reaches both, in turn, and the tokens one instance
+// issued (sign-ups, logins) are presented to the other.
+func TestRunAlternatesInstances(t *testing.T) {
+	f := &fakeMedusa{passwords: map[string]string{}, tokens: map[string]string{}, issuer: map[string]string{}}
+	var bases []string
+	var served [2]sync.Map // per instance: method and path -> *atomic.Int64
+	var total [2]atomic.Int64
+	for i := range 2 {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			total[i].Add(1)
+			c, _ := served[i].LoadOrStore(r.Method+" "+r.URL.Path, new(atomic.Int64))
+			c.(*atomic.Int64).Add(1)
+			r.Header.Set("X-Instance", string(rune('A'+i)))
+			f.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		bases = append(bases, srv.URL)
+	}
+	res, err := Run(t.Context(), Config{
+		BaseURLs: bases, Duration: 200 * time.Millisecond, Warmup: -1,
+		Loads:      []Load{{Me, 3}, {AdminList, 2}, {Login, 2}},
+		AdminEmail: "admin@example.com", AdminPassword: "supersecret", PublishableKey: "pk_test", Run: "t",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Requests == 0 || r.Failures != 0 {
+			t.Errorf("%s: %+v", r.Name, r)
+		}
+	}
+	for i := range 2 {
+		for _, path := range []string{"POST /auth/customer/emailpass/register", "POST /store/customers", "POST /auth/customer/emailpass", "GET /store/customers/me", "GET /admin/customers"} {
+			if c, ok := served[i].Load(path); !ok || c.(*atomic.Int64).Load() == 0 {
+				t.Errorf("instance %c served no %s", 'A'+i, path)
+			}
+		}
+	}
+	if n := f.count("POST /auth/user/emailpass"); n != 1 {
+		t.Errorf("the admin logged in %d times, want once", n)
+	}
+	// In turn: the instances' counts differ by one request at most.
+	if a, b := total[0].Load(), total[1].Load(); a-b > 1 || b-a > 1 {
+		t.Errorf("instance A served %d requests, B %d", a, b)
+	}
+	// A sign-up registers on one instance and creates the customer on the
+	// next with the registration's token; the loads then use the tokens on
+	// both.
+	if n := f.crossed.Load(); n == 0 {
+		t.Error("no token issued by one instance was used on the other")
 	}
 }
