@@ -32,8 +32,10 @@ var (
 // use.
 type Store struct {
 	db   *bun.DB
-	owns bool // Open opened db, so Close closes it
-	pgx  bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
+	owns bool // Open opened db (and replica), so Close closes it
+	// replica, when set, serves the reads readConn allows (replica.go).
+	replica *bun.DB
+	pgx     bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
 	// throttleCalls counts the counting calls of throttle.Store, one in
 	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
 	throttleCalls atomic.Uint64
@@ -78,9 +80,27 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	db, err := openDB(ctx, dsn, o, "")
+	if err != nil {
+		return nil, err
+	}
+	st := New(db)
+	st.owns = true
+	if o.replica != "" {
+		if st.replica, err = openDB(ctx, o.replica, o, " replica"); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// openDB opens and pings a pool on dsn with the settings Open documents;
+// what names the database in errors ("" or " replica").
+func openDB(ctx context.Context, dsn string, o options, what string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		return nil, fmt.Errorf("postgres: parse%s dsn: %w", what, err)
 	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
@@ -99,11 +119,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	db := bun.NewDB(sqldb, pgdialect.New())
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, fmt.Errorf("postgres: connect%s: %w", what, err)
 	}
-	st := New(db)
-	st.owns = true
-	return st, nil
+	return db, nil
 }
 
 // DefaultStatementTimeout is the statement_timeout of the connections
@@ -121,6 +139,7 @@ type Option func(*options)
 
 type options struct {
 	timeout *time.Duration
+	replica string // WithReplica's dsn
 }
 
 // WithStatementTimeout sets the statement_timeout of every connection
@@ -142,13 +161,18 @@ func WithStatementTimeout(d time.Duration) Option {
 // DB returns the database the Store uses.
 func (s *Store) DB() *bun.DB { return s.db }
 
-// Close closes the database if [Open] opened it; a Store made with [New]
-// leaves its *bun.DB to the caller.
+// Close closes the database (and the replica's) if [Open] opened it; a
+// Store made with [New] or [NewWithReplica] leaves its databases to the
+// caller.
 func (s *Store) Close() error {
 	if !s.owns {
 		return nil
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	if s.replica != nil {
+		err = errors.Join(err, s.replica.Close())
+	}
+	return err
 }
 
 // InTx runs fn in one database transaction; see store.Transactor. Calls
@@ -182,6 +206,9 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		return err
 	}
 	done = true
+	// A commit that fails may still have been applied: count the unit as
+	// a write either way.
+	wrote(ctx)
 	if err := tx.Commit(); err != nil {
 		u.End()
 		return translate(ctx, "commit", err)
