@@ -182,6 +182,59 @@
 // Statements bypass bun's query hooks (bun would inline their arguments);
 // trace them with a pgx tracer (pgx.ConnConfig.Tracer) instead.
 //
+// # Read replicas
+//
+// A Store may read from a streaming replica of its database (a hot
+// standby): [WithReplica] for [Open], [NewWithReplica] for pools the host
+// builds. Writes, units of work and every read that security or
+// correctness depends on stay on the primary; the replica serves only
+// reads whose staleness costs a caller an older view of the data:
+//
+//   - on the replica: the lists and counts of Medusa's customer tables
+//     (customer, customer_address, customer_group, customer_group_customer),
+//     that is the retrieves and lists of customers, addresses, groups and
+//     memberships, made outside a unit of work by a context that has not
+//     written;
+//   - always on the primary: every statement in a unit of work ([Store.InTx]:
+//     the services read there what they then write, with row locks); locked
+//     reads (ListOptions.Lock, LockCustomers); the group gate HasMembership
+//     (a customer just removed from a group must lose access at once); and
+//     every read of the auth tables and of clientele's own: identities and
+//     provider identities (a login reads the password hash and the actor
+//     links there, so an old password or a deleted link must not work
+//     once changed), "tokens valid after" times, refresh tokens, sessions,
+//     throttle counters (an UNLOGGED table, which a standby cannot read),
+//     reset tokens, OAuth state, MFA factors, challenges and recovery
+//     codes, verification codes, the outbox and the audit log.
+//
+// The choice is made per table inside the Store: any statement not routed
+// to the replica on purpose runs on the primary.
+//
+// Read-your-writes. A replica applies the primary's changes with a lag, so
+// a request that writes and then reads could miss its own change. Give
+// each request (or job) a context from [github.com/clientele/clientele/store.ReadYourWrites]; httpapi's
+// handler does, and [github.com/clientele/clientele/httpapi.ReadYourWrites] wraps a host's own routes.
+// Every write through the Store that may touch a table the replica serves,
+// and every unit of work that commits, records itself in that context
+// ([github.com/clientele/clientele/store.MarkWritten]); from then on the request's reads go to the
+// primary. A context without a marker never switches: its reads outside a
+// unit may come from the replica even right after its own write.
+//
+// Lag. Reads served by the replica see the primary as it was up to the
+// replica's replay lag earlier: on a healthy streaming replica on the same
+// network usually milliseconds, but unbounded by clientele itself (a
+// paused or disconnected standby, a long recovery conflict, a burst of
+// writes), so another request may briefly see a customer, address or group
+// list without a change that has committed. Bound it where the replica
+// runs: monitor pg_stat_replication's replay_lag (or now() -
+// pg_last_xact_replay_timestamp() on the standby) and take the replica out
+// of service (configure no replica) when it exceeds what the application
+// tolerates; max_standby_streaming_delay bounds how long replay waits for
+// a conflicting query on the standby. A query the standby cancels for a
+// recovery conflict fails like a serialization failure (an error wrapping
+// store.ErrConflict; retrying may succeed). An unreachable replica fails
+// the reads it serves: the Store does not fall back to the primary.
+//
 // # Errors
 //
 // Errors from PostgreSQL are translated where they leave the Store:
