@@ -120,25 +120,43 @@ func (r *Replica) CatchUp(t testing.TB) {
 	}
 }
 
+// Received waits until the replica has received (not necessarily
+// replayed) the primary's WAL up to the primary's position now, as it
+// does while its replay is paused.
+func (r *Replica) Received(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), replayTimeout)
+	defer cancel()
+	if err := r.wait(ctx, "pg_last_wal_receive_lsn()"); err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+}
+
 // waitReplay polls the replica until it has replayed the primary's WAL up
 // to the primary's current position.
 func (r *Replica) waitReplay(ctx context.Context) error {
+	return r.wait(ctx, "pg_last_wal_replay_lsn()")
+}
+
+// wait polls the replica until position (a function of the replica's WAL
+// position) reaches the primary's current position.
+func (r *Replica) wait(ctx context.Context, position string) error {
 	var lsn string
 	if err := r.primary.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&lsn); err != nil {
 		return fmt.Errorf("read the primary's WAL position: %w", err)
 	}
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
 		var done bool
-		err := r.control.QueryRowContext(ctx, "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false)", lsn).Scan(&done)
+		err := r.control.QueryRowContext(ctx, "SELECT coalesce("+position+" >= $1::pg_lsn, false)", lsn).Scan(&done)
 		if err != nil {
-			return fmt.Errorf("read the replica's replay position: %w", err)
+			return fmt.Errorf("read the replica's %s: %w", position, err)
 		}
 		if done {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("the replica did not replay the primary's WAL up to %s: %w", lsn, ctx.Err())
+			return fmt.Errorf("the replica's %s did not reach the primary's %s: %w", position, lsn, ctx.Err())
 		case <-time.After(wait):
 		}
 	}
@@ -183,9 +201,9 @@ func (r *Replica) Resume(t testing.TB) {
 
 // NewReplicatedStore returns a Store on the package database (emptied, as
 // [NewStore] does) that reads from r as postgres.NewWithReplica documents.
-func NewReplicatedStore(t testing.TB, r *Replica) *postgres.Store {
+func NewReplicatedStore(t testing.TB, r *Replica, opts ...postgres.ReplicaOption) *postgres.Store {
 	t.Helper()
-	return postgres.NewWithReplica(NewStore(t).DB(), r.db)
+	return postgres.NewWithReplica(NewStore(t).DB(), r.db, opts...)
 }
 
 func (r *Replica) failure() error {

@@ -220,20 +220,28 @@
 // primary. A context without a marker never switches: its reads outside a
 // unit may come from the replica even right after its own write.
 //
-// Lag. Reads served by the replica see the primary as it was up to the
-// replica's replay lag earlier: on a healthy streaming replica on the same
-// network usually milliseconds, but unbounded by clientele itself (a
-// paused or disconnected standby, a long recovery conflict, a burst of
-// writes), so another request may briefly see a customer, address or group
-// list without a change that has committed. Bound it where the replica
-// runs: monitor pg_stat_replication's replay_lag (or now() -
-// pg_last_xact_replay_timestamp() on the standby) and take the replica out
-// of service (configure no replica) when it exceeds what the application
-// tolerates; max_standby_streaming_delay bounds how long replay waits for
-// a conflicting query on the standby. A query the standby cancels for a
-// recovery conflict fails like a serialization failure (an error wrapping
-// store.ErrConflict; retrying may succeed). An unreachable replica fails
-// the reads it serves: the Store does not fall back to the primary.
+// Lag. A replica applies the primary's changes after a replay lag: on a
+// healthy streaming replica on the same network, milliseconds; but a
+// paused or disconnected standby, a long recovery conflict or a burst of
+// writes can make it minutes. The Store bounds it ([WithMaxLag], default
+// [DefaultReplicaMaxLag], 1 second): at most every half bound, one read
+// measures the replica's lag (0 while it streams and has replayed all it
+// received, else the time since the last transaction it replayed), and
+// the replica serves reads only while that measure, less than half a
+// bound old, is within half the bound. A read the replica serves thus
+// shows the primary as it was at most about the bound earlier; another
+// request may see a customer, address or group list that lacks a change
+// committed within that time. A replica that lags more, that cannot be
+// measured (down, unreachable) or that is not a standby serves nothing
+// until a later measure vouches for it again: the reads go to the primary,
+// so the replica's failure costs the primary load, not errors. (Open
+// fails if the replica is unreachable at start.) WithMaxLag(0) removes
+// the bound, for a host that takes a lagging replica out of service
+// itself (pg_stat_replication's replay_lag on the primary, or now() -
+// pg_last_xact_replay_timestamp() on the standby). A query the standby
+// cancels for a recovery conflict (see max_standby_streaming_delay) fails
+// like a serialization failure: an error wrapping store.ErrConflict, which
+// a retry may not meet.
 //
 // # Errors
 //

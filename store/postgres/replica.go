@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"sync"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -29,23 +32,48 @@ var replicaTables = map[*table]bool{
 
 // NewWithReplica returns a Store on db, as [New] does, that serves some
 // reads from replica, a *bun.DB on a streaming replica of db's database
-// (see the package documentation, # Read replicas). The caller keeps
-// ownership of both: [Store.Close] leaves them open. A nil replica is the
-// same as New(db).
-func NewWithReplica(db, replica *bun.DB) *Store {
+// (see the package documentation, # Read replicas), while the replica's
+// lag stays within [DefaultReplicaMaxLag] or the bound opts set. The
+// caller keeps ownership of both: [Store.Close] leaves them open. A nil
+// replica is the same as New(db).
+func NewWithReplica(db, replica *bun.DB, opts ...ReplicaOption) *Store {
 	s := New(db)
-	s.replica = replica
+	if replica != nil {
+		s.replica = replica
+		s.lag = newLagGuard(opts)
+	}
 	return s
 }
 
 // WithReplica makes [Open] also connect to the read replica at dsn (a
 // streaming replica of the primary's database, as pgx accepts its
 // address) with the same settings (statement_timeout, pool size) as the
-// primary, and serve some reads from it: see the package documentation,
-// # Read replicas. The Store owns that pool too and closes it in
-// [Store.Close]. An empty dsn configures no replica.
-func WithReplica(dsn string) Option {
-	return func(o *options) { o.replica = dsn }
+// primary, and serve some reads from it while its lag stays within
+// [DefaultReplicaMaxLag] or the bound opts set: see the package
+// documentation, # Read replicas. The Store owns that pool too and closes
+// it in [Store.Close]. An empty dsn configures no replica.
+func WithReplica(dsn string, opts ...ReplicaOption) Option {
+	return func(o *options) { o.replica, o.replicaOpts = dsn, opts }
+}
+
+// A ReplicaOption configures how a Store uses its read replica.
+type ReplicaOption func(*lagGuard)
+
+// DefaultReplicaMaxLag is the staleness bound of the reads a replica
+// serves, unless [WithMaxLag] sets another.
+const DefaultReplicaMaxLag = time.Second
+
+// WithMaxLag bounds the staleness of the reads the replica serves: the
+// Store measures the replica's replay lag at most every d/2, and sends
+// reads to it only while the last measure, taken less than d/2 ago, is at
+// most d/2; otherwise, and when the replica cannot be measured (down,
+// unreachable, not a standby), the reads go to the primary. A read the
+// replica serves thus shows the primary as it was at most about d earlier.
+// d ≤ 0 removes the bound: the replica serves its reads whatever its lag
+// and state, which suits a host that takes a lagging replica out of
+// service itself.
+func WithMaxLag(d time.Duration) ReplicaOption {
+	return func(g *lagGuard) { g.max = d }
 }
 
 // Replica returns the database of the read replica, or nil when the Store
@@ -57,10 +85,76 @@ func (s *Store) Replica() *bun.DB { return s.replica }
 // (no unit of work, no write recorded in ctx), else the primary, as
 // sqlConn.
 func (s *Store) readConn(ctx context.Context, q *query) sqlConn {
-	if s.replica == nil || q.lock || !replicaTables[q.t] || store.UnitFrom(ctx) != nil || store.Written(ctx) {
+	if s.replica == nil || q.lock || !replicaTables[q.t] || store.UnitFrom(ctx) != nil || store.Written(ctx) ||
+		!s.lag.fresh(ctx, s.replica.DB) {
 		return s.sqlConn(ctx)
 	}
 	return s.replica.DB
+}
+
+// lagSQL measures a standby's replay lag in seconds: 0 when it is
+// streaming and has replayed everything it received, else the time since
+// the last transaction it replayed committed on the primary (an
+// overestimate when the primary was idle before), and +Infinity when it is
+// not a standby or has replayed nothing yet.
+const lagSQL = `SELECT CASE
+	WHEN NOT pg_is_in_recovery() THEN 'Infinity'::float8
+	WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+		AND EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming') THEN 0
+	ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8, 'Infinity'::float8)
+END`
+
+// lagGuard keeps the last measure of the replica's lag (WithMaxLag).
+type lagGuard struct {
+	max time.Duration // ≤ 0: no bound
+
+	mu        sync.Mutex
+	measuring bool      // a read is measuring
+	at        time.Time // when the last measure was taken
+	ok        bool      // it was within max/2
+}
+
+func newLagGuard(opts []ReplicaOption) *lagGuard {
+	g := &lagGuard{max: DefaultReplicaMaxLag}
+	for _, opt := range opts {
+		opt(g)
+	}
+	return g
+}
+
+// fresh reports whether the replica may serve a read now. When the last
+// measure is older than max/2, the calling read measures again (one query
+// on the replica, bounded by max/2, at least 100 ms); reads that arrive
+// meanwhile go to the primary.
+func (g *lagGuard) fresh(ctx context.Context, replica *sql.DB) bool {
+	if g.max <= 0 {
+		return true
+	}
+	half := g.max / 2
+	g.mu.Lock()
+	if time.Since(g.at) < half {
+		ok := g.ok
+		g.mu.Unlock()
+		return ok
+	}
+	if g.measuring {
+		g.mu.Unlock()
+		return false
+	}
+	g.measuring = true
+	g.mu.Unlock()
+
+	start := time.Now()
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(half, 100*time.Millisecond))
+	var lag float64
+	err := replica.QueryRowContext(mctx, lagSQL).Scan(&lag)
+	cancel()
+	ok := err == nil && lag <= half.Seconds()
+
+	g.mu.Lock()
+	g.measuring, g.at, g.ok = false, start, ok
+	g.mu.Unlock()
+	return ok
 }
 
 // wrote records in ctx that the work wrote to the database, so that its

@@ -13,6 +13,7 @@ import (
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
 	"github.com/clientele/clientele/store/storetest"
 )
 
@@ -26,7 +27,8 @@ import (
 // come from the primary.
 func TestStreamingReplicaReads(t *testing.T) {
 	r := pgtest.NewReplica(t)
-	st := pgtest.NewReplicatedStore(t, r)
+	// A bound no pause of this test reaches: the replica serves its reads.
+	st := pgtest.NewReplicatedStore(t, r, postgres.WithMaxLag(time.Hour))
 	r.Pause(t)
 
 	seedCustomer(t, t.Context(), st)
@@ -67,6 +69,24 @@ func TestStreamingReplicaReads(t *testing.T) {
 	r.CatchUp(t)
 	if n := customerCount(t, t.Context(), st); n != 2 {
 		t.Errorf("once replay resumed, the replica shows %d customers, want 2", n)
+	}
+}
+
+// TestStreamingReplicaMaxLag shows that a replica whose replay lags past
+// the bound serves no read: with replay paused, once more than half the
+// bound has passed since the last replayed commit, reads see the primary.
+func TestStreamingReplicaMaxLag(t *testing.T) {
+	const bound = 200 * time.Millisecond
+	r := pgtest.NewReplica(t)
+	st := pgtest.NewReplicatedStore(t, r, postgres.WithMaxLag(bound))
+	r.Pause(t)
+	seedCustomer(t, t.Context(), st)
+	r.Received(t) // by the replica, which does not replay it
+	// Let the lag grow past the bound; the guard measures it anew at most
+	// every bound/2.
+	time.Sleep(bound)
+	if n := customerCount(t, t.Context(), st); n != 1 {
+		t.Errorf("a replica lagging past the bound served a read (%d customers, want the primary's 1)", n)
 	}
 }
 

@@ -19,9 +19,13 @@ import (
 // emptyReplica returns a Store whose "replica" is another, empty database
 // with the same schema, which no write ever reaches: a read the Store
 // sends to it finds nothing, so which database served a read shows in its
-// answer, whatever the replication lag.
-func emptyReplica(t *testing.T) *postgres.Store {
+// answer, whatever the replication lag. That database is no standby, so
+// the Store must not measure its lag (opts, default WithMaxLag(0)).
+func emptyReplica(t *testing.T, opts ...postgres.ReplicaOption) *postgres.Store {
 	t.Helper()
+	if opts == nil {
+		opts = []postgres.ReplicaOption{postgres.WithMaxLag(0)}
+	}
 	ctx := t.Context()
 	other, err := postgres.Open(ctx, pgtest.NewDatabase(t))
 	if err != nil {
@@ -31,7 +35,7 @@ func emptyReplica(t *testing.T) *postgres.Store {
 	if err := other.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return postgres.NewWithReplica(pgtest.NewStore(t).DB(), other.DB())
+	return postgres.NewWithReplica(pgtest.NewStore(t).DB(), other.DB(), opts...)
 }
 
 // seedCustomer inserts a customer in its group through st.
@@ -265,4 +269,35 @@ func TestReplicaSecurityReads(t *testing.T) {
 	if store.Written(ctx) {
 		t.Error("reads of tables the replica never serves marked the context as written")
 	}
+}
+
+// TestReplicaLagGuard checks that, under the default lag bound, a replica
+// that cannot vouch for its lag serves nothing: reads go to the primary
+// and succeed.
+func TestReplicaLagGuard(t *testing.T) {
+	t.Run("NotAStandby", func(t *testing.T) {
+		st := emptyReplica(t, postgres.WithMaxLag(postgres.DefaultReplicaMaxLag))
+		seedCustomer(t, t.Context(), st)
+		if n := customerCount(t, t.Context(), st); n != 1 {
+			t.Errorf("a read found %d customers: a database that is not a standby served it", n)
+		}
+	})
+	t.Run("Unreachable", func(t *testing.T) {
+		down, err := postgres.Open(t.Context(), pgtest.DSN(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = down.Close() // a pool that can no longer connect
+		st := postgres.NewWithReplica(pgtest.NewStore(t).DB(), down.DB())
+		seedCustomer(t, t.Context(), st)
+		for range 3 {
+			if n := customerCount(t, t.Context(), st); n != 1 {
+				t.Errorf("a read found %d customers, want the primary's 1", n)
+			}
+		}
+		unbounded := postgres.NewWithReplica(st.DB(), down.DB(), postgres.WithMaxLag(0))
+		if _, err := unbounded.ListCustomers(t.Context(), customer.Filter{}, store.ListOptions{}); err == nil {
+			t.Error("without a lag bound, a read of an unreachable replica succeeded: it did not go to the replica")
+		}
+	})
 }

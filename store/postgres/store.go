@@ -33,8 +33,10 @@ var (
 type Store struct {
 	db   *bun.DB
 	owns bool // Open opened db (and replica), so Close closes it
-	// replica, when set, serves the reads readConn allows (replica.go).
+	// replica, when set, serves the reads readConn allows while lag
+	// vouches for it (replica.go).
 	replica *bun.DB
+	lag     *lagGuard
 	pgx     bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
 	// throttleCalls counts the counting calls of throttle.Store, one in
 	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
@@ -87,10 +89,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	st := New(db)
 	st.owns = true
 	if o.replica != "" {
-		if st.replica, err = openDB(ctx, o.replica, o, " replica"); err != nil {
+		replica, err := openDB(ctx, o.replica, o, " replica")
+		if err != nil {
 			_ = db.Close()
 			return nil, err
 		}
+		st.replica, st.lag = replica, newLagGuard(o.replicaOpts)
 	}
 	return st, nil
 }
@@ -138,8 +142,9 @@ var ErrStatementTimeout = fmt.Errorf("statement timeout: %w", context.DeadlineEx
 type Option func(*options)
 
 type options struct {
-	timeout *time.Duration
-	replica string // WithReplica's dsn
+	timeout     *time.Duration
+	replica     string // WithReplica's dsn and options
+	replicaOpts []ReplicaOption
 }
 
 // WithStatementTimeout sets the statement_timeout of every connection
