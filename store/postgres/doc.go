@@ -240,8 +240,8 @@
 // itself (pg_stat_replication's replay_lag on the primary, or now() -
 // pg_last_xact_replay_timestamp() on the standby). A query the standby
 // cancels for a recovery conflict (see max_standby_streaming_delay) fails
-// like a serialization failure: an error wrapping store.ErrConflict, which
-// a retry may not meet.
+// like a serialization failure: an error wrapping store.ErrConflict (a
+// retry may succeed).
 //
 // # Errors
 //
