@@ -212,13 +212,16 @@
 //
 // Read-your-writes. A replica applies the primary's changes with a lag, so
 // a request that writes and then reads could miss its own change. Give
-// each request (or job) a context from [github.com/clientele/clientele/store.ReadYourWrites]; httpapi's
-// handler does, and [github.com/clientele/clientele/httpapi.ReadYourWrites] wraps a host's own routes.
-// Every write through the Store that may touch a table the replica serves,
-// and every unit of work that commits, records itself in that context
-// ([github.com/clientele/clientele/store.MarkWritten]); from then on the request's reads go to the
-// primary. A context without a marker never switches: its reads outside a
-// unit may come from the replica even right after its own write.
+// each request (or job) a context from
+// [github.com/clientele/clientele/store.ReadYourWrites]; httpapi's handler
+// does, and [github.com/clientele/clientele/httpapi.ReadYourWrites] wraps
+// a host's own routes. Every write through the Store that may touch a
+// table the replica serves, and every unit of work (committed or not),
+// records itself in that context
+// ([github.com/clientele/clientele/store.MarkWritten]); from then on the
+// request's reads go to the primary. A context without a marker never
+// switches: its reads outside a unit may come from the replica even right
+// after its own write.
 //
 // Lag. A replica applies the primary's changes after a replay lag: on a
 // healthy streaming replica on the same network, milliseconds; but a

@@ -161,7 +161,8 @@ func (g *lagGuard) fresh(ctx context.Context, replica *sql.DB) bool {
 // later reads go to the primary (store.ReadYourWrites). Every write that
 // may reach one of replicaTables calls it: the row writers (insertRows,
 // updateRows, deleteByID, whatever their table), DeleteMemberships, the
-// insert of auth identities and every unit of work that commits. Writes
+// insert of auth identities and every unit of work, whether it commits or
+// not. Writes
 // only to other tables need not, since reads of those never leave the
 // primary.
 func wrote(ctx context.Context) { store.MarkWritten(ctx) }

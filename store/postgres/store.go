@@ -189,6 +189,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	if s.tx(ctx) != nil {
 		return fn(ctx)
 	}
+	// A unit counts as a write whatever its outcome: a commit that fails
+	// may still have been applied, and a unit that fails on a conflict
+	// (a unique index, a lost race) failed on data that the replica may
+	// not show yet, which the reads after it must see.
+	wrote(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(ctx, "begin", err)
@@ -211,9 +216,6 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		return err
 	}
 	done = true
-	// A commit that fails may still have been applied: count the unit as
-	// a write either way.
-	wrote(ctx)
 	if err := tx.Commit(); err != nil {
 		u.End()
 		return translate(ctx, "commit", err)
