@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -108,10 +108,9 @@ END`
 type lagGuard struct {
 	max time.Duration // ≤ 0: no bound
 
-	mu        sync.Mutex
-	measuring bool      // a read is measuring
-	at        time.Time // when the last measure was taken
-	ok        bool      // it was within max/2
+	measuring atomic.Bool  // a read is measuring
+	ok        atomic.Bool  // the last measure was within max/2 (stored before at)
+	at        atomic.Int64 // when it was taken, in Unix nanoseconds
 }
 
 func newLagGuard(opts []ReplicaOption) *lagGuard {
@@ -131,29 +130,21 @@ func (g *lagGuard) fresh(ctx context.Context, replica *sql.DB) bool {
 		return true
 	}
 	half := g.max / 2
-	g.mu.Lock()
-	if time.Since(g.at) < half {
-		ok := g.ok
-		g.mu.Unlock()
-		return ok
+	if time.Since(time.Unix(0, g.at.Load())) < half {
+		return g.ok.Load()
 	}
-	if g.measuring {
-		g.mu.Unlock()
+	if !g.measuring.CompareAndSwap(false, true) {
 		return false
 	}
-	g.measuring = true
-	g.mu.Unlock()
-
+	defer g.measuring.Store(false)
 	start := time.Now()
 	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(half, 100*time.Millisecond))
+	defer cancel()
 	var lag float64
 	err := replica.QueryRowContext(mctx, lagSQL).Scan(&lag)
-	cancel()
 	ok := err == nil && lag <= half.Seconds()
-
-	g.mu.Lock()
-	g.measuring, g.at, g.ok = false, start, ok
-	g.mu.Unlock()
+	g.ok.Store(ok)
+	g.at.Store(start.UnixNano())
 	return ok
 }
 
@@ -162,7 +153,6 @@ func (g *lagGuard) fresh(ctx context.Context, replica *sql.DB) bool {
 // may reach one of replicaTables calls it: the row writers (insertRows,
 // updateRows, deleteByID, whatever their table), DeleteMemberships, the
 // insert of auth identities and every unit of work, whether it commits or
-// not. Writes
-// only to other tables need not, since reads of those never leave the
-// primary.
+// not. Writes only to other tables need not, since reads of those never
+// leave the primary.
 func wrote(ctx context.Context) { store.MarkWritten(ctx) }

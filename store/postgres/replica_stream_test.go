@@ -158,3 +158,37 @@ func TestBehaviourWithReplica(t *testing.T) {
 	}
 	t.Logf("the replica served %d statements", r.Reads())
 }
+
+// BenchmarkReplicaRetrieveByID retrieves customers by id through the
+// customer service on the primary alone, then on a Store with a streaming
+// replica (under the default lag bound), from a plain context (served by
+// the replica) and from one that wrote (served by the primary).
+func BenchmarkReplicaRetrieveByID(b *testing.B) {
+	st, ds := seeded(b)
+	r := pgtest.NewReplica(b)
+	replicated := postgres.NewWithReplica(st.DB(), r.DB())
+	ids := ds.withAddrs
+	run := func(st *postgres.Store, ctx context.Context) func(b *testing.B) {
+		return func(b *testing.B) {
+			svc := newCustomers(b, st)
+			i := 0
+			for b.Loop() {
+				if _, err := svc.Retrieve(ctx, ids[i%len(ids)], store.FindOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		}
+	}
+	wrote := store.ReadYourWrites(context.Background())
+	store.MarkWritten(wrote)
+	b.Run("primary", run(st, context.Background()))
+	b.Run("replica", func(b *testing.B) {
+		before := r.Reads()
+		run(replicated, context.Background())(b)
+		if r.Reads() == before {
+			b.Fatal("the replica served no read")
+		}
+	})
+	b.Run("replica/after-write", run(replicated, wrote))
+}
