@@ -238,7 +238,11 @@
 // measured (down, unreachable) or that is not a standby serves nothing
 // until a later measure vouches for it again: the reads go to the primary,
 // so the replica's failure costs the primary load, not errors. (Open
-// fails if the replica is unreachable at start.) WithMaxLag(0) removes
+// fails if the replica is unreachable at start.) The measure trusts the
+// standby's view: one that has not yet noticed it lost its primary
+// (wal_receiver_timeout, 60 seconds by default) still reports itself
+// caught up; keep wal_receiver_timeout within the staleness the
+// application tolerates. WithMaxLag(0) removes
 // the bound, for a host that takes a lagging replica out of service
 // itself (pg_stat_replication's replay_lag on the primary, or now() -
 // pg_last_xact_replay_timestamp() on the standby). A query the standby

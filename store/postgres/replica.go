@@ -69,7 +69,8 @@ const DefaultReplicaMaxLag = time.Second
 // most d/2; otherwise, and when the replica cannot be measured (down,
 // unreachable, not a standby), the reads go to the primary. A read the
 // replica serves thus shows the primary as it was at most about d earlier.
-// d ≤ 0 removes the bound: the replica serves its reads whatever its lag
+// The read that measures waits for the measure, at most max(d/2, 100 ms)
+// when the replica does not answer. d ≤ 0 removes the bound: the replica serves its reads whatever its lag
 // and state, which suits a host that takes a lagging replica out of
 // service itself.
 func WithMaxLag(d time.Duration) ReplicaOption {

@@ -80,6 +80,19 @@ func customerCount(t *testing.T, ctx context.Context, st *postgres.Store) int {
 	return n
 }
 
+// unitCustomerCount is customerCount in a unit of work.
+func unitCustomerCount(t *testing.T, st *postgres.Store) (n int) {
+	t.Helper()
+	err := st.InTx(t.Context(), func(ctx context.Context) error {
+		n = customerCount(t, ctx, st)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // TestReplicaRouting checks where each read of a Store with a replica
 // goes: customer-domain lists and counts to the replica, unless they run
 // in a unit of work, lock, or follow a write in a read-your-writes
@@ -121,14 +134,8 @@ func TestReplicaRouting(t *testing.T) {
 	})
 
 	t.Run("UnitsReadThePrimary", func(t *testing.T) {
-		err := st.InTx(t.Context(), func(ctx context.Context) error {
-			if n := customerCount(t, ctx, st); n != 1 {
-				t.Errorf("a read in a unit found %d customers, want the primary's 1", n)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		if n := unitCustomerCount(t, st); n != 1 {
+			t.Errorf("a read in a unit found %d customers, want the primary's 1", n)
 		}
 	})
 
