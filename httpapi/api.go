@@ -263,10 +263,11 @@ func (a *API) Register(mux *http.ServeMux) {
 }
 
 // Handler returns the API's routes with request logging, panic recovery,
-// security headers and CORS; unknown routes and methods answer 404 in
-// Medusa's envelope.
+// security headers, CORS and a read-your-writes marker per request
+// ([ReadYourWrites]); unknown routes and methods answer 404 in Medusa's
+// envelope.
 func (a *API) Handler() http.Handler {
-	return a.logRequests(a.recoverPanics(securityHeaders(a.cors(a.publishableKey(a.mux)))))
+	return a.logRequests(a.recoverPanics(ReadYourWrites(securityHeaders(a.cors(a.publishableKey(a.mux))))))
 }
 
 // securityHeaders sets X-Content-Type-Options: nosniff on every response,

@@ -16,6 +16,12 @@
 // every instance of an application the same one (store/postgres), so that
 // sessions and their revocation hold across instances.
 //
+// Every request of [API.Handler] carries a read-your-writes marker
+// ([ReadYourWrites], see store.ReadYourWrites): with a store that reads
+// from a replica (store/postgres with a replica), the reads that follow a
+// request's own write go to the primary. Mount ReadYourWrites in front of
+// a host's own routes that use the stores.
+//
 // # Gates for a host's routes
 //
 // A [Guard] authenticates requests as Medusa's authenticate middleware

@@ -28,6 +28,11 @@
 //     writers may ignore it.
 //   - Functions registered with [AfterCommit] run once the outermost unit of
 //     work has committed, and never when it fails.
+//   - A backend that reads from a replica reads what a context wrote
+//     through it once that context carries a [ReadYourWrites] marker: it
+//     calls [MarkWritten] on every write and sends the reads of a context
+//     that [Written] reports to the primary. Backends without a replica
+//     ignore the marker.
 //   - Times round-trip at microsecond precision.
 //   - Empty strings and SQL NULL are the same value: a string field that is
 //     empty is stored as NULL and NULL is read back as "".

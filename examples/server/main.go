@@ -11,6 +11,9 @@
 //
 //	ADDR                 listen address (default 127.0.0.1:9000, Medusa's port)
 //	DATABASE_URL         PostgreSQL; unset: in-memory store
+//	DATABASE_REPLICA_URL a streaming read replica of DATABASE_URL's database: the customer, address and
+//	                     group reads of requests that wrote nothing go there (store/postgres, # Read
+//	                     replicas); everything else stays on DATABASE_URL
 //	JWT_SECRET           HS256 secret of auth tokens; unset: a random one (tokens die with the process)
 //	COOKIE_SECRET        accepted for Medusa compatibility; sessions need no secret (random ids, stored hashed)
 //	STORE_CORS, ADMIN_CORS, AUTH_CORS   comma-separated browser origins allowed (with credentials)
@@ -246,7 +249,9 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		if err != nil {
 			return fail(err)
 		}
-		pg, err := postgres.Open(ctx, dsn, postgres.WithStatementTimeout(timeout))
+		// A replica serves the customer lists and retrieves of requests
+		// that wrote nothing (see store/postgres, # Read replicas).
+		pg, err := postgres.Open(ctx, dsn, postgres.WithStatementTimeout(timeout), postgres.WithReplica(getenv("DATABASE_REPLICA_URL")))
 		if err != nil {
 			return fail(err)
 		}
@@ -258,8 +263,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		stats := pg.DB().Stats
 		dbStats.Store(&stats)
 		closers = append(closers, func() { dbStats.Store(nil) })
-		logger.Info("store: PostgreSQL, migrations applied")
+		logger.Info("store: PostgreSQL, migrations applied", "replica", pg.Replica() != nil)
 	} else {
+		if getenv("DATABASE_REPLICA_URL") != "" {
+			return fail(errors.New("DATABASE_REPLICA_URL needs DATABASE_URL"))
+		}
 		st = memory.New()
 		logger.Info("store: in memory (set DATABASE_URL for PostgreSQL)")
 	}

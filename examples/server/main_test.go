@@ -209,3 +209,21 @@ func TestBadDurations(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicaNeedsDatabase checks that DATABASE_REPLICA_URL without
+// DATABASE_URL stops the server at start instead of being ignored.
+func TestReplicaNeedsDatabase(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "DATABASE_REPLICA_URL" {
+			return "postgres://replica.invalid/shop"
+		}
+		return ""
+	}
+	_, cleanup, err := build(t.Context(), getenv, slog.New(slog.DiscardHandler))
+	if cleanup != nil {
+		cleanup()
+	}
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_REPLICA_URL") {
+		t.Errorf("DATABASE_REPLICA_URL alone: %v", err)
+	}
+}

@@ -133,6 +133,7 @@ func (s *Store) InsertAuthIdentities(ctx context.Context, ids []*auth.AuthIdenti
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	wrote(ctx)
 	_, err = s.sqlConn(ctx).ExecContext(ctx, insertIdentitiesSQL, append(args, piArgs...)...)
 	return translate(ctx, op, err)
 }

@@ -182,6 +182,74 @@
 // Statements bypass bun's query hooks (bun would inline their arguments);
 // trace them with a pgx tracer (pgx.ConnConfig.Tracer) instead.
 //
+// # Read replicas
+//
+// A Store may read from a streaming replica of its database (a hot
+// standby): [WithReplica] for [Open], [NewWithReplica] for pools the host
+// builds. Writes, units of work and every read that security or
+// correctness depends on stay on the primary; the replica serves only
+// reads whose staleness costs a caller an older view of the data:
+//
+//   - on the replica: the lists and counts of Medusa's customer tables
+//     (customer, customer_address, customer_group, customer_group_customer),
+//     that is the retrieves and lists of customers, addresses, groups and
+//     memberships, made outside a unit of work by a context that has not
+//     written;
+//   - always on the primary: every statement in a unit of work ([Store.InTx]:
+//     the services read there what they then write, with row locks); locked
+//     reads (ListOptions.Lock, LockCustomers); the group gate HasMembership
+//     (a customer just removed from a group must lose access at once); and
+//     every read of the auth tables and of clientele's own: identities and
+//     provider identities (a login reads the password hash and the actor
+//     links there, so an old password or a deleted link must not work
+//     once changed), "tokens valid after" times, refresh tokens, sessions,
+//     throttle counters (an UNLOGGED table, which a standby cannot read),
+//     reset tokens, OAuth state, MFA factors, challenges and recovery
+//     codes, verification codes, the outbox and the audit log.
+//
+// The choice is made per table inside the Store: any statement not routed
+// to the replica on purpose runs on the primary.
+//
+// Read-your-writes. A replica applies the primary's changes with a lag, so
+// a request that writes and then reads could miss its own change. Give
+// each request (or job) a context from
+// [github.com/clientele/clientele/store.ReadYourWrites]; httpapi's handler
+// does, and [github.com/clientele/clientele/httpapi.ReadYourWrites] wraps
+// a host's own routes. Every write through the Store that may touch a
+// table the replica serves, and every unit of work (committed or not),
+// records itself in that context
+// ([github.com/clientele/clientele/store.MarkWritten]); from then on the
+// request's reads go to the primary. A context without a marker never
+// switches: its reads outside a unit may come from the replica even right
+// after its own write.
+//
+// Lag. A replica applies the primary's changes after a replay lag: on a
+// healthy streaming replica on the same network, milliseconds; but a
+// paused or disconnected standby, a long recovery conflict or a burst of
+// writes can make it minutes. The Store bounds it ([WithMaxLag], default
+// [DefaultReplicaMaxLag], 1 second): at most every half bound, one read
+// measures the replica's lag (0 while it streams and has replayed all it
+// received, else the time since the last transaction it replayed), and
+// the replica serves reads only while that measure, less than half a
+// bound old, is within half the bound. A read the replica serves thus
+// shows the primary as it was at most about the bound earlier; another
+// request may see a customer, address or group list that lacks a change
+// committed within that time. A replica that lags more, that cannot be
+// measured (down, unreachable) or that is not a standby serves nothing
+// until a later measure vouches for it again: the reads go to the primary,
+// so the replica's failure costs the primary load, not errors. (Open
+// fails if the replica is unreachable at start.) The measure trusts the
+// standby's view: one that has not yet noticed it lost its primary
+// (wal_receiver_timeout, 60 seconds by default) still reports itself
+// caught up; keep wal_receiver_timeout within the staleness the
+// application tolerates. WithMaxLag(0) removes
+// the bound, for a host that takes a lagging replica out of service
+// itself (pg_stat_replication's replay_lag on the primary, or now() -
+// pg_last_xact_replay_timestamp() on the standby). A query the standby
+// cancels for a recovery conflict (see max_standby_streaming_delay) fails
+// like a serialization failure: an error wrapping store.ErrConflict (a
+// retry may succeed).
+//
 // # Errors
 //
 // Errors from PostgreSQL are translated where they leave the Store:

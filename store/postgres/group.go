@@ -80,6 +80,7 @@ func (s *Store) DeleteMemberships(ctx context.Context, pairs []group.Pair) error
 	for i, p := range pairs {
 		customers[i], groups[i] = p.CustomerID, p.GroupID
 	}
+	wrote(ctx)
 	_, err := s.sqlConn(ctx).ExecContext(ctx, `DELETE FROM customer_group_customer AS m
 		USING unnest($1::text[], $2::text[]) AS p(customer_id, customer_group_id)
 		WHERE m.customer_id = p.customer_id AND m.customer_group_id = p.customer_group_id`, customers, groups)

@@ -347,7 +347,7 @@ func (s *Store) list(ctx context.Context, op string, q *query, opts store.ListOp
 	if err := q.page(opts); err != nil {
 		return err
 	}
-	rows, err := s.sqlConn(ctx).QueryContext(ctx, q.sql(false), s.queryArgs(q)...)
+	rows, err := s.readConn(ctx, q).QueryContext(ctx, q.sql(false), s.queryArgs(q)...)
 	if err != nil {
 		return translate(ctx, op, err)
 	}
@@ -360,7 +360,7 @@ func (s *Store) count(ctx context.Context, op string, q *query) (int, error) {
 		return 0, q.err
 	}
 	var n int
-	err := s.sqlConn(ctx).QueryRowContext(ctx, q.sql(true), s.queryArgs(q)...).Scan(&n)
+	err := s.readConn(ctx, q).QueryRowContext(ctx, q.sql(true), s.queryArgs(q)...).Scan(&n)
 	if err != nil {
 		return 0, translate(ctx, op, err)
 	}

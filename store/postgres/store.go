@@ -32,8 +32,12 @@ var (
 // use.
 type Store struct {
 	db   *bun.DB
-	owns bool // Open opened db, so Close closes it
-	pgx  bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
+	owns bool // Open opened db (and replica), so Close closes it
+	// replica, when set, serves the reads readConn allows while lag
+	// vouches for it (replica.go).
+	replica *bun.DB
+	lag     *lagGuard
+	pgx     bool // db's driver is pgx's stdlib, which takes a QueryExecMode argument
 	// throttleCalls counts the counting calls of throttle.Store, one in
 	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
 	throttleCalls atomic.Uint64
@@ -78,9 +82,29 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	db, err := openDB(ctx, dsn, o, "")
+	if err != nil {
+		return nil, err
+	}
+	st := New(db)
+	st.owns = true
+	if o.replica != "" {
+		replica, err := openDB(ctx, o.replica, o, " replica")
+		if err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		st.replica, st.lag = replica, newLagGuard(o.replicaOpts)
+	}
+	return st, nil
+}
+
+// openDB opens and pings a pool on dsn with the settings Open documents;
+// what names the database in errors ("" or " replica").
+func openDB(ctx context.Context, dsn string, o options, what string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		return nil, fmt.Errorf("postgres: parse%s dsn: %w", what, err)
 	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
@@ -99,11 +123,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	db := bun.NewDB(sqldb, pgdialect.New())
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
+		return nil, fmt.Errorf("postgres: connect%s: %w", what, err)
 	}
-	st := New(db)
-	st.owns = true
-	return st, nil
+	return db, nil
 }
 
 // DefaultStatementTimeout is the statement_timeout of the connections
@@ -120,7 +142,9 @@ var ErrStatementTimeout = fmt.Errorf("statement timeout: %w", context.DeadlineEx
 type Option func(*options)
 
 type options struct {
-	timeout *time.Duration
+	timeout     *time.Duration
+	replica     string // WithReplica's dsn and options
+	replicaOpts []ReplicaOption
 }
 
 // WithStatementTimeout sets the statement_timeout of every connection
@@ -142,13 +166,18 @@ func WithStatementTimeout(d time.Duration) Option {
 // DB returns the database the Store uses.
 func (s *Store) DB() *bun.DB { return s.db }
 
-// Close closes the database if [Open] opened it; a Store made with [New]
-// leaves its *bun.DB to the caller.
+// Close closes the database (and the replica's) if [Open] opened it; a
+// Store made with [New] or [NewWithReplica] leaves its databases to the
+// caller.
 func (s *Store) Close() error {
 	if !s.owns {
 		return nil
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	if s.replica != nil {
+		err = errors.Join(err, s.replica.Close())
+	}
+	return err
 }
 
 // InTx runs fn in one database transaction; see store.Transactor. Calls
@@ -160,6 +189,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	if s.tx(ctx) != nil {
 		return fn(ctx)
 	}
+	// A unit counts as a write whatever its outcome: a commit that fails
+	// may still have been applied, and a unit that fails on a conflict
+	// (a unique index, a lost race) failed on data that the replica may
+	// not show yet, which the reads after it must see.
+	wrote(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(ctx, "begin", err)

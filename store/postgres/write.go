@@ -250,6 +250,7 @@ func insertRows[R any](ctx context.Context, s *Store, op string, w *writer, rows
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	wrote(ctx)
 	_, err = s.sqlConn(ctx).ExecContext(ctx, w.insert, args...)
 	return translate(ctx, op, err)
 }
@@ -264,6 +265,7 @@ func updateRows[R any](ctx context.Context, s *Store, op string, w *writer, u up
 	if err != nil {
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
+	wrote(ctx)
 	_, err = s.sqlConn(ctx).ExecContext(ctx, u.sql, args...)
 	return translate(ctx, op, err)
 }
@@ -273,6 +275,7 @@ func deleteByID(ctx context.Context, s *Store, op string, w *writer, ids []strin
 	if len(ids) == 0 {
 		return nil
 	}
+	wrote(ctx)
 	_, err := s.sqlConn(ctx).ExecContext(ctx, "DELETE FROM "+w.table+" WHERE id = ANY($1)", ids)
 	return translate(ctx, op, err)
 }
