@@ -131,6 +131,19 @@ type VerifyMFAChallengeParams struct {
 // [Service.CompleteMFALogin] verifies a challenge and issues the login's
 // full token.
 func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
+	c, err := s.verifyMFAChallenge(ctx, p)
+	if s.observer != nil {
+		providerID := ""
+		if c != nil {
+			providerID = s.configuredProvider(c.AuthProvider)
+		}
+		s.observe(ctx, OpMFAChallenge, providerID, time.Time{}, err)
+	}
+	return c, err
+}
+
+// verifyMFAChallenge is VerifyMFAChallenge, unobserved.
+func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
 	ms, err := s.mfaStore()
 	if err != nil {
 		return nil, err
