@@ -37,6 +37,8 @@ type Store struct {
 	// throttleCalls counts the counting calls of throttle.Store, one in
 	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
 	throttleCalls atomic.Uint64
+	// hooks run around every statement (WithQueryHook, hook.go).
+	hooks []bun.QueryHook
 }
 
 // New returns a Store on db, which must use bun's pgdialect. The caller
@@ -49,9 +51,23 @@ type Store struct {
 // Driver method returns the wrapped connector's driver and its
 // connections forward driver.NamedValueChecker, so that the exec mode
 // argument reaches pgx.
-func New(db *bun.DB) *Store {
+//
+// Of the options, New applies [WithQueryHook]; the others configure the
+// connections [Open] makes.
+func New(db *bun.DB, opts ...Option) *Store {
 	_, isPgx := db.DB.Driver().(*stdlib.Driver)
-	return &Store{db: db, pgx: isPgx}
+	s := &Store{db: db, pgx: isPgx}
+	s.withHooks(collect(opts))
+	return s
+}
+
+// collect applies opts.
+func collect(opts []Option) *options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &o
 }
 
 // Open connects to the PostgreSQL database at dsn (a URL or a keyword/value
@@ -74,10 +90,7 @@ func New(db *bun.DB) *Store {
 // error matching [ErrStatementTimeout]. Every statement also stops when the
 // context it runs with is cancelled.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
@@ -102,6 +115,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	st := New(db)
+	st.withHooks(o)
 	st.owns = true
 	return st, nil
 }
@@ -121,6 +135,7 @@ type Option func(*options)
 
 type options struct {
 	timeout *time.Duration
+	hooks   []bun.QueryHook
 }
 
 // WithStatementTimeout sets the statement_timeout of every connection
@@ -212,7 +227,7 @@ type sqlConn interface {
 // bun (whose methods would inline the arguments).
 func (s *Store) sqlConn(ctx context.Context) sqlConn {
 	if tx := s.tx(ctx); tx != nil {
-		return tx.Tx
+		return s.hooked(tx.Tx)
 	}
-	return s.db.DB
+	return s.hooked(s.db.DB)
 }
