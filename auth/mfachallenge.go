@@ -131,19 +131,15 @@ type VerifyMFAChallengeParams struct {
 // [Service.CompleteMFALogin] verifies a challenge and issues the login's
 // full token.
 func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
-	c, err := s.verifyMFAChallenge(ctx, p)
-	if s.observer != nil {
-		providerID := ""
-		if c != nil {
-			providerID = s.configuredProvider(c.AuthProvider)
-		}
-		s.observe(ctx, OpMFAChallenge, providerID, time.Time{}, err)
-	}
+	var providerID string
+	c, err := s.verifyMFAChallenge(ctx, p, &providerID)
+	s.observe(ctx, OpMFAChallenge, s.configuredProvider(providerID), time.Time{}, err)
 	return c, err
 }
 
-// verifyMFAChallenge is VerifyMFAChallenge, unobserved.
-func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
+// verifyMFAChallenge is VerifyMFAChallenge, unobserved; it sets
+// *providerID to the challenge's provider once it has found it.
+func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams, providerID *string) (*MFAChallenge, error) {
 	ms, err := s.mfaStore()
 	if err != nil {
 		return nil, err
@@ -155,6 +151,7 @@ func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengePa
 	if err != nil {
 		return nil, err
 	}
+	*providerID = c.AuthProvider
 	if err := s.challengeOpen(c, p.Method); err != nil {
 		return nil, err
 	}
