@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -25,7 +26,11 @@ import (
 // The events of the Store's own statements carry the statement's text in
 // Query and QueryTemplate, with its $n placeholders, and no QueryArgs:
 // argument values (emails, password hashes, token digests) never reach a
-// hook. IQuery and Model are nil. Without a hook the Store pays nothing.
+// hook. A search inlines its patterns into the text as string constants
+// (see the package documentation): every string constant of a text is
+// replaced by '?' (E'?' for an escape string) in the events, so the words
+// searched for do not reach a hook either. IQuery and Model are nil.
+// Without a hook the Store pays nothing.
 //
 // The option applies to [Open] and [New]; several hooks run in the order
 // given, their AfterQuery in reverse order, as bun runs them.
@@ -88,7 +93,8 @@ func (h hookedConn) QueryRowContext(ctx context.Context, query string, args ...a
 
 // beforeQuery runs the hooks' BeforeQuery for the statement query.
 func (s *Store) beforeQuery(ctx context.Context, query string) (context.Context, *bun.QueryEvent) {
-	ev := &bun.QueryEvent{DB: s.db, Query: query, QueryTemplate: query, StartTime: time.Now()}
+	text := redactLiterals(query)
+	ev := &bun.QueryEvent{DB: s.db, Query: text, QueryTemplate: text, StartTime: time.Now()}
 	for _, h := range s.hooks {
 		ctx = h.BeforeQuery(ctx, ev)
 	}
@@ -100,5 +106,45 @@ func (s *Store) afterQuery(ctx context.Context, ev *bun.QueryEvent, res sql.Resu
 	ev.Result, ev.Err = res, err
 	for i := len(s.hooks) - 1; i >= 0; i-- {
 		s.hooks[i].AfterQuery(ctx, ev)
+	}
+}
+
+// redactLiterals returns query with the contents of each string constant
+// ('…', or E'…' with backslash escapes) replaced by "?". An unterminated
+// constant is cut at its quote. A text without a quote is returned as is.
+func redactLiterals(query string) string {
+	if strings.IndexByte(query, '\'') < 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query))
+	for {
+		i := strings.IndexByte(query, '\'')
+		if i < 0 {
+			b.WriteString(query)
+			return b.String()
+		}
+		escapes := i > 0 && (query[i-1] == 'E' || query[i-1] == 'e')
+		b.WriteString(query[:i+1])
+		b.WriteString("?'")
+		j := i + 1
+		for ; j < len(query); j++ {
+			c := query[j]
+			if escapes && c == '\\' {
+				j++
+				continue
+			}
+			if c == '\'' {
+				if j+1 < len(query) && query[j+1] == '\'' {
+					j++
+					continue
+				}
+				break
+			}
+		}
+		if j >= len(query) {
+			return b.String()
+		}
+		query = query[j+1:]
 	}
 }
