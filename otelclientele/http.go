@@ -17,6 +17,11 @@ import (
 // histogram (and body sizes) by method, route and status. The span is the
 // parent of the spans of the request's statements ([QueryHook]).
 //
+// The client's IP address is personal data: the span's client.address and
+// network.peer.address, which otelhttp sets, are blanked (the audit log
+// keeps addresses, truncated as configured). The query string is not
+// recorded; url.path is, with the ids it holds.
+//
 // h is httpapi.API.Handler(), or a host's own mux that mounts it: the
 // route is known once a net/http ServeMux has matched the request with
 // the same *http.Request it was given, as httpapi's middlewares and
@@ -27,11 +32,13 @@ func NewHandler(h http.Handler, opts ...Option) http.Handler {
 		otelhttp.WithTracerProvider(c.tp), otelhttp.WithMeterProvider(c.mp))
 }
 
-// routed sets http.route on the request's span once h has served it: the
-// pattern a ServeMux matched, without its method. (otelhttp names the
-// span after it, and puts it on the metrics, but not on the span.)
+// routed blanks the client's address on the request's span, and sets
+// http.route on it once h has served the request: the pattern a ServeMux
+// matched, without its method. (otelhttp names the span after it, and
+// puts it on the metrics, but not on the span.)
 func routed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		trace.SpanFromContext(r.Context()).SetAttributes(semconv.ClientAddress(""), semconv.NetworkPeerAddress(""))
 		h.ServeHTTP(w, r)
 		if r.Pattern == "" {
 			return

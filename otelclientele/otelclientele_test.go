@@ -181,6 +181,11 @@ func TestLoginTraced(t *testing.T) {
 		if got := attr(server.Attributes(), "http.route"); got != "/auth/{actor_type}/{provider}" {
 			t.Errorf("http.route %q", got)
 		}
+		for _, key := range []attribute.Key{"client.address", "network.peer.address"} {
+			if got := attr(server.Attributes(), key); got != "" {
+				t.Errorf("%s = %q: the client's address is recorded", key, got)
+			}
+		}
 		queries := 0
 		for _, s := range spans {
 			for _, kv := range s.Attributes() {
