@@ -13,9 +13,12 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/internal/faultdb"
 	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store/postgres"
+	"github.com/clientele/clientele/throttle"
 )
 
 // hookRecorder is a bun.QueryHook that keeps every event it sees.
@@ -67,7 +70,28 @@ func TestQueryHookSeesEveryStatement(t *testing.T) {
 	t.Cleanup(func() { _ = sqldb.Close() })
 	rec := &hookRecorder{}
 	st := postgres.New(bun.NewDB(sqldb, pgdialect.New()), postgres.WithQueryHook(rec))
-	for _, op := range faultOps {
+	ops := append(slices.Clone(faultOps), faultOp{
+		// The throttle's statements run outside any unit of work.
+		name: "ThrottledLogins",
+		setup: func(w *faultWorld) {
+			lim, err := throttle.New(st, throttle.Config{})
+			w.must(err)
+			w.auth, err = auth.NewService(st, w.auth.Tokens(),
+				auth.WithProvider(emailpass.New(emailpass.WithHasher(emailpass.Scrypt{LogN: 4, R: 8, P: 1}))), auth.WithThrottle(lim))
+			w.must(err)
+			_, err = w.auth.Register(w.ctx, emailpass.ID, emailpass.Credentials("tom@example.com", "right-password").ForActor(auth.ActorCustomer))
+			w.must(err)
+		},
+		run: func(w *faultWorld) error {
+			for _, pw := range []string{"wrong", "right-password"} {
+				if _, err := w.auth.Login(w.ctx, auth.ActorCustomer, emailpass.ID, emailpass.Credentials("tom@example.com", pw)); err != nil && pw != "wrong" {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {
 			w := newFaultWorld(t, st, false)
 			op.setup(w)
