@@ -146,6 +146,18 @@ func (w *world) register() {
 	w.spans.Reset()
 }
 
+// loggedIn returns a new world in which email has registered and then
+// logged in once; the spans of the registration are forgotten.
+func loggedIn(t *testing.T, st backend, in instrumented) *world {
+	t.Helper()
+	w := newWorld(t, st, in)
+	w.register()
+	if code := w.login(password); code != http.StatusOK {
+		t.Fatalf("login: %d", code)
+	}
+	return w
+}
+
 // stores runs f on the memory store and on PostgreSQL.
 func stores(t *testing.T, f func(t *testing.T, st backend)) {
 	t.Run("memory", func(t *testing.T) { f(t, memory.New()) })
@@ -157,11 +169,7 @@ func stores(t *testing.T, f func(t *testing.T, st backend)) {
 // login's statements, and that no span holds the email or the password.
 func TestLoginTraced(t *testing.T) {
 	stores(t, func(t *testing.T, st backend) {
-		w := newWorld(t, st, instrumented{queries: true, auth: true})
-		w.register()
-		if code := w.login(password); code != http.StatusOK {
-			t.Fatalf("login: %d", code)
-		}
+		w := loggedIn(t, st, instrumented{queries: true, auth: true})
 		spans := w.spans.Ended()
 		var server sdktrace.ReadOnlySpan
 		for _, s := range spans {
@@ -189,7 +197,7 @@ func TestLoginTraced(t *testing.T) {
 		queries := 0
 		for _, s := range spans {
 			for _, kv := range s.Attributes() {
-				v := kv.Value.Emit()
+				v := kv.Value.String()
 				if strings.Contains(v, email) || strings.Contains(v, password) {
 					t.Errorf("span %q: attribute %s = %q holds the caller's input", s.Name(), kv.Key, v)
 				}
@@ -226,11 +234,7 @@ func TestLoginTraced(t *testing.T) {
 // lockout and a refused login, and the HTTP duration histogram by route.
 func TestLoginMetrics(t *testing.T) {
 	stores(t, func(t *testing.T, st backend) {
-		w := newWorld(t, st, instrumented{queries: true, auth: true})
-		w.register()
-		if code := w.login(password); code != http.StatusOK {
-			t.Fatalf("login: %d", code)
-		}
+		w := loggedIn(t, st, instrumented{queries: true, auth: true})
 		// The default rule: five free failures, a sixth that locks.
 		for range 6 {
 			if code := w.login("wrong"); code != http.StatusUnauthorized {
@@ -290,11 +294,7 @@ func TestLoginMetrics(t *testing.T) {
 // alone, and no auth metric.
 func TestNotConfigured(t *testing.T) {
 	stores(t, func(t *testing.T, st backend) {
-		w := newWorld(t, st, instrumented{})
-		w.register()
-		if code := w.login(password); code != http.StatusOK {
-			t.Fatalf("login: %d", code)
-		}
+		w := loggedIn(t, st, instrumented{})
 		if code := w.login("wrong"); code != http.StatusUnauthorized {
 			t.Fatalf("wrong password: %d", code)
 		}
@@ -344,8 +344,8 @@ func TestQueryHookFailure(t *testing.T) {
 			t.Errorf("span %q is not a child of the caller's span", s.Name())
 		}
 		for _, kv := range s.Attributes() {
-			if strings.Contains(kv.Value.Emit(), "ada@example.com") {
-				t.Errorf("span %q: %s = %q", s.Name(), kv.Key, kv.Value.Emit())
+			if strings.Contains(kv.Value.String(), "ada@example.com") {
+				t.Errorf("span %q: %s = %q", s.Name(), kv.Key, kv.Value.String())
 			}
 		}
 		if s.Name() == "SELECT" && attr(s.Attributes(), "db.query.text") == "" {
@@ -369,7 +369,7 @@ func TestQueryHookFailure(t *testing.T) {
 func attr(attrs []attribute.KeyValue, key attribute.Key) string {
 	for _, kv := range attrs {
 		if kv.Key == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""

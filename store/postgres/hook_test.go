@@ -61,15 +61,8 @@ func (r *hookRecorder) take() ([]bun.QueryEvent, int) {
 // each of them (BEGIN and COMMIT included), in order, with its text and
 // without argument values.
 func TestQueryHookSeesEveryStatement(t *testing.T) {
-	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := faultdb.New(stdlib.GetConnector(*cfg))
-	sqldb := sql.OpenDB(fc)
-	t.Cleanup(func() { _ = sqldb.Close() })
 	rec := &hookRecorder{}
-	st := postgres.New(bun.NewDB(sqldb, pgdialect.New()), postgres.WithQueryHook(rec))
+	fc, st := faultStore(t, postgres.WithQueryHook(rec))
 	ops := append(slices.Clone(faultOps), faultOp{
 		// The throttle's statements run outside any unit of work.
 		name: "ThrottledLogins",
@@ -133,6 +126,20 @@ func TestQueryHookSeesEveryStatement(t *testing.T) {
 			}
 		})
 	}
+}
+
+// faultStore returns a Store with opts on the package database through a
+// faultdb.Connector, and the Connector.
+func faultStore(t *testing.T, opts ...postgres.Option) (*faultdb.Connector, *postgres.Store) {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := faultdb.New(stdlib.GetConnector(*cfg))
+	sqldb := sql.OpenDB(fc)
+	t.Cleanup(func() { _ = sqldb.Close() })
+	return fc, postgres.New(bun.NewDB(sqldb, pgdialect.New()), opts...)
 }
 
 // TestQueryHookNone checks that a Store without hooks uses the *bun.DB it
