@@ -96,7 +96,7 @@ func (s *Service) login(ctx context.Context, res *Result, actorType, providerID 
 func (s *Service) RegisterThen(ctx context.Context, providerID string, in provider.Input, then func(ctx context.Context, identity *AuthIdentity) error) (*Result, error) {
 	start := s.startObserving()
 	res, err := s.registerThen(ctx, providerID, in, then)
-	s.observeAttempt(ctx, OpRegister, s.configuredProvider(providerID), start, res, err)
+	s.observeAttempt(ctx, OpRegister, providerID, start, res, err)
 	return res, err
 }
 

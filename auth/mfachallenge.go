@@ -133,7 +133,7 @@ type VerifyMFAChallengeParams struct {
 func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
 	var providerID string
 	c, err := s.verifyMFAChallenge(ctx, p, &providerID)
-	s.observe(ctx, OpMFAChallenge, s.configuredProvider(providerID), time.Time{}, err)
+	s.observe(ctx, OpMFAChallenge, providerID, time.Time{}, err)
 	return c, err
 }
 

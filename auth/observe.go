@@ -152,13 +152,14 @@ func (s *Service) startObserving() time.Time {
 	return time.Now()
 }
 
-// observe tells the Observer that op with providerID ended with err (a
+// observe tells the Observer that op with providerID (the caller's input:
+// kept only when it names a configured provider) ended with err (a
 // success when err is nil). start, when not zero, is when it began.
 func (s *Service) observe(ctx context.Context, op Op, providerID string, start time.Time, err error) {
 	if s.observer == nil {
 		return
 	}
-	o := Observation{Op: op, Outcome: OutcomeSuccess, Provider: providerID}
+	o := Observation{Op: op, Outcome: OutcomeSuccess, Provider: s.configuredProvider(providerID)}
 	if err != nil {
 		o.Outcome, o.Reason = OutcomeFailure, reasonOf(err)
 	}

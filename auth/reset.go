@@ -36,7 +36,7 @@ func randomJTI() string { return rand.Text() }
 // comparable work, so timing does not tell whether the identity exists.
 func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
 	err := s.requestPasswordReset(ctx, actorType, providerID, entityID, metadata)
-	s.observe(ctx, OpPasswordResetRequest, s.configuredProvider(providerID), time.Time{}, err)
+	s.observe(ctx, OpPasswordResetRequest, providerID, time.Time{}, err)
 	return err
 }
 
@@ -140,7 +140,7 @@ func (s *Service) requestPasswordReset(ctx context.Context, actorType, providerI
 // used again.
 func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, token string, data map[string]any) (*Result, error) {
 	res, err := s.resetPassword(ctx, actorType, providerID, token, data)
-	s.observe(ctx, OpPasswordReset, s.configuredProvider(providerID), time.Time{}, err)
+	s.observe(ctx, OpPasswordReset, providerID, time.Time{}, err)
 	return res, err
 }
 

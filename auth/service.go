@@ -277,7 +277,7 @@ func (s *Service) Authenticate(ctx context.Context, providerID string, in provid
 	start := s.startObserving()
 	p, err := s.provider(providerID, in.ActorType)
 	if err != nil {
-		s.observe(ctx, OpLogin, s.configuredProvider(providerID), start, err)
+		s.observe(ctx, OpLogin, providerID, start, err)
 		return nil, err
 	}
 	// Throttling (WithThrottle): the lock is checked before the password.
@@ -304,7 +304,7 @@ func (s *Service) Authenticate(ctx context.Context, providerID string, in provid
 func (s *Service) Register(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
 	start := s.startObserving()
 	res, err := s.register(ctx, providerID, in)
-	s.observeAttempt(ctx, OpRegister, s.configuredProvider(providerID), start, res, err)
+	s.observeAttempt(ctx, OpRegister, providerID, start, res, err)
 	return res, err
 }
 

@@ -58,8 +58,8 @@ func (r *hookRecorder) take() ([]bun.QueryEvent, int) {
 // TestQueryHookSeesEveryStatement runs every operation of the fault
 // injection table on a Store with a query hook, over a driver that counts
 // the statements that reach the database, and checks that the hook saw
-// each of them (BEGIN and COMMIT included), in order, with its text and
-// without argument values.
+// each of them (BEGIN and COMMIT included), with its text and without
+// argument values.
 func TestQueryHookSeesEveryStatement(t *testing.T) {
 	rec := &hookRecorder{}
 	fc, st := faultStore(t, postgres.WithQueryHook(rec))
@@ -88,6 +88,10 @@ func TestQueryHookSeesEveryStatement(t *testing.T) {
 		t.Run(op.name, func(t *testing.T) {
 			w := newFaultWorld(t, st, false)
 			op.setup(w)
+			// What setup left running after its answers ends first.
+			if err := w.auth.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 			fc.Record(true)
 			fc.Reset()
 			rec.reset()
@@ -121,6 +125,11 @@ func TestQueryHookSeesEveryStatement(t *testing.T) {
 			if len(sent) == 0 {
 				t.Fatal("the operation ran no statement")
 			}
+			// Work after an answer (the throttle's report of a success)
+			// runs beside the next call: compare the statements, not
+			// their order.
+			slices.Sort(seen)
+			slices.Sort(sent)
 			if !slices.Equal(seen, sent) {
 				t.Errorf("the hook saw %v,\nthe database got %v", seen, sent)
 			}
