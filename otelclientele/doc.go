@@ -46,7 +46,11 @@
 // Work the auth service does after its answer (the throttle's report of a
 // success, the audit log's entry of a login) runs with the request's
 // context, so its statements are children of the request's span that end
-// after it.
+// after it. Statements outside any span (the outbox dispatcher's polling,
+// the audit janitor) are not traced unless [WithRootQuerySpans] is given.
+//
+// The client's IP address is personal data: the request span's
+// client.address and network.peer.address are blanked.
 //
 // # Metrics
 //

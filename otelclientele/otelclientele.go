@@ -14,8 +14,9 @@ const ScopeName = "github.com/clientele/clientele/otelclientele"
 type Option func(*config)
 
 type config struct {
-	tp trace.TracerProvider
-	mp metric.MeterProvider
+	tp    trace.TracerProvider
+	mp    metric.MeterProvider
+	roots bool
 }
 
 // WithTracerProvider sets the tracer provider; default the global one
@@ -28,6 +29,16 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 // (otel.GetMeterProvider) at the time of the call that takes the option.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(c *config) { c.mp = mp }
+}
+
+// WithRootQuerySpans makes [QueryHook] trace the statements that run
+// outside any span too, each as a root span of its own. By default only
+// statements whose context carries a span (a request's, a job's the host
+// traces) are traced: background work such as the outbox dispatcher's
+// polling, twice a second, would otherwise fill the traces with one-span
+// traces of its own.
+func WithRootQuerySpans() Option {
+	return func(c *config) { c.roots = true }
 }
 
 func newConfig(opts []Option) config {

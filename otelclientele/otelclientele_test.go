@@ -365,6 +365,29 @@ func TestQueryHookFailure(t *testing.T) {
 	}
 }
 
+// TestQueryHookRoots checks that a statement outside any span is traced
+// only with WithRootQuerySpans.
+func TestQueryHookRoots(t *testing.T) {
+	db := pgtest.NewStore(t).DB()
+	for _, roots := range []bool{false, true} {
+		sr := tracetest.NewSpanRecorder()
+		opts := []otelclientele.Option{otelclientele.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr)))}
+		if roots {
+			opts = append(opts, otelclientele.WithRootQuerySpans())
+		}
+		st := postgres.New(db, postgres.WithQueryHook(otelclientele.NewQueryHook(opts...)))
+		_, err := st.ListCustomers(context.Background(), customer.Filter{}, store.ListOptions{})
+		must(t, err)
+		spans := sr.Ended()
+		if roots && (len(spans) != 1 || spans[0].Parent().IsValid()) {
+			t.Errorf("with root spans: %d spans, want one root span", len(spans))
+		}
+		if !roots && len(spans) != 0 {
+			t.Errorf("without root spans: %d spans of a statement outside any span", len(spans))
+		}
+	}
+}
+
 // attr returns the value of key in attrs as a string.
 func attr(attrs []attribute.KeyValue, key attribute.Key) string {
 	for _, kv := range attrs {

@@ -31,15 +31,18 @@ import (
 // value; sql.ErrNoRows is not a failure.
 type QueryHook struct {
 	tracer trace.Tracer
+	roots  bool
 }
 
 var _ bun.QueryHook = (*QueryHook)(nil)
 
 // NewQueryHook returns a QueryHook that traces with the tracer provider
-// of opts (WithTracerProvider; default the global one).
+// of opts (WithTracerProvider; default the global one). It traces the
+// statements whose context carries a span, and, with
+// [WithRootQuerySpans], the others too.
 func NewQueryHook(opts ...Option) *QueryHook {
 	c := newConfig(opts)
-	return &QueryHook{tracer: c.tp.Tracer(ScopeName)}
+	return &QueryHook{tracer: c.tp.Tracer(ScopeName), roots: c.roots}
 }
 
 // spanKey stashes a statement's span in its bun.QueryEvent.
@@ -49,6 +52,9 @@ type spanKey struct{}
 // not in the returned context: a transaction's BEGIN would otherwise
 // become the parent of the statements that follow it.
 func (h *QueryHook) BeforeQuery(ctx context.Context, ev *bun.QueryEvent) context.Context {
+	if !h.roots && !trace.SpanContextFromContext(ctx).IsValid() {
+		return ctx
+	}
 	op := ev.Operation()
 	attrs := make([]attribute.KeyValue, 0, 3)
 	attrs = append(attrs, semconv.DBSystemNamePostgreSQL, semconv.DBOperationName(op))
