@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/provider"
@@ -133,9 +134,10 @@ func (s *Service) recordLater(ctx context.Context, e audit.Entry) {
 // its own: an ActionLogin failure with ReasonLocked, naming the identity
 // of the input's identifier, written after the caller's answer. err is
 // the refusal; another error records nothing, and so does a service
-// without an audit log.
+// without an audit log. The service's Observer (WithObserver) is told of
+// it as an OpLogin failure with ReasonLocked.
 func (s *Service) RecordLoginRefused(ctx context.Context, providerID string, in provider.Input, err error) {
-	if s.audit == nil || !errors.Is(err, throttle.ErrLimited) {
+	if (s.audit == nil && s.observer == nil) || !errors.Is(err, throttle.ErrLimited) {
 		return
 	}
 	p, perr := s.provider(providerID, in.ActorType)
@@ -143,4 +145,5 @@ func (s *Service) RecordLoginRefused(ctx context.Context, providerID string, in 
 		return
 	}
 	s.recordAttempt(ctx, p, in, nil, err, ErrUnauthorized, false)
+	s.observe(ctx, OpLogin, p.ID(), time.Time{}, err)
 }

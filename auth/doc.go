@@ -194,6 +194,17 @@
 // after the answer; an unknown identifier names none. Entries hold ids,
 // never the identifier, a password, a code or a token.
 //
+// # Metrics
+//
+// With [WithObserver] the service tells an [Observer] how each login,
+// lockout, registration, password reset request, reset and MFA challenge
+// ended ([Observation]): an operation, an outcome, a reason from
+// [Reasons], the provider's id and, for logins and registrations, the
+// time taken. It is called on the operation's goroutine once the answer
+// is known, and never receives what the caller sent. Package
+// otelclientele implements it with OpenTelemetry's metrics API; without
+// an Observer the operations pay a nil check.
+//
 // # Errors
 //
 // Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],

@@ -94,6 +94,14 @@ func (s *Service) login(ctx context.Context, res *Result, actorType, providerID 
 // returns: a provider that fails after creating it (none of the built-in
 // ones can) returns its error with the identity and then's writes kept.
 func (s *Service) RegisterThen(ctx context.Context, providerID string, in provider.Input, then func(ctx context.Context, identity *AuthIdentity) error) (*Result, error) {
+	start := s.startObserving()
+	res, err := s.registerThen(ctx, providerID, in, then)
+	s.observeAttempt(ctx, OpRegister, providerID, start, res, err)
+	return res, err
+}
+
+// registerThen is RegisterThen, unobserved.
+func (s *Service) registerThen(ctx context.Context, providerID string, in provider.Input, then func(ctx context.Context, identity *AuthIdentity) error) (*Result, error) {
 	if then == nil {
 		return nil, errors.New("auth: RegisterThen needs a function to run")
 	}

@@ -131,6 +131,15 @@ type VerifyMFAChallengeParams struct {
 // [Service.CompleteMFALogin] verifies a challenge and issues the login's
 // full token.
 func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams) (*MFAChallenge, error) {
+	var providerID string
+	c, err := s.verifyMFAChallenge(ctx, p, &providerID)
+	s.observe(ctx, OpMFAChallenge, providerID, time.Time{}, err)
+	return c, err
+}
+
+// verifyMFAChallenge is VerifyMFAChallenge, unobserved; it sets
+// *providerID to the challenge's provider once it has found it.
+func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengeParams, providerID *string) (*MFAChallenge, error) {
 	ms, err := s.mfaStore()
 	if err != nil {
 		return nil, err
@@ -142,6 +151,7 @@ func (s *Service) VerifyMFAChallenge(ctx context.Context, p VerifyMFAChallengePa
 	if err != nil {
 		return nil, err
 	}
+	*providerID = c.AuthProvider
 	if err := s.challengeOpen(c, p.Method); err != nil {
 		return nil, err
 	}

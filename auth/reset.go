@@ -35,6 +35,13 @@ func randomJTI() string { return rand.Text() }
 // older ones. An unknown entity is not an error and emits nothing; it does
 // comparable work, so timing does not tell whether the identity exists.
 func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
+	err := s.requestPasswordReset(ctx, actorType, providerID, entityID, metadata)
+	s.observe(ctx, OpPasswordResetRequest, providerID, time.Time{}, err)
+	return err
+}
+
+// requestPasswordReset is RequestPasswordReset, unobserved.
+func (s *Service) requestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
 	if entityID == "" {
 		return identityDom.Public("identifier", "Field 'identifier' is required")
 	}
@@ -132,6 +139,13 @@ func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerI
 // a storage failure leaves both as they were, and the same token can be
 // used again.
 func (s *Service) ResetPassword(ctx context.Context, actorType, providerID, token string, data map[string]any) (*Result, error) {
+	res, err := s.resetPassword(ctx, actorType, providerID, token, data)
+	s.observe(ctx, OpPasswordReset, providerID, time.Time{}, err)
+	return res, err
+}
+
+// resetPassword is ResetPassword, unobserved.
+func (s *Service) resetPassword(ctx context.Context, actorType, providerID, token string, data map[string]any) (*Result, error) {
 	c, err := s.tokens.VerifyReset(token)
 	if err != nil {
 		return nil, invalidToken()

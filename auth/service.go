@@ -62,6 +62,9 @@ type config struct {
 	mfa *MFAConfig
 	// audit is the audit log of WithAudit (audit.go); nil records nothing.
 	audit *audit.Log
+	// observer is the Observer of WithObserver (observe.go); nil
+	// observes nothing.
+	observer Observer
 }
 
 func (c *config) fail(format string, args ...any) {
@@ -167,6 +170,8 @@ type Service struct {
 	mfa mfaState
 	// audit records security events (audit.go); nil records nothing.
 	audit *audit.Log
+	// observer is told how operations end (observe.go); nil: nobody.
+	observer Observer
 }
 
 // NewService returns a Service on st that signs with tokens. It fails when
@@ -190,7 +195,7 @@ func NewService(st Store, tokens *Tokens, opts ...Option) (*Service, error) {
 		st: st, tokens: tokens, providers: c.providers, order: c.order, actors: c.actors,
 		known: c.known, linksByEmail: c.linksByEmail,
 		events: c.Emitter(), logger: c.Log(), now: c.Clock(),
-		throttle: c.throttle, mfa: newMFA(st, c.mfa), audit: c.audit,
+		throttle: c.throttle, mfa: newMFA(st, c.mfa), audit: c.audit, observer: c.observer,
 	}
 	rev, err := newRevoker(st, c.revocation)
 	if err != nil {
@@ -269,26 +274,42 @@ func (s *Service) checkActor(actorType, providerID string) error {
 // Authenticate checks a login with providerID (or starts its redirect
 // flow: the Result then has a Location).
 func (s *Service) Authenticate(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
+	start := s.startObserving()
 	p, err := s.provider(providerID, in.ActorType)
 	if err != nil {
+		s.observe(ctx, OpLogin, providerID, start, err)
 		return nil, err
 	}
 	// Throttling (WithThrottle): the lock is checked before the password.
 	att, err := s.throttle.Login(ctx, providerID, loginIdentifier(in))
 	if err != nil {
 		s.recordAttempt(ctx, p, in, nil, err, ErrUnauthorized, false)
+		s.observe(ctx, OpLogin, p.ID(), start, err)
 		return nil, err
 	}
 	res, err := s.call(ctx, p, "authenticate", func(ids provider.Identities) (*Result, error) {
 		return p.Authenticate(ctx, in, ids)
 	})
 	s.settle(ctx, att, res, err, ErrUnauthorized)
-	s.recordAttempt(ctx, p, in, res, err, ErrUnauthorized, att.Locks())
+	locks := att.Locks()
+	s.recordAttempt(ctx, p, in, res, err, ErrUnauthorized, locks)
+	s.observeAttempt(ctx, OpLogin, p.ID(), start, res, err)
+	if locks && errors.Is(err, ErrUnauthorized) {
+		s.observe(ctx, OpLockout, p.ID(), time.Time{}, nil)
+	}
 	return res, err
 }
 
 // Register creates an identity with providerID.
 func (s *Service) Register(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
+	start := s.startObserving()
+	res, err := s.register(ctx, providerID, in)
+	s.observeAttempt(ctx, OpRegister, providerID, start, res, err)
+	return res, err
+}
+
+// register is Register, unobserved.
+func (s *Service) register(ctx context.Context, providerID string, in provider.Input) (*Result, error) {
 	p, err := s.provider(providerID, in.ActorType)
 	if err != nil {
 		return nil, err
@@ -320,10 +341,12 @@ func (s *Service) ValidateCallback(ctx context.Context, providerID string, in pr
 	if !ok {
 		return nil, notSupported(providerID, fmt.Sprintf("Callback authentication not implemented for provider %s", providerID))
 	}
+	start := s.startObserving()
 	res, err := s.call(ctx, p, "validate callback", func(ids provider.Identities) (*Result, error) {
 		return cb.ValidateCallback(ctx, in, ids)
 	})
 	s.recordAttempt(ctx, p, in, res, err, ErrUnauthorized, false)
+	s.observeAttempt(ctx, OpLogin, p.ID(), start, res, err)
 	return res, err
 }
 

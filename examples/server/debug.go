@@ -21,7 +21,8 @@ import (
 )
 
 // The debug listener (DEBUG_ADDR) serves net/http/pprof under
-// /debug/pprof/ and expvar at /debug/vars: Go's "memstats" and "cmdline",
+// /debug/pprof/, the Prometheus metrics at /metrics when OTEL has
+// prometheus (telemetry.go), and expvar at /debug/vars: Go's "memstats" and "cmdline",
 // and these variables, which the soak tool (examples/soak) samples:
 //
 //	goroutines       runtime.NumGoroutine
@@ -95,6 +96,7 @@ func debugHandler() http.Handler {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/debug/vars", expvar.Handler())
+	mux.HandleFunc("/metrics", serveMetrics) // OTEL=prometheus (telemetry.go)
 	return mux
 }
 

@@ -67,6 +67,10 @@
 //	AUDIT_IP             full (default), network (IPv4 /24, IPv6 /48) or none: the address the audit log keeps
 //	AUDIT_USER_AGENT_LENGTH   bytes of user agent the audit log keeps (default 256)
 //	AUDIT_RETENTION      purge audit entries older than this every hour (Go duration; default: keep)
+//	OTEL                 OpenTelemetry (package otelclientele), off by default; comma-separated:
+//	                     stdout (spans of requests, by route, and of their SQL statements, as JSON
+//	                     on standard output), prometheus (auth and HTTP metrics at /metrics on the
+//	                     DEBUG_ADDR listener, which must be set)
 //
 // Tokens are revocable: a password reset or change (POST
 // /auth/{actor_type}/emailpass/change-password), POST /auth/logout-all, an
@@ -242,6 +246,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		}
 	}
 	fail := func(err error) (http.Handler, func(), error) { cleanup(); return nil, nil, err }
+	tel, err := newTelemetry(getenv, os.Stdout, logger) // telemetry.go
+	if err != nil {
+		return fail(err)
+	}
+	closers = append(closers, tel.close)
 
 	var st backend
 	if dsn := getenv("DATABASE_URL"); dsn != "" {
@@ -251,7 +260,8 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		}
 		// A replica serves the customer lists and retrieves of requests
 		// that wrote nothing (see store/postgres, # Read replicas).
-		pg, err := postgres.Open(ctx, dsn, postgres.WithStatementTimeout(timeout), postgres.WithReplica(getenv("DATABASE_REPLICA_URL")))
+		pg, err := postgres.Open(ctx, dsn, append(tel.storeOpts,
+			postgres.WithStatementTimeout(timeout), postgres.WithReplica(getenv("DATABASE_REPLICA_URL")))...)
 		if err != nil {
 			return fail(err)
 		}
@@ -352,6 +362,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	closers = append(closers, stopAudit)
 	opts = append(opts, auditOpts...)
+	opts = append(opts, tel.authOpts...)
 	authSvc, err := auth.NewService(st, tokens, opts...)
 	if err != nil {
 		return fail(err)
@@ -425,7 +436,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		_, _ = w.Write([]byte("OK"))
 	})
 	mux.Handle("/", api.Handler())
-	return mux, cleanup, nil
+	return tel.wrap(mux), cleanup, nil
 }
 
 // scryptCost reads SCRYPT_LOG_N, the cost of new password hashes (default

@@ -78,6 +78,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, faultTests...)
 	all = append(all, outboxBehaviour...)
 	all = append(all, auditBehaviour...)
+	all = append(all, observeBehaviour...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, newStore(t))

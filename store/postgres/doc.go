@@ -179,8 +179,17 @@
 // supported: the Store passes Go slices as PostgreSQL arrays and reads
 // pgx's errors.
 //
-// Statements bypass bun's query hooks (bun would inline their arguments);
-// trace them with a pgx tracer (pgx.ConnConfig.Tracer) instead.
+// # Query hooks and tracing
+//
+// The Store's statements run below bun (bun would inline their
+// arguments), so the query hooks of a *bun.DB see only BEGIN, COMMIT and
+// ROLLBACK. Give hooks to the Store instead, with [WithQueryHook]: it runs
+// them around every statement, with the statement's text (placeholders,
+// string constants redacted) and without its arguments, which hold
+// emails, password hashes and token digests. Package otelclientele's
+// QueryHook traces them with OpenTelemetry, as children of the request's
+// span. A pgx tracer (pgx.ConnConfig.Tracer) sees the arguments: a host
+// that uses one must keep them out of its traces itself.
 //
 // # Read replicas
 //

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,10 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
-	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
@@ -321,14 +317,7 @@ var faultOps = []faultOp{
 // kind of fault and each i in 1..N, on fresh data, fails statement i and
 // checks the outcome, then retries without injection.
 func TestFaultInjection(t *testing.T) {
-	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := faultdb.New(stdlib.GetConnector(*cfg))
-	sqldb := sql.OpenDB(fc)
-	t.Cleanup(func() { _ = sqldb.Close() })
-	st := postgres.New(bun.NewDB(sqldb, pgdialect.New()))
+	fc, st := faultStore(t)
 	for _, op := range faultOps {
 		t.Run(op.name, func(t *testing.T) { runFaultOp(t, fc, st, op, false) })
 	}

@@ -90,7 +90,7 @@ func (s *Store) readConn(ctx context.Context, q *query) sqlConn {
 		!s.lag.fresh(ctx, s.replica.DB) {
 		return s.sqlConn(ctx)
 	}
-	return s.replica.DB
+	return s.hooked(s.replica.DB)
 }
 
 // lagSQL measures a standby's replay lag in seconds: 0 when it is

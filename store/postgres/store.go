@@ -41,6 +41,8 @@ type Store struct {
 	// throttleCalls counts the counting calls of throttle.Store, one in
 	// throttlePurgeEvery of which purges lapsed counters (throttle.go).
 	throttleCalls atomic.Uint64
+	// hooks run around every statement (WithQueryHook, hook.go).
+	hooks []bun.QueryHook
 }
 
 // New returns a Store on db, which must use bun's pgdialect. The caller
@@ -53,9 +55,23 @@ type Store struct {
 // Driver method returns the wrapped connector's driver and its
 // connections forward driver.NamedValueChecker, so that the exec mode
 // argument reaches pgx.
-func New(db *bun.DB) *Store {
+//
+// Of the options, New applies [WithQueryHook]; the others configure the
+// connections [Open] makes.
+func New(db *bun.DB, opts ...Option) *Store {
 	_, isPgx := db.DB.Driver().(*stdlib.Driver)
-	return &Store{db: db, pgx: isPgx}
+	s := &Store{db: db, pgx: isPgx}
+	s.withHooks(collect(opts))
+	return s
+}
+
+// collect applies opts.
+func collect(opts []Option) *options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &o
 }
 
 // Open connects to the PostgreSQL database at dsn (a URL or a keyword/value
@@ -78,15 +94,13 @@ func New(db *bun.DB) *Store {
 // error matching [ErrStatementTimeout]. Every statement also stops when the
 // context it runs with is cancelled.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := collect(opts)
 	db, err := openDB(ctx, dsn, o, "")
 	if err != nil {
 		return nil, err
 	}
 	st := New(db)
+	st.withHooks(o)
 	st.owns = true
 	if o.replica != "" {
 		replica, err := openDB(ctx, o.replica, o, " replica")
@@ -101,7 +115,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 
 // openDB opens and pings a pool on dsn with the settings Open documents;
 // what names the database in errors ("" or " replica").
-func openDB(ctx context.Context, dsn string, o options, what string) (*bun.DB, error) {
+func openDB(ctx context.Context, dsn string, o *options, what string) (*bun.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse%s dsn: %w", what, err)
@@ -145,6 +159,7 @@ type options struct {
 	timeout     *time.Duration
 	replica     string // WithReplica's dsn and options
 	replicaOpts []ReplicaOption
+	hooks       []bun.QueryHook // WithQueryHook
 }
 
 // WithStatementTimeout sets the statement_timeout of every connection
@@ -246,7 +261,7 @@ type sqlConn interface {
 // bun (whose methods would inline the arguments).
 func (s *Store) sqlConn(ctx context.Context) sqlConn {
 	if tx := s.tx(ctx); tx != nil {
-		return tx.Tx
+		return s.hooked(tx.Tx)
 	}
-	return s.db.DB
+	return s.hooked(s.db.DB)
 }

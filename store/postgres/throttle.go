@@ -85,7 +85,7 @@ func (s *Store) ThrottleHit(ctx context.Context, now time.Time, hits ...throttle
 	if s.purgeNow() {
 		q = throttleHitPurgeSQL
 	}
-	rows, err := s.db.DB.QueryContext(ctx, q, now.UTC(), keys, lengths, sliding)
+	rows, err := s.hooked(s.db.DB).QueryContext(ctx, q, now.UTC(), keys, lengths, sliding)
 	if err != nil {
 		return nil, translate(ctx, "throttle hit", err)
 	}
@@ -171,7 +171,7 @@ func (s *Store) ThrottleTry(ctx context.Context, now time.Time, tries ...throttl
 	if s.purgeNow() {
 		q = throttleTryPurgeSQL
 	}
-	rows, err := s.db.DB.QueryContext(ctx, q, now.UTC(), keys, lengths, sliding, limits, backoffs, maxes)
+	rows, err := s.hooked(s.db.DB).QueryContext(ctx, q, now.UTC(), keys, lengths, sliding, limits, backoffs, maxes)
 	if err != nil {
 		return nil, nil, translate(ctx, "throttle try", err)
 	}
@@ -245,7 +245,7 @@ func (s *Store) ThrottleRelease(ctx context.Context, now time.Time, releases ...
 			since[i] = noSince
 		}
 	}
-	_, err := s.db.DB.ExecContext(ctx, throttleReleaseSQL, keys, clear, since, now.UTC())
+	_, err := s.hooked(s.db.DB).ExecContext(ctx, throttleReleaseSQL, keys, clear, since, now.UTC())
 	return translate(ctx, "throttle release", err)
 }
 
@@ -263,7 +263,7 @@ func (s *Store) ThrottleGet(ctx context.Context, now time.Time, keys ...string) 
 	if len(keys) == 1 {
 		arg, cond = keys[0], "key = $1"
 	}
-	rows, err := s.db.DB.QueryContext(ctx, cols+cond+" AND expires_at > $2", arg, now.UTC())
+	rows, err := s.hooked(s.db.DB).QueryContext(ctx, cols+cond+" AND expires_at > $2", arg, now.UTC())
 	if err != nil {
 		return nil, translate(ctx, "throttle get", err)
 	}
