@@ -301,18 +301,18 @@ func TestLimits(t *testing.T) {
 	}
 	// New raises the limits to the accepted formats.
 	p := New(WithHasher(Argon2id{Time: 12, MemoryKiB: 64, Threads: 20, KeyLen: 32, SaltLen: 16}),
-		WithLegacyHashers(Bcrypt{Cost: 14}, PBKDF2SHA256{Iterations: 3_000_000}, Scrypt{LogN: 18, R: 4, P: 5}, &cheapArgonI),
+		WithLegacyHashers(Bcrypt{Cost: 14}, PBKDF2SHA256{Iterations: 3_000_000}, Scrypt{LogN: 5, R: 20, P: 17}, &cheapArgonI),
 		WithLimits(Limits{BcryptCost: 10}))
 	want := DefaultLimits()
 	want.BcryptCost, want.PBKDF2Iterations, want.Argon2Time, want.Argon2Threads = 14, 3_000_000, 12, 20
-	want.ScryptLogN, want.ScryptP = 18, 5
+	want.ScryptR, want.ScryptP = 20, 17
 	if got := p.Limits(); got != want {
 		t.Errorf("limits %+v, want %+v", got, want)
 	}
 }
 
 func TestCheckImportedHash(t *testing.T) {
-	p := New(WithHasher(cheapScrypt), WithLimits(Limits{BcryptCost: 5, PBKDF2Iterations: 5000, Argon2MemoryKiB: 256, Argon2Time: 2, Argon2Threads: 2}))
+	p := New(WithHasher(cheapScrypt), WithLimits(Limits{BcryptCost: 5, PBKDF2Iterations: 5000, Argon2MemoryKiB: 256, Argon2Time: 2, Argon2Threads: 2, ScryptLogN: 17}))
 	for _, tc := range []struct {
 		name, hash string
 		want       error
@@ -358,7 +358,7 @@ func TestCheckImportedHash(t *testing.T) {
 func TestLoginOverLimit(t *testing.T) {
 	const email = "ada@example.com"
 	var logs bytes.Buffer
-	p := New(WithHasher(cheapScrypt), WithLegacyHashers(Bcrypt{Cost: 4}), WithLimits(Limits{BcryptCost: 4, PBKDF2Iterations: 1000}),
+	p := New(WithHasher(cheapScrypt), WithLegacyHashers(Bcrypt{Cost: 4}), WithLimits(Limits{BcryptCost: 4, PBKDF2Iterations: 1000, ScryptLogN: 17}),
 		WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	for _, stored := range []string{
 		mustHash(t, Bcrypt{Cost: 5}, testPassword),

@@ -51,20 +51,25 @@ type Limits struct {
 	Argon2Time uint32
 	// Argon2Threads is the most lanes of an argon2 hash (default 16).
 	Argon2Threads uint8
-	// ScryptLogN is the highest log2(N) of a scrypt-kdf hash (default 17,
-	// four times Medusa's N).
+	// ScryptLogN is the highest log2(N) of a scrypt-kdf hash (default 20,
+	// as far as the package's bounds reach at Medusa's r, so that every
+	// Medusa hash, whatever its hashConfig, verifies as before; Medusa's
+	// default is 15).
 	ScryptLogN uint8
 	// ScryptR and ScryptP are the highest r and p of a scrypt-kdf hash
-	// (default 16 and 4).
+	// (default 16 and 16; Medusa's are 8 and 1).
 	ScryptR, ScryptP uint32
 }
 
 // DefaultLimits returns the default limits: bcrypt cost 13,
 // 2,000,000 pbkdf2_sha256 iterations, argon2 with 256 MiB, 10 passes and
-// 16 lanes, scrypt with logN 17, r 16 and p 4. Each is a second or so of
-// one core at most, and above the defaults of the systems hashes are
-// imported from (PHP and Laravel bcrypt 10 to 12, Django's pbkdf2 and
-// argon2, Medusa's scrypt).
+// 16 lanes, scrypt with logN 20, r 16 and p 16. The bcrypt, pbkdf2 and
+// argon2 ones are a second or so of one core at most, above the defaults
+// of the systems hashes are imported from (PHP and Laravel bcrypt 10 to
+// 12, Django's pbkdf2 and argon2); the scrypt ones leave the package's
+// own bounds (N·r·p ≤ 2^24, 1 GiB) to decide, as before, since Medusa
+// hosts may have raised their hashConfig: lower them when the stored
+// parameters are known.
 func DefaultLimits() Limits {
 	return Limits{
 		BcryptCost:       13,
@@ -72,9 +77,9 @@ func DefaultLimits() Limits {
 		Argon2MemoryKiB:  256 << 10,
 		Argon2Time:       10,
 		Argon2Threads:    16,
-		ScryptLogN:       17,
+		ScryptLogN:       20,
 		ScryptR:          16,
-		ScryptP:          4,
+		ScryptP:          16,
 	}
 }
 
