@@ -441,3 +441,49 @@ func (r *recordingIDs) Update(_ context.Context, _ string, up provider.IdentityU
 	}
 	return r.identity, nil
 }
+
+// BenchmarkImportedVerify measures one verification of each published
+// vector, at the cost its system made it with: bcrypt cost 10, Django's
+// pbkdf2_sha256 at 390,000 iterations, Django's argon2id (100 MiB,
+// 2 passes, 8 lanes).
+func BenchmarkImportedVerify(b *testing.B) {
+	for _, v := range loadImported(b) {
+		if !strings.HasPrefix(v.Hash, "$2a$10$") && !strings.HasPrefix(v.Hash, "pbkdf2_sha256$390000$seasalt$") &&
+			!strings.HasPrefix(v.Hash, "argon2$argon2id$") {
+			continue
+		}
+		b.Run(v.Format+"/"+v.Hash[:min(len(v.Hash), 24)], func(b *testing.B) {
+			pw := []byte(v.Password)
+			for b.Loop() {
+				if ok, err := verifyAny(v.Hash, pw); !ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkImportedLogin measures logins on a provider that hashes with
+// Medusa's scrypt and declares imported bcrypt hashes of cost 10: an
+// unknown email, a bcrypt user's wrong password and a hash over the limits
+// should cost the same (one scrypt and one bcrypt verification); the
+// bcrypt user's right password also rehashes with scrypt (the fake store
+// keeps the old hash, so every iteration rehashes).
+func BenchmarkImportedLogin(b *testing.B) {
+	const email = "ada@example.com"
+	bcryptHash := mustHash(b, Bcrypt{Cost: 10}, testPassword)
+	overLimit := mustHash(b, Bcrypt{Cost: 11}, testPassword)
+	ctx := context.Background()
+	p := New(WithLegacyHashers(Bcrypt{Cost: 10}), WithLimits(Limits{BcryptCost: 10}), WithLogger(slog.New(slog.DiscardHandler)))
+	run := func(b *testing.B, st *ids, password string, wantOK bool) {
+		for b.Loop() {
+			if _, err := p.Authenticate(ctx, Credentials(email, password), st); (err == nil) != wantOK {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("unknown email", func(b *testing.B) { run(b, &ids{}, testPassword, false) })
+	b.Run("bcrypt user, wrong password", func(b *testing.B) { run(b, withPassword(email, bcryptHash), "wrong password", false) })
+	b.Run("bcrypt over the limits", func(b *testing.B) { run(b, withPassword(email, overLimit), testPassword, false) })
+	b.Run("bcrypt user, right password and rehash", func(b *testing.B) { run(b, withPassword(email, bcryptHash), testPassword, true) })
+}
