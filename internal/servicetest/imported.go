@@ -99,15 +99,7 @@ var importedHashTests = []test{
 			{Provider: emailpass.ID, EntityID: "ada@example.com", ProviderMetadata: map[string]any{"password": old}},
 		}})
 		e.must(err)
-		g := newGatedHasher(cheap)
-		svc := e.authWith(g)
-		g.armed.Store(true)
-		done := make(chan error, 1)
-		go func() {
-			_, err := svc.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
-			done <- err
-		}()
-		e.hashing(g, done)
+		g, done := e.gatedLogin(cheap, "ada@example.com", "old password")
 		_, err = e.auth.UpdateProvider(e.ctx, emailpass.ID, map[string]any{"entity_id": "ada@example.com", "password": "new password"})
 		e.must(err)
 		close(g.release)

@@ -173,7 +173,7 @@ func TestEntraMultiTenant(t *testing.T) {
 			{"allowed tenant", e.entraUser(contoso, "", nil), ""},
 		} {
 			e.idp.SetUser(tc.user)
-			res, err := e.callback("browser", e.authorizeAs(oidc.ID))
+			res, err := e.callback("browser", e.authorize("browser"))
 			if tc.msg == "" {
 				if err != nil || res.AuthIdentity.Provider(oidc.ID).UserMetadata["name"] != "Megan Bowen" {
 					t.Errorf("%s: %v", tc.name, err)
@@ -188,21 +188,6 @@ func TestEntraMultiTenant(t *testing.T) {
 			}
 		}
 	})
-}
-
-// authorizeAs begins a login with provider id and passes the identity
-// provider.
-func (e *env) authorizeAs(id string) url.Values {
-	e.t.Helper()
-	res, err := e.svc.Authenticate(e.ctx, id, provider.Input{ActorType: "customer", Binding: "browser"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	q, err := e.idp.Login(e.ctx, res.Location)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return q
 }
 
 // TestEntraDiscovery: a multi-tenant document and a provider configured
