@@ -70,11 +70,11 @@
 // for the format of the stored hash, and the dummy one for every other
 // format; for an unknown email, an identity without a password, or a
 // stored hash whose verification runs no key derivation (unreadable, or a
-// scrypt-kdf header with a wrong checksum) all the dummies run. So with
-// argon2id configured and Medusa's scrypt hashes accepted, an argon2id user
-// costs argon2id (real) and scrypt (dummy), a scrypt user scrypt (real) and
-// argon2id (dummy), an unknown email both dummies, and a right password
-// costs what a wrong one does. With one accepted format (the default:
+// scrypt-kdf header with a wrong checksum, or over the [Limits]) all the
+// dummies run. So with argon2id configured and Medusa's scrypt hashes
+// accepted, an argon2id user costs argon2id (real) and scrypt (dummy), a
+// scrypt user scrypt (real) and argon2id (dummy), an unknown email both
+// dummies, and a right password costs what a wrong one does. With one accepted format (the default:
 // Medusa's scrypt, no legacy hasher) a login is one verification. Each
 // legacy hasher adds its cost to every login: once no hash of a legacy
 // format remains, drop it with [WithLegacyHashers].
