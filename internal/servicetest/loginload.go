@@ -304,6 +304,23 @@ func (e *env) gatedChange(id, current, next string) (gatedHasher, chan error) {
 	return g, done
 }
 
+// gatedLogin starts a login with email and password through a service
+// whose hasher, h, stops inside its first hash (the rehash of a login
+// whose stored hash is not in h's format), and returns once it is there,
+// with the channel of the login's answer: closing g.release lets it go on.
+func (e *env) gatedLogin(h emailpass.Scrypt, email, password string) (gatedHasher, chan error) {
+	g := newGatedHasher(h)
+	svc := e.authWith(g)
+	g.armed.Store(true)
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Authenticate(e.ctx, emailpass.ID, creds(email, password))
+		done <- err
+	}()
+	e.hashing(g, done)
+	return g, done
+}
+
 // hashing waits until the call whose answer done carries is inside g's
 // hash; a call that ends before it, or never gets there, fails the test.
 func (e *env) hashing(g gatedHasher, done chan error) {
@@ -336,15 +353,7 @@ var staleWriteTests = []test{
 		// password commits meanwhile: the rehash must not put the old
 		// password back.
 		e.register("ada@example.com", "old password")
-		g := newGatedHasher(emailpass.Scrypt{LogN: 5, R: 8, P: 1})
-		svc := e.authWith(g)
-		g.armed.Store(true)
-		done := make(chan error, 1)
-		go func() {
-			_, err := svc.Authenticate(e.ctx, emailpass.ID, creds("ada@example.com", "old password"))
-			done <- err
-		}()
-		e.hashing(g, done)
+		g, done := e.gatedLogin(emailpass.Scrypt{LogN: 5, R: 8, P: 1}, "ada@example.com", "old password")
 		_, err := e.auth.UpdateProvider(e.ctx, emailpass.ID, map[string]any{"entity_id": "ada@example.com", "password": "new password"})
 		e.must(err)
 		close(g.release)

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, clearMetadataTests...)
 	all = append(all, eventTests...)
 	all = append(all, authTests...)
+	all = append(all, importedHashTests...)
 	all = append(all, accountTests...)
 	all = append(all, groupMemberTests...)
 	all = append(all, hostKitTests...)

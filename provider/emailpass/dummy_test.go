@@ -185,6 +185,8 @@ func TestLoginWorkPerFormat(t *testing.T) {
 			[]Hasher{cheapArgon, cheapScrypt, Scrypt{LogN: 6, R: 8, P: 1}}},
 		{"scrypt alone", []Option{WithHasher(cheapScrypt)}, []Hasher{cheapScrypt}},
 		{"argon2id alone", []Option{WithHasher(cheapArgon), WithLegacyHashers()}, []Hasher{cheapArgon}},
+		{"argon2id and imported formats", []Option{WithHasher(cheapArgon), WithLegacyHashers(cheapScrypt, Bcrypt{Cost: 4}, PBKDF2SHA256{Iterations: 1000}, cheapArgonI)},
+			[]Hasher{cheapArgon, cheapScrypt, Bcrypt{Cost: 4}, PBKDF2SHA256{Iterations: 1000}, cheapArgonI}},
 	}
 	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {

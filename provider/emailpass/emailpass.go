@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -73,6 +74,13 @@ func WithLegacyHashers(hs ...Hasher) Option {
 	return func(p *Provider) { p.legacy, p.legacySet = slices.Clone(hs), true }
 }
 
+// WithLogger sets the logger of the configuration problems a login meets
+// (a stored hash over the [Limits]), which are not the caller's to see.
+// The default is slog.Default(). Its records hold the auth identity's id
+// and the format and parameter at fault, never the hash, the email or the
+// password.
+func WithLogger(l *slog.Logger) Option { return func(p *Provider) { p.logger = l } }
+
 // WithPolicy sets the password policy.
 func WithPolicy(pol Policy) Option { return func(p *Provider) { p.policy = pol } }
 
@@ -84,6 +92,8 @@ type Provider struct {
 	legacySet bool
 	policy    Policy
 	formats   []format // accepted formats, the configured hasher's first
+	limits    Limits   // with defaults, covering the accepted formats
+	logger    *slog.Logger
 }
 
 // New returns the provider.
@@ -98,8 +108,12 @@ func New(opts ...Option) *Provider {
 	if p.hasher == nil {
 		p.hasher = DefaultScrypt()
 	}
+	if p.logger == nil {
+		p.logger = slog.Default()
+	}
 	p.hasher = normalize(p.hasher)
 	p.formats = acceptedFormats(p.accepted())
+	p.limits = p.limits.withDefaults().cover(p.accepted())
 	return p
 }
 
@@ -188,8 +202,10 @@ func (p *Provider) checkPolicy(password string) error {
 // verification per accepted format: the real one stands for the format of
 // the stored hash, and each other format verifies its dummy hash, so that
 // unknown emails, identities without a password, wrong passwords and users
-// of each format cost the same.
-func (p *Provider) verify(identity *provider.AuthIdentity, password string) (ok bool, stored string, err error) {
+// of each format cost the same. A stored hash over the limits is not
+// verified: all the dummies run, as for an unknown email, the error wraps
+// ErrHashOverLimit, and the problem is logged.
+func (p *Provider) verify(ctx context.Context, identity *provider.AuthIdentity, password string) (ok bool, stored string, err error) {
 	if identity != nil {
 		if pi := identity.Provider(ID); pi != nil {
 			stored, _ = pi.ProviderMetadata["password"].(string)
@@ -199,6 +215,12 @@ func (p *Provider) verify(identity *provider.AuthIdentity, password string) (ok 
 	if stored == "" {
 		verifyDummies(p.formats, -1, pw)
 		return false, "", nil
+	}
+	if err := p.limits.check(paramsOf(stored)); err != nil {
+		verifyDummies(p.formats, -1, pw)
+		p.logger.WarnContext(ctx, "clientele: emailpass: a stored password hash is over the verification limits; the login was refused (raise emailpass.Limits or have the user reset the password)",
+			"auth_identity_id", identity.ID, "reason", err.Error())
+		return false, stored, err
 	}
 	verifyDummies(p.formats, formatOf(p.formats, stored), pw)
 	ok, err = p.hasher.Verify(stored, pw)
@@ -219,13 +241,14 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 		if !provider.IsNotFound(err) {
 			return nil, err
 		}
-		p.verify(nil, password)
+		p.verify(ctx, nil, password)
 		return nil, badCredentials()
 	}
-	ok, stored, err := p.verify(identity, password)
+	ok, stored, err := p.verify(ctx, identity, password)
 	if err != nil {
-		// A stored hash that cannot be read: the login fails, and the
-		// error says why (never with the hash in it).
+		// A stored hash that cannot be read, or over the limits: the
+		// login fails, and the error says why (never with the hash in
+		// it).
 		return nil, &provider.Error{Provider: ID, Message: msgInvalidCredentials, Kind: errors.Join(provider.ErrUnauthorized, err)}
 	}
 	if !ok {
@@ -294,7 +317,7 @@ func (p *Provider) registered(ctx context.Context, ids provider.Identities, emai
 		return nil, err
 	}
 	if !existing.HasActor() {
-		if ok, _, err := p.verify(existing, password); err == nil && ok {
+		if ok, _, err := p.verify(ctx, existing, password); err == nil && ok {
 			return &provider.Result{AuthIdentity: existing}, nil
 		}
 	}
@@ -345,7 +368,7 @@ func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider
 	current, proving := data["current_password"]
 	cur, _ := current.(string)
 	if proving {
-		if ok, _, err := p.verify(identity, cur); err != nil || !ok {
+		if ok, _, err := p.verify(ctx, identity, cur); err != nil || !ok {
 			return nil, badCredentials()
 		}
 	}
@@ -372,7 +395,7 @@ func (p *Provider) Update(ctx context.Context, data map[string]any, ids provider
 		// Another hash was stored since: a rehash of the same password
 		// (try again over it) or another password (refuse).
 		identity = updated
-		if ok, _, err := p.verify(identity, cur); err != nil || !ok {
+		if ok, _, err := p.verify(ctx, identity, cur); err != nil || !ok {
 			return nil, badCredentials()
 		}
 	}

@@ -25,9 +25,11 @@ type Hasher interface {
 	// Verify reports whether password matches encoded. It returns
 	// ok=false, err=nil for a wrong password, and an error wrapping
 	// ErrMalformedHash when encoded cannot be parsed or is of an unknown
-	// format. Verify handles every format this package knows (scrypt-kdf and
-	// argon2id PHC strings) whatever the Hasher's own configuration, so that
-	// a host that switches algorithm still logs in old users.
+	// format. Verify handles every format this package knows (scrypt-kdf,
+	// argon2id and argon2i PHC strings, bcrypt, Django's pbkdf2_sha256 and
+	// argon2) whatever the Hasher's own configuration, so that a host that
+	// switches algorithm, or imports hashes from another system, still logs
+	// its users in.
 	Verify(encoded string, password []byte) (ok bool, err error)
 	// NeedsRehash reports whether encoded was made with another algorithm or
 	// other parameters than this Hasher's, so that a successful login should
@@ -64,16 +66,51 @@ var (
 )
 
 // verifyAny verifies password against encoded in whichever format encoded
-// is. A string that starts with '$' is a PHC string (only $argon2id$ is
-// known); anything else is taken as a base64 scrypt-kdf key, as Medusa does.
+// is, recognised from the string alone (see identify).
 func verifyAny(encoded string, password []byte) (bool, error) {
-	if strings.HasPrefix(encoded, "$") {
-		if strings.HasPrefix(encoded, argonPrefix) {
-			return verifyArgon2id(encoded, password)
-		}
-		return false, malformed("unknown hash format")
+	switch identify(encoded) {
+	case bcryptFamily:
+		return verifyBcrypt(encoded, password)
+	case pbkdf2Family:
+		return verifyPBKDF2(encoded, password)
+	case argonFamily, argon2iFamily:
+		return verifyArgon2(encoded, password)
+	case scryptFamily:
+		return verifyScrypt(decodeBase64Node(encoded), password)
 	}
-	return verifyScrypt(decodeBase64Node(encoded), password)
+	return false, malformed("unknown hash format")
+}
+
+// identify returns the family of the format encoded claims to be in, from
+// its prefix alone, or other for none (encoded may still be malformed):
+//
+//   - "$2a$", "$2b$", "$2y$": bcrypt;
+//   - "$argon2id$", "$argon2i$", or either behind Django's "argon2"
+//     prefix: argon2id or argon2i;
+//   - "pbkdf2_sha256$": Django's PBKDF2;
+//   - anything else with a '$' in it: none;
+//   - anything else: a base64 scrypt-kdf key (Medusa's format), which
+//     never holds a '$'.
+func identify(encoded string) family {
+	switch {
+	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
+		return bcryptFamily
+	case strings.HasPrefix(encoded, pbkdf2Prefix):
+		return pbkdf2Family
+	}
+	phc := encoded
+	if rest, ok := strings.CutPrefix(encoded, djangoArgonPrefix); ok {
+		phc = "$" + rest
+	}
+	switch {
+	case strings.HasPrefix(phc, argonPrefix):
+		return argonFamily
+	case strings.HasPrefix(phc, argon2iPrefix):
+		return argon2iFamily
+	case strings.Contains(encoded, "$"):
+		return other
+	}
+	return scryptFamily
 }
 
 // decodeBase64Node decodes s the way Node.js's Buffer.from(s, "base64")
@@ -264,7 +301,7 @@ func (h Scrypt) NeedsRehash(encoded string) bool {
 }
 
 // ---------------------------------------------------------------------------
-// argon2id (PHC string format)
+// argon2id and argon2i (PHC string format)
 
 // Argon2id hashes passwords with argon2id (RFC 9106, version 0x13) and
 // encodes them as PHC strings:
@@ -282,14 +319,41 @@ type Argon2id struct {
 	SaltLen         uint32
 }
 
+// Argon2i is argon2i (RFC 9106, version 0x13), with Argon2id's fields,
+// bounds and PHC string encoding ($argon2i$v=19$…). It is here for hashes
+// imported from systems that used argon2i (libsodium's and PHP's older
+// default, passlib's, Django's argon2-cffi before 2019): declare their
+// parameters with [WithLegacyHashers], so that their logins cost what
+// every other login costs, and keep a better configured hasher, which a
+// successful login rehashes them with. Argon2id resists GPU and
+// side-channel attacks better; prefer it for new hashes.
+type Argon2i Argon2id
+
 // DefaultArgon2id returns the OWASP (2024 and later) recommendation:
 // 19 MiB of memory, 2 passes, 1 thread, a 32-byte key and a 16-byte salt.
 func DefaultArgon2id() Argon2id {
 	return Argon2id{Time: 2, MemoryKiB: 19456, Threads: 1, KeyLen: 32, SaltLen: 16}
 }
 
+// argonVariant is an argon2 variant this package verifies.
+type argonVariant uint8
+
+const (
+	argonID argonVariant = iota
+	argonI
+)
+
+// name is the variant's PHC identifier.
+func (v argonVariant) name() string {
+	if v == argonI {
+		return "argon2i"
+	}
+	return "argon2id"
+}
+
 const (
 	argonPrefix       = "$argon2id$"
+	argon2iPrefix     = "$argon2i$"
 	argonVersion      = "v=19"
 	argonMaxTime      = 100
 	argonMaxMemoryKiB = 1 << 20 // 1 GiB
@@ -298,6 +362,9 @@ const (
 	argonMaxKeyLen    = 1024
 	argonMinSaltLen   = 8
 	argonMaxSaltLen   = 1024
+	// djangoArgonPrefix prefixes the PHC strings of Django's
+	// Argon2PasswordHasher (Saleor's default): "argon2$argon2id$v=19$…".
+	djangoArgonPrefix = "argon2$"
 )
 
 func checkArgonParams(m, t uint32, p uint8, saltLen, keyLen uint64) bool {
@@ -313,9 +380,37 @@ func (h Argon2id) valid() bool {
 	return checkArgonParams(h.MemoryKiB, h.Time, h.Threads, uint64(h.SaltLen), uint64(h.KeyLen))
 }
 
-// Hash returns the PHC string of a fresh argon2id hash of password with a
-// random salt.
-func (h Argon2id) Hash(password []byte) (string, error) {
+// argonKey runs the variant's key derivation.
+func argonKey(v argonVariant, password, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
+	if v == argonI {
+		return argon2.Key(password, salt, t, m, p, keyLen)
+	}
+	return argon2.IDKey(password, salt, t, m, p, keyLen)
+}
+
+// encodeArgon returns the canonical PHC string of an argon2 hash.
+func encodeArgon(v argonVariant, m, t uint32, p uint8, salt, key []byte) string {
+	b := make([]byte, 0, 64+base64.RawStdEncoding.EncodedLen(len(salt))+base64.RawStdEncoding.EncodedLen(len(key)))
+	b = append(b, '$')
+	b = append(b, v.name()...)
+	b = append(b, '$')
+	b = append(b, argonVersion...)
+	b = append(b, "$m="...)
+	b = strconv.AppendUint(b, uint64(m), 10)
+	b = append(b, ",t="...)
+	b = strconv.AppendUint(b, uint64(t), 10)
+	b = append(b, ",p="...)
+	b = strconv.AppendUint(b, uint64(p), 10)
+	b = append(b, '$')
+	b = base64.RawStdEncoding.AppendEncode(b, salt)
+	b = append(b, '$')
+	b = base64.RawStdEncoding.AppendEncode(b, key)
+	return string(b)
+}
+
+// hashArgon returns the PHC string of a fresh hash of password with h's
+// parameters, in variant v, with a random salt.
+func hashArgon(v argonVariant, h Argon2id, password []byte) (string, error) {
 	if !h.valid() {
 		return "", errArgonConfig
 	}
@@ -323,73 +418,107 @@ func (h Argon2id) Hash(password []byte) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey(password, salt, h.Time, h.MemoryKiB, h.Threads, h.KeyLen)
-	b := make([]byte, 0, 64+base64.RawStdEncoding.EncodedLen(len(salt))+base64.RawStdEncoding.EncodedLen(len(key)))
-	b = append(b, argonPrefix...)
-	b = append(b, argonVersion...)
-	b = append(b, "$m="...)
-	b = strconv.AppendUint(b, uint64(h.MemoryKiB), 10)
-	b = append(b, ",t="...)
-	b = strconv.AppendUint(b, uint64(h.Time), 10)
-	b = append(b, ",p="...)
-	b = strconv.AppendUint(b, uint64(h.Threads), 10)
-	b = append(b, '$')
-	b = base64.RawStdEncoding.AppendEncode(b, salt)
-	b = append(b, '$')
-	b = base64.RawStdEncoding.AppendEncode(b, key)
-	return string(b), nil
+	key := argonKey(v, password, salt, h.Time, h.MemoryKiB, h.Threads, h.KeyLen)
+	return encodeArgon(v, h.MemoryKiB, h.Time, h.Threads, salt, key), nil
+}
+
+// Hash returns the PHC string of a fresh argon2id hash of password with a
+// random salt.
+func (h Argon2id) Hash(password []byte) (string, error) { return hashArgon(argonID, h, password) }
+
+// Hash returns the PHC string of a fresh argon2i hash of password with a
+// random salt.
+func (h Argon2i) Hash(password []byte) (string, error) {
+	return hashArgon(argonI, Argon2id(h), password)
 }
 
 type argonHash struct {
+	variant   argonVariant
+	django    bool // "argon2$" before the PHC string
 	m, t      uint32
 	p         uint8
 	salt, key []byte
 }
 
-// parseArgon2id parses a $argon2id$v=19$m=..,t=..,p=..$salt$key string,
-// strictly: the parameters in this order, decimal without sign or leading
-// zeros, unpadded standard base64, and bounds checked before any decoding.
-func parseArgon2id(encoded string) (argonHash, error) {
+// params returns the hasher whose Hash makes hashes with a's variant and
+// parameters.
+func (a argonHash) params() Hasher {
+	h := Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
+	if a.variant == argonI {
+		return Argon2i(h)
+	}
+	return h
+}
+
+// parseArgon2 parses a $argon2id$ or $argon2i$ PHC string of version 19
+// ($argon2id$v=19$m=..,t=..,p=..$salt$key), also behind Django's
+// "argon2" prefix, strictly: the parameters in this order, decimal
+// without sign or leading zeros, unpadded standard base64, and bounds
+// checked before any decoding.
+func parseArgon2(encoded string) (argonHash, error) {
 	var h argonHash
-	parts := strings.SplitN(encoded, "$", 7)
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return h, malformed("not an argon2id PHC string")
+	s := encoded
+	if rest, ok := strings.CutPrefix(s, djangoArgonPrefix); ok {
+		s, h.django = "$"+rest, true
+	}
+	parts := strings.SplitN(s, "$", 7)
+	if len(parts) != 6 || parts[0] != "" {
+		return h, malformed("not an argon2 PHC string")
+	}
+	switch parts[1] {
+	case "argon2id":
+		h.variant = argonID
+	case "argon2i":
+		h.variant = argonI
+	default:
+		return h, malformed("not an argon2 PHC string")
 	}
 	if parts[2] != argonVersion {
 		return h, malformed("unsupported argon2 version")
 	}
 	params := strings.Split(parts[3], ",")
 	if len(params) != 3 {
-		return h, malformed("bad argon2id parameters")
+		return h, malformed("bad argon2 parameters")
 	}
 	m, ok1 := phcUint(params[0], "m=")
 	t, ok2 := phcUint(params[1], "t=")
 	p, ok3 := phcUint(params[2], "p=")
 	if !ok1 || !ok2 || !ok3 || p > 255 {
-		return h, malformed("bad argon2id parameters")
+		return h, malformed("bad argon2 parameters")
 	}
 	// Go's base64 decoders skip CR and LF, even in Strict mode: refuse
 	// them, so that a hash has one spelling.
 	if strings.ContainsAny(parts[4], "\r\n") || strings.ContainsAny(parts[5], "\r\n") {
-		return h, malformed("bad argon2id base64")
+		return h, malformed("bad argon2 base64")
 	}
 	enc := base64.RawStdEncoding.Strict()
 	saltLen, keyLen := enc.DecodedLen(len(parts[4])), enc.DecodedLen(len(parts[5]))
 	if !checkArgonParams(m, t, uint8(p), uint64(saltLen), uint64(keyLen)) {
-		return h, malformed("argon2id parameters out of range")
+		return h, malformed("argon2 parameters out of range")
 	}
 	salt, err1 := enc.DecodeString(parts[4])
 	key, err2 := enc.DecodeString(parts[5])
 	if err1 != nil || err2 != nil {
-		return h, malformed("bad argon2id base64")
+		return h, malformed("bad argon2 base64")
 	}
-	return argonHash{m: m, t: t, p: uint8(p), salt: salt, key: key}, nil
+	h.m, h.t, h.p, h.salt, h.key = m, t, uint8(p), salt, key
+	return h, nil
 }
 
 // phcUint parses prefix followed by a canonical decimal uint32.
 func phcUint(s, prefix string) (uint32, bool) {
 	digits, ok := strings.CutPrefix(s, prefix)
-	if !ok || digits == "" || len(digits) > 10 || (len(digits) > 1 && digits[0] == '0') {
+	if !ok {
+		return 0, false
+	}
+	v, ok := decimal(digits, 1<<32-1)
+	return uint32(v), ok
+}
+
+// decimal parses a canonical decimal number (digits only, no leading
+// zero) not above max.
+func decimal(digits string, max uint64) (uint64, bool) {
+	if digits == "" || len(digits) > 10 || (len(digits) > 1 && digits[0] == '0') {
 		return 0, false
 	}
 	for i := 0; i < len(digits); i++ {
@@ -397,19 +526,19 @@ func phcUint(s, prefix string) (uint32, bool) {
 			return 0, false
 		}
 	}
-	v, err := strconv.ParseUint(digits, 10, 32)
-	return uint32(v), err == nil
+	v, err := strconv.ParseUint(digits, 10, 64)
+	return v, err == nil && v <= max
 }
 
-func verifyArgon2id(encoded string, password []byte) (bool, error) {
-	h, err := parseArgon2id(encoded)
+func verifyArgon2(encoded string, password []byte) (bool, error) {
+	h, err := parseArgon2(encoded)
 	if err != nil {
 		return false, err
 	}
 	if kdfHook != nil {
-		kdfHook(Argon2id{Time: h.t, MemoryKiB: h.m, Threads: h.p, KeyLen: uint32(len(h.key)), SaltLen: uint32(len(h.salt))})
+		kdfHook(h.params())
 	}
-	key := argon2.IDKey(password, h.salt, h.t, h.m, h.p, uint32(len(h.key)))
+	key := argonKey(h.variant, password, h.salt, h.t, h.m, h.p, uint32(len(h.key)))
 	return subtle.ConstantTimeCompare(key, h.key) == 1, nil
 }
 
@@ -419,16 +548,35 @@ func (h Argon2id) Verify(encoded string, password []byte) (bool, error) {
 	return verifyAny(encoded, password)
 }
 
-// NeedsRehash reports whether encoded is not an argon2id hash with h's
-// memory, time, threads, key length and salt length. An invalid h never
-// asks for a rehash, since it could not make one.
-func (h Argon2id) NeedsRehash(encoded string) bool {
+// Verify reports whether password matches encoded, in any format this
+// package knows. See Hasher.
+func (h Argon2i) Verify(encoded string, password []byte) (bool, error) {
+	return verifyAny(encoded, password)
+}
+
+// argonNeedsRehash reports whether encoded is not a canonical PHC string of
+// variant v with h's memory, time, threads, key length and salt length.
+// An invalid h never asks for a rehash, since it could not make one.
+func argonNeedsRehash(v argonVariant, h Argon2id, encoded string) bool {
 	if !h.valid() {
 		return false
 	}
-	a, err := parseArgon2id(encoded)
-	return err != nil || a.m != h.MemoryKiB || a.t != h.Time || a.p != h.Threads ||
+	a, err := parseArgon2(encoded)
+	return err != nil || a.variant != v || a.django || a.m != h.MemoryKiB || a.t != h.Time || a.p != h.Threads ||
 		len(a.key) != int(h.KeyLen) || len(a.salt) != int(h.SaltLen)
+}
+
+// NeedsRehash reports whether encoded is not an argon2id hash with h's
+// memory, time, threads, key length and salt length (or is one behind
+// Django's prefix). An invalid h never asks for a rehash, since it could
+// not make one.
+func (h Argon2id) NeedsRehash(encoded string) bool { return argonNeedsRehash(argonID, h, encoded) }
+
+// NeedsRehash reports whether encoded is not an argon2i hash with h's
+// memory, time, threads, key length and salt length (or is one behind
+// Django's prefix). An invalid h never asks for a rehash.
+func (h Argon2i) NeedsRehash(encoded string) bool {
+	return argonNeedsRehash(argonI, Argon2id(h), encoded)
 }
 
 // ---------------------------------------------------------------------------
@@ -442,32 +590,61 @@ var kdfHook func(params Hasher)
 
 // normalize returns h with this package's pointer hashers replaced by their
 // values (a nil pointer by the invalid zero value), so that the provider
-// sees Scrypt and Argon2id as comparable values only.
+// sees this package's hashers as comparable values only.
 func normalize(h Hasher) Hasher {
 	switch v := h.(type) {
 	case *Scrypt:
-		if v == nil {
-			return Scrypt{}
-		}
-		return *v
+		return deref(v)
 	case *Argon2id:
-		if v == nil {
-			return Argon2id{}
-		}
-		return *v
+		return deref(v)
+	case *Argon2i:
+		return deref(v)
+	case *Bcrypt:
+		return deref(v)
+	case *PBKDF2SHA256:
+		return deref(v)
 	}
 	return h
 }
 
-// family is a hash algorithm: this package's scrypt-kdf or argon2id, or
-// other, the format of a Hasher of another type.
+// deref returns *p, or the zero value for a nil p.
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
+
+// family is a hash algorithm: one of this package's, or other, the format
+// of a Hasher of another type.
 type family uint8
 
 const (
 	other family = iota
 	scryptFamily
-	argonFamily
+	argonFamily   // argon2id
+	argon2iFamily // argon2i
+	bcryptFamily
+	pbkdf2Family // Django's pbkdf2_sha256
 )
+
+// String names the family, for logs and errors.
+func (f family) String() string {
+	switch f {
+	case scryptFamily:
+		return "scrypt-kdf"
+	case argonFamily:
+		return "argon2id"
+	case argon2iFamily:
+		return "argon2i"
+	case bcryptFamily:
+		return "bcrypt"
+	case pbkdf2Family:
+		return "pbkdf2_sha256"
+	}
+	return "other"
+}
 
 // familyOf returns the family of the hashes a normalised h makes.
 func familyOf(h Hasher) family {
@@ -476,32 +653,67 @@ func familyOf(h Hasher) family {
 		return scryptFamily
 	case Argon2id:
 		return argonFamily
+	case Argon2i:
+		return argon2iFamily
+	case Bcrypt:
+		return bcryptFamily
+	case PBKDF2SHA256:
+		return pbkdf2Family
 	}
 	return other
 }
 
-// paramsOf returns the Scrypt or Argon2id whose Hash makes hashes in
+// parseParams parses encoded, in any format this package knows, and
+// returns the hasher whose Hash makes hashes in its format and with its
+// parameters; or an error wrapping ErrMalformedHash when encoded cannot be
+// parsed, is of an unknown format, its parameters are out of the
+// package's bounds, or it is a scrypt-kdf key whose header checksum is
+// wrong (no password matches it). It runs no key derivation.
+func parseParams(encoded string) (Hasher, error) {
+	switch identify(encoded) {
+	case bcryptFamily:
+		cost, err := parseBcrypt(encoded)
+		if err != nil {
+			return nil, err
+		}
+		return Bcrypt{Cost: cost}, nil
+	case pbkdf2Family:
+		h, err := parsePBKDF2(encoded)
+		if err != nil {
+			return nil, err
+		}
+		return PBKDF2SHA256{Iterations: h.iterations}, nil
+	case argonFamily, argon2iFamily:
+		a, err := parseArgon2(encoded)
+		if err != nil {
+			return nil, err
+		}
+		return a.params(), nil
+	case scryptFamily:
+		key := decodeBase64Node(encoded)
+		logN, r, p, err := scryptHeader(key)
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(key[:48]); subtle.ConstantTimeCompare(sum[:16], key[48:64]) != 1 {
+			return nil, malformed("scrypt-kdf header checksum mismatch")
+		}
+		return Scrypt{LogN: logN, R: r, P: p}, nil
+	}
+	return nil, malformed("unknown hash format")
+}
+
+// paramsOf returns the hasher of this package whose Hash makes hashes in
 // encoded's format and with its parameters, or nil when verifying encoded
 // runs no key derivation: it cannot be parsed, its parameters are out of
 // bounds, or it is a scrypt-kdf key whose header checksum is wrong (Verify
-// answers false before running scrypt).
+// answers false before running scrypt). See parseParams.
 func paramsOf(encoded string) Hasher {
-	if strings.HasPrefix(encoded, "$") {
-		a, err := parseArgon2id(encoded)
-		if err != nil {
-			return nil
-		}
-		return Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
-	}
-	key := decodeBase64Node(encoded)
-	logN, r, p, err := scryptHeader(key)
+	h, err := parseParams(encoded)
 	if err != nil {
 		return nil
 	}
-	if sum := sha256.Sum256(key[:48]); subtle.ConstantTimeCompare(sum[:16], key[48:64]) != 1 {
-		return nil
-	}
-	return Scrypt{LogN: logN, R: r, P: p}
+	return h
 }
 
 // format is one of the hash formats a provider accepts: a normalised
@@ -594,15 +806,13 @@ func makeDummy(h Hasher) string {
 		_, _ = rand.Read(key[64:])
 		return base64.StdEncoding.EncodeToString(key[:])
 	case Argon2id:
-		if !v.valid() {
-			return ""
-		}
-		salt, key := make([]byte, v.SaltLen), make([]byte, v.KeyLen)
-		_, _ = rand.Read(salt)
-		_, _ = rand.Read(key)
-		return argonPrefix + argonVersion + "$m=" + strconv.FormatUint(uint64(v.MemoryKiB), 10) +
-			",t=" + strconv.FormatUint(uint64(v.Time), 10) + ",p=" + strconv.FormatUint(uint64(v.Threads), 10) +
-			"$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key)
+		return argonDummy(argonID, v)
+	case Argon2i:
+		return argonDummy(argonI, Argon2id(v))
+	case Bcrypt:
+		return bcryptDummy(v)
+	case PBKDF2SHA256:
+		return pbkdf2Dummy(v)
 	}
 	var pw [32]byte
 	_, _ = rand.Read(pw[:])
@@ -611,4 +821,16 @@ func makeDummy(h Hasher) string {
 		return ""
 	}
 	return s
+}
+
+// argonDummy returns a dummy argon2 hash of variant v with h's parameters,
+// or "" for an invalid h.
+func argonDummy(v argonVariant, h Argon2id) string {
+	if !h.valid() {
+		return ""
+	}
+	salt, key := make([]byte, h.SaltLen), make([]byte, h.KeyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return encodeArgon(v, h.MemoryKiB, h.Time, h.Threads, salt, key)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"strconv"
 	"testing"
 )
 
@@ -17,6 +16,11 @@ import (
 //     an Argon2id with its parameters does not ask for a rehash;
 //   - a parsed scrypt-kdf header is within bounds and a Scrypt with its
 //     parameters asks no rehash of the key's canonical encoding;
+//   - a parsed bcrypt or pbkdf2_sha256 hash is within bounds (and a
+//     pbkdf2_sha256 one re-encodes to itself);
+//   - every string is in at most one format (identify agrees with the
+//     parser that accepts it) and CheckImportedHash accepts exactly the
+//     parsed ones within the limits;
 //   - every parse failure wraps ErrMalformedHash.
 func FuzzHashDecode(f *testing.F) {
 	for _, v := range loadVectors(f).Vectors {
@@ -33,6 +37,16 @@ func FuzzHashDecode(f *testing.F) {
 	f.Add("$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5")
 	f.Add(craftScrypt("scrypt", 0, 40, 8, 1))
 	f.Add(craftScrypt("scrypt", 1, 10, 8, 1))
+	for _, v := range loadImported(f) {
+		f.Add(v.Hash)
+	}
+	f.Add("$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm")
+	f.Add("$2x$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm")
+	f.Add("$2b$17$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm")
+	f.Add("pbkdf2_sha256$1000$salt$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	f.Add("pbkdf2_sha256$01000$salt$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	f.Add("argon2$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q")
+	f.Add("argon2$argon2i$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q")
 	f.Add("c2Nye-_0\n=abc")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, encoded string) {
@@ -61,28 +75,68 @@ func FuzzHashDecode(f *testing.F) {
 			}
 		}
 
-		a, err := parseArgon2id(encoded)
+		a, err := parseArgon2(encoded)
 		if err != nil {
 			if !errors.Is(err, ErrMalformedHash) {
-				t.Fatalf("parseArgon2id error %v does not wrap ErrMalformedHash", err)
+				t.Fatalf("parseArgon2 error %v does not wrap ErrMalformedHash", err)
 			}
-			return
+		} else {
+			if !checkArgonParams(a.m, a.t, a.p, uint64(len(a.salt)), uint64(len(a.key))) {
+				t.Fatalf("accepted argon2 parameters m %d t %d p %d", a.m, a.t, a.p)
+			}
+			re := encodeArgon(a.variant, a.m, a.t, a.p, a.salt, a.key)
+			if a.django {
+				re = "argon2" + re
+			}
+			if re != encoded {
+				t.Fatalf("parsed %q, re-encodes as %q", encoded, re)
+			}
+			h := Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
+			if argonNeedsRehash(a.variant, h, encoded) != a.django {
+				t.Fatal("an argon2 hash with the hasher's parameters needs a rehash, or a Django one does not")
+			}
+			if got := paramsOf(encoded); got != a.params() {
+				t.Fatalf("paramsOf = %v, want %v", got, a.params())
+			}
 		}
-		if !checkArgonParams(a.m, a.t, a.p, uint64(len(a.salt)), uint64(len(a.key))) {
-			t.Fatalf("accepted argon2id parameters m %d t %d p %d", a.m, a.t, a.p)
+
+		if cost, err := parseBcrypt(encoded); err != nil {
+			if !errors.Is(err, ErrMalformedHash) {
+				t.Fatalf("parseBcrypt error %v does not wrap ErrMalformedHash", err)
+			}
+		} else if cost < bcryptMinCost || cost > bcryptMaxCost || len(encoded) != bcryptLen ||
+			(Bcrypt{Cost: cost}).NeedsRehash(encoded) || paramsOf(encoded) != Hasher(Bcrypt{Cost: cost}) {
+			t.Fatalf("accepted bcrypt hash of cost %d, %d characters", cost, len(encoded))
 		}
-		re := argonPrefix + argonVersion + "$m=" + strconv.FormatUint(uint64(a.m), 10) +
-			",t=" + strconv.FormatUint(uint64(a.t), 10) + ",p=" + strconv.FormatUint(uint64(a.p), 10) +
-			"$" + base64.RawStdEncoding.EncodeToString(a.salt) + "$" + base64.RawStdEncoding.EncodeToString(a.key)
-		if re != encoded {
-			t.Fatalf("parsed %q, re-encodes as %q", encoded, re)
+
+		if d, err := parsePBKDF2(encoded); err != nil {
+			if !errors.Is(err, ErrMalformedHash) {
+				t.Fatalf("parsePBKDF2 error %v does not wrap ErrMalformedHash", err)
+			}
+		} else {
+			if d.iterations < 1 || d.iterations > pbkdf2MaxIterations || len(d.key) != pbkdf2KeyLen {
+				t.Fatalf("accepted pbkdf2_sha256 iterations %d, key of %d bytes", d.iterations, len(d.key))
+			}
+			if re := encodePBKDF2(d.iterations, d.salt, d.key); re != encoded {
+				t.Fatalf("parsed %q, re-encodes as %q", encoded, re)
+			}
 		}
-		h := Argon2id{Time: a.t, MemoryKiB: a.m, Threads: a.p, KeyLen: uint32(len(a.key)), SaltLen: uint32(len(a.salt))}
-		if h.NeedsRehash(encoded) {
-			t.Fatal("an argon2id hash with the hasher's parameters needs a rehash")
+
+		// Whatever the string, it is in one format or in none, and
+		// parseParams and CheckImportedHash agree.
+		params, err := parseParams(encoded)
+		if (err == nil) != (params != nil) || (err != nil && !errors.Is(err, ErrMalformedHash)) {
+			t.Fatalf("parseParams = %v, %v", params, err)
 		}
-		if got := paramsOf(encoded); got != Hasher(h) {
-			t.Fatalf("paramsOf = %v, want %v", got, h)
+		if err == nil && familyOf(params) != identify(encoded) {
+			t.Fatalf("parsed as %v, identified as %v", familyOf(params), identify(encoded))
+		}
+		if cerr := fuzzProvider.CheckImportedHash(encoded); (cerr == nil) != (err == nil && fuzzProvider.limits.check(params) == nil) {
+			t.Fatalf("CheckImportedHash = %v, parseParams error %v", cerr, err)
 		}
 	})
 }
+
+// fuzzProvider is the provider whose CheckImportedHash the fuzz target
+// checks: default limits.
+var fuzzProvider = New(WithHasher(cheapScrypt))

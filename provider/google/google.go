@@ -16,6 +16,19 @@
 // allow-list, tokens not stored unless asked) is package oidc's; see its
 // documentation.
 //
+// # Hosted domains
+//
+// Config.HostedDomains restricts logins to the accounts of Google
+// Workspace domains: the verified id_token's hd claim must be one of them
+// (compared case-insensitively), or the login fails with "This Google
+// account is not in an allowed domain" (provider.ErrUnauthorized) and
+// creates nothing. With exactly one domain, the authorization URL also
+// carries it as Google's hd parameter, so that Google's account chooser
+// offers that domain's accounts; that hint is not a control (a user can
+// remove it from the URL), the claim check is. "*" alone allows the
+// accounts of any Workspace domain and no consumer (gmail.com) account,
+// and is sent as hd=*.
+//
 // In tests, point Config.Issuer at an oidctest.Server and pass its client
 // with oidc.WithHTTPClient.
 //
@@ -30,6 +43,9 @@
 package google
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/clientele/clientele/provider"
@@ -60,6 +76,43 @@ type Config struct {
 	StateTTL time.Duration
 	// Issuer replaces Google's issuer, for tests (an oidctest.Server).
 	Issuer string
+	// HostedDomains, when set, are the Google Workspace domains whose
+	// accounts may log in, checked against the verified id_token's hd
+	// claim; "*" alone allows any Workspace domain. See the package
+	// documentation, Hosted domains.
+	HostedDomains []string
+}
+
+// msgNotHostedDomain is the message of a login refused for its hosted
+// domain.
+const msgNotHostedDomain = "This Google account is not in an allowed domain"
+
+// hostedDomains checks and normalises Config.HostedDomains: lower-case
+// domain names without spaces, or "*" alone.
+func hostedDomains(ds []string) ([]string, error) {
+	out := make([]string, 0, len(ds))
+	for _, d := range ds {
+		d = strings.ToLower(strings.TrimSpace(d))
+		bad := d == "" || strings.ContainsAny(d, " \t/@:") || d == "*" && len(ds) != 1 ||
+			d != "*" && (strings.Contains(d, "*") || !strings.Contains(d, "."))
+		if bad {
+			return nil, provider.Fail(ID, store.ErrInvalid, fmt.Sprintf("Google hosted domain %q is not a domain name, or \"*\" alone", d))
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// checkHostedDomain returns the CheckIDToken of a provider that allows
+// the domains ds (normalised, not empty).
+func checkHostedDomain(ds []string) func(oidc.IDToken) error {
+	return func(t oidc.IDToken) error {
+		hd := strings.ToLower(t.StringClaim("hd"))
+		if hd != "" && (ds[0] == "*" || slices.Contains(ds, hd)) {
+			return nil
+		}
+		return provider.Fail(ID, provider.ErrUnauthorized, msgNotHostedDomain)
+	}
 }
 
 // New returns the Google provider. opts are package oidc's
@@ -77,6 +130,18 @@ func New(cfg Config, opts ...oidc.Option) (*oidc.Provider, error) {
 	if issuer == "" {
 		issuer = Issuer
 	}
+	domains, err := hostedDomains(cfg.HostedDomains)
+	if err != nil {
+		return nil, err
+	}
+	var params map[string]string
+	var check func(oidc.IDToken) error
+	if len(domains) > 0 {
+		check = checkHostedDomain(domains)
+	}
+	if len(domains) == 1 {
+		params = map[string]string{"hd": domains[0]}
+	}
 	return oidc.New(oidc.Config{
 		ID:                   ID,
 		Name:                 "Google",
@@ -90,5 +155,7 @@ func New(cfg Config, opts ...oidc.Option) (*oidc.Provider, error) {
 		RequireVerifiedEmail: true,
 		StoreTokens:          cfg.StoreTokens,
 		StateTTL:             cfg.StateTTL,
+		AuthParams:           params,
+		CheckIDToken:         check,
 	}, opts...)
 }

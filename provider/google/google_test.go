@@ -279,3 +279,80 @@ func TestIdentityProviderError(t *testing.T) {
 		}
 	}
 }
+
+// withHD returns the default user with Google's hd claim (none for "").
+func withHD(hd string) oidctest.User {
+	u := oidctest.DefaultUser()
+	if hd != "" {
+		u.Claims = map[string]any{"hd": hd}
+	}
+	return u
+}
+
+// TestHostedDomains: the hd claim of the verified id_token decides,
+// whatever the authorization URL said; a refused login creates nothing.
+func TestHostedDomains(t *testing.T) {
+	cases := []struct {
+		name    string
+		domains []string
+		hint    string // the hd parameter of the authorization URL
+		allowed []string
+		refused []string
+	}{
+		{"one domain", []string{"Example.com "}, "example.com", []string{"example.com", "EXAMPLE.COM"}, []string{"other.com", "", "example.com.evil.com", "sub.example.com"}},
+		{"two domains", []string{"example.com", "example.org"}, "", []string{"example.com", "example.org"}, []string{"example.net", ""}},
+		{"any Workspace domain", []string{"*"}, "*", []string{"example.com", "other.com"}, []string{""}},
+		{"none: any account", nil, "", []string{"example.com", ""}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pgtest.EachAuthStore(t, func(t *testing.T, st auth.Store) {
+				e := newEnv(t, st, func(c *google.Config) { c.HostedDomains = tc.domains })
+				res, err := e.svc.Authenticate(e.ctx, google.ID, provider.Input{ActorType: "customer", Binding: "browser"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				u, _ := url.Parse(res.Location)
+				if got, ok := u.Query()["hd"]; tc.hint == "" && ok || tc.hint != "" && (len(got) != 1 || got[0] != tc.hint) {
+					t.Errorf("hd parameter %q, want %q", got, tc.hint)
+				}
+				for _, hd := range tc.refused {
+					e.idp.SetUser(withHD(hd))
+					// The hint is no control: the user could drop it.
+					q, err := e.idp.Login(e.ctx, strings.Replace(res.Location, "hd=", "dropped=", 1))
+					if err != nil {
+						t.Fatal(err)
+					}
+					_, err = e.callback("browser", q)
+					var pe *provider.Error
+					if !errors.As(err, &pe) || !errors.Is(err, auth.ErrUnauthorized) || pe.Message != "This Google account is not in an allowed domain" {
+						t.Errorf("hd %q: %v", hd, err)
+					}
+					if n := e.identities(); n != 0 {
+						t.Fatalf("hd %q: %d identities created", hd, n)
+					}
+					res, err = e.svc.Authenticate(e.ctx, google.ID, provider.Input{ActorType: "customer", Binding: "browser"})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, hd := range tc.allowed {
+					e.idp.SetUser(withHD(hd))
+					if _, err := e.callback("browser", e.authorize("browser")); err != nil {
+						t.Errorf("hd %q: %v", hd, err)
+					}
+				}
+			})
+		})
+	}
+}
+
+func TestHostedDomainsConfig(t *testing.T) {
+	for _, ds := range [][]string{{""}, {" "}, {"example"}, {"ex ample.com"}, {"ada@example.com"}, {"*", "example.com"}, {"*.example.com"}, {"https://example.com"}} {
+		_, err := google.New(google.Config{ClientID: "id", ClientSecret: "secret", CallbackURL: callbackURL, HostedDomains: ds})
+		var pe *provider.Error
+		if !errors.As(err, &pe) || !errors.Is(err, store.ErrInvalid) || !strings.Contains(pe.Message, "hosted domain") {
+			t.Errorf("HostedDomains %q: %v", ds, err)
+		}
+	}
+}

@@ -64,11 +64,31 @@
 //   - the identity provider's tokens are not stored unless
 //     Config.StoreTokens is set.
 //
+// # Hints, token checks and tenants
+//
+// Config.AuthParams adds parameters to the authorization request (hints
+// such as Google's hd, Microsoft's domain_hint or prompt); they never
+// replace the protocol's own. A hint is not a control: Config.CheckIDToken
+// sees every verified id_token ([IDToken]: iss, sub, aud and all the
+// claims) before any identity is found or created, and its error refuses
+// the login. Package google builds its hosted-domain restriction on both.
+//
+// Config.IssuerTemplate serves the identity providers whose one endpoint
+// serves many tenants and whose discovery document names an issuer
+// template instead of itself, such as Microsoft Entra ID's
+// "organizations" and "common" endpoints
+// (https://login.microsoftonline.com/{tenantid}/v2.0): each id_token's iss
+// must then be the template filled with the token's own tid claim, and
+// CheckIDToken chooses the tenants. See Example_microsoftEntraID for
+// Entra ID, single-tenant and multi-tenant.
+//
 // # Errors
 //
 // New fails on a missing issuer, client id, client secret or callback
 // URL with a *provider.Error of kind store.ErrInvalid and Medusa's message
-// ("<Name> clientId is required"…).
+// ("<Name> clientId is required"…), and on an AuthParams entry that names
+// a protocol parameter or an IssuerTemplate without exactly one
+// "{tenantid}".
 //
 // Failures are *provider.Error values with a message for the user and a
 // kind: provider.ErrUnauthorized for failed callbacks (Medusa's "No code

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -64,7 +65,59 @@ type Config struct {
 	StoreTokens bool
 	// StateTTL is how long a login may take (default 10 minutes).
 	StateTTL time.Duration
+	// AuthParams are further parameters of the authorization request:
+	// Google's hd, Microsoft's domain_hint, prompt and the like. They are
+	// hints to the identity provider, never a control (check the verified
+	// id_token with CheckIDToken). They cannot replace the protocol's own
+	// (response_type, client_id, redirect_uri, scope, state, nonce,
+	// code_challenge, code_challenge_method): New refuses them.
+	AuthParams map[string]string
+	// CheckIDToken, when set, is called with every verified id_token
+	// (signature, iss, aud, exp, nonce and at_hash checked) before the
+	// identity is found or created; an error refuses the login, which
+	// creates nothing. A *provider.Error is returned as it is; any other
+	// error fails the login with provider.ErrUnauthorized and the message
+	// "Could not verify <Name> id_token: <error>", so keep its text fit
+	// for users (and free of tokens).
+	CheckIDToken func(IDToken) error
+	// IssuerTemplate is for identity providers whose one discovery
+	// document serves many issuers, one per tenant: Microsoft Entra ID's
+	// "common" and "organizations" endpoints name
+	// "https://login.microsoftonline.com/{tenantid}/v2.0" as their
+	// issuer. When set, it must contain "{tenantid}"; the discovery
+	// document at Issuer must name exactly this template as its issuer;
+	// and each id_token's iss must be the template with {tenantid}
+	// replaced by the token's own tid claim (letters, digits, '-' and
+	// '.'), so that a token is only ever accepted for the tenant that
+	// issued it. Which tenants may log in is the host's choice: check tid
+	// in CheckIDToken against an allow-list, or accept every tenant
+	// knowingly. Leave it empty for a single issuer (a single tenant).
+	IssuerTemplate string
 }
+
+// TenantPlaceholder is what Config.IssuerTemplate holds in place of the
+// tenant id.
+const TenantPlaceholder = "{tenantid}"
+
+// IDToken is a verified id_token, as Config.CheckIDToken sees it.
+type IDToken struct {
+	Issuer   string
+	Subject  string
+	Audience []string
+	// Claims holds every claim of the token, decoded from JSON (numbers
+	// as float64).
+	Claims map[string]any
+}
+
+// StringClaim returns the claim name when it is a string, else "".
+func (t IDToken) StringClaim(name string) string {
+	s, _ := t.Claims[name].(string)
+	return s
+}
+
+// protocolParams are the authorization request's parameters that the flow
+// sets itself.
+var protocolParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method"}
 
 // Option configures a Provider's dependencies.
 type Option func(*Provider)
@@ -127,6 +180,17 @@ func New(cfg Config, opts ...Option) (*Provider, error) {
 	if err := checkIssuer(cfg.Issuer); err != nil {
 		return nil, fmt.Errorf("%s issuer %q: %w", cfg.Name, cfg.Issuer, err)
 	}
+	for k := range cfg.AuthParams {
+		if k == "" || slices.Contains(protocolParams, k) {
+			return nil, provider.Fail(cfg.ID, store.ErrInvalid, fmt.Sprintf("%s authorization parameter %q cannot be set", cfg.Name, k))
+		}
+	}
+	if cfg.IssuerTemplate != "" {
+		if strings.Count(cfg.IssuerTemplate, TenantPlaceholder) != 1 || checkIssuer(strings.Replace(cfg.IssuerTemplate, TenantPlaceholder, "tenant", 1)) != nil {
+			return nil, provider.Fail(cfg.ID, store.ErrInvalid, fmt.Sprintf("%s issuer template must be an http(s) URL holding %s once", cfg.Name, TenantPlaceholder))
+		}
+	}
+	cfg.AuthParams = maps.Clone(cfg.AuthParams)
 	if len(cfg.Scopes) == 0 {
 		cfg.Scopes = defaultScopes()
 	}
@@ -183,7 +247,22 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 	if p.discovered != nil {
 		return p.discovered, nil
 	}
-	op, err := gooidc.NewProvider(gooidc.ClientContext(ctx, p.client), p.cfg.Issuer)
+	dctx := gooidc.ClientContext(ctx, p.client)
+	if p.cfg.IssuerTemplate != "" {
+		// The document names the template, not Issuer: go-oidc is told
+		// to take it, and the check below compares it with the
+		// configured template instead.
+		dctx = gooidc.InsecureIssuerURLContext(dctx, p.cfg.IssuerTemplate)
+	}
+	op, err := gooidc.NewProvider(dctx, p.cfg.Issuer)
+	if err == nil && p.cfg.IssuerTemplate != "" {
+		var doc struct {
+			Issuer string `json:"issuer"`
+		}
+		if err = op.Claims(&doc); err == nil && doc.Issuer != p.cfg.IssuerTemplate {
+			err = &gooidc.IssuerMismatchError{Provided: p.cfg.IssuerTemplate, Discovered: doc.Issuer}
+		}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -205,7 +284,8 @@ func (p *Provider) discover(ctx context.Context) (*discovered, error) {
 	keysCtx := gooidc.ClientContext(context.Background(), p.client)
 	p.discovered = &discovered{
 		endpoint: endpoint,
-		verifier: op.VerifierContext(keysCtx, &gooidc.Config{ClientID: p.cfg.ClientID, Now: p.now}),
+		// With an issuer template, iss is checked per token (tenantIssuer).
+		verifier: op.VerifierContext(keysCtx, &gooidc.Config{ClientID: p.cfg.ClientID, Now: p.now, SkipIssuerCheck: p.cfg.IssuerTemplate != ""}),
 	}
 	return p.discovered, nil
 }
@@ -226,7 +306,11 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 	if err != nil {
 		return nil, err
 	}
-	loc, err := p.flow.Begin(ctx, in, ids, p.oauthConfig(d), true)
+	var opts []oauth2.AuthCodeOption
+	for _, k := range slices.Sorted(maps.Keys(p.cfg.AuthParams)) {
+		opts = append(opts, oauth2.SetAuthURLParam(k, p.cfg.AuthParams[k]))
+	}
+	loc, err := p.flow.Begin(ctx, in, ids, p.oauthConfig(d), true, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -315,6 +399,9 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 		return nil, p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: malformed claims", p.cfg.Name))
 	}
 	_ = idt.Claims(&rawClaims)
+	if err := p.checkToken(idt); err != nil {
+		return nil, err
+	}
 	verified := c.Email != "" && c.verified()
 	if p.cfg.RequireVerifiedEmail && !verified {
 		return nil, p.fail(store.ErrInvalid, oauth2flow.MsgEmailNotVerified)
@@ -332,6 +419,52 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 }
 
 func (p *Provider) fail(kind error, msg string) error { return provider.Fail(p.cfg.ID, kind, msg) }
+
+// checkToken runs the checks of a verified id_token that depend on the
+// configuration: the tenant's issuer (IssuerTemplate), then CheckIDToken.
+func (p *Provider) checkToken(idt *gooidc.IDToken) error {
+	if p.cfg.IssuerTemplate == "" && p.cfg.CheckIDToken == nil {
+		return nil
+	}
+	t := IDToken{Issuer: idt.Issuer, Subject: idt.Subject, Audience: idt.Audience}
+	if err := idt.Claims(&t.Claims); err != nil {
+		return p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: malformed claims", p.cfg.Name))
+	}
+	if p.cfg.IssuerTemplate != "" {
+		tid := t.StringClaim("tid")
+		if !validTenant(tid) || t.Issuer != strings.Replace(p.cfg.IssuerTemplate, TenantPlaceholder, tid, 1) {
+			return p.fail(provider.ErrUnauthorized, fmt.Sprintf("Could not verify %s id_token: the issuer is not the token's tenant's", p.cfg.Name))
+		}
+	}
+	if p.cfg.CheckIDToken == nil {
+		return nil
+	}
+	err := p.cfg.CheckIDToken(t)
+	if err == nil {
+		return nil
+	}
+	if pe, ok := errors.AsType[*provider.Error](err); ok {
+		return pe
+	}
+	return &provider.Error{Provider: p.cfg.ID, Kind: errors.Join(provider.ErrUnauthorized, err),
+		Message: fmt.Sprintf("Could not verify %s id_token: %s", p.cfg.Name, err.Error())}
+}
+
+// validTenant reports whether tid can be a tenant id in an issuer URL:
+// not empty, at most 64 letters, digits, '-' or '.', and not a path
+// segment of its own.
+func validTenant(tid string) bool {
+	if tid == "" || len(tid) > 64 || tid == "." || tid == ".." {
+		return false
+	}
+	for i := 0; i < len(tid); i++ {
+		c := tid[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
 
 // checkIssuer reports whether raw is an absolute http(s) URL without a
 // fragment.

@@ -45,6 +45,16 @@ type User struct {
 	GivenName     string
 	FamilyName    string
 	Picture       string
+	// Issuer, when set, is the iss of this user's id_tokens instead of
+	// the server's issuer: the issuer of the user's tenant, for
+	// multi-tenant providers (see WithDiscoveredIssuer).
+	Issuer string
+	// Claims are further claims of this user's id_tokens, such as
+	// Google's hd or Microsoft Entra ID's tid, oid and
+	// preferred_username. They cannot replace the claims the server sets
+	// itself (iss, sub, aud, exp, iat, nonce, at_hash), which are
+	// skipped.
+	Claims map[string]any
 
 	// GitHubID is the numeric id of the GitHub API's /user.
 	GitHubID int64
@@ -154,6 +164,15 @@ func WithRedirectURIs(uris ...string) Option {
 	return func(s *Server) { s.redirectURIs = slices.Clone(uris) }
 }
 
+// WithDiscoveredIssuer sets the issuer that the discovery document names
+// (default the server's URL), to play a multi-tenant provider whose
+// document names an issuer template: Microsoft Entra ID's "common"
+// endpoint names "https://login.microsoftonline.com/{tenantid}/v2.0". An
+// iss that starts with '/' is a path under the server's URL, which is
+// not known before the server starts: WithDiscoveredIssuer("/{tenantid}/v2.0").
+// Set each user's Issuer and tid claim to match.
+func WithDiscoveredIssuer(iss string) Option { return func(s *Server) { s.discoveredIssuer = iss } }
+
 // Server is a fake identity provider on an httptest server: an OpenID
 // Connect provider (discovery, JWKS, authorization and token endpoints)
 // and a GitHub look-alike (OAuth endpoints and the user API). It is safe
@@ -168,8 +187,10 @@ type Server struct {
 	clientSecret string
 	now          func() time.Time
 	redirectURIs []string
-	key, other   *rsa.PrivateKey
-	kid          string
+	// discoveredIssuer is the discovery document's issuer ("" for URL).
+	discoveredIssuer string
+	key, other       *rsa.PrivateKey
+	kid              string
 
 	mu       sync.Mutex
 	user     User
@@ -384,8 +405,14 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "discovery misbehaving as asked", st)
 		return
 	}
+	issuer := s.URL
+	if d := s.discoveredIssuer; strings.HasPrefix(d, "/") {
+		issuer = s.URL + d
+	} else if d != "" {
+		issuer = d
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer":                                s.URL,
+		"issuer":                                issuer,
 		"authorization_endpoint":                s.URL + "/authorize",
 		"token_endpoint":                        s.URL + "/token",
 		"jwks_uri":                              s.URL + "/jwks",
@@ -616,6 +643,14 @@ func (s *Server) idToken(g *grant, access string, mis Misbehavior) (string, erro
 	}
 	if u.Email == "" {
 		delete(claims, "email_verified")
+	}
+	if u.Issuer != "" {
+		claims["iss"] = u.Issuer
+	}
+	for k, v := range u.Claims {
+		if !slices.Contains([]string{"iss", "sub", "aud", "exp", "iat", "nonce", "at_hash"}, k) {
+			claims[k] = v
+		}
 	}
 	if mis.WrongAudience {
 		claims["aud"] = "another-client"
