@@ -290,8 +290,19 @@ func (d *Dispatcher) purge(ctx context.Context) {
 
 // round claims a batch and delivers it; it returns how many rows it
 // claimed and how many the sink accepted.
+//
+// The claim itself runs to its end even when ctx ends meanwhile: a claim
+// cut off by a cancelled context can still commit in the database after
+// the dispatcher has released its leases, and its rows would then wait for
+// the lease to end. Claimed rows that ctx's end keeps from being delivered
+// are given back by the release that follows.
 func (d *Dispatcher) round(ctx context.Context) (claimed, delivered int) {
-	recs, err := d.ob.st.OutboxClaim(ctx, d.id, d.ob.now(), d.lease, d.batch)
+	if ctx.Err() != nil {
+		return 0, 0
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	recs, err := d.ob.st.OutboxClaim(cctx, d.id, d.ob.now(), d.lease, d.batch)
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.ErrorContext(ctx, "clientele: outbox: claim failed", "dispatcher", d.id, "error", err)
