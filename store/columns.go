@@ -22,9 +22,10 @@ const (
 // schema and the field of T that holds it. Build it with [Text], [Bool],
 // [Time] or [NullTime].
 type Column[T any] struct {
-	name string
-	kind ColumnKind
-	cmp  func(a, b *T) int
+	name  string
+	kind  ColumnKind
+	cmp   func(a, b *T) int
+	value func(*T) any // the row's value as a cursor holds it; nil is NULL
 }
 
 // Text declares a text column; an empty string is NULL.
@@ -35,6 +36,11 @@ func Text[T any](name string, value func(*T) string) Column[T] {
 			return c
 		}
 		return strings.Compare(x, y)
+	}, func(t *T) any {
+		if v := value(t); v != "" {
+			return v
+		}
+		return nil
 	}}
 }
 
@@ -49,12 +55,13 @@ func Bool[T any](name string, value func(*T) bool) Column[T] {
 			return -1
 		}
 		return 1
-	}}
+	}, func(t *T) any { return value(t) }}
 }
 
 // Time declares a timestamp column that is never NULL.
 func Time[T any](name string, value func(*T) time.Time) Column[T] {
-	return Column[T]{name, TimeColumn, func(a, b *T) int { return value(a).Compare(value(b)) }}
+	return Column[T]{name, TimeColumn, func(a, b *T) int { return value(a).Compare(value(b)) },
+		func(t *T) any { return value(t) }}
 }
 
 // NullTime declares a timestamp column that may be NULL (nil), such as
@@ -66,6 +73,11 @@ func NullTime[T any](name string, value func(*T) *time.Time) Column[T] {
 			return c
 		}
 		return x.Compare(*y)
+	}, func(t *T) any {
+		if v := value(t); v != nil {
+			return *v
+		}
+		return nil
 	}}
 }
 
@@ -110,7 +122,7 @@ type Columns[T any] struct {
 func NewColumns[T any](cols ...Column[T]) Columns[T] {
 	cs := Columns[T]{byName: make(map[string]Column[T], len(cols))}
 	for _, c := range cols {
-		if c.name == "" || c.cmp == nil {
+		if c.name == "" || c.cmp == nil || c.value == nil {
 			panic("store: NewColumns: a column without name or value")
 		}
 		if _, dup := cs.byName[c.name]; dup {
