@@ -135,8 +135,8 @@ type query struct {
 	reverse  bool   // the rows come in reverse order (a Before cursor); list puts them back
 	liveOnly bool   // the only condition is the live one (deleted_at IS NULL)
 	searched bool   // q or a LIKE pattern added a condition
-	total    bool  // the list also selects count(*) OVER () AS clientele_total
-	err      error // the filter was refused: running q fails with err
+	total    bool   // the list also selects count(*) OVER () AS clientele_total
+	err      error  // the filter was refused: running q fails with err
 }
 
 func newQuery(t *table) *query { return &query{t: t} }

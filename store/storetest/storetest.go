@@ -65,6 +65,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	var all []test
 	all = append(all, contractTests...)
 	all = append(all, orderTests...)
+	all = append(all, pageTests...)
 	all = append(all, storeTests...)
 	all = append(all, filterTests...)
 	all = append(all, sessionTests...)
