@@ -148,10 +148,14 @@ var pageBehaviour = []test{
 			want[i] = g.ID
 		}
 		walkPages(e, "groups by name desc", want, 2, store.ListOptions{Order: []store.Order{store.Desc("name")}},
-			func(o store.ListOptions) (*store.Page[group.Group], error) { return e.groups.ListPage(e.ctx, group.Filter{}, o) },
+			func(o store.ListOptions) (*store.Page[group.Group], error) {
+				return e.groups.ListPage(e.ctx, group.Filter{}, o)
+			},
 			func(g *group.Group) string { return g.ID })
 		walkPages(e, "groups by id", gs, 3, store.ListOptions{},
-			func(o store.ListOptions) (*store.Page[group.Group], error) { return e.groups.ListPage(e.ctx, group.Filter{}, o) },
+			func(o store.ListOptions) (*store.Page[group.Group], error) {
+				return e.groups.ListPage(e.ctx, group.Filter{}, o)
+			},
 			func(g *group.Group) string { return g.ID })
 
 		c := e.customer(customer.CreateParams{})
