@@ -140,6 +140,7 @@
 //     valid for the order it was made with (another order, or a malformed
 //     cursor, is a 400 invalid_data "invalid after: …"); after with before,
 //     or with an offset other than 0, is a 400.
+//
 //   - count_mode=exact|estimated|capped chooses how "count" is counted
 //     (default: exact, or [Config.ListCount]): estimated takes the
 //     database's estimate, capped counts up to count_cap rows (default
@@ -147,6 +148,8 @@
 //     or by default, the answer carries "count_mode": "estimated",
 //     "capped" (more than count rows match) or "exact". The group and
 //     address lists always count exactly (and say "exact").
+//
+// For example:
 //
 //	GET /admin/customers?limit=20&order=-created_at&after=
 //	{"customers": […], "count": 1204, "offset": 0, "limit": 20,

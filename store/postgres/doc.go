@@ -146,8 +146,8 @@
 // are nested conditions, relation filters (groups, customers) an EXISTS
 // over live memberships.
 //
-// Lists sort with id as the last key (text columns as NULLIF(col, '')
-// COLLATE "C", NULL last ascending and first descending). A cursor
+// Lists sort with id as the last key (text columns in COLLATE "C", an
+// empty string as NULL, NULL last ascending and first descending). A cursor
 // (store.ListOptions After or Before) becomes the condition that keeps the
 // rows past it, written to reproduce that order exactly, NULLs included:
 // k1 past v1 OR (k1 = v1 AND (k2 past v2 OR …)), the last key being the id.
