@@ -46,16 +46,8 @@ func Text[T any](name string, value func(*T) string) Column[T] {
 
 // Bool declares a boolean column.
 func Bool[T any](name string, value func(*T) bool) Column[T] {
-	return Column[T]{name, BoolColumn, func(a, b *T) int {
-		x, y := value(a), value(b)
-		switch {
-		case x == y:
-			return 0
-		case !x:
-			return -1
-		}
-		return 1
-	}, func(t *T) any { return value(t) }}
+	return Column[T]{name, BoolColumn, func(a, b *T) int { return compareBool(value(a), value(b)) },
+		func(t *T) any { return value(t) }}
 }
 
 // Time declares a timestamp column that is never NULL.
@@ -79,6 +71,17 @@ func NullTime[T any](name string, value func(*T) *time.Time) Column[T] {
 		}
 		return nil
 	}}
+}
+
+// compareBool orders false before true.
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case !x:
+		return -1
+	}
+	return 1
 }
 
 // nulls orders NULLs after every value, as PostgreSQL does ascending.

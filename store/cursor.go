@@ -221,13 +221,7 @@ func CompareValues(a, b any) int {
 		return strings.Compare(x, y)
 	case bool:
 		y, _ := b.(bool)
-		switch {
-		case x == y:
-			return 0
-		case !x:
-			return -1
-		}
-		return 1
+		return compareBool(x, y)
 	case time.Time:
 		y, _ := b.(time.Time)
 		return x.Compare(y)

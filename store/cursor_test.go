@@ -12,67 +12,50 @@ import (
 	"github.com/clientele/clientele/store"
 )
 
-type cursorRow struct {
-	id, name string
-	ok       bool
-	at       time.Time
-	gone     *time.Time
-}
-
-var cursorColumns = store.NewColumns(
-	store.Text("id", func(r *cursorRow) string { return r.id }),
-	store.Text("name", func(r *cursorRow) string { return r.name }),
-	store.Bool("ok", func(r *cursorRow) bool { return r.ok }),
-	store.Time("at", func(r *cursorRow) time.Time { return r.at }),
-	store.NullTime("gone", func(r *cursorRow) *time.Time { return r.gone }),
-)
-
-func cursorRowID(r *cursorRow) string { return r.id }
-
 func TestCursorRoundTrip(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
-	order := []store.Order{store.Desc("name"), store.Asc("ok"), store.Asc("at"), store.Desc("gone")}
-	for _, r := range []*cursorRow{
-		{id: "r1", name: "Ölfass", ok: true, at: at, gone: &at},
-		{id: "r2", at: at}, // NULL name and gone
+	order := []store.Order{store.Desc("name"), store.Asc("flag"), store.Asc("at"), store.Desc("deleted")}
+	for _, r := range []*row{
+		{ID: "r1", Name: "Ölfass", Flag: true, At: at, Deleted: &at},
+		{ID: "r2", At: at}, // NULL name and gone
 	} {
-		c := cursorColumns.Cursor(order, cursorRowID, r)
+		c := rowColumns.Cursor(order, rowID, r)
 		if strings.ContainsAny(c, "+/=") {
 			t.Errorf("cursor %q is not unpadded base64url", c)
 		}
-		seek, err := store.ListOptions{Order: order, After: c}.Seek(cursorColumns)
+		seek, err := store.ListOptions{Order: order, After: c}.Seek(rowColumns)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var name, gone any
-		if r.name != "" {
-			name = r.name
+		if r.Name != "" {
+			name = r.Name
 		}
-		if r.gone != nil {
-			gone = r.gone.UTC()
+		if r.Deleted != nil {
+			gone = r.Deleted.UTC()
 		}
 		want := &store.Seek{Keys: []store.SeekKey{
 			{Order: order[0], Kind: store.TextColumn, Value: name},
-			{Order: order[1], Kind: store.BoolColumn, Value: r.ok},
+			{Order: order[1], Kind: store.BoolColumn, Value: r.Flag},
 			{Order: order[2], Kind: store.TimeColumn, Value: at.UTC()},
 			{Order: order[3], Kind: store.TimeColumn, Value: gone},
-			{Order: store.Asc("id"), Kind: store.TextColumn, Value: r.id},
+			{Order: store.Asc("id"), Kind: store.TextColumn, Value: r.ID},
 		}}
 		if diff := cmp.Diff(want, seek); diff != "" {
 			t.Errorf("seek (-want +got)\n%s", diff)
 		}
 		// The row itself is not past its own cursor.
-		if cursorColumns.Beyond(seek, cursorRowID)(r) {
-			t.Errorf("row %s is past its own cursor", r.id)
+		if rowColumns.Beyond(seek, rowID)(r) {
+			t.Errorf("row %s is past its own cursor", r.ID)
 		}
 	}
-	if seek, err := (store.ListOptions{}).Seek(cursorColumns); seek != nil || err != nil {
+	if seek, err := (store.ListOptions{}).Seek(rowColumns); seek != nil || err != nil {
 		t.Errorf("no cursor: %v, %v", seek, err)
 	}
 }
 
 func TestCursorRefused(t *testing.T) {
-	good := cursorColumns.Cursor(nil, cursorRowID, &cursorRow{id: "r1"})
+	good := rowColumns.Cursor(nil, rowID, &row{ID: "r1"})
 	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 	for _, tc := range []struct {
 		name   string
@@ -90,7 +73,7 @@ func TestCursorRefused(t *testing.T) {
 		{"lengths", store.ListOptions{After: enc(`{"o":["id"],"k":[]}`)}, "after", "not a cursor of this list"},
 		{"renamed key", store.ListOptions{After: enc(`{"o":["-id"],"k":["r"]}`)}, "after", "the cursor was made for another order"},
 		{"number", store.ListOptions{After: enc(`{"o":["id"],"k":[5]}`)}, "after", "not a cursor of this list"},
-		{"null bool", store.ListOptions{Order: []store.Order{store.Asc("ok")}, After: enc(`{"o":["ok","id"],"k":[null,"r"]}`)}, "after", "not a cursor of this list"},
+		{"null bool", store.ListOptions{Order: []store.Order{store.Asc("flag")}, After: enc(`{"o":["flag","id"],"k":[null,"r"]}`)}, "after", "not a cursor of this list"},
 		{"bad time", store.ListOptions{Order: []store.Order{store.Asc("at")}, After: enc(`{"o":["at","id"],"k":["2026-13-01","r"]}`)}, "after", "not a cursor of this list"},
 		{"empty text", store.ListOptions{After: enc(`{"o":["id"],"k":[""]}`)}, "after", "not a cursor of this list"},
 		{"both", store.ListOptions{After: good, Before: good}, "before", "cannot be used with after"},
@@ -99,7 +82,7 @@ func TestCursorRefused(t *testing.T) {
 		{"capped without cap", store.ListOptions{Count: store.CountCapped}, "count_cap", "must be positive with a capped count, got 0"},
 		{"unknown mode", store.ListOptions{Count: -1}, "count", "unknown count mode -1"},
 	} {
-		err := tc.opts.Check(cursorColumns)
+		err := tc.opts.Check(rowColumns)
 		var ve *store.ValidationError
 		if !errors.As(err, &ve) || ve.Field != tc.field || ve.Reason != tc.reason || !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("%s: %v, want %s: %s", tc.name, err, tc.field, tc.reason)
@@ -108,7 +91,7 @@ func TestCursorRefused(t *testing.T) {
 }
 
 func TestBeyondOrdersNulls(t *testing.T) {
-	rows := []*cursorRow{{id: "a", name: "x"}, {id: "b"}, {id: "c", name: "y"}, {id: "d"}}
+	rows := []*row{{ID: "a", Name: "x"}, {ID: "b"}, {ID: "c", Name: "y"}, {ID: "d"}}
 	for _, tc := range []struct {
 		order        []store.Order
 		before       bool
@@ -120,29 +103,29 @@ func TestBeyondOrdersNulls(t *testing.T) {
 		{[]store.Order{store.Desc("name")}, true, "c", "bd"},
 		{[]store.Order{store.Asc("name")}, true, "d", "acb"},
 	} {
-		var at *cursorRow
+		var at *row
 		for _, r := range rows {
-			if r.id == tc.cursor {
+			if r.ID == tc.cursor {
 				at = r
 			}
 		}
-		c := cursorColumns.Cursor(tc.order, cursorRowID, at)
+		c := rowColumns.Cursor(tc.order, rowID, at)
 		opts := store.ListOptions{Order: tc.order, After: c}
 		if tc.before {
 			opts = store.ListOptions{Order: tc.order, Before: c}
 		}
-		seek, err := opts.Seek(cursorColumns)
+		seek, err := opts.Seek(rowColumns)
 		if err != nil {
 			t.Fatal(err)
 		}
-		by, _ := cursorColumns.Comparer(tc.order, cursorRowID)
-		keep := cursorColumns.Beyond(seek, cursorRowID)
+		by, _ := rowColumns.Comparer(tc.order, rowID)
+		keep := rowColumns.Beyond(seek, rowID)
 		var got strings.Builder
-		sorted := append([]*cursorRow(nil), rows...)
+		sorted := append([]*row(nil), rows...)
 		sortByCmp(sorted, by)
 		for _, r := range sorted {
 			if keep(r) {
-				got.WriteString(r.id)
+				got.WriteString(r.ID)
 			}
 		}
 		if got.String() != sortedIDs(tc.want, sorted) {
@@ -151,7 +134,7 @@ func TestBeyondOrdersNulls(t *testing.T) {
 	}
 }
 
-func sortByCmp(rs []*cursorRow, by func(a, b *cursorRow) int) {
+func sortByCmp(rs []*row, by func(a, b *row) int) {
 	for i := range rs {
 		for j := i + 1; j < len(rs); j++ {
 			if by(rs[j], rs[i]) < 0 {
@@ -162,11 +145,11 @@ func sortByCmp(rs []*cursorRow, by func(a, b *cursorRow) int) {
 }
 
 // sortedIDs returns the ids of want in the order of sorted.
-func sortedIDs(want string, sorted []*cursorRow) string {
+func sortedIDs(want string, sorted []*row) string {
 	var b strings.Builder
 	for _, r := range sorted {
-		if strings.Contains(want, r.id) {
-			b.WriteString(r.id)
+		if strings.Contains(want, r.ID) {
+			b.WriteString(r.ID)
 		}
 	}
 	return b.String()
