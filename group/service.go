@@ -210,10 +210,7 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 	if err != nil {
 		return nil, 0, err
 	}
-	if opts.Take == 0 && opts.Skip == 0 {
-		return list, len(list), nil
-	}
-	n, err := s.st.CountGroups(ctx, f, opts)
+	n, err := page.Total(len(list), opts, func() (int, error) { return s.st.CountGroups(ctx, f, opts) })
 	if err != nil {
 		return nil, 0, err
 	}

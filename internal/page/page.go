@@ -5,10 +5,10 @@ import "github.com/clientele/clientele/store"
 
 // Total returns how many rows match in all, given the n rows of a page
 // listed with opts: n itself when the page holds every match (it skips
-// none, and it has no limit or fewer rows than its limit), else what
-// count returns.
+// none, starts at no cursor, and has no limit or fewer rows than its
+// limit), else what count returns.
 func Total(n int, opts store.ListOptions, count func() (int, error)) (int, error) {
-	if opts.Skip <= 0 && (opts.Take <= 0 || n < opts.Take) {
+	if opts.Skip <= 0 && opts.After == "" && opts.Before == "" && (opts.Take <= 0 || n < opts.Take) {
 		return n, nil
 	}
 	return count()
@@ -66,11 +66,9 @@ func ListAndCount[T any](list func(store.ListOptions) ([]*T, error), count func(
 		if err != nil {
 			return nil, store.Count{}, err
 		}
-		n := len(rows)
-		if o.After != "" || o.Before != "" || o.Skip > 0 || (o.Take > 0 && n >= o.Take) {
-			if n, err = count(); err != nil {
-				return nil, store.Count{}, err
-			}
+		n, err := Total(len(rows), o, count)
+		if err != nil {
+			return nil, store.Count{}, err
 		}
 		return rows, store.Count{N: n}, nil
 	}

@@ -20,6 +20,8 @@ func TestTotal(t *testing.T) {
 		{5, store.ListOptions{Take: 5}, true}, // a full page: there may be more
 		{0, store.ListOptions{Skip: 1}, true}, // a page past the end says nothing
 		{2, store.ListOptions{Skip: 4, Take: 5}, true},
+		{2, store.ListOptions{After: "c"}, true}, // the rows before the cursor are not in the page
+		{2, store.ListOptions{Before: "c", Take: 5}, true},
 	} {
 		calls := 0
 		got, err := Total(tc.n, tc.opts, func() (int, error) { calls++; return 42, nil })

@@ -170,5 +170,40 @@ var pageBehaviour = []test{
 				return e.addresses.ListPage(e.ctx, address.Filter{CustomerIDs: []string{c.ID}}, o)
 			},
 			func(a *address.Address) string { return a.ID })
+
+		var pairs []group.Pair
+		for _, g := range gs {
+			pairs = append(pairs, group.Pair{CustomerID: c.ID, GroupID: g})
+		}
+		ms, err := e.groups.Add(e.ctx, pairs...)
+		e.must(err)
+		slices.Sort(ms)
+		walkPages(e, "memberships", ms, 2, store.ListOptions{},
+			func(o store.ListOptions) (*store.Page[group.Membership], error) {
+				return e.groups.ListPageMemberships(e.ctx, group.MembershipFilter{CustomerIDs: []string{c.ID}}, o)
+			},
+			func(m *group.Membership) string { return m.ID })
+
+		// ListAndCount counts every match, whatever the cursor.
+		first := group.Sortable.Cursor(nil, func(g *group.Group) string { return g.ID }, &group.Group{ID: gs[0]})
+		for _, opts := range []store.ListOptions{{After: first}, {After: first, Take: 10}, {Before: first}} {
+			list, n, err := e.groups.ListAndCount(e.ctx, group.Filter{}, opts)
+			e.must(err)
+			e.same(len(gs), n)
+			if opts.Before == "" {
+				e.same(gs[1:], groupIDs(list))
+			}
+			_, n, err = e.addresses.ListAndCount(e.ctx, address.Filter{CustomerIDs: []string{c.ID}}, store.ListOptions{After: address.Sortable.Cursor(nil, func(a *address.Address) string { return a.ID }, &address.Address{ID: as[0]})})
+			e.must(err)
+			e.same(len(as), n)
+			_, n, err = e.groups.ListAndCountMemberships(e.ctx, group.MembershipFilter{CustomerIDs: []string{c.ID}}, store.ListOptions{After: group.MembershipSortable.Cursor(nil, func(m *group.Membership) string { return m.ID }, &group.Membership{ID: ms[0]})})
+			e.must(err)
+			e.same(len(ms), n)
+		}
+		for _, svc := range []*customer.Service{e.customers, newCustomers(e.t, plainStore{e.st})} {
+			_, n, err := svc.ListAndCount(e.ctx, customer.Filter{}, store.ListOptions{After: customer.Sortable.Cursor(nil, func(c *customer.Customer) string { return c.ID }, c)})
+			e.must(err)
+			e.same(1, n)
+		}
 	}},
 }
