@@ -14,6 +14,7 @@ import (
 	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/internal/text"
@@ -336,14 +337,24 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 	if err != nil {
 		return nil, 0, err
 	}
-	if opts.Take == 0 && opts.Skip == 0 {
-		return list, len(list), nil
-	}
-	n, err := s.st.CountAddresses(ctx, f, opts)
+	n, err := page.Total(len(list), opts, func() (int, error) { return s.st.CountAddresses(ctx, f, opts) })
 	if err != nil {
 		return nil, 0, err
 	}
 	return list, n, nil
+}
+
+// ListPage returns a page of the addresses matching f, with how many match
+// in all and the cursors of the pages before and after it (see
+// [store.ListOptions] and [store.Page]). It always counts exactly.
+func (s *Service) ListPage(ctx context.Context, f Filter, opts store.ListOptions) (*store.Page[Address], error) {
+	if err := s.checkList(&f, opts); err != nil {
+		return nil, err
+	}
+	return page.Build(Sortable, addressID, opts, page.ListAndCount(
+		func(o store.ListOptions) ([]*Address, error) { return s.st.ListAddresses(ctx, f, o) },
+		func() (int, error) { return s.st.CountAddresses(ctx, f, opts) },
+	))
 }
 
 func (s *Service) checkList(f *Filter, opts store.ListOptions) error {

@@ -206,3 +206,11 @@ type Store interface {
 type ListCounter interface {
 	ListAndCountCustomers(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, int, error)
 }
+
+// Pager is an optional interface of a Store that lists a page of customers
+// and counts the matches as opts.Count asks (exactly, estimated or up to a
+// cap), in one pass. [Service.ListPage] uses it when the store has it;
+// without it, ListPage counts exactly.
+type Pager interface {
+	PageCustomers(ctx context.Context, f Filter, opts store.ListOptions) ([]*Customer, store.Count, error)
+}

@@ -71,7 +71,9 @@
 //   - Empty strings and NULL are the same value: a field set to "" is
 //     stored as NULL.
 //   - Lists sort text by byte order (COLLATE "C") and always by id last,
-//     so paging is stable.
+//     so paging is stable. [Service.ListPage] also pages by keyset (a
+//     cursor of the last row of the page before) and can count
+//     approximately, which Medusa's list cannot.
 //   - Metadata must be a JSON object of at most 64 KiB.
 //   - Filters on the email compare case-insensitively, LIKE patterns
 //     included (Medusa's $like is case-sensitive).

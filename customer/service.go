@@ -17,6 +17,7 @@ import (
 	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/internal/text"
@@ -291,6 +292,35 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 	return list, n, nil
 }
 
+// ListPage returns a page of the customers matching f, with how many match
+// in all (counted as opts.Count asks) and the cursors of the pages before
+// and after it. opts pages by Skip or by a cursor (After or Before) of an
+// earlier page of the same order; see [store.ListOptions] and
+// [store.Page]. Unlike ListAndCount, it can count cheaply on large tables
+// ([store.CountEstimated], [store.CountCapped]).
+func (s *Service) ListPage(ctx context.Context, f Filter, opts store.ListOptions) (*store.Page[Customer], error) {
+	if err := checkList(opts); err != nil {
+		return nil, err
+	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
+	f = normalizeFilter(f)
+	p, err := page.Build(Sortable, customerID, opts, func(o store.ListOptions) ([]*Customer, store.Count, error) {
+		if pg, ok := s.st.(Pager); ok {
+			return pg.PageCustomers(ctx, f, o)
+		}
+		list, n, err := s.listAndCount(ctx, f, o)
+		return list, store.Count{N: n}, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, s.load(ctx, p.Items, opts)
+}
+
+func customerID(c *Customer) string { return c.ID }
+
 // listAndCount lists a page and counts all matches: in one call when the
 // store is a ListCounter, else with a count only when the page does not
 // tell the total already.
@@ -298,17 +328,11 @@ func (s *Service) listAndCount(ctx context.Context, f Filter, opts store.ListOpt
 	if lc, ok := s.st.(ListCounter); ok {
 		return lc.ListAndCountCustomers(ctx, f, opts)
 	}
-	list, err := s.st.ListCustomers(ctx, f, opts)
-	if err != nil {
-		return nil, 0, err
-	}
-	n := len(list)
-	if opts.Skip > 0 || (opts.Take > 0 && n == opts.Take) {
-		if n, err = s.st.CountCustomers(ctx, f, opts); err != nil {
-			return nil, 0, err
-		}
-	}
-	return list, n, nil
+	list, n, err := page.ListAndCount(
+		func(o store.ListOptions) ([]*Customer, error) { return s.st.ListCustomers(ctx, f, o) },
+		func() (int, error) { return s.st.CountCustomers(ctx, f, opts) },
+	)(opts)
+	return list, n.N, err
 }
 
 func checkList(opts store.ListOptions) error {

@@ -91,6 +91,19 @@ func (s *Service) ListAndCountMemberships(ctx context.Context, f MembershipFilte
 	return list, n, nil
 }
 
+// ListPageMemberships returns a page of the memberships matching f, with
+// how many match in all and the cursors of the pages before and after it
+// (see [store.ListOptions] and [store.Page]). It always counts exactly.
+func (s *Service) ListPageMemberships(ctx context.Context, f MembershipFilter, opts store.ListOptions) (*store.Page[Membership], error) {
+	if err := checkMembershipList(f, opts); err != nil {
+		return nil, err
+	}
+	return page.Build(MembershipSortable, func(m *Membership) string { return m.ID }, opts, page.ListAndCount(
+		func(o store.ListOptions) ([]*Membership, error) { return s.st.FindMemberships(ctx, f, o) },
+		func() (int, error) { return s.st.CountMemberships(ctx, f, opts) },
+	))
+}
+
 func checkMembershipList(f MembershipFilter, opts store.ListOptions) error {
 	if err := opts.Check(MembershipSortable); err != nil {
 		return memberDom.Classify(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/clientele/clientele/internal/errs"
 	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
+	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
 	"github.com/clientele/clientele/internal/svcopt"
 	"github.com/clientele/clientele/internal/text"
@@ -209,15 +210,30 @@ func (s *Service) ListAndCount(ctx context.Context, f Filter, opts store.ListOpt
 	if err != nil {
 		return nil, 0, err
 	}
-	if opts.Take == 0 && opts.Skip == 0 {
-		return list, len(list), nil
-	}
-	n, err := s.st.CountGroups(ctx, f, opts)
+	n, err := page.Total(len(list), opts, func() (int, error) { return s.st.CountGroups(ctx, f, opts) })
 	if err != nil {
 		return nil, 0, err
 	}
 	return list, n, nil
 }
+
+// ListPage returns a page of the groups matching f, with how many match in
+// all and the cursors of the pages before and after it (see
+// [store.ListOptions] and [store.Page]). It always counts exactly.
+func (s *Service) ListPage(ctx context.Context, f Filter, opts store.ListOptions) (*store.Page[Group], error) {
+	if err := checkList(opts); err != nil {
+		return nil, err
+	}
+	if err := s.checkFilter(f); err != nil {
+		return nil, err
+	}
+	return page.Build(Sortable, groupID, opts, page.ListAndCount(
+		func(o store.ListOptions) ([]*Group, error) { return s.st.ListGroups(ctx, f, o) },
+		func() (int, error) { return s.st.CountGroups(ctx, f, opts) },
+	))
+}
+
+func groupID(g *Group) string { return g.ID }
 
 // checkFilter refuses a filter with a NUL byte or invalid UTF-8 in any of
 // its strings, a q over the search limits, or one that Filter.Check

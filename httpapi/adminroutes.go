@@ -32,20 +32,20 @@ func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := newQuery(r.URL).paging(customer.Sortable)
+	p, err := a.listParams(r, customer.Sortable)
 	if err != nil {
 		return err
 	}
 	sel := parseFields(p.fields, adminCustomerFields, nil, customerRelations)
-	list, n, err := a.cfg.Customers.ListAndCount(r.Context(), f, p.options(sel.relNames()...))
+	pg, err := a.cfg.Customers.ListPage(r.Context(), f, p.options(sel.relNames()...))
 	if err != nil {
 		return err
 	}
-	out := make([]any, 0, len(list))
-	for _, c := range page(p, list) {
+	out := make([]any, 0, len(pg.Items))
+	for _, c := range page(p, pg.Items) {
 		out = append(out, renderCustomer(c, sel))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": out, "count": n, "offset": p.offset, "limit": p.limit})
+	writeJSON(w, http.StatusOK, answer(p, "customers", out, pg))
 	return nil
 }
 
@@ -248,24 +248,24 @@ func (a *API) adminListGroups(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := newQuery(r.URL).paging(group.Sortable)
+	p, err := a.listParams(r, group.Sortable)
 	if err != nil {
 		return err
 	}
-	list, n, err := a.cfg.Groups.ListAndCount(r.Context(), f, p.options())
+	pg, err := a.cfg.Groups.ListPage(r.Context(), f, p.options())
 	if err != nil {
 		return err
 	}
 	sel := groupSel(r, p.fields)
-	out := make([]any, 0, len(list))
-	for _, g := range page(p, list) {
+	out := make([]any, 0, len(pg.Items))
+	for _, g := range page(p, pg.Items) {
 		v, err := a.renderGroup(r, g, sel)
 		if err != nil {
 			return err
 		}
 		out = append(out, v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"customer_groups": out, "count": n, "offset": p.offset, "limit": p.limit})
+	writeJSON(w, http.StatusOK, answer(p, "customer_groups", out, pg))
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/session"
+	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/throttle"
 )
 
@@ -59,6 +60,16 @@ type Config struct {
 	// MaxLimit is the largest limit a list accepts; a larger one is a 400
 	// invalid_data. Default 1000 (Medusa sets no maximum).
 	MaxLimit int
+	// ListCount is how the lists count their matches when a request does
+	// not say (count_mode): store.CountExact, Medusa's, by default. On
+	// large tables store.CountEstimated or store.CountCapped answer in
+	// the same time whatever the number of matches; the answer then
+	// carries count_mode (see the package doc, "clientele's list
+	// extensions"). A value that is not a CountMode fails New.
+	ListCount store.CountMode
+	// ListCountCap is the cap of a capped count when a request does not
+	// give count_cap; default 1000.
+	ListCountCap int
 	// SecureCookies decides the Secure attribute; default SecureAuto.
 	SecureCookies CookieSecurity
 	// TrustedProxies are the addresses of the reverse proxies in front of
@@ -125,6 +136,9 @@ type API struct {
 
 // New checks cfg and returns an API.
 func New(cfg Config) (*API, error) {
+	if cfg.ListCount < store.CountExact || cfg.ListCount > store.CountCapped {
+		return nil, fmt.Errorf("httpapi: Config.ListCount %d is not a store.CountMode", int(cfg.ListCount))
+	}
 	var missing []string
 	for _, f := range []struct {
 		name string
@@ -155,6 +169,9 @@ func New(cfg Config) (*API, error) {
 	a.maxLimit = cfg.MaxLimit
 	if a.maxLimit <= 0 {
 		a.maxLimit = 1000
+	}
+	if a.cfg.ListCountCap <= 0 {
+		a.cfg.ListCountCap = 1000
 	}
 	if a.now == nil {
 		a.now = time.Now

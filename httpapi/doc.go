@@ -129,6 +129,38 @@
 // bounded as the services bound them (store.MaxFilterValues,
 // store.MaxPatternBytes).
 //
+// # clientele's list extensions
+//
+// GET /admin/customers, GET /admin/customer-groups and the address lists
+// (GET /admin/customers/{id}/addresses, GET /store/customers/me/addresses)
+// take, beside Medusa's offset and limit, query parameters that Medusa
+// does not have; a request without them gets Medusa's answer exactly.
+//
+//   - after=CURSOR and before=CURSOR page by keyset: the page of limit
+//     rows that follows (precedes) the row the cursor was taken from, in
+//     the same order, at the same cost at any depth and without repeating
+//     or missing rows that are inserted or deleted meanwhile. An empty
+//     after= asks for the first page. The answer then also carries
+//     "next_cursor" and "prev_cursor": the cursors of the pages after and
+//     before it, null when there is none. A cursor is opaque (base64url),
+//     valid for the order it was made with (another order, or a malformed
+//     cursor, is a 400 invalid_data "invalid after: …"); after with before,
+//     or with an offset other than 0, is a 400.
+//
+//   - count_mode=exact|estimated|capped chooses how "count" is counted
+//     (default: exact, or [Config.ListCount]): estimated takes the
+//     database's estimate, capped counts up to count_cap rows (default
+//     [Config.ListCountCap], 1000). When the count is not exact by request
+//     or by default, the answer carries "count_mode": "estimated",
+//     "capped" (more than count rows match) or "exact". The group and
+//     address lists always count exactly (and say "exact").
+//
+// For example:
+//
+//	GET /admin/customers?limit=20&order=-created_at&after=
+//	{"customers": […], "count": 1204, "offset": 0, "limit": 20,
+//	 "next_cursor": "eyJvIjpbIi1jcmVhdGVkX2F0IiwiaWQiXSwiayI6W…", "prev_cursor": null}
+//
 // # Bounded input
 //
 // Before a route runs, and again in the services (so every backend is

@@ -704,7 +704,7 @@ func timeParams[F any](created, updated, deleted func(f *F) *store.TimeFilter) [
 }
 
 // pagingParams are the top-level fields of every list that paging reads.
-var pagingParams = []string{"offset", "limit", "order", "fields", "with_deleted"}
+var pagingParams = append([]string{"offset", "limit", "order", "fields", "with_deleted"}, extensionParams...)
 
 // customerFilterSchema is Medusa 2.21's AdminCustomersParams: q, id (a
 // value, a list or an operator map), email (a value or a list), groups (a

@@ -158,11 +158,11 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 		return err
 	}
 	f.CustomerIDs = []string{customerID}
-	p, err := newQuery(r.URL).paging(address.Sortable)
+	p, err := a.listParams(r, address.Sortable)
 	if err != nil {
 		return err
 	}
-	list, n, err := a.cfg.Addresses.ListAndCount(r.Context(), f, p.options())
+	pg, err := a.cfg.Addresses.ListPage(r.Context(), f, p.options())
 	if err != nil {
 		return err
 	}
@@ -170,8 +170,8 @@ func (a *API) listAddresses(w http.ResponseWriter, r *http.Request, customerID s
 	if forStore {
 		sel = sel.only(storeAddressFields)
 	}
-	out := pickEach(page(p, list), sel.keys, addressField)
-	writeJSON(w, http.StatusOK, map[string]any{"addresses": out, "count": n, "offset": p.offset, "limit": p.limit})
+	out := pickEach(page(p, pg.Items), sel.keys, addressField)
+	writeJSON(w, http.StatusOK, answer(p, "addresses", out, pg))
 	return nil
 }
 

@@ -22,9 +22,10 @@ const (
 // schema and the field of T that holds it. Build it with [Text], [Bool],
 // [Time] or [NullTime].
 type Column[T any] struct {
-	name string
-	kind ColumnKind
-	cmp  func(a, b *T) int
+	name  string
+	kind  ColumnKind
+	cmp   func(a, b *T) int
+	value func(*T) any // the row's value as a cursor holds it; nil is NULL
 }
 
 // Text declares a text column; an empty string is NULL.
@@ -35,26 +36,24 @@ func Text[T any](name string, value func(*T) string) Column[T] {
 			return c
 		}
 		return strings.Compare(x, y)
+	}, func(t *T) any {
+		if v := value(t); v != "" {
+			return v
+		}
+		return nil
 	}}
 }
 
 // Bool declares a boolean column.
 func Bool[T any](name string, value func(*T) bool) Column[T] {
-	return Column[T]{name, BoolColumn, func(a, b *T) int {
-		x, y := value(a), value(b)
-		switch {
-		case x == y:
-			return 0
-		case !x:
-			return -1
-		}
-		return 1
-	}}
+	return Column[T]{name, BoolColumn, func(a, b *T) int { return compareBool(value(a), value(b)) },
+		func(t *T) any { return value(t) }}
 }
 
 // Time declares a timestamp column that is never NULL.
 func Time[T any](name string, value func(*T) time.Time) Column[T] {
-	return Column[T]{name, TimeColumn, func(a, b *T) int { return value(a).Compare(value(b)) }}
+	return Column[T]{name, TimeColumn, func(a, b *T) int { return value(a).Compare(value(b)) },
+		func(t *T) any { return value(t) }}
 }
 
 // NullTime declares a timestamp column that may be NULL (nil), such as
@@ -66,7 +65,23 @@ func NullTime[T any](name string, value func(*T) *time.Time) Column[T] {
 			return c
 		}
 		return x.Compare(*y)
+	}, func(t *T) any {
+		if v := value(t); v != nil {
+			return *v
+		}
+		return nil
 	}}
+}
+
+// compareBool orders false before true.
+func compareBool(x, y bool) int {
+	switch {
+	case x == y:
+		return 0
+	case !x:
+		return -1
+	}
+	return 1
 }
 
 // nulls orders NULLs after every value, as PostgreSQL does ascending.
@@ -110,7 +125,7 @@ type Columns[T any] struct {
 func NewColumns[T any](cols ...Column[T]) Columns[T] {
 	cs := Columns[T]{byName: make(map[string]Column[T], len(cols))}
 	for _, c := range cols {
-		if c.name == "" || c.cmp == nil {
+		if c.name == "" || c.cmp == nil || c.value == nil {
 			panic("store: NewColumns: a column without name or value")
 		}
 		if _, dup := cs.byName[c.name]; dup {

@@ -33,9 +33,28 @@
 //     calls [MarkWritten] on every write and sends the reads of a context
 //     that [Written] reports to the primary. Backends without a replica
 //     ignore the marker.
+//   - Lists sort as [ListOptions] says (id always the last key; text in byte
+//     order with NULL, the empty string, last ascending and first
+//     descending) and honour its cursors: a list given
+//     [ListOptions.After] (or Before) and the cursor of one of its rows
+//     ([Columns.Cursor]) keeps exactly the rows that come after (or
+//     before) that row in that order, ties and NULLs included, so that
+//     walking a list by cursors visits every row once.
 //   - Times round-trip at microsecond precision.
 //   - Empty strings and SQL NULL are the same value: a string field that is
 //     empty is stored as NULL and NULL is read back as "".
+//
+// # Paging
+//
+// A list pages by offset (Skip and Take, as Medusa) or by keyset: a
+// cursor of the last row of a page ([Page.Next]) gives the page after it,
+// at the same cost at any depth, without repeating or missing a row when
+// rows are inserted or deleted meanwhile. Cursors are opaque base64url
+// values that name their order; they are not secret (they hold the row's
+// sort keys) and not signed. The services' ListPage methods return a
+// [Page]: the rows, the cursors of the pages around them and the count,
+// which [ListOptions.Count] may ask to be estimated or capped so that it
+// stays cheap on large tables ([CountMode]).
 //
 // # Errors
 //

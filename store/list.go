@@ -31,6 +31,23 @@ type ListOptions struct {
 	// Skip and Take page through the results; Take 0 means no limit.
 	// Counts ignore both.
 	Skip, Take int
+	// After and Before page through the results by keyset: given a cursor
+	// of a row of the same list (see [Columns.Cursor] and the services'
+	// ListPage methods), the list keeps only the rows after it, or only
+	// those before it; Take then keeps the first rows after the cursor, or
+	// the last rows before it, still in the list's order. Unlike Skip, a
+	// cursor costs the same at any depth and neither repeats nor misses a
+	// row when rows are inserted or deleted before it. A cursor made for
+	// another Order is refused, and so is a cursor with Skip or both
+	// cursors at once. Counts ignore cursors.
+	After, Before string
+	// Count chooses how the services' ListPage methods count the matches:
+	// exactly (the zero value), with the database's estimate, or up to
+	// CountCap rows. Other methods ignore it.
+	Count CountMode
+	// CountCap is the most rows a [CountCapped] count counts; it must be
+	// positive with CountCapped and zero otherwise.
+	CountCap int
 	// Order sorts the results; the default is id ascending. The id is
 	// always the last sort key, so pages are stable. Text columns sort by
 	// byte order (COLLATE "C"); empty values (NULL) sort last ascending and
@@ -45,8 +62,10 @@ type ListOptions struct {
 	Lock bool
 }
 
-// Check validates the paging and order of o against the entity's sortable
-// columns (its [Columns] declaration, e.g. customer.Sortable).
+// Check validates the paging, order, cursor and count of o against the
+// entity's sortable columns (its [Columns] declaration, e.g.
+// customer.Sortable). A cursor is decoded only when sortable also
+// implements [ColumnKinds], as Columns does.
 func (o ListOptions) Check(sortable interface{ Has(column string) bool }) error {
 	if o.Skip < 0 {
 		return Invalid("skip", "must not be negative, got %d", o.Skip)
@@ -54,7 +73,24 @@ func (o ListOptions) Check(sortable interface{ Has(column string) bool }) error 
 	if o.Take < 0 {
 		return Invalid("take", "must not be negative, got %d", o.Take)
 	}
-	return checkOrder(o.Order, sortable.Has)
+	if err := checkOrder(o.Order, sortable.Has); err != nil {
+		return err
+	}
+	switch {
+	case o.After != "" && o.Before != "":
+		return Invalid("before", "cannot be used with after")
+	case o.Skip != 0 && (o.After != "" || o.Before != ""):
+		return Invalid("skip", "must be 0 with a cursor, got %d", o.Skip)
+	}
+	if err := o.Count.check(o.CountCap); err != nil {
+		return err
+	}
+	if kinds, ok := sortable.(ColumnKinds); ok {
+		if _, err := o.Seek(kinds); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkOrder(order []Order, has func(string) bool) error {

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	var all []test
 	all = append(all, unitTests...)
 	all = append(all, customerTests...)
+	all = append(all, pageBehaviour...)
 	all = append(all, addressTests...)
 	all = append(all, groupTests...)
 	all = append(all, clearMetadataTests...)

@@ -39,7 +39,7 @@ func addressFilter(f address.Filter) func(*address.Address) bool {
 
 // ListAddresses implements address.Store.
 func (s *Store) ListAddresses(ctx context.Context, f address.Filter, opts store.ListOptions) ([]*address.Address, error) {
-	by, err := address.Sortable.Comparer(opts.Order, addressID)
+	by, err := sorterOf(address.Sortable, opts, addressID)
 	if err != nil {
 		return nil, err
 	}

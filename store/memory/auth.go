@@ -153,7 +153,7 @@ func (s *Store) authIdentityMatcher(f auth.IdentityFilter, opts store.ListOption
 
 // ListAuthIdentities implements auth.Store.
 func (s *Store) ListAuthIdentities(ctx context.Context, f auth.IdentityFilter, opts store.ListOptions) ([]*auth.AuthIdentity, error) {
-	by, err := auth.Sortable.Comparer(opts.Order, authIdentityID)
+	by, err := sorterOf(auth.Sortable, opts, authIdentityID)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func (s *Store) InsertProviderIdentities(ctx context.Context, pis []*auth.Provid
 
 // ListProviderIdentities implements auth.Store.
 func (s *Store) ListProviderIdentities(ctx context.Context, f auth.ProviderIdentityFilter, opts store.ListOptions) ([]*auth.ProviderIdentity, error) {
-	by, err := auth.ProviderSortable.Comparer(opts.Order, providerIdentityID)
+	by, err := sorterOf(auth.ProviderSortable, opts, providerIdentityID)
 	if err != nil {
 		return nil, err
 	}

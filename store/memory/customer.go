@@ -82,7 +82,7 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 // ListAndCountCustomers implements customer.ListCounter: one scan lists the
 // page and counts the matches.
 func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
-	by, err := customer.Sortable.Comparer(opts.Order, customerID)
+	by, err := sorterOf(customer.Sortable, opts, customerID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -266,3 +266,17 @@ func contains(list []string, v string) bool {
 }
 
 func customerID(c *customer.Customer) string { return c.ID }
+
+// PageCustomers implements customer.Pager. It counts exactly whatever
+// opts.Count asks, and says so; a capped count reports the cap when more
+// rows match, as every backend does.
+func (s *Store) PageCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, store.Count, error) {
+	list, n, err := s.ListAndCountCustomers(ctx, f, opts)
+	if err != nil {
+		return nil, store.Count{}, err
+	}
+	if opts.Count == store.CountCapped {
+		return list, store.Capped(n, opts.CountCap), nil
+	}
+	return list, store.Count{N: n}, nil
+}

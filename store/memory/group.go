@@ -64,7 +64,7 @@ func (s *Store) groupFilter(f group.Filter) func(*group.Group) bool {
 
 // ListGroups implements group.Store.
 func (s *Store) ListGroups(ctx context.Context, f group.Filter, opts store.ListOptions) ([]*group.Group, error) {
-	by, err := group.Sortable.Comparer(opts.Order, groupID)
+	by, err := sorterOf(group.Sortable, opts, groupID)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,7 @@ func membershipMatcher(f group.MembershipFilter, opts store.ListOptions) func(*g
 // FindMemberships implements group.Store. It scans the memberships, as
 // the memory backend keeps no index of them.
 func (s *Store) FindMemberships(ctx context.Context, f group.MembershipFilter, opts store.ListOptions) ([]*group.Membership, error) {
-	by, err := group.MembershipSortable.Comparer(opts.Order, membershipID)
+	by, err := sorterOf(group.MembershipSortable, opts, membershipID)
 	if err != nil {
 		return nil, err
 	}

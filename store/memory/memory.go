@@ -343,10 +343,39 @@ func inList(list []string, v string) bool {
 	return list == nil || slices.Contains(list, v)
 }
 
+// sorter is how a list sorts and pages: the comparison of its sort keys
+// and, with a cursor, the rows it keeps.
+type sorter[T any] struct {
+	cmp    func(a, b *T) int
+	keep   func(*T) bool // nil: every row
+	before bool          // the page is the last rows kept, not the first
+}
+
+// sorterOf returns the sorter of a list of T with opts, or the
+// *store.ValidationError of opts.Check.
+func sorterOf[T any](cols store.Columns[T], opts store.ListOptions, id func(*T) string) (sorter[T], error) {
+	cmp, err := cols.Comparer(opts.Order, id)
+	if err != nil {
+		return sorter[T]{}, err
+	}
+	if err := opts.Check(cols); err != nil {
+		return sorter[T]{}, err
+	}
+	seek, err := opts.Seek(cols)
+	if err != nil || seek == nil {
+		return sorter[T]{cmp: cmp}, err
+	}
+	return sorter[T]{cmp: cmp, keep: cols.Beyond(seek, id), before: seek.Before}, nil
+}
+
 // sortAndPage sorts rows with by (the comparison of the entity's
-// store.Columns for opts.Order, id last) and applies skip/take.
-func sortAndPage[T any](rows []*T, opts store.ListOptions, by func(a, b *T) int) []*T {
-	slices.SortFunc(rows, by)
+// store.Columns for opts.Order, id last), keeps the rows past its cursor
+// and applies skip/take.
+func sortAndPage[T any](rows []*T, opts store.ListOptions, by sorter[T]) []*T {
+	slices.SortFunc(rows, by.cmp)
+	if by.keep != nil {
+		rows = slices.DeleteFunc(rows, func(t *T) bool { return !by.keep(t) })
+	}
 	if opts.Skip > 0 {
 		if opts.Skip >= len(rows) {
 			return rows[:0]
@@ -354,6 +383,9 @@ func sortAndPage[T any](rows []*T, opts store.ListOptions, by func(a, b *T) int)
 		rows = rows[opts.Skip:]
 	}
 	if opts.Take > 0 && opts.Take < len(rows) {
+		if by.before {
+			return rows[len(rows)-opts.Take:]
+		}
 		rows = rows[:opts.Take]
 	}
 	return rows

@@ -92,7 +92,7 @@ func (s *Store) ListMFAFactors(ctx context.Context, f auth.MFAFactorFilter, opts
 				out = append(out, cloneFactor(x))
 			}
 		}
-		return sortAndPage(out, opts, func(a, b *auth.MFAFactor) int { return strings.Compare(a.ID, b.ID) })
+		return sortAndPage(out, opts, sorter[auth.MFAFactor]{cmp: func(a, b *auth.MFAFactor) int { return strings.Compare(a.ID, b.ID) }})
 	})
 }
 

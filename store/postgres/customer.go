@@ -28,53 +28,47 @@ func (s *Store) ListCustomers(ctx context.Context, f customer.Filter, opts store
 	return valuesOf(rows, (*customerRow).customer), nil
 }
 
-// customerTotalRow is a customer row with the window count of its list.
+// customerTotalRow is a customer row with the count of its list.
 type customerTotalRow struct {
 	customerRow
 	Total int `bun:"clientele_total,scanonly"`
 }
 
-// ListAndCountCustomers implements customer.ListCounter. A search (q, or
-// a LIKE pattern of a filter) lists the page and counts every match in one
-// statement, with a window count: the matches are found through the
-// trigram indexes once, not twice (for an email[$ilike] that 0.5% of
-// 10,000 customers match, 0.5 ms instead of 1.0). Without one, a window
-// count would make PostgreSQL read every match to sort them; there the
-// page comes from an index and a separate count runs only when the page
-// does not tell the total.
+func (r *customerTotalRow) total() int  { return r.Total }
+func (r *customerTotalRow) empty() bool { return r.ID == "" }
+
+// ListAndCountCustomers implements customer.ListCounter: it is
+// PageCustomers with an exact count.
 func (s *Store) ListAndCountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, int, error) {
+	opts.Count, opts.CountCap = store.CountExact, 0
+	list, n, err := s.PageCustomers(ctx, f, opts)
+	return list, n.N, err
+}
+
+// PageCustomers implements customer.Pager: it lists the page and counts
+// the matches in one statement, as opts.Count asks (see counted). An
+// exact count of a search (q, or a LIKE pattern of a filter) is a window
+// count: the matches are found through the trigram indexes once, not
+// twice (for an email[$ilike] that 0.5% of 10,000 customers match, 0.5 ms
+// instead of 1.0).
+func (s *Store) PageCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) ([]*customer.Customer, store.Count, error) {
 	q := customerQuery(f, opts.WithDeleted)
-	if !q.searched {
-		list, err := s.ListCustomers(ctx, f, opts)
-		if err != nil {
-			return nil, 0, err
-		}
-		n := len(list)
-		if opts.Skip > 0 || (opts.Take > 0 && n == opts.Take) {
-			if n, err = s.CountCustomers(ctx, f, opts); err != nil {
-				return nil, 0, err
-			}
-		}
-		return list, n, nil
+	if q.err != nil {
+		return nil, store.Count{}, q.err
 	}
-	q.total = true
-	var rows []customerTotalRow
-	if err := s.list(ctx, "list and count customers", q, opts, &rows); err != nil {
-		return nil, 0, err
+	if err := q.page(opts); err != nil {
+		return nil, store.Count{}, err
+	}
+	var rows []*customerTotalRow
+	n, err := counted(ctx, s, "list and count customers", q, opts, &rows)
+	if err != nil {
+		return nil, store.Count{}, err
 	}
 	out := make([]*customer.Customer, len(rows))
-	for i := range rows {
-		out[i] = rows[i].customer()
+	for i, r := range rows {
+		out[i] = r.customer()
 	}
-	if len(rows) > 0 {
-		return out, rows[0].Total, nil
-	}
-	if opts.Skip == 0 {
-		return out, 0, nil
-	}
-	// A page past the end has no row to carry the count.
-	n, err := s.CountCustomers(ctx, f, opts)
-	return out, n, err
+	return out, n, nil
 }
 
 // CountCustomers implements customer.Store.

@@ -51,6 +51,10 @@ type table struct {
 // store.ListOptions.Check).
 func (t *table) Has(column string) bool { return t.sortable.Kind(column) != 0 }
 
+// Kind returns the kind of the sortable column, 0 for another name (for
+// store.ListOptions.Seek).
+func (t *table) Kind(column string) store.ColumnKind { return t.sortable.Kind(column) }
+
 // sortable is an entity's store.Columns declaration (customer.Sortable, …)
 // seen without its type parameter: the single list of the columns a list
 // may be ordered by, which the in-memory backend sorts by too.
@@ -126,9 +130,13 @@ type query struct {
 	limit    int
 	offset   int
 	lock     bool
-	searched bool  // q or a LIKE pattern added a condition
-	total    bool  // the list also selects count(*) OVER () AS clientele_total
-	err      error // the filter was refused: running q fails with err
+	keyset   string // the condition of a cursor: the rows past it
+	nWhere   int    // the number of args of the conditions, before those of keyset
+	reverse  bool   // the rows come in reverse order (a Before cursor); list puts them back
+	liveOnly bool   // the only condition is the live one (deleted_at IS NULL)
+	searched bool   // q or a LIKE pattern added a condition
+	total    bool   // the list also selects count(*) OVER () AS clientele_total
+	err      error  // the filter was refused: running q fails with err
 }
 
 func newQuery(t *table) *query { return &query{t: t} }
@@ -145,7 +153,17 @@ func (q *query) cond(c string) { q.where = append(q.where, c) }
 func (q *query) live(withDeleted bool) {
 	if !withDeleted {
 		q.cond(q.t.col("deleted_at") + " IS NULL")
+		q.liveOnly = len(q.where) == 1
 	}
+}
+
+// filtered reports whether the query has a condition besides the live one.
+func (q *query) filtered() bool {
+	n := len(q.where)
+	if q.liveOnly {
+		n--
+	}
+	return n > 0
 }
 
 // in keeps the rows whose column is one of values: a nil list does not
@@ -248,69 +266,109 @@ func (q *query) page(opts store.ListOptions) error {
 	if err := opts.Check(q.t); err != nil {
 		return err
 	}
-	hasID := false
-	for _, o := range opts.Order {
-		kind := q.t.sortable.Kind(o.Field)
+	seek, err := opts.Seek(q.t)
+	if err != nil {
+		return err
+	}
+	q.reverse = seek != nil && seek.Before
+	for _, o := range store.SortKeys(opts.Order) {
 		dir := " ASC"
-		if o.Desc {
+		if o.Desc != q.reverse {
 			dir = " DESC"
 		}
-		c := q.t.col(o.Field)
-		switch {
-		case o.Field == "id":
-			hasID = true
-			q.orderID(dir)
-		case kind == store.TextColumn:
-			// '' is NULL here, as in Go: legacy rows that hold '' sort
-			// with the NULLs, where the memory store puts them.
-			q.order = append(q.order, "NULLIF("+c+`, '') COLLATE "C"`+dir)
-		default:
-			q.order = append(q.order, c+dir)
-		}
+		expr, _ := q.sortExpr(o.Field)
+		q.order = append(q.order, expr+dir)
 	}
-	if !hasID {
-		q.orderID(" ASC")
+	q.nWhere = len(q.args)
+	if seek != nil {
+		q.keyset = q.past(seek)
 	}
 	q.limit, q.offset, q.lock = opts.Take, opts.Skip, opts.Lock
 	return nil
 }
 
-// orderID adds id as a sort key; see page.
-func (q *query) orderID(dir string) {
-	c := q.t.col("id")
-	if q.searched {
-		c += ` COLLATE "C"`
+// sortExpr returns the expression a list sorts by for the column, and
+// whether it may be NULL.
+func (q *query) sortExpr(field string) (expr string, nullable bool) {
+	c := q.t.col(field)
+	switch kind := q.t.sortable.Kind(field); {
+	case field == "id":
+		if q.searched {
+			c += ` COLLATE "C"`
+		}
+		return c, false
+	case kind == store.TextColumn:
+		// '' is NULL here, as in Go: legacy rows that hold '' sort
+		// with the NULLs, where the memory store puts them.
+		return "NULLIF(" + c + `, '') COLLATE "C"`, true
+	case kind == store.TimeColumn:
+		return c, field == "deleted_at"
 	}
-	q.order = append(q.order, c+dir)
+	return c, false
+}
+
+// past returns the condition that keeps the rows past seek in the list's
+// order: after the cursor, or before it (the rows after it in the reversed
+// order, which a Before list reads). It reproduces the order of ORDER BY
+// exactly, NULLs included: ascending, NULL comes after every value;
+// descending (and so in reverse), before. For sort keys k1…kn it is
+//
+//	k1 past v1 OR (k1 = v1 AND (k2 past v2 OR (k2 = v2 AND … kn past vn)))
+//
+// where "= NULL" is IS NULL, and a key past NULL is IS NOT NULL descending
+// and nothing ascending.
+func (q *query) past(seek *store.Seek) string {
+	cond := ""
+	for i := len(seek.Keys) - 1; i >= 0; i-- {
+		k := seek.Keys[i]
+		expr, nullable := q.sortExpr(k.Field)
+		desc := k.Desc != seek.Before
+		var past, same string
+		switch {
+		case k.Value == nil && desc:
+			past, same = expr+" IS NOT NULL", expr+" IS NULL"
+		case k.Value == nil:
+			same = expr + " IS NULL"
+		default:
+			v := q.arg(k.Value)
+			if k.Kind == store.TextColumn {
+				v += "::text"
+			}
+			op := " > "
+			if desc {
+				op = " < "
+			}
+			past, same = expr+op+v, expr+" = "+v
+			if nullable && !desc {
+				past = "(" + past + " OR " + expr + " IS NULL)"
+			}
+		}
+		switch {
+		case cond == "" && past == "":
+			cond = "FALSE"
+		case cond == "":
+			cond = past
+		case past == "":
+			cond = "(" + same + " AND " + cond + ")"
+		default:
+			cond = "(" + past + " OR (" + same + " AND " + cond + "))"
+		}
+	}
+	return cond
 }
 
 // sql returns the SELECT of list (the table's columns) or count(*).
 func (q *query) sql(count bool) string {
+	if count {
+		return "SELECT count(*)" + q.from(false)
+	}
 	var b strings.Builder
 	b.WriteString("SELECT ")
-	if count {
-		b.WriteString("count(*)")
-	} else {
-		b.WriteString(q.t.cols)
-		if q.total {
-			b.WriteString(", count(*) OVER () AS clientele_total")
-		}
+	b.WriteString(q.t.cols)
+	if q.total {
+		b.WriteString(", count(*) OVER () AS clientele_total")
 	}
-	b.WriteString(" FROM ")
-	b.WriteString(q.t.name)
-	b.WriteString(" AS ")
-	b.WriteString(q.t.alias)
-	for i, c := range q.where {
-		if i == 0 {
-			b.WriteString(" WHERE ")
-		} else {
-			b.WriteString(" AND ")
-		}
-		b.WriteString(c)
-	}
-	if count {
-		return b.String()
-	}
+	b.WriteString(q.from(true))
 	if len(q.order) > 0 {
 		b.WriteString(" ORDER BY ")
 		b.WriteString(strings.Join(q.order, ", "))
@@ -330,13 +388,50 @@ func (q *query) sql(count bool) string {
 	return b.String()
 }
 
+// from returns the FROM and WHERE clauses of q, with the condition of its
+// cursor when keyset is true. Without it, the statement takes the first
+// nWhere arguments only (see condArgs).
+func (q *query) from(keyset bool) string {
+	var b strings.Builder
+	b.WriteString(" FROM ")
+	b.WriteString(q.t.name)
+	b.WriteString(" AS ")
+	b.WriteString(q.t.alias)
+	where := q.where
+	if keyset && q.keyset != "" {
+		where = append(where[:len(where):len(where)], q.keyset)
+	}
+	for i, c := range where {
+		if i == 0 {
+			b.WriteString(" WHERE ")
+		} else {
+			b.WriteString(" AND ")
+		}
+		b.WriteString(c)
+	}
+	return b.String()
+}
+
 // queryArgs returns the arguments of q for database/sql: with pgx, a
 // search runs in QueryExecModeExec (see the top of this file).
 func (s *Store) queryArgs(q *query) []any {
-	if q.searched && s.pgx {
-		return append([]any{pgx.QueryExecModeExec}, q.args...)
+	return s.execArgs(q, q.args)
+}
+
+// condArgs returns the arguments of a statement on q without the
+// condition of its cursor (from(false)), as queryArgs does.
+func (s *Store) condArgs(q *query) []any {
+	if q.keyset == "" {
+		return s.queryArgs(q)
 	}
-	return q.args
+	return s.execArgs(q, q.args[:q.nWhere])
+}
+
+func (s *Store) execArgs(q *query, args []any) []any {
+	if q.searched && s.pgx {
+		return append([]any{pgx.QueryExecModeExec}, args...)
+	}
+	return args
 }
 
 // list runs q and scans the rows into dest, a pointer to a slice of rows.
@@ -347,11 +442,27 @@ func (s *Store) list(ctx context.Context, op string, q *query, opts store.ListOp
 	if err := q.page(opts); err != nil {
 		return err
 	}
-	rows, err := s.readConn(ctx, q).QueryContext(ctx, q.sql(false), s.queryArgs(q)...)
+	return s.scan(ctx, op, q, q.sql(false), dest)
+}
+
+// scan runs the statement text of q and scans its rows into dest, a
+// pointer to a slice of rows, in the list's order.
+func (s *Store) scan(ctx context.Context, op string, q *query, text string, dest any) error {
+	rows, err := s.readConn(ctx, q).QueryContext(ctx, text, s.queryArgs(q)...)
 	if err != nil {
 		return translate(ctx, op, err)
 	}
-	return translate(ctx, op, s.db.ScanRows(ctx, rows, dest))
+	if err := s.db.ScanRows(ctx, rows, dest); err != nil {
+		return translate(ctx, op, err)
+	}
+	if q.reverse {
+		v := reflect.ValueOf(dest).Elem()
+		swap := reflect.Swapper(v.Interface())
+		for i, j := 0, v.Len()-1; i < j; i, j = i+1, j-1 {
+			swap(i, j)
+		}
+	}
+	return nil
 }
 
 // count runs q as a count.
@@ -360,7 +471,7 @@ func (s *Store) count(ctx context.Context, op string, q *query) (int, error) {
 		return 0, q.err
 	}
 	var n int
-	err := s.readConn(ctx, q).QueryRowContext(ctx, q.sql(true), s.queryArgs(q)...).Scan(&n)
+	err := s.readConn(ctx, q).QueryRowContext(ctx, q.sql(true), s.condArgs(q)...).Scan(&n)
 	if err != nil {
 		return 0, translate(ctx, op, err)
 	}

@@ -217,7 +217,17 @@ func (s sortEntity[T]) run(e *env) {
 			if g := ids(page, s.id); !slices.Equal(want[1:4], g) {
 				e.t.Errorf("order by %s desc=%v, skip 1 take 3: got %v, want %v", c.name, desc, g, want[1:4])
 			}
+			s.walk(e, rows, []store.Order{o})
 		}
+	}
+	// Two sort keys, in opposite directions, with ties and NULLs in both.
+	for i, c := range s.columns {
+		next := s.columns[(i+1)%len(s.columns)]
+		if c.name == "id" {
+			continue
+		}
+		s.walk(e, rows, []store.Order{store.Asc(c.name), store.Desc(next.name)})
+		s.walk(e, rows, []store.Order{store.Desc(c.name), store.Asc(next.name)})
 	}
 	// An unknown column fails as the services' check does.
 	for _, field := range []string{"nope", "metadata", "ID", ""} {
@@ -225,6 +235,68 @@ func (s sortEntity[T]) run(e *env) {
 		e.wantInvalid(err, "order")
 		if want := "invalid order: Order field " + field + " is not valid"; err.Error() != want {
 			e.t.Errorf("error %q, want %q", err, want)
+		}
+	}
+}
+
+// walk pages through the list ordered by order with cursors, forward from
+// the start with After and backward from the end with Before, in pages of
+// every size, and checks that each walk visits every row once, in the
+// order the declaration's comparison gives (which is how PostgreSQL sorts).
+func (s sortEntity[T]) walk(e *env, rows []*T, order []store.Order) {
+	e.t.Helper()
+	by, err := s.declared.Comparer(order, s.id)
+	e.must(err)
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, by)
+	want := ids(sorted, s.id)
+	cursor := func(row *T) string { return s.declared.Cursor(order, s.id, row) }
+	for take := 1; take <= sortRows; take++ {
+		var got []string
+		after := ""
+		for step := 0; step <= sortRows; step++ {
+			page, err := s.list(e, store.ListOptions{Order: order, WithDeleted: true, Take: take, After: after})
+			if err != nil {
+				e.t.Fatalf("order %v, take %d, after %q: %v", order, take, after, err)
+			}
+			got = append(got, ids(page, s.id)...)
+			if len(page) < take {
+				break
+			}
+			after = cursor(page[len(page)-1])
+		}
+		if !slices.Equal(want, got) {
+			e.t.Errorf("order %v, forward by %d:\n got %v\nwant %v", order, take, got, want)
+		}
+		// Backward from the last row: every row before it, in order.
+		got = nil
+		before := cursor(sorted[len(sorted)-1])
+		for step := 0; step <= sortRows; step++ {
+			page, err := s.list(e, store.ListOptions{Order: order, WithDeleted: true, Take: take, Before: before})
+			if err != nil {
+				e.t.Fatalf("order %v, take %d, before %q: %v", order, take, before, err)
+			}
+			got = append(ids(page, s.id), got...)
+			if len(page) < take {
+				break
+			}
+			before = cursor(page[0])
+		}
+		if !slices.Equal(want[:len(want)-1], got) {
+			e.t.Errorf("order %v, backward by %d:\n got %v\nwant %v", order, take, got, want[:len(want)-1])
+		}
+	}
+	// Without a limit, a cursor keeps every row past it.
+	for i, row := range sorted {
+		after, err := s.list(e, store.ListOptions{Order: order, WithDeleted: true, After: cursor(row)})
+		e.must(err)
+		before, err := s.list(e, store.ListOptions{Order: order, WithDeleted: true, Before: cursor(row)})
+		e.must(err)
+		if g := ids(after, s.id); !slices.Equal(want[i+1:], g) {
+			e.t.Errorf("order %v, after row %d: got %v, want %v", order, i, g, want[i+1:])
+		}
+		if g := ids(before, s.id); !slices.Equal(want[:i], g) {
+			e.t.Errorf("order %v, before row %d: got %v, want %v", order, i, g, want[:i])
 		}
 	}
 }

@@ -16,7 +16,9 @@
 // interface's documentation: round trips (times at microsecond precision,
 // empty strings as NULL), copy semantics, filters, ordering by every
 // column the entity's Sortable declaration names (text in byte order, NULL
-// last ascending, ties by id) and paging, counts, unique rules and their
+// last ascending, ties by id) and paging, by offset and by cursor (every
+// order walked forward and back; foreign and malformed cursors refused),
+// counts (exact, capped, estimated), unique rules and their
 // errors, cascading deletes, row locks, units of work (rollback, nested
 // units, AfterCommit, panics), cancellation, single-use states and reset
 // tokens under concurrent takes, and the optional interfaces
@@ -65,6 +67,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	var all []test
 	all = append(all, contractTests...)
 	all = append(all, orderTests...)
+	all = append(all, pageTests...)
 	all = append(all, storeTests...)
 	all = append(all, filterTests...)
 	all = append(all, sessionTests...)
