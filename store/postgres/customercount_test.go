@@ -1,0 +1,240 @@
+package postgres_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/internal/id"
+	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+// countsAgree reads, in one statement (one snapshot), the live customers
+// as clientele_customer_count keeps them and as count(*) finds them.
+func countsAgree(ctx context.Context, db *sql.DB) (kept, counted int, err error) {
+	err = db.QueryRowContext(ctx, `SELECT (SELECT coalesce(sum(live), 0) FROM clientele_customer_count),
+		(SELECT count(*) FROM customer WHERE deleted_at IS NULL)`).Scan(&kept, &counted)
+	return kept, counted, err
+}
+
+// liveCount is CountCustomers without a filter, which reads the kept count.
+func liveCount(t *testing.T, st *postgres.Store) int {
+	t.Helper()
+	n, err := st.CountCustomers(t.Context(), customer.Filter{}, store.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// scanCount is count(*) of the live customers.
+func scanCount(t *testing.T, st *postgres.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().DB.QueryRowContext(t.Context(), "SELECT count(*) FROM customer WHERE deleted_at IS NULL").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestCustomerCountConcurrentWriters writes customers from many
+// connections at once, through the Store and with the statements another
+// writer of Medusa's table would run (single and multi-row inserts, soft
+// deletes, restores, hard deletes, updates that leave the liveness alone,
+// rolled-back transactions, several changes in one transaction), while
+// readers check in every snapshot they take that the kept count is
+// count(*). At the end CountCustomers is exact and the table of the count
+// is folded to a few rows.
+func TestCustomerCountConcurrentWriters(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	db := st.DB().DB
+	const writers, rounds = 6, 30
+	var seq atomic.Int64
+	newCustomer := func(deleted bool) *customer.Customer {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		c := &customer.Customer{ID: id.New(id.Customer), Email: fmt.Sprintf("count%d@example.com", seq.Add(1)), CreatedAt: now, UpdatedAt: now}
+		if deleted {
+			c.DeletedAt = &now
+		}
+		return c
+	}
+	insertSQL := "INSERT INTO customer (id, email, deleted_at) VALUES ($1, $2, $3), ($4, $5, NULL)"
+
+	var done atomic.Bool
+	errc := make(chan error, writers+2)
+	var readers sync.WaitGroup
+	var checks atomic.Int64
+	for range 2 {
+		readers.Go(func() {
+			for !done.Load() {
+				kept, counted, err := countsAgree(ctx, db)
+				if err != nil {
+					errc <- err
+					return
+				}
+				if kept != counted {
+					errc <- fmt.Errorf("in one snapshot the kept count is %d, count(*) %d", kept, counted)
+					return
+				}
+				checks.Add(1)
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			var mine []string // live or soft-deleted customers of this writer
+			step := func(i int) error {
+				switch i % 8 {
+				case 0: // the Store: three customers, one soft-deleted
+					cs := []*customer.Customer{newCustomer(false), newCustomer(false), newCustomer(true)}
+					if err := st.InsertCustomers(ctx, cs); err != nil {
+						return err
+					}
+					for _, c := range cs {
+						mine = append(mine, c.ID)
+					}
+				case 1: // a two-row INSERT, one row soft-deleted
+					a, b := newCustomer(false), newCustomer(false)
+					if _, err := db.ExecContext(ctx, insertSQL, a.ID, a.Email, time.Now(), b.ID, b.Email); err != nil {
+						return err
+					}
+					mine = append(mine, a.ID, b.ID)
+				case 2: // soft delete
+					_, err := db.ExecContext(ctx, "UPDATE customer SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL", mine[len(mine)-1])
+					return err
+				case 3: // restore everything of this writer, in one statement
+					_, err := db.ExecContext(ctx, "UPDATE customer SET deleted_at = NULL WHERE id = ANY($1)", mine)
+					return err
+				case 4: // an update that changes no liveness
+					_, err := db.ExecContext(ctx, "UPDATE customer SET first_name = 'Ada' WHERE id = ANY($1)", mine)
+					return err
+				case 5: // hard delete, live or not
+					_, err := db.ExecContext(ctx, "DELETE FROM customer WHERE id = $1", mine[0])
+					mine = mine[1:]
+					return err
+				case 6: // a transaction rolled back
+					tx, err := db.BeginTx(ctx, nil)
+					if err != nil {
+						return err
+					}
+					a, b := newCustomer(false), newCustomer(false)
+					if _, err := tx.ExecContext(ctx, insertSQL, a.ID, a.Email, nil, b.ID, b.Email); err != nil {
+						return errors.Join(err, tx.Rollback())
+					}
+					if _, err := tx.ExecContext(ctx, "UPDATE customer SET deleted_at = now() WHERE id = $1", mine[0]); err != nil {
+						return errors.Join(err, tx.Rollback())
+					}
+					return tx.Rollback()
+				case 7: // a unit of work: insert, soft delete, delete, insert again
+					return st.InTx(ctx, func(ctx context.Context) error {
+						c := newCustomer(false)
+						if err := st.InsertCustomers(ctx, []*customer.Customer{c}); err != nil {
+							return err
+						}
+						now := time.Now().UTC()
+						c.DeletedAt = &now
+						if err := st.UpdateCustomers(ctx, []*customer.Customer{c}); err != nil {
+							return err
+						}
+						if err := st.DeleteCustomers(ctx, []string{c.ID}); err != nil {
+							return err
+						}
+						d := newCustomer(false)
+						mine = append(mine, d.ID)
+						return st.InsertCustomers(ctx, []*customer.Customer{d})
+					})
+				}
+				return nil
+			}
+			for i := range rounds * 8 {
+				if err := step(i); err != nil {
+					errc <- fmt.Errorf("writer %d, step %d: %w", w, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	done.Store(true)
+	readers.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if checks.Load() == 0 {
+		t.Error("no reader compared the counts")
+	}
+	if got, want := liveCount(t, st), scanCount(t, st); got != want {
+		t.Errorf("CountCustomers = %d, count(*) = %d", got, want)
+	}
+	// Sequential writes fold the rows every 16th: at most 16 remain.
+	for range 16 {
+		if err := st.InsertCustomers(ctx, []*customer.Customer{newCustomer(false)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM clientele_customer_count").Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows > 16 {
+		t.Errorf("clientele_customer_count holds %d rows after 16 sequential writes, want at most 16", rows)
+	}
+	if got, want := liveCount(t, st), scanCount(t, st); got != want {
+		t.Errorf("after folding: CountCustomers = %d, count(*) = %d", got, want)
+	}
+}
+
+// TestCustomerCountTruncate: TRUNCATE empties the count with the table,
+// and a later insert in the same transaction counts.
+func TestCustomerCountTruncate(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	db := st.DB().DB
+	if _, err := db.ExecContext(ctx, "INSERT INTO customer (id, email) SELECT 'cus_t' || i, 't' || i || '@example.com' FROM generate_series(1, 40) i"); err != nil {
+		t.Fatal(err)
+	}
+	if got := liveCount(t, st); got != 40 {
+		t.Fatalf("CountCustomers = %d, want 40", got)
+	}
+	if _, err := db.ExecContext(ctx, "BEGIN; TRUNCATE customer CASCADE; INSERT INTO customer (id, email) VALUES ('cus_after', 'after@example.com'); COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := liveCount(t, st); got != 1 {
+		t.Errorf("after TRUNCATE and one insert: CountCustomers = %d, want 1", got)
+	}
+}
+
+// TestCustomerCountMigrateMedusaDatabase: on a database Medusa migrated
+// and filled, the migration starts the count from the rows there.
+func TestCustomerCountMigrateMedusaDatabase(t *testing.T) {
+	ctx := t.Context()
+	dsn := medusaDatabase(t)
+	if _, err := connect(t, dsn).Exec(ctx, `INSERT INTO customer (id, email, deleted_at)
+		SELECT 'cus_m' || i, 'm' || i || '@example.com', CASE WHEN i % 4 = 0 THEN now() END FROM generate_series(1, 100) i`); err != nil {
+		t.Fatal(err)
+	}
+	st := open(t, dsn)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := liveCount(t, st); got != 75 {
+		t.Errorf("CountCustomers = %d, want 75", got)
+	}
+	if _, err := st.DB().DB.ExecContext(ctx, "UPDATE customer SET deleted_at = NULL WHERE id = 'cus_m4'"); err != nil {
+		t.Fatal(err)
+	}
+	if got := liveCount(t, st); got != 76 {
+		t.Errorf("after a restore: CountCustomers = %d, want 76", got)
+	}
+}
