@@ -15,6 +15,17 @@ func countsLiveCustomers(q *query) bool {
 	return q.err == nil && !q.searched && len(q.where) == 1 && q.where[0] == q.t.col("deleted_at")+" IS NULL"
 }
 
+// totalsLiveCustomers reports whether q counts every live customer, and
+// then makes its rows carry the kept count: the page and its total in one
+// statement, where PostgreSQL sums the rows once for the page.
+func totalsLiveCustomers(q *query) bool {
+	if !countsLiveCustomers(q) {
+		return false
+	}
+	q.totalSQL = "(" + liveCustomerCount + ")"
+	return true
+}
+
 // countLiveCustomers returns the number of live customers.
 func (s *Store) countLiveCustomers(ctx context.Context) (int, error) {
 	var n int

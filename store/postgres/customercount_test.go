@@ -238,3 +238,46 @@ func TestCustomerCountMigrateMedusaDatabase(t *testing.T) {
 		t.Errorf("after a restore: CountCustomers = %d, want 76", got)
 	}
 }
+
+// TestListAndCountLiveCustomers: a list of every live customer carries the
+// kept count on each page, past the end too; other lists count as before.
+func TestListAndCountLiveCustomers(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	if _, err := st.DB().DB.ExecContext(ctx, `INSERT INTO customer (id, email, has_account, deleted_at)
+		SELECT 'cus_l' || lpad(i::text, 3, '0'), 'l' || i || '@example.com', i % 2 = 0, CASE WHEN i % 5 = 0 THEN now() END
+		FROM generate_series(1, 50) i`); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	tests := []struct {
+		name      string
+		f         customer.Filter
+		opts      store.ListOptions
+		wantLen   int
+		wantCount int
+		wantFirst string
+	}{
+		{"first page", customer.Filter{}, store.ListOptions{Take: 20}, 20, 40, "cus_l001"},
+		{"last page", customer.Filter{}, store.ListOptions{Take: 20, Skip: 30}, 10, 40, "cus_l038"},
+		{"past the end", customer.Filter{}, store.ListOptions{Take: 20, Skip: 40}, 0, 40, ""},
+		{"all", customer.Filter{}, store.ListOptions{}, 40, 40, "cus_l001"},
+		{"with deleted", customer.Filter{}, store.ListOptions{Take: 20, WithDeleted: true}, 20, 50, "cus_l001"},
+		{"filtered", customer.Filter{HasAccount: &yes}, store.ListOptions{Take: 5}, 5, 20, "cus_l002"},
+		{"ordered", customer.Filter{}, store.ListOptions{Take: 3, Order: []store.Order{{Field: "email", Desc: true}}}, 3, 40, "cus_l009"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, n, err := st.ListAndCountCustomers(ctx, tt.f, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != tt.wantLen || n != tt.wantCount {
+				t.Fatalf("got %d customers of %d, want %d of %d", len(list), n, tt.wantLen, tt.wantCount)
+			}
+			if len(list) > 0 && list[0].ID != tt.wantFirst {
+				t.Errorf("first %s, want %s", list[0].ID, tt.wantFirst)
+			}
+		})
+	}
+}

@@ -128,6 +128,7 @@ type query struct {
 	lock     bool
 	searched bool  // q or a LIKE pattern added a condition
 	total    bool  // the list also selects count(*) OVER () AS clientele_total
+	totalSQL string // when set, what total selects instead of count(*) OVER ()
 	err      error // the filter was refused: running q fails with err
 }
 
@@ -292,7 +293,9 @@ func (q *query) sql(count bool) string {
 		b.WriteString("count(*)")
 	} else {
 		b.WriteString(q.t.cols)
-		if q.total {
+		if q.total && q.totalSQL != "" {
+			b.WriteString(", " + q.totalSQL + " AS clientele_total")
+		} else if q.total {
 			b.WriteString(", count(*) OVER () AS clientele_total")
 		}
 	}
