@@ -126,10 +126,12 @@ type query struct {
 	limit    int
 	offset   int
 	lock     bool
-	searched bool   // q or a LIKE pattern added a condition
-	total    bool   // the list also selects count(*) OVER () AS clientele_total
-	totalSQL string // when set, what total selects instead of count(*) OVER ()
-	err      error  // the filter was refused: running q fails with err
+	searched bool  // q or a LIKE pattern added a condition
+	total    bool  // the list also selects count(*) OVER () AS clientele_total
+	err      error // the filter was refused: running q fails with err
+
+	// totalSQL, when set, is what total selects instead of count(*) OVER ().
+	totalSQL string
 }
 
 func newQuery(t *table) *query { return &query{t: t} }
