@@ -11,7 +11,7 @@ import (
 // and without the revocation check (store/postgres runs it on
 // PostgreSQL).
 func BenchmarkCustomerMe(b *testing.B) {
-	servicetest.BenchmarkCustomerMe(b, func(*testing.B) servicetest.Store { return memory.New() }, nil)
+	servicetest.BenchmarkCustomerMe(b, func(*testing.B) servicetest.Store { return memory.New() })
 }
 
 // BenchmarkAdminList: GET /admin/customers?limit=20 over 10,000 customers
