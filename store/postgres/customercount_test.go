@@ -281,3 +281,46 @@ func TestListAndCountLiveCustomers(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomerCountRepeatableRead: a REPEATABLE READ or SERIALIZABLE
+// writer whose snapshot predates rows other writers folded since does not
+// fail on the count (it leaves the folding to READ COMMITTED writers), and
+// the count stays exact.
+func TestCustomerCountRepeatableRead(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	db := st.DB().DB
+	for _, level := range []sql.IsolationLevel{sql.LevelRepeatableRead, sql.LevelSerializable} {
+		t.Run(level.String(), func(t *testing.T) {
+			tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: level})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback()
+			var before int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM clientele_customer_count").Scan(&before); err != nil {
+				t.Fatal(err)
+			}
+			// Others write, one statement each: the rows the snapshot saw
+			// are folded and deleted.
+			for i := range 40 {
+				if _, err := db.ExecContext(ctx, "INSERT INTO customer (id, email) VALUES ($1, $2)",
+					fmt.Sprintf("cus_rr_%s_%d", level, i), fmt.Sprintf("rr-%s-%d@example.com", level, i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 40 {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO customer (id, email) VALUES ($1, $2)",
+					fmt.Sprintf("cus_rr_tx_%s_%d", level, i), fmt.Sprintf("rr-tx-%s-%d@example.com", level, i)); err != nil {
+					t.Fatalf("insert %d in the %s transaction: %v", i, level, err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := liveCount(t, st), scanCount(t, st); got != want {
+				t.Errorf("CountCustomers = %d, count(*) = %d", got, want)
+			}
+		})
+	}
+}

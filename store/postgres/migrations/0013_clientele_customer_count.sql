@@ -8,9 +8,10 @@
 -- live customers (inserts, soft deletes, restores, hard deletes), in the
 -- statement's own transaction: the sum is exact in every snapshot, and a
 -- rolled-back change leaves no row. Writers only ever insert, so they never
--- wait for one another on the count. Every 16th row folds the committed
--- rows that no other transaction is folding (SKIP LOCKED) into one, in the
--- same transaction, so that the table stays a handful of rows.
+-- wait for one another on the count. Every 16th row written under READ
+-- COMMITTED folds the committed rows that no other transaction is
+-- folding (SKIP LOCKED) into one, in the same transaction, so that the
+-- table stays a handful of rows.
 CREATE TABLE IF NOT EXISTS clientele_customer_count (
     id bigint GENERATED ALWAYS AS IDENTITY,
     live bigint NOT NULL
@@ -27,7 +28,10 @@ BEGIN
         RETURN;
     END IF;
     INSERT INTO clientele_customer_count (live) VALUES (delta) RETURNING id INTO n;
-    IF n % 16 = 0 THEN
+    -- Only READ COMMITTED folds: under REPEATABLE READ or SERIALIZABLE,
+    -- locking a row another fold deleted after the snapshot would fail
+    -- the writer's statement with a serialization error.
+    IF n % 16 = 0 AND current_setting('transaction_isolation') = 'read committed' THEN
         WITH folded AS (
             DELETE FROM clientele_customer_count
             WHERE ctid = ANY (ARRAY(SELECT ctid FROM clientele_customer_count FOR UPDATE SKIP LOCKED))
@@ -65,11 +69,12 @@ END
 $$;
 
 -- TRUNCATE holds customer exclusively, so no other writer of the count
--- is running: the rows can go.
+-- is running: the rows can go, as the customers went (TRUNCATE, so that
+-- no snapshot older than another writer's fold gets in the way).
 CREATE OR REPLACE FUNCTION clientele_customer_count_truncate() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM clientele_customer_count;
+    TRUNCATE clientele_customer_count;
     RETURN NULL;
 END
 $$;
