@@ -41,11 +41,7 @@ func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, 0, len(list))
-	for _, c := range page(p, list) {
-		out = append(out, renderCustomer(c, sel))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": out, "count": n, "offset": p.offset, "limit": p.limit})
+	writeJSON(w, http.StatusOK, map[string]any{"customers": customersJSON{page(p, list), sel}, "count": n, "offset": p.offset, "limit": p.limit})
 	return nil
 }
 

@@ -48,6 +48,8 @@ func appendJSON(b []byte, v any) ([]byte, error) {
 			return append(b, "null"...), nil
 		}
 		return appendJSONObject(b, v)
+	case jsonAppender:
+		return v.appendJSON(b)
 	case []any:
 		if v == nil {
 			return append(b, "null"...), nil
