@@ -324,3 +324,31 @@ func TestCustomerCountRepeatableRead(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomerCountUpsertAndMerge: statements that insert and update (or
+// delete) at once count both.
+func TestCustomerCountUpsertAndMerge(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	db := st.DB().DB
+	for _, stmt := range []string{
+		"INSERT INTO customer (id, email) VALUES ('cus_u1', 'u1@example.com'), ('cus_u2', 'u2@example.com')",
+		// one new row, one soft-deleted by the conflict's update
+		"INSERT INTO customer (id, email) VALUES ('cus_u3', 'u3@example.com'), ('cus_u1', 'x') ON CONFLICT (id) DO UPDATE SET deleted_at = now()",
+		// restores cus_u1, deletes cus_u2, inserts cus_u4
+		`MERGE INTO customer c USING (VALUES ('cus_u1'), ('cus_u2'), ('cus_u4')) v(id) ON c.id = v.id
+			WHEN MATCHED AND c.deleted_at IS NOT NULL THEN UPDATE SET deleted_at = NULL
+			WHEN MATCHED THEN DELETE
+			WHEN NOT MATCHED THEN INSERT (id, email) VALUES (v.id, v.id || '@example.com')`,
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := liveCount(t, st), scanCount(t, st); got != want {
+			t.Errorf("after %.60s…: CountCustomers = %d, count(*) = %d", stmt, got, want)
+		}
+	}
+	if got := liveCount(t, st); got != 3 {
+		t.Errorf("CountCustomers = %d, want 3 (cus_u1, cus_u3, cus_u4)", got)
+	}
+}
