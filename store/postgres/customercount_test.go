@@ -352,3 +352,35 @@ func TestCustomerCountUpsertAndMerge(t *testing.T) {
 		t.Errorf("CountCustomers = %d, want 3 (cus_u1, cus_u3, cus_u4)", got)
 	}
 }
+
+// TestCustomerCountOtherSearchPath: a writer whose search_path does not
+// hold the schema, and that names the table with it, writes and counts.
+func TestCustomerCountOtherSearchPath(t *testing.T) {
+	ctx := t.Context()
+	st := pgtest.NewStore(t)
+	conn, err := st.DB().DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var schema string
+	if err := conn.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	stmts := []string{
+		"SET search_path = pg_catalog",
+		"INSERT INTO " + schema + ".customer (id, email) VALUES ('cus_sp1', 'sp1@example.com'), ('cus_sp2', 'sp2@example.com')",
+		"UPDATE " + schema + ".customer SET deleted_at = now() WHERE id = 'cus_sp1'",
+		"DELETE FROM " + schema + ".customer WHERE id = 'cus_sp2'",
+		"INSERT INTO " + schema + ".customer (id, email) VALUES ('cus_sp3', 'sp3@example.com')",
+		"RESET search_path",
+	}
+	for _, stmt := range stmts {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if got, want := liveCount(t, st), scanCount(t, st); got != want || got != 1 {
+		t.Errorf("CountCustomers = %d, count(*) = %d, want 1", got, want)
+	}
+}

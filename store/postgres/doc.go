@@ -190,9 +190,12 @@
 // for an index-only count(*), and it does not grow with the customers.
 // The cost is on writes: about one small INSERT per statement that
 // changes the number of live customers (an UPDATE that does not is
-// counted, 0, and writes nothing). The role that writes customer must be
-// allowed to insert into and delete from clientele_customer_count; a
-// TRUNCATE of customer empties it. The page of such a list selects the
+// counted, 0, and writes nothing). The triggers run as the role that
+// writes customer, which must be allowed to insert into, delete from and
+// truncate clientele_customer_count; their functions' search_path is
+// pinned to the schema the migration ran in, so a writer with another
+// search_path that names the table with its schema counts too. A TRUNCATE
+// of customer empties the count. The page of such a list selects the
 // sum in the same statement. Every other count (filters, q, soft-deleted
 // rows included) runs count(*) as before.
 //

@@ -79,6 +79,21 @@ BEGIN
 END
 $$;
 
+-- The functions run with the privileges and the search_path of whoever
+-- writes customer; pin their search_path to this schema, so that a writer
+-- that names the table with its schema (and has another search_path) finds
+-- the count's table and functions too.
+DO $$
+DECLARE
+    f text;
+BEGIN
+    FOREACH f IN ARRAY ARRAY['clientele_customer_count_add(bigint)', 'clientele_customer_count_insert()',
+            'clientele_customer_count_update()', 'clientele_customer_count_delete()', 'clientele_customer_count_truncate()'] LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_catalog', f, current_schema());
+    END LOOP;
+END
+$$;
+
 -- The count starts from the rows already there (a database Medusa
 -- migrated): the lock keeps writers out from the count to the triggers.
 LOCK TABLE customer IN SHARE ROW EXCLUSIVE MODE;
