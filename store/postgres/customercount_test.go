@@ -45,6 +45,17 @@ func scanCount(t *testing.T, st *postgres.Store) int {
 	return n
 }
 
+// checkCount checks that CountCustomers without a filter is count(*),
+// and returns it.
+func checkCount(t *testing.T, st *postgres.Store, when string) int {
+	t.Helper()
+	got, want := liveCount(t, st), scanCount(t, st)
+	if got != want {
+		t.Errorf("%s: CountCustomers = %d, count(*) = %d", when, got, want)
+	}
+	return got
+}
+
 // TestCustomerCountConcurrentWriters writes customers from many
 // connections at once, through the Store and with the statements another
 // writer of Medusa's table would run (single and multi-row inserts, soft
@@ -174,9 +185,7 @@ func TestCustomerCountConcurrentWriters(t *testing.T) {
 	if checks.Load() == 0 {
 		t.Error("no reader compared the counts")
 	}
-	if got, want := liveCount(t, st), scanCount(t, st); got != want {
-		t.Errorf("CountCustomers = %d, count(*) = %d", got, want)
-	}
+	checkCount(t, st, "at the end")
 	// Sequential writes fold the rows every 16th: at most 16 remain.
 	for range 16 {
 		if err := st.InsertCustomers(ctx, []*customer.Customer{newCustomer(false)}); err != nil {
@@ -190,9 +199,7 @@ func TestCustomerCountConcurrentWriters(t *testing.T) {
 	if rows > 16 {
 		t.Errorf("clientele_customer_count holds %d rows after 16 sequential writes, want at most 16", rows)
 	}
-	if got, want := liveCount(t, st), scanCount(t, st); got != want {
-		t.Errorf("after folding: CountCustomers = %d, count(*) = %d", got, want)
-	}
+	checkCount(t, st, "after folding")
 }
 
 // TestCustomerCountTruncate: TRUNCATE empties the count with the table,
@@ -318,9 +325,7 @@ func TestCustomerCountRepeatableRead(t *testing.T) {
 			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := liveCount(t, st), scanCount(t, st); got != want {
-				t.Errorf("CountCustomers = %d, count(*) = %d", got, want)
-			}
+			checkCount(t, st, "after the commit")
 		})
 	}
 }
@@ -344,9 +349,7 @@ func TestCustomerCountUpsertAndMerge(t *testing.T) {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := liveCount(t, st), scanCount(t, st); got != want {
-			t.Errorf("after %.60s…: CountCustomers = %d, count(*) = %d", stmt, got, want)
-		}
+		checkCount(t, st, "after "+stmt)
 	}
 	if got := liveCount(t, st); got != 3 {
 		t.Errorf("CountCustomers = %d, want 3 (cus_u1, cus_u3, cus_u4)", got)
@@ -380,7 +383,7 @@ func TestCustomerCountOtherSearchPath(t *testing.T) {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
-	if got, want := liveCount(t, st), scanCount(t, st); got != want || got != 1 {
-		t.Errorf("CountCustomers = %d, count(*) = %d, want 1", got, want)
+	if got := checkCount(t, st, "at the end"); got != 1 {
+		t.Errorf("CountCustomers = %d, want 1", got)
 	}
 }
