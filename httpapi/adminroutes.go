@@ -41,11 +41,7 @@ func (a *API) adminListCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, 0, len(pg.Items))
-	for _, c := range page(p, pg.Items) {
-		out = append(out, renderCustomer(c, sel))
-	}
-	writeJSON(w, http.StatusOK, answer(p, "customers", out, pg))
+	writeJSON(w, http.StatusOK, answer(p, "customers", customersJSON{page(p, pg.Items), sel}, pg))
 	return nil
 }
 

@@ -2,13 +2,13 @@ package httpapi
 
 import (
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -324,12 +324,28 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(a.log, w, r, err)
 }
 
+// writeJSON answers status with v as JSON (see appendJSON), in one write
+// with its Content-Length. A value that cannot be encoded leaves the body
+// empty, as encoding/json's Encoder would.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	bp := jsonBuffers.Get().(*[]byte)
+	b, err := appendJSON((*bp)[:0], v)
+	if err == nil {
+		b = append(b, '\n')
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	if err == nil {
+		_, _ = w.Write(b)
+	}
+	if cap(b) <= maxPooledJSON {
+		*bp = b
+		jsonBuffers.Put(bp)
+	}
 }
 
 // statusWriter records the status of a response.

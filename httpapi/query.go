@@ -160,7 +160,7 @@ func (p listParams) options(rels ...string) store.ListOptions {
 // no such page) with after or before, count_mode ("exact", "estimated"
 // or "capped": more than count rows match) with a count that is not
 // exact by request or by the handler's default.
-func answer[T any](p listParams, key string, rows []any, pg *store.Page[T]) map[string]any {
+func answer[T any](p listParams, key string, rows any, pg *store.Page[T]) map[string]any {
 	body := map[string]any{key: rows, "count": pg.Count.N, "offset": p.offset, "limit": p.limit}
 	if p.cursors {
 		next, prev := any(nil), any(nil)

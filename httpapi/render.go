@@ -172,24 +172,33 @@ func pickEach[T any](vs []T, keys []string, field func(T, string) (any, bool)) [
 func renderCustomer(c *customer.Customer, sel selection) map[string]any {
 	out := pick(c, sel.keys, customerField)
 	for _, r := range sel.rels {
-		switch r.name {
-		case customer.RelAddresses:
-			out[r.name] = pickEach(c.Addresses, r.fields(addressAllFields, false), addressField)
-		case customer.RelGroups:
-			out[r.name] = pickEach(c.Groups, r.fields(groupAllFields, false), groupField)
+		if v, ok := customerRel(c, r); ok {
+			out[r.name] = v
 		}
 	}
 	return out
 }
 
-// customerView retrieves a customer with the relations of sel and
-// renders it.
-func (a *API) customerView(r *http.Request, id string, sel selection) (map[string]any, error) {
+// customerRel renders the relation r of c, and reports whether a customer
+// has such a relation.
+func customerRel(c *customer.Customer, r relSel) (any, bool) {
+	switch r.name {
+	case customer.RelAddresses:
+		return pickEach(c.Addresses, r.fields(addressAllFields, false), addressField), true
+	case customer.RelGroups:
+		return pickEach(c.Groups, r.fields(groupAllFields, false), groupField), true
+	}
+	return nil, false
+}
+
+// customerView retrieves a customer with the relations of sel, to answer
+// it as renderCustomer renders it.
+func (a *API) customerView(r *http.Request, id string, sel selection) (any, error) {
 	c, err := a.cfg.Customers.Retrieve(r.Context(), id, store.FindOptions{Relations: sel.relNames()})
 	if err != nil {
 		return nil, err
 	}
-	return renderCustomer(c, sel), nil
+	return customerJSON{c, sel}, nil
 }
 
 // groupRelCustomers is the relation of a group to its customers.

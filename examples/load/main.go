@@ -24,6 +24,9 @@
 //
 // Status 2 means the run could not
 // start; 1 that a load had failures or counted no request.
+//
+// README.md gives the procedure of the same-machine comparison with Medusa
+// 2.21.2, and seed.sql the 10,000 customers both databases get.
 package main
 
 import (

@@ -35,6 +35,9 @@ import (
 func (q *query) countSQL(opts store.ListOptions) string {
 	switch opts.Count {
 	case store.CountCapped:
+		if countsLiveCustomers(q) {
+			return liveCustomerCount
+		}
 		return "SELECT count(*) AS clientele_total FROM (SELECT 1" + q.from(false) +
 			" LIMIT " + strconv.Itoa(opts.CountCap+1) + ") AS capped"
 	case store.CountEstimated:
@@ -51,6 +54,11 @@ func (q *query) countSQL(opts store.ListOptions) string {
 			" round(r.reltuples / r.relpages * (pg_relation_size(r.oid) / current_setting('block_size')::float8) * " +
 			live + ")::bigint END AS clientele_total FROM pg_class AS r" +
 			" JOIN pg_namespace AS ns ON ns.oid = r.relnamespace WHERE r.oid = " + quoteLiteral(q.t.name) + "::regclass"
+	}
+	if countsLiveCustomers(q) {
+		// Every live customer: the count the triggers keep
+		// (customercount.go), exact, without a scan.
+		return liveCustomerCount
 	}
 	return "SELECT count(*) AS clientele_total" + q.from(false)
 }

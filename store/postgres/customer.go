@@ -71,9 +71,15 @@ func (s *Store) PageCustomers(ctx context.Context, f customer.Filter, opts store
 	return out, n, nil
 }
 
-// CountCustomers implements customer.Store.
+// CountCustomers implements customer.Store. The live customers without a
+// filter are counted from the rows of clientele_customer_count
+// (customercount.go), not by a scan.
 func (s *Store) CountCustomers(ctx context.Context, f customer.Filter, opts store.ListOptions) (int, error) {
-	return s.count(ctx, "count customers", customerQuery(f, opts.WithDeleted))
+	q := customerQuery(f, opts.WithDeleted)
+	if countsLiveCustomers(q) {
+		return s.countLiveCustomers(ctx, q)
+	}
+	return s.count(ctx, "count customers", q)
 }
 
 // InsertCustomers implements customer.Store.

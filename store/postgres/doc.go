@@ -110,6 +110,9 @@
 //     UPDATE SKIP LOCKED and a lease (claimed_by, claimed_until), the data
 //     of events that carry secrets only sealed (sealed, key_id) and only
 //     until delivered; delivered rows are purged in batches.
+//   - 0012_clientele_audit.sql creates clientele_audit, the audit log.
+//   - 0013_clientele_customer_count.sql keeps the number of live
+//     customers in clientele_customer_count (see Counting below).
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create
@@ -184,6 +187,37 @@
 // auth identity and its provider identities go in with one statement
 // (WITH … INSERT … INSERT). bun provides the row models, the scanning of
 // rows and the transactions.
+//
+// # Counting
+//
+// A list or count of every live customer, with no filter (the total of
+// the admin's customer list), does not count the rows: statement
+// triggers on customer (AFTER INSERT, UPDATE, DELETE, TRUNCATE, with
+// transition tables) append the change in the number of live customers
+// of each statement that changes it to clientele_customer_count, in the
+// statement's own transaction, and the count is the sum of that table's
+// rows. The sum is exact in every snapshot, as count(*) is, whoever writes
+// the table: Medusa's inserts, soft deletes, restores and deletes count
+// like clientele's, and a rolled-back change leaves nothing. Writers only
+// append, so concurrent writers never wait for one another on the count;
+// every 16th row folds the committed rows that no other transaction holds
+// (DELETE … RETURNING over FOR UPDATE SKIP LOCKED, then one INSERT of their
+// sum) into one row, so a read sums a handful of rows. Only writers in
+// READ COMMITTED (PostgreSQL's default, clientele's and Medusa's) fold:
+// under REPEATABLE READ or SERIALIZABLE the fold could fail the writer
+// with a serialization error, so those writers only append. For 10,000
+// customers that is 0.03 ms of PostgreSQL's time instead of 0.5 to 0.9 ms
+// for an index-only count(*), and it does not grow with the customers.
+// The cost is on writes: about one small INSERT per statement that
+// changes the number of live customers (an UPDATE that does not is
+// counted, 0, and writes nothing). The triggers run as the role that
+// writes customer, which must be allowed to insert into, delete from and
+// truncate clientele_customer_count; their functions' search_path is
+// pinned to the schema the migration ran in, so a writer with another
+// search_path that names the table with its schema counts too. A TRUNCATE
+// of customer empties the count. The page of such a list selects the
+// sum in the same statement. Every other count (filters, q, soft-deleted
+// rows included) runs count(*) as before.
 //
 // # Exec modes
 //

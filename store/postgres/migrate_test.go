@@ -146,7 +146,7 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql", "0010_clientele_mfa.sql", "0011_clientele_outbox.sql", "0012_clientele_audit.sql"}
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql", "0010_clientele_mfa.sql", "0011_clientele_outbox.sql", "0012_clientele_audit.sql", "0013_clientele_customer_count.sql"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
