@@ -160,11 +160,18 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	if s.tx(ctx) != nil {
 		return fn(ctx)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The transaction runs on a connection of its own, which COPY reaches
+	// (copy.go).
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
-	ctx, u := store.BeginUnit(ctx, s, &tx)
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(ctx, "begin", err)
+	}
+	ctx, u := store.BeginUnit(ctx, s, &unitTx{Tx: tx, conn: conn.Conn})
 	done := false
 	defer func() {
 		if !done {
@@ -190,13 +197,29 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return nil
 }
 
+// unitTx is the transaction of a unit of work and the connection it runs
+// on.
+type unitTx struct {
+	bun.Tx
+	conn *sql.Conn
+}
+
+// unit returns the transaction of the unit of work in ctx if this Store
+// opened it.
+func (s *Store) unit(ctx context.Context) *unitTx {
+	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
+		if ut, ok := u.Tx.(*unitTx); ok {
+			return ut
+		}
+	}
+	return nil
+}
+
 // tx returns the transaction of the unit of work in ctx if this Store
 // opened it.
 func (s *Store) tx(ctx context.Context) *bun.Tx {
-	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
-		if tx, ok := u.Tx.(*bun.Tx); ok {
-			return tx
-		}
+	if ut := s.unit(ctx); ut != nil {
+		return &ut.Tx
 	}
 	return nil
 }
