@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,6 +25,10 @@ var (
 // On a connection that is not pgx's (a driver wrapped for tracing or fault
 // injection that does not expose it), or outside a unit of work, they
 // write with the writers' INSERTs instead.
+
+// copyStatements counts the COPY statements the Stores of the process ran,
+// for tests.
+var copyStatements atomic.Int64
 
 // ImportCustomers implements customer.Importer: it writes the customers,
 // then the addresses, with COPY.
@@ -86,6 +91,7 @@ func copyFrom[R any](ctx context.Context, s *Store, op string, w *writer, rows [
 			return nil
 		}
 		copied = true
+		copyStatements.Add(1)
 		src := &rowSource{rows: reflect.ValueOf(rows), cols: w.cols, values: make([]any, len(w.cols))}
 		n, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{w.table}, w.names(), src)
 		if err == nil && n != int64(len(rows)) {

@@ -1,0 +1,109 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/bulk"
+	"github.com/clientele/clientele/customer"
+	"github.com/clientele/clientele/internal/pgtest"
+	"github.com/clientele/clientele/store"
+	"github.com/clientele/clientele/store/postgres"
+)
+
+// rawCount runs a count query on the database, below the store.
+func rawCount(t testing.TB, st *postgres.Store, query string) int {
+	t.Helper()
+	var n int
+	if err := st.DB().DB.QueryRowContext(context.Background(), query).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportCopies checks that an import writes with COPY, and that the
+// rows COPY writes read back as an INSERT's do.
+func TestImportCopies(t *testing.T) {
+	st := pgtest.NewStore(t)
+	svc := newCustomers(t, st)
+	ctx := t.Context()
+	before := postgres.CopyStatements()
+	rep, err := svc.Import(ctx, bulk.Records([]customer.CreateParams{
+		{Email: "a@x.com", FirstName: "A", Metadata: map[string]any{"n": 1.5, "tags": []any{"x"}}, HasAccount: true,
+			Addresses: []address.CreateParams{{Address1: "1 Main", CountryCode: "FR", PostalCode: "75001", IsDefaultBilling: true}, {}}},
+		{},
+	}), customer.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	if n := postgres.CopyStatements() - before; n != 2 {
+		t.Fatalf("%d COPY statements, want 2 (customers, addresses)", n)
+	}
+	// NULLs where the domain has empty values; jsonb metadata.
+	for query, want := range map[string]int{
+		"SELECT count(*) FROM customer WHERE email IS NULL AND first_name IS NULL AND metadata IS NULL AND NOT has_account":       1,
+		`SELECT count(*) FROM customer WHERE email = 'a@x.com' AND metadata = '{"n": 1.5, "tags": ["x"]}'::jsonb AND has_account`: 1,
+		"SELECT count(*) FROM customer_address WHERE country_code = 'fr' AND is_default_billing AND NOT is_default_shipping":      1,
+		"SELECT count(*) FROM customer_address WHERE address_1 IS NULL AND country_code IS NULL AND metadata IS NULL":             1,
+		"SELECT count(*) FROM customer c JOIN customer_address a ON a.customer_id = c.id WHERE a.created_at = c.created_at":       2,
+		"SELECT count(*) FROM customer WHERE deleted_at IS NULL AND created_at = updated_at":                                      2,
+	} {
+		if got := rawCount(t, st, query); got != want {
+			t.Errorf("%s = %d, want %d", query, got, want)
+		}
+	}
+}
+
+// TestImportRefusedBatchWritesNothing checks the tables themselves after
+// a refused batch and after a COPY that fails half-way.
+func TestImportRefusedBatchWritesNothing(t *testing.T) {
+	st := pgtest.NewStore(t)
+	svc := newCustomers(t, st)
+	ctx := t.Context()
+	ps := make([]customer.CreateParams, 50)
+	for i := range ps {
+		ps[i] = customer.CreateParams{Email: fmt.Sprintf("c%d@x.com", i), Addresses: []address.CreateParams{{City: "Paris"}}}
+	}
+	ps[49].Addresses[0].CountryCode = "zz"
+	_, err := svc.Import(ctx, bulk.Records(ps), customer.ImportOptions{})
+	if !errors.Is(err, bulk.ErrRejected) {
+		t.Fatalf("error %v", err)
+	}
+	if n := rawCount(t, st, "SELECT (SELECT count(*) FROM customer) + (SELECT count(*) FROM customer_address)"); n != 0 {
+		t.Fatalf("%d rows written by a refused batch", n)
+	}
+
+	// The store's COPY of addresses fails (a customer that does not
+	// exist) after the customers' COPY: the unit writes neither.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	c := &customer.Customer{ID: "cus_copy1", Email: "copy@x.com", CreatedAt: now, UpdatedAt: now}
+	a := &address.Address{ID: "cuaddr_copy1", CustomerID: "cus_missing", CreatedAt: now, UpdatedAt: now}
+	err = st.InTx(ctx, func(ctx context.Context) error {
+		return st.ImportCustomers(ctx, []*customer.Customer{c}, []*address.Address{a})
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("error %v, want the foreign key's not found", err)
+	}
+	if n := rawCount(t, st, "SELECT (SELECT count(*) FROM customer) + (SELECT count(*) FROM customer_address)"); n != 0 {
+		t.Fatalf("%d rows written by a failed unit", n)
+	}
+
+	// A COPY that meets Medusa's unique index (a writer that took the
+	// email between the check and the write) fails with Medusa's conflict.
+	if err := st.InTx(ctx, func(ctx context.Context) error { return st.InsertCustomers(ctx, []*customer.Customer{c}) }); err != nil {
+		t.Fatal(err)
+	}
+	dup := *c
+	dup.ID = "cus_copy2"
+	err = st.InTx(ctx, func(ctx context.Context) error { return st.ImportCustomers(ctx, []*customer.Customer{&dup}, nil) })
+	if ce, ok := errors.AsType[*store.ConflictError](err); !ok || ce.Error() != "Customer with email: copy@x.com, has_account: false, already exists." {
+		t.Fatalf("error %v, want Medusa's conflict", err)
+	}
+}
