@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 
 	"github.com/clientele/clientele/store"
@@ -103,8 +104,7 @@ func jsonError(err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &te):
-		field := te.Field
-		return &store.ValidationError{Field: field, Reason: fmt.Sprintf("must not be a JSON %s", te.Value), Err: store.ErrInvalid}
+		return &store.ValidationError{Field: te.Field, Reason: fmt.Sprintf("must be %s, not a JSON %s", jsonKind(te.Type), te.Value), Err: store.ErrInvalid}
 	case errors.As(err, &se):
 		return &store.ValidationError{Reason: fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: ")), Err: store.ErrInvalid}
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -115,4 +115,25 @@ func jsonError(err error) error {
 		return &store.ValidationError{Field: strings.Trim(name, `"`), Reason: "is not a field of the format", Err: store.ErrInvalid}
 	}
 	return &store.ValidationError{Reason: "invalid JSON: " + msg, Err: store.ErrInvalid}
+}
+
+// jsonKind names the JSON value that decodes into t.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another value"
 }
