@@ -9,7 +9,11 @@
 //	DATABASE_URL=postgres://postgres@127.0.0.1:5432/shop go run ./examples/seed -n 1000000
 //
 // The database is migrated first (Medusa 2.21's tables and clientele's
-// additions). Emails are seed-<run>-<n>@example.com, so runs with
+// additions). With -defer-indexes (the default), clientele's search
+// indexes (trigram GIN indexes of customer and customer_address, which cost
+// more than the rest of a load to keep up row by row) are dropped before
+// the load and built again after it, also when the load fails: use it on a
+// database that nothing else uses meanwhile, or turn it off. Emails are seed-<run>-<n>@example.com, so runs with
 // different -run values add to one database without clashing; the
 // customers carry created_by "seed:<run>". Status 1 means the seeding
 // failed (the batches written before stay); 2 a bad command line.
@@ -17,6 +21,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,6 +52,11 @@ type config struct {
 	batch     int
 	run       string
 	progress  bool
+	// deferIndexes drops clientele's search indexes (trigram GIN) during
+	// the load and builds them again at the end.
+	deferIndexes bool
+	// onBatch, when set, is called after each batch (tests).
+	onBatch func()
 }
 
 func main() {
@@ -55,6 +66,7 @@ func main() {
 	flag.IntVar(&cfg.batch, "batch", bulk.DefaultBatchSize, "customers per batch (one transaction each)")
 	flag.StringVar(&cfg.run, "run", "1", "name of the run, in the emails and created_by")
 	flag.BoolVar(&cfg.progress, "progress", true, "print the progress every 100,000 customers")
+	flag.BoolVar(&cfg.deferIndexes, "defer-indexes", true, "drop the search indexes during the load and build them at the end (not on a database in use)")
 	flag.Parse()
 	if cfg.dsn == "" || cfg.customers < 0 || cfg.groups < 0 {
 		fmt.Fprintln(os.Stderr, "seed: set DATABASE_URL; -n and -groups must not be negative")
@@ -88,6 +100,38 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 
+	buildAll := func() error { return nil }
+	if cfg.deferIndexes {
+		t := time.Now()
+		idx, err := dropSearchIndexes(ctx, st.DB().DB)
+		if err != nil {
+			return fmt.Errorf("drop search indexes: %w", err)
+		}
+		fmt.Fprintf(out, "indexes    %9d search indexes dropped in %.1fs\n", len(idx), time.Since(t).Seconds())
+		built := false
+		defer func() {
+			if built {
+				return
+			}
+			// The load failed or was interrupted: the indexes come back.
+			if err := buildIndexes(context.Background(), cfg.dsn, idx); err != nil {
+				fmt.Fprintf(out, "seed: the search indexes could not be built again (%v); run:\n", err)
+				for _, ix := range idx {
+					fmt.Fprintf(out, "%s;\n", ix)
+				}
+			}
+		}()
+		buildAll = func() error {
+			t := time.Now()
+			if err := buildIndexes(ctx, cfg.dsn, idx); err != nil {
+				return fmt.Errorf("build search indexes: %w", err)
+			}
+			built = true
+			fmt.Fprintf(out, "indexes    %9d search indexes built in %.1fs\n", len(idx), time.Since(t).Seconds())
+			return nil
+		}
+	}
+
 	t := time.Now()
 	var peak uint64
 	var ms runtime.MemStats
@@ -95,6 +139,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	rep, err := customers.Import(ctx, generate(cfg), customer.ImportOptions{NoEvents: true, Options: bulk.Options{
 		BatchSize: cfg.batch,
 		Progress: func(r bulk.Report) {
+			if cfg.onBatch != nil {
+				cfg.onBatch()
+			}
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapAlloc)
 			if cfg.progress && r.Imported-last >= 100_000 {
@@ -122,6 +169,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 			return fmt.Errorf("memberships: %w", err)
 		}
 		fmt.Fprintf(out, "groups     %9d with %d memberships in %.1fs\n", cfg.groups, n, time.Since(t).Seconds())
+	}
+
+	if err := buildAll(); err != nil {
+		return err
 	}
 
 	t = time.Now()
@@ -262,3 +313,66 @@ func (m *membershipSource) Values() ([]any, error) { return m.values, nil }
 
 // Err implements pgx.CopyFromSource.
 func (m *membershipSource) Err() error { return errors.Join(m.err, m.rows.Err()) }
+
+// dropSearchIndexes drops clientele's trigram indexes of the customer and
+// customer_address tables and returns their definitions. Medusa's indexes
+// (unique emails, default addresses) and the lower(email) index that the
+// import's email check uses stay.
+func dropSearchIndexes(ctx context.Context, db *sql.DB) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT format('%I.%I', schemaname, indexname), indexdef FROM pg_indexes
+		WHERE tablename IN ('customer', 'customer_address') AND indexname LIKE 'IDX_clientele_%_trgm' ORDER BY indexname`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+		defs = append(defs, strings.Replace(def, "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(names) > 0 {
+		if _, err := db.ExecContext(ctx, "DROP INDEX "+strings.Join(names, ", ")); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
+}
+
+// buildIndexes runs the index definitions defs, two at a time.
+func buildIndexes(ctx context.Context, dsn string, defs []string) error {
+	todo := make(chan string, len(defs))
+	for _, d := range defs {
+		todo <- d
+	}
+	close(todo)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			conn, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '256MB'"); err != nil {
+				errs <- err
+				return
+			}
+			for d := range todo {
+				if _, err := conn.Exec(ctx, d); err != nil {
+					errs <- fmt.Errorf("%s: %w", d, err)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	return errors.Join(<-errs, <-errs)
+}

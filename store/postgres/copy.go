@@ -14,7 +14,7 @@ import (
 )
 
 var (
-	_ customer.Importer      = (*Store)(nil)
+	_ customer.Importer     = (*Store)(nil)
 	_ auth.IdentityImporter = (*Store)(nil)
 )
 
@@ -33,6 +33,9 @@ var copyStatements atomic.Int64
 // ImportCustomers implements customer.Importer: it writes the customers,
 // then the addresses, with COPY.
 func (s *Store) ImportCustomers(ctx context.Context, cs []*customer.Customer, addrs []*address.Address) error {
+	if err := s.keepStatistics(ctx, "customer", len(cs)); err != nil {
+		return err
+	}
 	return s.InTx(ctx, func(ctx context.Context) error {
 		if err := copyRows(ctx, s, "import customers", customerWriter, rowsOf(cs, toCustomerRow)); err != nil {
 			return err
@@ -49,6 +52,9 @@ func (s *Store) ImportAuthIdentities(ctx context.Context, ids []*auth.AuthIdenti
 		for _, p := range a.ProviderIdentities {
 			pis = append(pis, toProviderIdentityRow(p))
 		}
+	}
+	if err := s.keepStatistics(ctx, "provider_identity", len(pis)); err != nil {
+		return err
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
 		copied, err := copyFrom(ctx, s, "import auth identities", authIdentityWriter, rowsOf(ids, toAuthIdentityRow))
@@ -153,3 +159,29 @@ func (r *rowSource) Values() ([]any, error) {
 
 // Err implements pgx.CopyFromSource.
 func (r *rowSource) Err() error { return nil }
+
+// keepStatistics analyses table (customer or provider_identity) when the
+// planner's statistics of it are missing or describe fewer than half of
+// its rows, once a batch of n rows comes. An import checks each batch
+// against the rows stored (by lower(email), by lower(entity_id)); without
+// statistics of a table that an import is filling, PostgreSQL plans that
+// check as a scan of the whole table, and an import of a million rows
+// into an empty table slows down as it goes. Autovacuum analyses such a
+// table eventually; this makes it happen before the planner needs it,
+// about log2(rows) times in an import. It runs on a connection of its
+// own, outside the batch's transaction, and sees the batches written
+// before.
+func (s *Store) keepStatistics(ctx context.Context, table string, n int) error {
+	const op = "analyze"
+	if n == 0 {
+		return nil
+	}
+	var stale bool
+	err := s.db.DB.QueryRowContext(ctx, `SELECT c.reltuples < 0 OR coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples + 1000
+		FROM pg_class c LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid WHERE c.oid = $1::regclass`, table, n).Scan(&stale)
+	if err != nil || !stale {
+		return translate(ctx, op, err)
+	}
+	_, err = s.db.DB.ExecContext(ctx, "ANALYZE "+table)
+	return translate(ctx, op, err)
+}
