@@ -201,3 +201,8 @@ func (s *Service) checkPasswordImport(ctx context.Context, ids []*AuthIdentity) 
 func (p PasswordIdentity) String() string {
 	return fmt.Sprintf("{%s customer_id=%s}", p.Email, p.CustomerID)
 }
+
+// GoString keeps a PasswordIdentity's hash out of %#v.
+func (p PasswordIdentity) GoString() string {
+	return fmt.Sprintf("auth.PasswordIdentity{Email: %q, CustomerID: %q}", p.Email, p.CustomerID)
+}

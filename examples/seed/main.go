@@ -260,7 +260,7 @@ func memberships(ctx context.Context, cfg config) (int64, error) {
 		return 0, err
 	}
 	defer write.Close(context.Background())
-	rows, err := read.Query(ctx, "SELECT id FROM customer WHERE created_by = $1 ORDER BY id", "seed:"+cfg.run)
+	rows, err := read.Query(ctx, "SELECT id FROM customer WHERE created_by = $1", "seed:"+cfg.run)
 	if err != nil {
 		return 0, err
 	}

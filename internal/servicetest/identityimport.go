@@ -131,6 +131,7 @@ var identityImportTests = []test{
 		e.must(err)
 		e.same(1, rep.Imported)
 	}},
+	{"IdentityImport/RecordHidesHash", passwordRecordHidesHash},
 	{"IdentityImport/DuplicatesAcrossBatches", func(e *env) {
 		hash := mustHash(e, "s3cret-pass")
 		e.secrets.add("s3cret-pass", hash)
@@ -143,4 +144,15 @@ var identityImportTests = []test{
 		e.same(2, rep.Imported)
 		e.wantRows(2, 2, 0)
 	}},
+}
+
+// passwordRecordHidesHash checks that formatting a record leaves its hash
+// out.
+func passwordRecordHidesHash(e *env) {
+	p := auth.PasswordIdentity{Email: "a@x.com", PasswordHash: "c2NyeXB0-secret-hash"}
+	for _, s := range []string{fmt.Sprint(p), fmt.Sprintf("%v %+v %#v %s", p, p, p, p)} {
+		if strings.Contains(s, "secret-hash") {
+			e.t.Fatalf("formatted record holds its hash: %s", s)
+		}
+	}
 }

@@ -160,9 +160,15 @@ func (r *rowSource) Values() ([]any, error) {
 // Err implements pgx.CopyFromSource.
 func (r *rowSource) Err() error { return nil }
 
+// analyzeFrom is the number of rows from which an import keeps the
+// statistics of the table it fills: below it, a scan of the table costs
+// little.
+const analyzeFrom = 10_000
+
 // keepStatistics analyses table (customer or provider_identity) when the
 // planner's statistics of it are missing or describe fewer than half of
-// its rows, once a batch of n rows comes. An import checks each batch
+// its rows, once a batch of n rows comes, and the table holds
+// analyzeFrom rows or more. An import checks each batch
 // against the rows stored (by lower(email), by lower(entity_id)); without
 // statistics of a table that an import is filling, PostgreSQL plans that
 // check as a scan of the whole table, and an import of a million rows
@@ -177,8 +183,8 @@ func (s *Store) keepStatistics(ctx context.Context, table string, n int) error {
 		return nil
 	}
 	var stale bool
-	err := s.db.DB.QueryRowContext(ctx, `SELECT c.reltuples < 0 OR coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples + 1000
-		FROM pg_class c LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid WHERE c.oid = $1::regclass`, table, n).Scan(&stale)
+	err := s.db.DB.QueryRowContext(ctx, `SELECT coalesce(t.n_live_tup, 0) + $2 >= $3 AND coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples
+		FROM pg_class c LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid WHERE c.oid = $1::regclass`, table, n, analyzeFrom).Scan(&stale)
 	if err != nil || !stale {
 		return translate(ctx, op, err)
 	}

@@ -158,3 +158,31 @@ func BenchmarkImportWrite(b *testing.B) {
 		})
 	})
 }
+
+// TestImportKeepsStatistics checks that an import that grows a table
+// past 10,000 rows has it analysed, so that the email check of the next
+// batches is planned on the lower(email) index.
+func TestImportKeepsStatistics(t *testing.T) {
+	st := pgtest.NewStore(t)
+	svc := newCustomers(t, st)
+	ctx := t.Context()
+	if _, err := st.DB().DB.ExecContext(ctx, "SELECT pg_stat_reset_single_table_counters('customer'::regclass)"); err != nil {
+		t.Fatal(err)
+	}
+	ps := make([]customer.CreateParams, 12_000)
+	for i := range ps {
+		ps[i] = customer.CreateParams{Email: fmt.Sprintf("s%d@x.com", i)}
+	}
+	if _, err := svc.Import(ctx, bulk.Records(ps), customer.ImportOptions{NoEvents: true}); err != nil {
+		t.Fatal(err)
+	}
+	var analysed bool
+	var tuples float64
+	if err := st.DB().DB.QueryRowContext(ctx, `SELECT t.last_analyze IS NOT NULL, c.reltuples FROM pg_stat_user_tables t
+		JOIN pg_class c ON c.oid = t.relid WHERE t.relname = 'customer'`).Scan(&analysed, &tuples); err != nil {
+		t.Fatal(err)
+	}
+	if !analysed || tuples < 5000 {
+		t.Fatalf("customer analysed %v, with %.0f rows estimated; want analysed with the batches before the last", analysed, tuples)
+	}
+}
