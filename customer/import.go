@@ -57,6 +57,12 @@ func DecodeNDJSON(r io.Reader) bulk.Source[CreateParams] {
 // includes the customers of the batches written before. A customer of a
 // refused batch was not written, so a later record may use its email.
 //
+// A writer that takes an email of the batch between its check and its
+// write (on PostgreSQL, another import or a Create of the same email at
+// the same moment) makes the write fail with ErrConflict: the batch is not
+// written and the import stops with that error, as with any failure of
+// the store.
+//
 // The report counts what was written and lists the bad records with their
 // line numbers. The error is nil when every record was written, a
 // *bulk.RejectedError (matching bulk.ErrRejected) when records were
