@@ -174,20 +174,22 @@ const analyzeFrom = 10_000
 // check as a scan of the whole table, and an import of a million rows
 // into an empty table slows down as it goes. Autovacuum analyses such a
 // table eventually; this makes it happen before the planner needs it,
-// about log2(rows) times in an import. It runs on a connection of its
-// own, outside the batch's transaction, and sees the batches written
-// before.
+// about log2(rows) times in an import. It runs in the batch's transaction
+// (no second connection), before the batch is written; ANALYZE's lock
+// (SHARE UPDATE EXCLUSIVE, which writers do not wait for) is held until
+// the batch commits.
 func (s *Store) keepStatistics(ctx context.Context, table string, n int) error {
 	const op = "analyze"
 	if n == 0 {
 		return nil
 	}
 	var stale bool
-	err := s.db.DB.QueryRowContext(ctx, `SELECT coalesce(t.n_live_tup, 0) + $2 >= $3 AND coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples
+	conn := s.sqlConn(ctx)
+	err := conn.QueryRowContext(ctx, `SELECT coalesce(t.n_live_tup, 0) + $2 >= $3 AND coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples
 		FROM pg_class c LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid WHERE c.oid = $1::regclass`, table, n, analyzeFrom).Scan(&stale)
 	if err != nil || !stale {
 		return translate(ctx, op, err)
 	}
-	_, err = s.db.DB.ExecContext(ctx, "ANALYZE "+table)
+	_, err = conn.ExecContext(ctx, "ANALYZE "+table)
 	return translate(ctx, op, err)
 }

@@ -161,14 +161,16 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		return fn(ctx)
 	}
 	// The transaction runs on a connection of its own, which COPY reaches
-	// (copy.go).
+	// (copy.go). The connection goes back to the pool as soon as the
+	// transaction ends, before the unit's after-commit work (event
+	// delivery), which may use the Store again.
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
-	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
+		_ = conn.Close()
 		return translate(ctx, "begin", err)
 	}
 	ctx, u := store.BeginUnit(ctx, s, &unitTx{Tx: tx, conn: conn.Conn})
@@ -177,19 +179,24 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		if !done {
 			// fn panicked: roll back, then let the panic go on.
 			_ = tx.Rollback()
+			_ = conn.Close()
 			u.End()
 		}
 	}()
 	if err := fn(ctx); err != nil {
 		done = true
 		u.End()
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
+		rbErr := tx.Rollback()
+		_ = conn.Close()
+		if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
 			return errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
 		}
 		return err
 	}
 	done = true
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	_ = conn.Close()
+	if err != nil {
 		u.End()
 		return translate(ctx, "commit", err)
 	}
