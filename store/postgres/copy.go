@@ -33,7 +33,7 @@ var copyStatements atomic.Int64
 // ImportCustomers implements customer.Importer: it writes the customers,
 // then the addresses, with COPY.
 func (s *Store) ImportCustomers(ctx context.Context, cs []*customer.Customer, addrs []*address.Address) error {
-	if err := s.keepStatistics(ctx, "customer", len(cs)); err != nil {
+	if err := s.keepStatistics(ctx, "customer"); err != nil {
 		return err
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
@@ -53,7 +53,7 @@ func (s *Store) ImportAuthIdentities(ctx context.Context, ids []*auth.AuthIdenti
 			pis = append(pis, toProviderIdentityRow(p))
 		}
 	}
-	if err := s.keepStatistics(ctx, "provider_identity", len(pis)); err != nil {
+	if err := s.keepStatistics(ctx, "provider_identity"); err != nil {
 		return err
 	}
 	return s.InTx(ctx, func(ctx context.Context) error {
@@ -160,33 +160,31 @@ func (r *rowSource) Values() ([]any, error) {
 // Err implements pgx.CopyFromSource.
 func (r *rowSource) Err() error { return nil }
 
-// analyzeFrom is the number of rows from which an import keeps the
-// statistics of the table it fills: below it, a scan of the table costs
-// little.
-const analyzeFrom = 10_000
+// analyzeFrom is the size of a table, in pages of 8 KiB (about 6,000
+// customers), from which an import keeps its statistics: below it, a scan
+// of the table costs little.
+const analyzeFrom = 128
 
-// keepStatistics analyses table (customer or provider_identity) when the
-// planner's statistics of it are missing or describe fewer than half of
-// its rows, once a batch of n rows comes, and the table holds
-// analyzeFrom rows or more. An import checks each batch
-// against the rows stored (by lower(email), by lower(entity_id)); without
-// statistics of a table that an import is filling, PostgreSQL plans that
-// check as a scan of the whole table, and an import of a million rows
-// into an empty table slows down as it goes. Autovacuum analyses such a
-// table eventually; this makes it happen before the planner needs it,
-// about log2(rows) times in an import. It runs in the batch's transaction
-// (no second connection), before the batch is written; ANALYZE's lock
-// (SHARE UPDATE EXCLUSIVE, which writers do not wait for) is held until
-// the batch commits.
-func (s *Store) keepStatistics(ctx context.Context, table string, n int) error {
+// keepStatistics analyses table (customer or provider_identity) when it
+// holds analyzeFrom pages or more and more than twice the pages the
+// planner's statistics describe (none when it was never analysed). An
+// import checks each batch against the rows stored (by lower(email), by
+// lower(entity_id)); without statistics of a table that an import is
+// filling, PostgreSQL plans that check as a scan of the whole table, and
+// an import of a million rows into an empty table slows down as it goes.
+// Autovacuum analyses such a table eventually; this makes it happen before
+// the planner needs it, about log2(rows) times in an import. The table's
+// size comes from its files, so it counts the batches just committed. It
+// runs in the batch's transaction (no second connection), before the
+// batch is written; ANALYZE's lock (SHARE UPDATE EXCLUSIVE, which writers
+// do not wait for) is held until the batch commits.
+func (s *Store) keepStatistics(ctx context.Context, table string) error {
 	const op = "analyze"
-	if n == 0 {
-		return nil
-	}
-	var stale bool
 	conn := s.sqlConn(ctx)
-	err := conn.QueryRowContext(ctx, `SELECT coalesce(t.n_live_tup, 0) + $2 >= $3 AND coalesce(t.n_live_tup, 0) + $2 > 2 * c.reltuples
-		FROM pg_class c LEFT JOIN pg_stat_user_tables t ON t.relid = c.oid WHERE c.oid = $1::regclass`, table, n, analyzeFrom).Scan(&stale)
+	var stale bool
+	err := conn.QueryRowContext(ctx, `SELECT p.pages >= $2 AND p.pages > 2 * c.relpages
+		FROM pg_class c, LATERAL (SELECT pg_relation_size(c.oid) / current_setting('block_size')::int AS pages) p
+		WHERE c.oid = $1::regclass`, table, analyzeFrom).Scan(&stale)
 	if err != nil || !stale {
 		return translate(ctx, op, err)
 	}
