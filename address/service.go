@@ -12,7 +12,6 @@ import (
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/emit"
 	"github.com/clientele/clientele/internal/errs"
-	"github.com/clientele/clientele/internal/id"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/page"
 	"github.com/clientele/clientele/internal/set"
@@ -125,34 +124,11 @@ func (s *Service) createWith(ctx context.Context, ps []CreateParams, prefix func
 		return []*Address{}, nil
 	}
 	now := s.clock()
-	addrs := make([]*Address, len(ps))
-	type key struct {
-		customer string
-		billing  bool
+	addrs, err := s.prepare(ps, now, prefix)
+	if err != nil {
+		return nil, err
 	}
-	seen := map[key]int{}
-	for i, p := range ps {
-		a, err := s.build(p, prefix(i))
-		if err != nil {
-			return nil, err
-		}
-		for _, k := range []key{{a.CustomerID, false}, {a.CustomerID, true}} {
-			if (k.billing && a.IsDefaultBilling) || (!k.billing && a.IsDefaultShipping) {
-				if j, dup := seen[k]; dup {
-					kind := "is_default_shipping"
-					if k.billing {
-						kind = "is_default_billing"
-					}
-					return nil, dom.Invalidf(prefix(i)+kind, "addresses %d and %d of customer %s are both the new default", j, i, a.CustomerID)
-				}
-				seen[k] = i
-			}
-		}
-		a.ID = id.New(id.Address)
-		a.CreatedAt, a.UpdatedAt = now, now
-		addrs[i] = a
-	}
-	err := s.st.InTx(ctx, func(ctx context.Context) error {
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
 		customers := set.Keys(addrs, func(a *Address) string { return a.CustomerID })
 		if err := s.lockCustomers(ctx, customers); err != nil {
 			return err

@@ -205,6 +205,14 @@
 // otelclientele implements it with OpenTelemetry's metrics API; without
 // an Observer the operations pay a nil check.
 //
+// # Bulk import
+//
+// [Service.ImportPasswordIdentities] creates emailpass identities that keep
+// the password hashes they have elsewhere (a Medusa database, or another
+// system whose hash format emailpass verifies: emailpass.CheckHash tells),
+// in batches validated in full and written in one unit of work each (see
+// package bulk); the report names the bad lines and never holds a hash.
+//
 // # Errors
 //
 // Failed proofs match [ErrUnauthorized] (bad credentials, [ErrInvalidToken],

@@ -40,21 +40,23 @@ const (
 	RelGroups    = "groups"
 )
 
-// CreateParams is the input of [Service.Create]. Nothing is required.
+// CreateParams is the input of [Service.Create]. Nothing is required. Its
+// JSON names are Medusa's, the names of the import format (see
+// [DecodeNDJSON]).
 type CreateParams struct {
-	CompanyName string
-	FirstName   string
-	LastName    string
+	CompanyName string `json:"company_name,omitempty"`
+	FirstName   string `json:"first_name,omitempty"`
+	LastName    string `json:"last_name,omitempty"`
 	// Email is trimmed and lower-cased. It is unique per HasAccount among
 	// live customers, compared case-insensitively.
-	Email      string
-	Phone      string
-	HasAccount bool
-	Metadata   map[string]any
-	CreatedBy  string
+	Email      string         `json:"email,omitempty"`
+	Phone      string         `json:"phone,omitempty"`
+	HasAccount bool           `json:"has_account,omitempty"`
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	CreatedBy  string         `json:"created_by,omitempty"`
 	// Addresses are created with the customer, in the same unit of work;
 	// their CustomerID is ignored.
-	Addresses []address.CreateParams
+	Addresses []address.CreateParams `json:"addresses,omitempty"`
 }
 
 // UpdateParams is the input of [Service.Update]: nil fields are left as

@@ -30,6 +30,17 @@
 // true). An email is unique per has_account among live customers, so one
 // guest and one registered customer may share it.
 //
+// # Bulk import
+//
+// [Service.Import] creates customers with their addresses from a stream of
+// records ([DecodeNDJSON] reads them from NDJSON, one customer per line
+// with Medusa's field names), one batch at a time: each batch is validated
+// in full, as Create validates (emails unique in the batch and among the
+// stored customers included), and written in one unit of work, or refused
+// whole, with every bad line reported by number (package bulk). A store
+// that implements [Importer] writes the batches its own faster way
+// (store/postgres: COPY).
+//
 // # Storage
 //
 // The service works on a [Store], which a backend implements

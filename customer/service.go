@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,24 +134,11 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 		if batch {
 			prefix = fmt.Sprintf("[%d].", i)
 		}
-		if err := text.Fields(prefix, p); err != nil {
-			return nil, dom.Classify(err)
-		}
-		em, err := email.Normalize(prefix+"email", p.Email)
+		c, err := build(p, prefix, now)
 		if err != nil {
-			return nil, dom.Classify(err)
+			return nil, err
 		}
-		m, err := meta.Normalize(prefix+"metadata", p.Metadata)
-		if err != nil {
-			return nil, dom.Classify(err)
-		}
-		c := &Customer{
-			ID: id.New(id.Customer), CompanyName: p.CompanyName, FirstName: p.FirstName,
-			LastName: p.LastName, Email: em, Phone: p.Phone, HasAccount: p.HasAccount,
-			Metadata: m, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now,
-			Addresses: []*address.Address{},
-		}
-		if em != "" {
+		if em := c.Email; em != "" {
 			k := emailKey{em, p.HasAccount}
 			if seen[k] {
 				return nil, emailTaken(em, p.HasAccount)
@@ -199,6 +187,29 @@ func (s *Service) create(ctx context.Context, ps []CreateParams, batch bool) ([]
 	return cs, nil
 }
 
+// build validates p, the customer's own fields (not its addresses), and
+// returns the customer to insert, with its id and timestamps (now) set.
+// Field names in errors start with prefix.
+func build(p CreateParams, prefix string, now time.Time) (*Customer, error) {
+	if err := text.Fields(prefix, p); err != nil {
+		return nil, dom.Classify(err)
+	}
+	em, err := email.Normalize(prefix+"email", p.Email)
+	if err != nil {
+		return nil, dom.Classify(err)
+	}
+	m, err := meta.Normalize(prefix+"metadata", p.Metadata)
+	if err != nil {
+		return nil, dom.Classify(err)
+	}
+	return &Customer{
+		ID: id.New(id.Customer), CompanyName: p.CompanyName, FirstName: p.FirstName,
+		LastName: p.LastName, Email: em, Phone: p.Phone, HasAccount: p.HasAccount,
+		Metadata: m, CreatedBy: p.CreatedBy, CreatedAt: now, UpdatedAt: now,
+		Addresses: []*address.Address{},
+	}, nil
+}
+
 // asCustomerError makes an address validation error of a nested address
 // match ErrInvalid of this package too.
 func asCustomerError(err error) error {
@@ -212,19 +223,33 @@ func asCustomerError(err error) error {
 // checkEmails fails when a live customer outside except already uses one of
 // emails (case-insensitively) with the has_account value wanted for it.
 func (s *Service) checkEmails(ctx context.Context, emails []string, want map[emailKey]bool, except map[string]bool) error {
-	if len(emails) == 0 {
-		return nil
-	}
-	found, err := s.st.ListCustomers(ctx, Filter{Emails: emails}, store.ListOptions{})
+	var taken error
+	err := s.eachHolder(ctx, emails, func(c *Customer) bool {
+		if !except[c.ID] && want[emailKey{strings.ToLower(c.Email), c.HasAccount}] {
+			taken = emailTaken(c.Email, c.HasAccount)
+			return false
+		}
+		return true
+	})
 	if err != nil {
 		return err
 	}
-	for _, c := range found {
-		if except[c.ID] {
-			continue
+	return taken
+}
+
+// eachHolder calls fn with each live customer whose email is one of emails
+// (lower-case), compared case-insensitively, until fn returns false. It
+// asks the store store.MaxFilterValues emails at a time.
+func (s *Service) eachHolder(ctx context.Context, emails []string, fn func(*Customer) bool) error {
+	for chunk := range slices.Chunk(emails, store.MaxFilterValues) {
+		found, err := s.st.ListCustomers(ctx, Filter{Emails: chunk}, store.ListOptions{})
+		if err != nil {
+			return err
 		}
-		if want[emailKey{strings.ToLower(c.Email), c.HasAccount}] {
-			return emailTaken(c.Email, c.HasAccount)
+		for _, c := range found {
+			if !fn(c) {
+				return nil
+			}
 		}
 	}
 	return nil

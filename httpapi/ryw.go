@@ -12,9 +12,20 @@ import (
 // later reads go to the primary, so it never answers with data older than
 // its own change. [API.Handler] installs it; a host mounts it in front of
 // its own routes that use the stores. A request that already carries a
-// marker keeps it.
+// marker keeps it. The pattern that a ServeMux behind it matched is copied
+// back to the request it was given, so that the middlewares around it
+// (tracing, logging) see the route, as they would without it.
 func ReadYourWrites(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(store.ReadYourWrites(r.Context())))
+		ctx := store.ReadYourWrites(r.Context())
+		if ctx == r.Context() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		marked := r.WithContext(ctx)
+		next.ServeHTTP(w, marked)
+		if r.Pattern == "" {
+			r.Pattern = marked.Pattern
+		}
 	})
 }

@@ -65,3 +65,18 @@ func TestHandlerMarksRequests(t *testing.T) {
 		t.Error("API.Handler ran a request without a read-your-writes marker")
 	}
 }
+
+// The route a ServeMux behind the middleware matched reaches the request
+// the middlewares around it hold, as it would without the middleware.
+func TestReadYourWritesKeepsThePattern(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
+	h := httpapi.ReadYourWrites(mux)
+	for _, ctx := range []context.Context{context.Background(), store.ReadYourWrites(context.Background())} {
+		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/items/7", nil)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if r.Pattern != "GET /items/{id}" {
+			t.Errorf("Pattern after the middleware = %q, want the mux's", r.Pattern)
+		}
+	}
+}

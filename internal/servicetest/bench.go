@@ -3,9 +3,11 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/clientele/clientele/address"
+	"github.com/clientele/clientele/bulk"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/store"
 )
@@ -90,6 +92,48 @@ func Benchmarks(b *testing.B, newStore func(b *testing.B) Store) {
 			}
 		}
 		b.ReportMetric(float64(1000*b.N)/b.Elapsed().Seconds(), "customers/s")
+	})
+
+	b.Run("Import5000Customers", func(b *testing.B) {
+		// One batch of 5,000 customers (and 7,500 addresses) per
+		// iteration, into a table that grows: the rate of a long import.
+		st := newStore(b)
+		svc := newCustomers(b, st)
+		round := 0
+		var peak uint64
+		var ms runtime.MemStats
+		opts := customer.ImportOptions{NoEvents: true, Options: bulk.Options{Progress: func(bulk.Report) {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}}}
+		b.ReportAllocs()
+		for b.Loop() {
+			src := func(yield func(bulk.Record[customer.CreateParams], error) bool) {
+				for i := range bulk.DefaultBatchSize {
+					// Values vary as real ones do, so that the search
+					// indexes of a backend see many different keys.
+					k := round*bulk.DefaultBatchSize + i
+					first, last := seedFirst[k%len(seedFirst)], seedLast[(k/7)%len(seedLast)]
+					p := customer.CreateParams{
+						FirstName: first, LastName: last, Email: fmt.Sprintf("import%d@example.com", k), HasAccount: i%4 == 0,
+						Addresses: []address.CreateParams{{FirstName: first, LastName: last, Address1: fmt.Sprintf("%d Rue %d", k%200, k%89),
+							City: fmt.Sprintf("City %d", k%503), CountryCode: "fr", PostalCode: fmt.Sprintf("%05d", k%99999), IsDefaultShipping: true}},
+					}
+					if i%2 == 0 {
+						p.Addresses = append(p.Addresses, address.CreateParams{Address1: fmt.Sprintf("%d Side St", k%300), City: "Lyon", CountryCode: "fr", PostalCode: "69002"})
+					}
+					if !yield(bulk.Record[customer.CreateParams]{Line: i + 1, Value: p}, nil) {
+						return
+					}
+				}
+			}
+			round++
+			if rep, err := svc.Import(ctx, src, opts); err != nil || rep.Imported != bulk.DefaultBatchSize {
+				b.Fatal(rep, err)
+			}
+		}
+		b.ReportMetric(float64(bulk.DefaultBatchSize*b.N)/b.Elapsed().Seconds(), "customers/s")
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 	})
 
 	st := newStore(b)

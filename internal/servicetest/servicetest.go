@@ -81,6 +81,8 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, outboxBehaviour...)
 	all = append(all, auditBehaviour...)
 	all = append(all, observeBehaviour...)
+	all = append(all, importTests...)
+	all = append(all, identityImportTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, newStore(t))

@@ -14,6 +14,7 @@ import (
 	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/bulk"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/group"
@@ -81,6 +82,45 @@ var faultOps = []faultOp{
 				w.wantDefaults(w.customerID, 1, 1)
 			} else {
 				w.wantRows(1, "SELECT count(*) FROM auth_identity WHERE id = ? AND NOT coalesce(app_metadata, '{}') ? 'customer_id'", w.identityID)
+			}
+		},
+	},
+	{
+		name:  "Import",
+		setup: func(*faultWorld) {},
+		run: func(w *faultWorld) error {
+			_, err := w.customers.Import(w.ctx, bulk.Records([]customer.CreateParams{
+				{Email: "imp1@example.com", Addresses: twoAddresses()},
+				{Email: "imp2@example.com"},
+			}), customer.ImportOptions{})
+			return err
+		},
+		events: []string{customer.EventCreated, customer.EventCreated, address.EventCreated, address.EventCreated},
+		check: func(w *faultWorld, done bool) {
+			n := map[bool]int{false: 0, true: 2}[done]
+			w.wantRows(n, "SELECT count(*) FROM customer WHERE email LIKE 'imp%'")
+			w.wantRows(n, "SELECT count(*) FROM customer_address")
+		},
+	},
+	{
+		name:  "ImportPasswordIdentities",
+		setup: func(*faultWorld) {},
+		run: func(w *faultWorld) error {
+			hash, err := emailpass.Scrypt{LogN: 4, R: 8, P: 1}.Hash([]byte("s3cret-pass"))
+			if err != nil {
+				return err
+			}
+			_, err = w.auth.ImportPasswordIdentities(w.ctx, bulk.Records([]auth.PasswordIdentity{
+				{Email: "dan@example.com", PasswordHash: hash}, {Email: "eve@example.com", PasswordHash: hash},
+			}), auth.PasswordImportOptions{})
+			return err
+		},
+		check: func(w *faultWorld, done bool) {
+			n := map[bool]int{false: 0, true: 2}[done]
+			w.wantRows(n, "SELECT count(*) FROM auth_identity")
+			w.wantRows(n, "SELECT count(*) FROM provider_identity WHERE entity_id IN ('dan@example.com', 'eve@example.com')")
+			if done {
+				w.wantLogin("eve@example.com", "s3cret-pass", true)
 			}
 		},
 	},

@@ -209,29 +209,43 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	// (a unique index, a lost race) failed on data that the replica may
 	// not show yet, which the reads after it must see.
 	wrote(ctx)
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The transaction runs on a connection of its own, which COPY reaches
+	// (copy.go). The connection goes back to the pool as soon as the
+	// transaction ends, before the unit's after-commit work (event
+	// delivery), which may use the Store again.
+	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return translate(ctx, "begin", err)
 	}
-	ctx, u := store.BeginUnit(ctx, s, &tx)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		_ = conn.Close()
+		return translate(ctx, "begin", err)
+	}
+	ctx, u := store.BeginUnit(ctx, s, &unitTx{Tx: tx, conn: conn.Conn})
 	done := false
 	defer func() {
 		if !done {
 			// fn panicked: roll back, then let the panic go on.
 			_ = tx.Rollback()
+			_ = conn.Close()
 			u.End()
 		}
 	}()
 	if err := fn(ctx); err != nil {
 		done = true
 		u.End()
-		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
+		rbErr := tx.Rollback()
+		_ = conn.Close()
+		if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && ctx.Err() == nil {
 			return errors.Join(err, fmt.Errorf("postgres: rollback: %w", rbErr))
 		}
 		return err
 	}
 	done = true
-	if err := tx.Commit(); err != nil {
+	err = tx.Commit()
+	_ = conn.Close()
+	if err != nil {
 		u.End()
 		return translate(ctx, "commit", err)
 	}
@@ -239,13 +253,29 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return nil
 }
 
+// unitTx is the transaction of a unit of work and the connection it runs
+// on.
+type unitTx struct {
+	bun.Tx
+	conn *sql.Conn
+}
+
+// unit returns the transaction of the unit of work in ctx if this Store
+// opened it.
+func (s *Store) unit(ctx context.Context) *unitTx {
+	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
+		if ut, ok := u.Tx.(*unitTx); ok {
+			return ut
+		}
+	}
+	return nil
+}
+
 // tx returns the transaction of the unit of work in ctx if this Store
 // opened it.
 func (s *Store) tx(ctx context.Context) *bun.Tx {
-	if u := store.UnitFrom(ctx); u != nil && u.Owner == s {
-		if tx, ok := u.Tx.(*bun.Tx); ok {
-			return tx
-		}
+	if ut := s.unit(ctx); ut != nil {
+		return &ut.Tx
 	}
 	return nil
 }

@@ -24,7 +24,8 @@
 // tokens under concurrent takes, and the optional interfaces
 // (customer.ListCounter, session.Store, throttle.Store,
 // auth.RevocationStore, auth.VerificationStore, auth.MFAStore, outbox.Store,
-// audit.Store) when the backend has them.
+// audit.Store, customer.Importer, auth.IdentityImporter) when the backend
+// has them.
 //
 // Subtests are named Area/Case (e.g. "Order/Customer"), so
 // `go test -run 'Contract/Order'` runs some. newStore is called once per
@@ -80,6 +81,7 @@ func RunContract(t *testing.T, newStore NewStore) {
 	all = append(all, mfaTests...)
 	all = append(all, outboxTests...)
 	all = append(all, auditTests...)
+	all = append(all, importerTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(&env{t: t, ctx: t.Context(), st: newStore(t)})
