@@ -6,7 +6,7 @@
 import { before, after } from "node:test"
 import assert from "node:assert/strict"
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, existsSync } from "node:fs"
+import { mkdtempSync, readFileSync, existsSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, dirname } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -90,6 +90,14 @@ export function startServer(env = {}) {
     }
     throw new Error("server did not start")
   })
-  after(() => srv.proc?.kill("SIGTERM"))
+  after(async () => {
+    if (srv.proc && srv.proc.exitCode === null) {
+      const exited = new Promise((r) => srv.proc.once("exit", r))
+      srv.proc.kill("SIGTERM")
+      await exited
+    }
+    // The server binary and the events file go with the test file.
+    rmSync(dir, { recursive: true, force: true })
+  })
   return srv
 }
