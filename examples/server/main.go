@@ -45,6 +45,8 @@
 //	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate
 //	STATEMENT_TIMEOUT    PostgreSQL statement_timeout (Go duration; default 5s)
 //	SESSION_IDLE_TIMEOUT end a cookie session idle this long (Go duration; default: no idle limit)
+//	LIST_COUNT           how lists count when a request does not say: exact (default), estimated or capped
+//	LIST_COUNT_CAP       the cap of a capped count (default 1000)
 //	COOKIE_HOST_PREFIX   true: "__Host-" cookies (Secure, so HTTPS only)
 //	ADDRESS_REQUIRE_COMPLETE   true: addresses need first_name, last_name, address_1, city,
 //	                     country_code and, where the country has postal codes, postal_code
@@ -151,6 +153,7 @@ import (
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
 	"github.com/clientele/clientele/session"
+	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/store/postgres"
 	"github.com/clientele/clientele/throttle"
@@ -419,6 +422,10 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return fail(err)
 	}
+	listCount, listCap, err := listCounts(getenv)
+	if err != nil {
+		return fail(err)
+	}
 	api, err := httpapi.New(httpapi.Config{
 		SessionIdleTimeout: idle, HostPrefixCookies: isTrue(getenv("COOKIE_HOST_PREFIX")),
 		Customers: customers, Addresses: addresses, Groups: groups, Auth: authSvc, Accounts: accounts,
@@ -426,6 +433,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		StoreCORS: origins(getenv("STORE_CORS")), AdminCORS: origins(getenv("ADMIN_CORS")), AuthCORS: origins(getenv("AUTH_CORS")),
 		PublishableKeys: origins(getenv("PUBLISHABLE_KEYS")),
 		Throttle:        lim, TrustedProxies: proxies,
+		ListCount: listCount, ListCountCap: listCap,
 	})
 	if err != nil {
 		return fail(err)
@@ -437,6 +445,29 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	})
 	mux.Handle("/", api.Handler())
 	return tel.wrap(mux), cleanup, nil
+}
+
+// listCounts reads LIST_COUNT (exact, estimated or capped: how the lists
+// count their matches when a request does not say; default exact, as
+// Medusa) and LIST_COUNT_CAP (the cap of a capped count; default 1000).
+func listCounts(getenv func(string) string) (store.CountMode, int, error) {
+	var mode store.CountMode
+	if v := getenv("LIST_COUNT"); v != "" {
+		m, err := store.ParseCountMode(v)
+		if err != nil {
+			return 0, 0, fmt.Errorf("LIST_COUNT: %w", err)
+		}
+		mode = m
+	}
+	limit := 0
+	if v := getenv("LIST_COUNT_CAP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return 0, 0, fmt.Errorf("LIST_COUNT_CAP=%q: want a positive number", v)
+		}
+		limit = n
+	}
+	return mode, limit, nil
 }
 
 // scryptCost reads SCRYPT_LOG_N, the cost of new password hashes (default

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clientele/clientele/store"
 )
 
 func TestServer(t *testing.T) {
@@ -225,5 +227,42 @@ func TestReplicaNeedsDatabase(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "DATABASE_REPLICA_URL") {
 		t.Errorf("DATABASE_REPLICA_URL alone: %v", err)
+	}
+}
+
+func TestListCounts(t *testing.T) {
+	for _, tc := range []struct {
+		env      map[string]string
+		mode     store.CountMode
+		limit    int
+		wantFail string
+	}{
+		{env: map[string]string{}, mode: store.CountExact},
+		{env: map[string]string{"LIST_COUNT": "estimated"}, mode: store.CountEstimated},
+		{env: map[string]string{"LIST_COUNT": "capped", "LIST_COUNT_CAP": "500"}, mode: store.CountCapped, limit: 500},
+		{env: map[string]string{"LIST_COUNT": "Exact"}, wantFail: "LIST_COUNT"},
+		{env: map[string]string{"LIST_COUNT": "roughly"}, wantFail: "LIST_COUNT"},
+		{env: map[string]string{"LIST_COUNT_CAP": "0"}, wantFail: "LIST_COUNT_CAP"},
+		{env: map[string]string{"LIST_COUNT_CAP": "ten"}, wantFail: "LIST_COUNT_CAP"},
+	} {
+		getenv := func(k string) string { return tc.env[k] }
+		mode, limit, err := listCounts(getenv)
+		if tc.wantFail != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantFail) {
+				t.Errorf("%v: err %v, want one naming %s", tc.env, err, tc.wantFail)
+			}
+			// The server refuses to start with it.
+			_, cleanup, err := build(t.Context(), getenv, slog.New(slog.DiscardHandler))
+			if cleanup != nil {
+				cleanup()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantFail) {
+				t.Errorf("%v: build: %v", tc.env, err)
+			}
+			continue
+		}
+		if err != nil || mode != tc.mode || limit != tc.limit {
+			t.Errorf("%v: %v, %d, %v; want %v, %d", tc.env, mode, limit, err, tc.mode, tc.limit)
+		}
 	}
 }
