@@ -13,8 +13,9 @@ import (
 // its own change. [API.Handler] installs it; a host mounts it in front of
 // its own routes that use the stores. A request that already carries a
 // marker keeps it. The pattern that a ServeMux behind it matched is copied
-// back to the request it was given, so that the middlewares around it
-// (tracing, logging) see the route, as they would without it.
+// back to the request it was given (over the pattern of an outer mux that
+// sent the request here), so that the middlewares around it (tracing,
+// logging) see the route, as they would without it.
 func ReadYourWrites(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := store.ReadYourWrites(r.Context())
@@ -24,7 +25,7 @@ func ReadYourWrites(next http.Handler) http.Handler {
 		}
 		marked := r.WithContext(ctx)
 		next.ServeHTTP(w, marked)
-		if r.Pattern == "" {
+		if marked.Pattern != "" {
 			r.Pattern = marked.Pattern
 		}
 	})

@@ -72,11 +72,16 @@ func TestReadYourWritesKeepsThePattern(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /items/{id}", func(http.ResponseWriter, *http.Request) {})
 	h := httpapi.ReadYourWrites(mux)
+	// An outer mux that sends every path here, as examples/server's does.
+	outer := http.NewServeMux()
+	outer.Handle("/", h)
 	for _, ctx := range []context.Context{context.Background(), store.ReadYourWrites(context.Background())} {
-		r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/items/7", nil)
-		h.ServeHTTP(httptest.NewRecorder(), r)
-		if r.Pattern != "GET /items/{id}" {
-			t.Errorf("Pattern after the middleware = %q, want the mux's", r.Pattern)
+		for _, via := range []http.Handler{h, outer} {
+			r := httptest.NewRequestWithContext(ctx, http.MethodGet, "/items/7", nil)
+			via.ServeHTTP(httptest.NewRecorder(), r)
+			if r.Pattern != "GET /items/{id}" {
+				t.Errorf("Pattern after the middleware = %q, want the inner mux's", r.Pattern)
+			}
 		}
 	}
 }
