@@ -179,6 +179,7 @@ func BenchmarkPageDepth(b *testing.B) {
 	}{
 		{"id", nil},
 		{"created_at_desc", []store.Order{store.Desc("created_at")}},
+		{"created_at_asc", []store.Order{store.Asc("created_at")}},
 	} {
 		// The row before the page, whose cursor the keyset read starts after.
 		before, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{Order: order.order, Skip: skip - 1, Take: 1})
