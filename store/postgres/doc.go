@@ -113,6 +113,10 @@
 //   - 0012_clientele_audit.sql creates clientele_audit, the audit log.
 //   - 0013_clientele_customer_count.sql keeps the number of live
 //     customers in clientele_customer_count (see Counting below).
+//   - 0014_clientele_customer_created_at.sql adds a btree index on the
+//     live customers' (created_at, id)
+//     (IDX_clientele_customer_created_at, not unique), from which keyset
+//     pages by created_at start (see Queries below).
 //
 // Building the indexes on a large existing table blocks writes to it for
 // the duration (CREATE INDEX inside the migration's transaction); create
@@ -157,7 +161,21 @@
 // In id order it is id > $1, which the primary key serves, so a page costs
 // the same at any depth (page 500 of 10,000 customers: 0.2 ms against
 // 2.5 ms by OFFSET; page 40,000 of a million: 0.4 ms against 1.1 s). A Before page reads the reversed order and turns
-// the rows back.
+// the rows back. When the first key cannot be NULL (created_at, updated_at)
+// the condition also starts with the range it implies, k1 >= v1 (<=
+// descending), so that an index on that key starts its scan at the cursor:
+// customer lists by created_at, either direction, read
+// IDX_clientele_customer_created_at from the cursor on (backward
+// descending, with an incremental sort by id of the rows that share a
+// created_at), and a page costs the same at any depth (page 40,000 of a
+// million: 0.3 ms either way, as in id order, against 156 and 182 ms
+// before). Its cost grows only with the number of customers that
+// share the cursor's created_at (those created in one call). There is no
+// such index on updated_at: every update changes it, and an index on it
+// would deny every update of a customer the cheap in-place (HOT) path;
+// lists by updated_at, and by created_at with soft-deleted rows
+// (WithDeleted, which the partial index leaves out), read and sort the
+// rows past the cursor.
 //
 // customer.Service.ListPage and ListAndCount read the page and its count
 // in one statement: the count, as store.ListOptions.Count asks, is a

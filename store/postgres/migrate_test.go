@@ -146,7 +146,7 @@ func TestMigrateEmpty(t *testing.T) {
 	for _, m := range postgres.Migrations() {
 		names = append(names, m.Name)
 	}
-	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql", "0010_clientele_mfa.sql", "0011_clientele_outbox.sql", "0012_clientele_audit.sql", "0013_clientele_customer_count.sql"}
+	wantNames := []string{"0001_medusa_customer.sql", "0002_clientele_customer_indexes.sql", "0003_medusa_auth.sql", "0004_clientele_auth.sql", "0005_clientele_sessions.sql", "0006_clientele_throttle.sql", "0007_clientele_revocation.sql", "0008_clientele_session_idle.sql", "0009_clientele_verification.sql", "0010_clientele_mfa.sql", "0011_clientele_outbox.sql", "0012_clientele_audit.sql", "0013_clientele_customer_count.sql", "0014_clientele_customer_created_at.sql"}
 	if diff := cmp.Diff(wantNames, names); diff != "" {
 		t.Errorf("migrations (-want +got):\n%s", diff)
 	}
@@ -156,6 +156,7 @@ func TestMigrateEmpty(t *testing.T) {
 		`IDX_clientele_customer_email_trgm: CREATE INDEX "IDX_clientele_customer_email_trgm" ON public.customer USING gin (email gin_trgm_ops)`,
 		`IDX_clientele_customer_group_name_trgm: CREATE INDEX "IDX_clientele_customer_group_name_trgm" ON public.customer_group USING gin (name gin_trgm_ops)`,
 		`IDX_clientele_provider_identity_entity_id_lower: CREATE INDEX "IDX_clientele_provider_identity_entity_id_lower" ON public.provider_identity USING btree (lower(entity_id))`,
+		`IDX_clientele_customer_created_at: CREATE INDEX "IDX_clientele_customer_created_at" ON public.customer USING btree (created_at, id) WHERE (deleted_at IS NULL)`,
 		`IDX_clientele_auth_verification_token_hash: CREATE INDEX "IDX_clientele_auth_verification_token_hash" ON public.auth_verification USING btree (((provider_metadata ->> 'token_hash'::text))) WHERE (deleted_at IS NULL)`,
 	}
 	for _, w := range wantOurs {
@@ -271,8 +272,9 @@ func TestMigrateEmpty(t *testing.T) {
 
 // clienteleIndexes is how many indexes clientele adds to Medusa's tables:
 // trigram indexes on 5 customer, 9 address and 1 group columns,
-// lower(email), lower(entity_id) and the verification code's hash.
-const clienteleIndexes = 5 + 9 + 1 + 1 + 1 + 1
+// lower(email), lower(entity_id), the verification code's hash and the
+// live customers' (created_at, id).
+const clienteleIndexes = 5 + 9 + 1 + 1 + 1 + 1 + 1
 
 // TestMigrateConcurrently runs Migrate from several pools at once on an
 // empty database: the advisory lock makes them take turns.

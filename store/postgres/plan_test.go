@@ -186,6 +186,20 @@ func TestQueryPlans(t *testing.T) {
 		return ids
 	}()
 
+	// The cursors of a customer in the middle of the lists by created_at.
+	byCreated := []store.Order{store.Desc("created_at")}
+	middle, err := base.ListCustomers(ctx, customer.Filter{}, store.ListOptions{Order: byCreated, Skip: 5000, Take: 1})
+	if err != nil || len(middle) != 1 {
+		t.Fatal(len(middle), err)
+	}
+	cursor := func(order ...store.Order) string {
+		return customer.Sortable.Cursor(order, func(c *customer.Customer) string { return c.ID }, middle[0])
+	}
+	// A keyset page by created_at starts the scan of its index at the
+	// cursor: an index condition on created_at, not a filter on every row
+	// before it.
+	createdAtPage := []string{"IDX_clientele_customer_created_at", "Index Cond: (created_at"}
+
 	trgm := func(table string, cols ...string) []string {
 		out := make([]string, len(cols))
 		for i, c := range cols {
@@ -293,6 +307,22 @@ func TestQueryPlans(t *testing.T) {
 			_, err := st.ListGroups(ctx, group.Filter{Customers: &group.CustomerFilter{Email: store.Eq("a@example.com")}}, store.ListOptions{Take: 20})
 			return err
 		}, nil, []string{"IDX_clientele_customer_email_lower"}},
+		{"customer created_at desc, after a cursor", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{Order: byCreated, After: cursor(byCreated...), Take: 20})
+			return err
+		}, nil, createdAtPage},
+		{"customer created_at desc, before a cursor", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{Order: byCreated, Before: cursor(byCreated...), Take: 20})
+			return err
+		}, nil, createdAtPage},
+		{"customer created_at asc, after a cursor", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{Order: []store.Order{store.Asc("created_at")}, After: cursor(store.Asc("created_at")), Take: 20})
+			return err
+		}, nil, createdAtPage},
+		{"customer created_at desc with has_account, after a cursor", func() error {
+			_, err := st.ListCustomers(ctx, customer.Filter{HasAccount: &yes}, store.ListOptions{Order: byCreated, After: cursor(byCreated...), Take: 20})
+			return err
+		}, nil, createdAtPage},
 		{"address first name ilike", func() error {
 			_, err := st.ListAddresses(ctx, address.Filter{LastName: store.ILike(strings.ToLower(rareName) + "%")}, store.ListOptions{Take: 20})
 			return err

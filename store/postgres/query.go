@@ -317,8 +317,18 @@ func (q *query) sortExpr(field string) (expr string, nullable bool) {
 //
 // where "= NULL" is IS NULL, and a key past NULL is IS NOT NULL descending
 // and nothing ascending.
+//
+// When k1 cannot be NULL (created_at, updated_at) and is not the only key,
+// the condition starts with the range it implies, k1 >= v1 (k1 <= v1
+// descending): the OR alone gives PostgreSQL no bound to start an index
+// scan from, so it would read the index from its start and filter out
+// every row before the cursor, and a deep page would cost as much as an
+// OFFSET. With the bound, a scan of (created_at, id) starts at the cursor
+// (backward for created_at DESC, with an incremental sort of the rows that
+// share a created_at), and a page costs the same at any depth.
 func (q *query) past(seek *store.Seek) string {
 	cond := ""
+	bound := ""
 	for i := len(seek.Keys) - 1; i >= 0; i-- {
 		k := seek.Keys[i]
 		expr, nullable := q.sortExpr(k.Field)
@@ -342,6 +352,9 @@ func (q *query) past(seek *store.Seek) string {
 			if nullable && !desc {
 				past = "(" + past + " OR " + expr + " IS NULL)"
 			}
+			if i == 0 && !nullable && len(seek.Keys) > 1 {
+				bound = expr + op[:2] + "= " + v
+			}
 		}
 		switch {
 		case cond == "" && past == "":
@@ -353,6 +366,9 @@ func (q *query) past(seek *store.Seek) string {
 		default:
 			cond = "(" + past + " OR (" + same + " AND " + cond + "))"
 		}
+	}
+	if bound != "" {
+		cond = bound + " AND " + cond
 	}
 	return cond
 }
