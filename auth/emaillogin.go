@@ -110,16 +110,17 @@ func (s *Service) RequestEmailLogin(ctx context.Context, p EmailLoginParams) (*E
 		if err := s.record(ctx, e); err != nil {
 			return err
 		}
+		// Both paths make one durable write in this unit (a state written
+		// and taken back), so that the commit waits for the log alike;
+		// the mailing path adds its event to the same commit.
+		key := "decoy:" + hashJTI(started.Flow)
+		if err := s.st.PutState(ctx, key, nil, s.clock().Add(time.Minute)); err != nil {
+			return err
+		}
+		if _, err := s.st.TakeState(ctx, key, s.clock()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		if !started.Send {
-			// Spend what the mailing path spends in its unit of work: a
-			// durable write (a decoy state, written and taken back).
-			key := "decoy:" + hashJTI(started.Flow)
-			if err := s.st.PutState(ctx, key, nil, s.clock().Add(time.Minute)); err != nil {
-				return err
-			}
-			if _, err := s.st.TakeState(ctx, key, s.clock()); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
 			return nil
 		}
 		// Delivered after the answer, never inside it.
