@@ -15,8 +15,10 @@ import (
 )
 
 // EventLoginEmail carries {"entity_id", "actor_type", "provider", "token",
-// "code", "expires_at", "registering", "metadata"}: the host mails the
-// login link (its URL with the token) and the one-time code to entity_id.
+// "code", "expires_at", "registering", "metadata"} and, when the provider
+// has a link page (magiclink.WithLinkURL), "link": the host mails the
+// login link (the link, or its own URL with the token) and the one-time
+// code to entity_id.
 // It is raised as a secret event (sealed in an outbox) after the request's
 // answer, and only for an email that may log in (one with an identity, or
 // any when the provider registers).
@@ -124,11 +126,15 @@ func (s *Service) RequestEmailLogin(ctx context.Context, p EmailLoginParams) (*E
 			return nil
 		}
 		// Delivered after the answer, never inside it.
-		return s.events.EmitDetached(ctx, event.Event{Name: EventLoginEmail, Secret: true, Data: map[string]any{
+		data := map[string]any{
 			"entity_id": started.Email, "actor_type": p.ActorType, "provider": p.Provider,
 			"token": started.Token, "code": started.Code, "expires_at": started.ExpiresAt,
 			"registering": started.Registering, "metadata": metadata,
-		}})
+		}
+		if started.Link != "" {
+			data["link"] = started.Link
+		}
+		return s.events.EmitDetached(ctx, event.Event{Name: EventLoginEmail, Secret: true, Data: data})
 	})
 	if err != nil {
 		return nil, err

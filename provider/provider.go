@@ -322,6 +322,9 @@ type EmailLogin struct {
 	// Token is the link's secret and Code the one-time code; both go to
 	// the mailbox only.
 	Token, Code string
+	// Link is the URL to mail, with Token in it (empty when the provider
+	// has no link page configured: the host builds it from Token).
+	Link string
 	// Flow names the login and ConfirmationCode confirms a link opened
 	// away from the browser that asked; both go to that browser only.
 	Flow, ConfirmationCode string

@@ -148,8 +148,9 @@ var emailLoginBehaviour = []test{
 		e.same(provider.LinkKind(""), again.Link)
 	}},
 	{"EmailLogin/LinkInTheBrowserThatAsked", func(e *env) {
-		e.withMagic(magiclink.WithRegistration())
+		e.withMagic(magiclink.WithRegistration(), magiclink.WithLinkURL("https://shop.example/login?from=mail"))
 		m := e.askMagic("ada@example.com")
+		e.same("https://shop.example/login?from=mail&token="+m.token(), m.data["link"])
 		res, err := e.completeMagic(map[string]any{"token": m.token()}, adaBrowser)
 		e.must(err)
 		e.same(res.AuthIdentity.ID, e.magicIdentities("ada@example.com")[0].AuthIdentityID)

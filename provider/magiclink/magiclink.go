@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/url"
 	"strings"
 	"time"
 
@@ -57,6 +58,7 @@ type Provider struct {
 	ttl         time.Duration
 	maxAttempts int
 	register    bool
+	linkURL     *url.URL
 	now         func() time.Time
 }
 
@@ -88,6 +90,20 @@ func WithMaxAttempts(n int) Option {
 // Without it, nothing is mailed to an unknown email (the requester's
 // answer is the same).
 func WithRegistration() Option { return func(p *Provider) { p.register = true } }
+
+// WithLinkURL sets the page the mailed link opens: the link is u with the
+// query parameter "token" added (carried by the event as "link"). The page
+// sends the token to POST /auth/{actor_type}/magiclink/callback (with the
+// browser's cookies), and asks for the confirmation code when that answers
+// that one is needed. Without it, the event carries only the token and the
+// host builds the link.
+func WithLinkURL(u string) Option {
+	return func(p *Provider) {
+		if parsed, err := url.Parse(u); err == nil && u != "" {
+			p.linkURL = parsed
+		}
+	}
+}
 
 // WithClock sets the provider's clock (tests).
 func WithClock(now func() time.Time) Option { return func(p *Provider) { p.now = now } }
@@ -166,6 +182,13 @@ func (p *Provider) BeginEmailLogin(ctx context.Context, in provider.Input, ids p
 	}
 	secret := rand.Text()
 	out.Token = out.Flow + "." + secret
+	if p.linkURL != nil {
+		u := *p.linkURL
+		q := u.Query()
+		q.Set("token", out.Token)
+		u.RawQuery = q.Encode()
+		out.Link = u.String()
+	}
 	st := pending{
 		Email: addr, ActorType: in.ActorType, Register: p.register,
 		Link: hash(out.Flow, secret), Code: hash(out.Flow, "code", out.Code),
