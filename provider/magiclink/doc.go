@@ -17,15 +17,15 @@
 //     mailer. The browser gets {"flow", "confirmation_code", "expires_at"}.
 //  2. The login completes through ValidateCallback (POST
 //     /auth/{actor_type}/magiclink/callback), with either the link's
-//     {"token"} or {"flow", "code"}:
-//     - the link logs in from the browser that asked (its binding matches,
-//       compared in constant time). Opened anywhere else (another device,
-//       a mail scanner's prefetch, a forwarded mail) it answers that the
-//       confirmation code is needed, spends nothing and counts nothing;
-//       with {"token", "confirmation_code"} it logs in there: the person
-//       types the code the asking browser shows. So a link alone logs no
-//       one in outside the browser that asked;
-//     - the code works only from the browser that asked.
+//     {"token"} or {"flow", "code"}.
+//
+// The link logs in from the browser that asked (its binding matches,
+// compared in constant time). Opened anywhere else (another device, a mail
+// scanner's prefetch, a forwarded mail) it answers that the confirmation
+// code is needed, and spends and counts nothing; with {"token",
+// "confirmation_code"} it logs in there: the person types the code the
+// asking browser shows. So a link alone logs no one in outside the browser
+// that asked. The mailed code works only from the browser that asked.
 //
 // A login completes once. A wrong link, code or confirmation code counts a
 // failure; the fifth ([WithMaxAttempts]) ends the login. A completion
