@@ -62,6 +62,10 @@ const (
 	// ActionPasswordResetRequest: a reset token was issued for an
 	// identity (a request for an unknown account is not recorded).
 	ActionPasswordResetRequest Action = "auth.password_reset_request"
+	// ActionLoginEmailRequest: a login link and code were asked for by
+	// email (provider/magiclink); an unknown email is a failure with
+	// ReasonInvalidCredentials, without an identity.
+	ActionLoginEmailRequest Action = "auth.login_email_request"
 	// ActionPasswordReset: a reset token was spent to set a password.
 	ActionPasswordReset Action = "auth.password_reset"
 	// ActionVerificationRequest: a verification code was sent.

@@ -53,6 +53,13 @@ func (i *identities) folds() bool {
 	return ok && f.FoldEntityIDs()
 }
 
+// provesEmail reports whether the provider's login proves the email
+// (provider.EmailProver: magiclink).
+func (i *identities) provesEmail() bool {
+	p, ok := i.provider.(provider.EmailProver)
+	return ok && p.ProvesEmail()
+}
+
 func (i *identities) entityNotFound(entityID string) error {
 	return &provider.Error{Provider: i.id(), Kind: ErrNotFound, Message: fmt.Sprintf("AuthIdentity with entity_id %q not found", entityID)}
 }
@@ -177,7 +184,7 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 		return out, nil
 	}
 	a := &AuthIdentity{ID: newAuthIdentityID(), CreatedAt: now, UpdatedAt: now}
-	if trusted {
+	if trusted || (in.EmailVerified && email != "" && i.provesEmail()) {
 		a.AppMetadata = map[string]any{VerifiedEmailKey: email}
 	}
 	pi, err := i.s.buildProviderIdentity("", NewProviderIdentity{

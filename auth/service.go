@@ -226,7 +226,9 @@ type ProviderInfo struct {
 	ID          string `json:"id"`
 	Identifier  string `json:"identifier"`
 	DisplayName string `json:"display_name"`
-	// Flow is "redirect" for providers with a callback, else "credentials".
+	// Flow is "email" for providers that log in with a mailed link or
+	// code (provider.EmailLinker), "redirect" for other providers with a
+	// callback, else "credentials".
 	Flow string `json:"flow"`
 }
 
@@ -241,6 +243,9 @@ func (s *Service) Providers() []ProviderInfo {
 		}
 		if _, ok := p.(provider.CallbackValidator); ok {
 			info.Flow = "redirect"
+		}
+		if _, ok := p.(provider.EmailLinker); ok {
+			info.Flow = "email"
 		}
 		out = append(out, info)
 	}

@@ -239,6 +239,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)
+	h("POST /auth/{actor_type}/{provider}/request", a.requestEmailLogin) // emailloginroutes.go
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
 	// Not with a pending MFA challenge (anyActor allows it).
 	authed("POST /auth/{actor_type}/{provider}/change-password", authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}, a.changePassword)

@@ -141,7 +141,7 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, err := a.cfg.Auth.ValidateCallback(r.Context(), r.PathValue("provider"), in)
-	if usedCookie {
+	if usedCookie && (err == nil || !a.emailFlow(r)) {
 		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
 	}
 	a.settle(r.Context(), att, res, err)

@@ -261,6 +261,27 @@
 // one. Providers never see the client-held binding: it is removed from
 // the body, query and URL they receive.
 //
+// # Passwordless login by email (clientele's own route)
+//
+// With a provider that logs in by email (provider/magiclink), POST
+// /auth/{actor_type}/{provider}/request {"email", "metadata"?} starts a
+// login: it answers 200 {"flow", "confirmation_code", "expires_at"},
+// whether or not the email has an account, binds the login to the browser
+// as a redirect login's first leg does (the binding cookie, kept for the
+// login's lifetime, or the client-held binding of the body), and the auth
+// service raises auth.login_email for the host's mailer. The login
+// completes through POST (or GET) /auth/{actor_type}/{provider}/callback
+// with {"flow", "code"} (the mailed code, from the browser that asked) or
+// {"token"} (the mailed link's token; from another browser with
+// "confirmation_code", the code the asking browser shows: without it the
+// answer is a 401 "Enter the confirmation code shown where the login was
+// requested", and nothing is spent). It answers what other logins answer.
+// A refused completion keeps the binding cookie, so a mistyped code can be
+// typed again. Requests are throttled per client address under
+// throttle.Config.ResetIP and per email under throttle.Config.Reset; a
+// request also starts a new binding cookie, which replaces that of a
+// redirect login begun in the same browser.
+//
 // # Personal data (clientele's own routes)
 //
 // Three admin routes that Medusa does not have serve a customer's data

@@ -293,3 +293,49 @@ type EmailVerifier interface {
 type UpdateChecker interface {
 	CheckUpdate(data map[string]any) error
 }
+
+// EmailLinker is implemented by providers that log in with secrets mailed
+// to an email address (provider/magiclink): a link and a one-time code.
+// The auth service's RequestEmailLogin calls BeginEmailLogin, then hands
+// the mailed secrets to the host's mailer in an event; the login itself
+// completes through the provider's ValidateCallback.
+type EmailLinker interface {
+	// BeginEmailLogin starts a login of the email in.Body["email"] (already
+	// normalised), bound to in.Binding, for in.ActorType. It stores what
+	// the completion needs (hashed, through ids.SetState) and does the
+	// same store work whether or not the email has an identity.
+	BeginEmailLogin(ctx context.Context, in Input, ids Identities) (*EmailLogin, error)
+}
+
+// EmailLogin is a started email login: what goes to the mailbox and what
+// goes back to the browser that asked.
+type EmailLogin struct {
+	// Email is the address the login is for.
+	Email string
+	// Send reports whether anything is mailed: the email has an identity,
+	// or the provider registers unknown emails. The requester's answer
+	// does not depend on it.
+	Send bool
+	// Registering reports that the email has no identity yet: completing
+	// the login creates one.
+	Registering bool
+	// Token is the link's secret and Code the one-time code; both go to
+	// the mailbox only.
+	Token, Code string
+	// Link is the URL to mail, with Token in it (empty when the provider
+	// has no link page configured: the host builds it from Token).
+	Link string
+	// Flow names the login and ConfirmationCode confirms a link opened
+	// away from the browser that asked; both go to that browser only.
+	Flow, ConfirmationCode string
+	// ExpiresAt is when the secrets stop working.
+	ExpiresAt time.Time
+}
+
+// EmailProver is implemented by providers whose login itself proves that
+// the person controls the identity's email (a secret mailed to it): a new
+// identity they create has its email marked verified, as a confirmed
+// verification marks it.
+type EmailProver interface {
+	ProvesEmail() bool
+}

@@ -40,6 +40,13 @@
 //	AUTH_METHODS_PER_ACTOR   the providers each actor type may use, as Medusa's http.authMethodsPerActor
 //	                     in JSON: {"user":["emailpass"],"customer":["emailpass","oidc"]}; actor types
 //	                     left out may use every provider (GET /auth/{actor_type}/providers lists them)
+//	MAGIC_LINK           on: passwordless login by a mailed link or one-time code (provider
+//	                     magiclink: POST /auth/{actor_type}/magiclink/request {"email"}, then
+//	                     POST /auth/{actor_type}/magiclink/callback with {"flow","code"} or
+//	                     {"token"}); register: unknown emails register through it too; default off
+//	MAGIC_LINK_URL       the storefront page the mailed link opens (the token is added to its
+//	                     query; the page posts it to the callback); unset: the auth.login_email
+//	                     event carries only the token
 //	LOG_LEVEL            debug, info (default), warn, error
 //	MAX_LOGIN_AGE        how long after a login its tokens may be refreshed (Go duration; default 720h, 30 days)
 //	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate
@@ -317,6 +324,13 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	closers = append(closers, closeIdP)
+	magic, err := magicLink(getenv)
+	if err != nil {
+		return fail(err)
+	}
+	if magic != nil {
+		providers = append(providers, magic)
+	}
 	hasher, err := scryptCost(getenv, logger)
 	if err != nil {
 		return fail(err)

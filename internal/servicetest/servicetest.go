@@ -76,6 +76,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, verificationBehaviour...)
 	all = append(all, accountVerificationTests...)
 	all = append(all, mfaBehaviour...)
+	all = append(all, emailLoginBehaviour...)
 	all = append(all, gdprTests...)
 	all = append(all, faultTests...)
 	all = append(all, outboxBehaviour...)
