@@ -182,6 +182,16 @@ type Updater interface {
 	Update(ctx context.Context, data map[string]any, ids Identities) (*Result, error)
 }
 
+// Beginner is implemented by providers whose proof takes two steps, the
+// first of which hands the caller something to answer (a passkey's
+// options for navigator.credentials). Begin answers that first step with
+// JSON for the client; the second step is Authenticate or Register.
+// Whatever Begin must remember until then goes in the Identities' state,
+// bound to in.Binding.
+type Beginner interface {
+	Begin(ctx context.Context, in Input, ids Identities) ([]byte, error)
+}
+
 // Describer is implemented by providers that have a display name.
 type Describer interface {
 	DisplayName() string

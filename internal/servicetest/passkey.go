@@ -1,0 +1,268 @@
+package servicetest
+
+import (
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/internal/webauthntest"
+	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/passkey"
+	"github.com/clientele/clientele/store"
+)
+
+// Passkey behaviour: registration and login ceremonies of provider/passkey
+// answered by a software authenticator, with challenges kept in the store
+// (single use, expiring, bound to the browser) and credentials kept in
+// passkey provider identities.
+
+const (
+	passkeyOrigin  = "https://shop.example.com"
+	passkeyBrowser = "browser-binding-of-the-passkey-tests"
+)
+
+// withPasskeys gives e an auth service with the passkey provider (relying
+// party shop.example.com) and returns the provider.
+func (e *env) withPasskeys() *passkey.Provider {
+	e.t.Helper()
+	p, err := passkey.New(passkey.Config{RPID: "shop.example.com", RPDisplayName: "Shop", Origins: []string{passkeyOrigin}})
+	e.must(err)
+	e.auth = e.newAuth(auth.WithProvider(p))
+	return p
+}
+
+// passkeyIn is a request body from the passkey tests' browser.
+func passkeyIn(body map[string]any) provider.Input {
+	return provider.Input{Body: body, Binding: passkeyBrowser, ActorType: auth.ActorCustomer}
+}
+
+// passkeyBegin begins a ceremony in the tests' browser.
+func (e *env) passkeyBegin(ceremony string) []byte {
+	e.t.Helper()
+	opts, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": ceremony, "name": "ada@example.org"}))
+	e.must(err)
+	return opts
+}
+
+// passkeyRegister registers a's passkey and returns the new identity.
+func (e *env) passkeyRegister(a *webauthntest.Authenticator) *auth.AuthIdentity {
+	e.t.Helper()
+	body, err := a.Create(e.passkeyBegin(passkey.CeremonyRegister))
+	e.must(err)
+	res, err := e.auth.Register(e.ctx, passkey.ID, passkeyIn(body))
+	e.must(err)
+	return res.AuthIdentity
+}
+
+// passkeyAssert answers a login ceremony begun now with a.
+func (e *env) passkeyAssert(a *webauthntest.Authenticator) map[string]any {
+	e.t.Helper()
+	body, err := a.Get(e.passkeyBegin(passkey.CeremonyLogin))
+	e.must(err)
+	return body
+}
+
+// storedPasskey reads the passkey that the store keeps for a.
+func (e *env) storedPasskey(a *webauthntest.Authenticator) passkey.Credential {
+	e.t.Helper()
+	pis, err := e.st.ListProviderIdentities(e.ctx, auth.ProviderIdentityFilter{EntityIDs: []string{a.EntityID()}, Providers: []string{passkey.ID}}, store.ListOptions{})
+	e.must(err)
+	if len(pis) != 1 {
+		e.t.Fatalf("%d passkey identities for the credential, want 1", len(pis))
+	}
+	c, ok := passkey.CredentialOf(pis[0])
+	if !ok {
+		e.t.Fatalf("provider_metadata %v is not a passkey", pis[0].ProviderMetadata)
+	}
+	return c
+}
+
+var passkeyTests = []test{
+	{"Passkey/RegisterThenLoginUsernameless", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		a.BackupEligible = true
+		registered := e.passkeyRegister(a)
+		if registered == nil || registered.Provider(passkey.ID).EntityID != a.EntityID() {
+			e.t.Fatalf("registered %+v, want a passkey identity for the credential", registered)
+		}
+		c := e.storedPasskey(a)
+		if c.SignCount != 0 || !c.BackupEligible || c.BackupState || len(c.Transports) != 2 || string(c.AAGUID) != "clientele-test-a" || len(c.PublicKey) == 0 {
+			e.t.Fatalf("stored passkey %+v", c)
+		}
+		// The passkey syncs (BS set) before the login: the flag follows.
+		a.BackupState = true
+		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if l.Identity.ID != registered.ID || l.Token == "" {
+			e.t.Fatalf("login reached %v (token %t), want %v", l.Identity.ID, l.Token != "", registered.ID)
+		}
+		if c := e.storedPasskey(a); c.SignCount != 1 || !c.BackupState {
+			e.t.Fatalf("after the login the passkey holds %+v, want count 1 and the backup state", c)
+		}
+		// A second login moves the counter on.
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if c := e.storedPasskey(a); c.SignCount != 2 {
+			e.t.Fatalf("sign count %d, want 2", c.SignCount)
+		}
+	}},
+	{"Passkey/WrongOrigin", func(e *env) {
+		e.withPasskeys()
+		evil := webauthntest.New("https://shop.example.com.evil.test")
+		body, err := evil.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		_, err = e.auth.Register(e.ctx, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		a.Origin = "https://evil.test"
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.wantErr(err, auth.ErrUnauthorized)
+		if c := e.storedPasskey(a); c.SignCount != 0 {
+			e.t.Fatalf("a refused login moved the counter to %d", c.SignCount)
+		}
+	}},
+	{"Passkey/WrongRPID", func(e *env) {
+		e.withPasskeys()
+		other := webauthntest.New(passkeyOrigin)
+		other.RPID = "example.net"
+		body, err := other.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		_, err = e.auth.Register(e.ctx, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		a.RPID = "example.net"
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.wantErr(err, auth.ErrUnauthorized)
+	}},
+	{"Passkey/ReplayedChallenge", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		body := e.passkeyAssert(a)
+		_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.must(err)
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+
+		// A registration's challenge is spent too, and a login's
+		// challenge does not finish a registration.
+		reg, err := webauthntest.New(passkeyOrigin).Create(e.passkeyBegin(passkey.CeremonyLogin))
+		e.must(err)
+		_, err = e.auth.Register(e.ctx, passkey.ID, passkeyIn(reg))
+		e.wantErr(err, auth.ErrUnauthorized)
+	}},
+	{"Passkey/ExpiredChallenge", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		start := time.Now()
+		e.clock.set(start)
+		body := e.passkeyAssert(a)
+		e.clock.set(start.Add(passkey.DefaultChallengeTTL + time.Second))
+		_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+	}},
+	{"Passkey/OtherBrowser", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		body := e.passkeyAssert(a)
+		in := passkeyIn(body)
+		in.Binding = "another-browser-binding"
+		_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, in)
+		e.wantErr(err, auth.ErrUnauthorized)
+		// The attempt spent the challenge: the right browser cannot
+		// finish it afterwards either.
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+		// No binding at all finishes nothing and begins nothing.
+		in.Binding = ""
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, in)
+		e.wantErr(err, auth.ErrUnauthorized)
+		_, err = e.auth.Begin(e.ctx, passkey.ID, provider.Input{Body: map[string]any{"ceremony": "login"}})
+		e.wantErr(err, auth.ErrInvalid)
+	}},
+	{"Passkey/SignCountRegression", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		a.SignCount = 41
+		_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		// A clone carries the counter where the copy was taken.
+		a.SignCount = 10
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.wantErr(err, auth.ErrUnauthorized)
+		a.SignCount = 41 // the same counter again
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.wantErr(err, auth.ErrUnauthorized)
+		if c := e.storedPasskey(a); c.SignCount != 42 {
+			e.t.Fatalf("sign count %d after refused logins, want 42", c.SignCount)
+		}
+	}},
+	{"Passkey/UnknownCredential", func(e *env) {
+		e.withPasskeys()
+		e.passkeyRegister(webauthntest.New(passkeyOrigin))
+		stranger := webauthntest.New(passkeyOrigin)
+		body, err := stranger.Get(e.passkeyBegin(passkey.CeremonyLogin))
+		e.must(err)
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+	}},
+	{"Passkey/BadInput", func(e *env) {
+		e.withPasskeys()
+		for _, body := range []map[string]any{{}, {"ceremony": "logout"}, {"ceremony": 3}} {
+			_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(body))
+			e.wantErr(err, auth.ErrInvalid)
+		}
+		_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": "register", "name": string(make([]byte, 300))}))
+		e.wantErr(err, auth.ErrInvalid)
+		for _, body := range []map[string]any{{}, {"id": "x", "response": "nope"}, {"id": "x", "type": "public-key", "response": map[string]any{"clientDataJSON": "!!"}}} {
+			_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+			e.wantErr(err, auth.ErrInvalid)
+			_, err = e.auth.Register(e.ctx, passkey.ID, passkeyIn(body))
+			e.wantErr(err, auth.ErrInvalid)
+		}
+		// A provider without a first step says so.
+		_, err = e.auth.Begin(e.ctx, "emailpass", passkeyIn(map[string]any{"ceremony": "login"}))
+		e.wantErr(err, auth.ErrNotSupported)
+	}},
+	{"Passkey/RegisteredTwice", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		body, err := a.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		_, err = e.auth.Register(e.ctx, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrConflict)
+	}},
+	{"Passkey/LinkedToPasswordIdentity", func(e *env) {
+		e.withPasskeys()
+		owner := e.register("ada@example.org", "correct horse")
+		a := webauthntest.New(passkeyOrigin)
+		body, err := a.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		res, err := e.auth.Link(e.ctx, owner.ID, passkey.ID, passkeyIn(body))
+		e.must(err)
+		if res.AuthIdentity.ID != owner.ID || res.Link != provider.LinkExplicit {
+			e.t.Fatalf("link reached %v (%q), want %v explicitly", res.AuthIdentity.ID, res.Link, owner.ID)
+		}
+		// A second passkey of the same account, then a login with each.
+		b := webauthntest.New(passkeyOrigin)
+		body, err = b.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		_, err = e.auth.Link(e.ctx, owner.ID, passkey.ID, passkeyIn(body))
+		e.must(err)
+		for _, auth := range []*webauthntest.Authenticator{a, b} {
+			l, err := e.auth.Login(e.ctx, "customer", passkey.ID, passkeyIn(e.passkeyAssert(auth)))
+			e.must(err)
+			if l.Identity.ID != owner.ID {
+				e.t.Fatalf("passkey login reached %v, want %v", l.Identity.ID, owner.ID)
+			}
+		}
+	}},
+}
