@@ -53,14 +53,14 @@ const (
 // Messages of refused ceremonies. They never say which check failed
 // beyond what the caller can fix.
 const (
-	msgFailed      = "Passkey verification failed"
-	msgChallenge   = "The passkey challenge is unknown, was used already or has expired"
-	msgBinding     = "The passkey ceremony must be finished in the browser that began it"
-	msgCeremony    = "Invalid request: Field 'ceremony' must be \"login\" or \"register\""
-	msgMalformed   = "Invalid request: the body is not a WebAuthn credential"
-	msgClone       = "The passkey's signature counter went backwards; the passkey may have been cloned"
-	msgNoBinding   = "A passkey ceremony needs a browser binding"
-	msgRegistered  = "This passkey is already registered"
+	msgFailed     = "Passkey verification failed"
+	msgChallenge  = "The passkey challenge is unknown, was used already or has expired"
+	msgBinding    = "The passkey ceremony must be finished in the browser that began it"
+	msgCeremony   = "Invalid request: Field 'ceremony' must be \"login\" or \"register\""
+	msgMalformed  = "Invalid request: the body is not a WebAuthn credential"
+	msgClone      = "The passkey's signature counter went backwards; the passkey may have been cloned"
+	msgNoBinding  = "A passkey ceremony needs a browser binding"
+	msgRegistered = "This passkey is already registered"
 )
 
 // Config configures the provider: the relying party that passkeys are
