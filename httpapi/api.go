@@ -236,6 +236,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}/register", a.register)
+	h("POST /auth/{actor_type}/{provider}/begin", a.begin)
 	h("GET /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)

@@ -94,10 +94,11 @@ type Provider struct {
 }
 
 var (
-	_ provider.Provider   = (*Provider)(nil)
-	_ provider.Registerer = (*Provider)(nil)
-	_ provider.Beginner   = (*Provider)(nil)
-	_ provider.Describer  = (*Provider)(nil)
+	_ provider.Provider          = (*Provider)(nil)
+	_ provider.Registerer        = (*Provider)(nil)
+	_ provider.CallbackValidator = (*Provider)(nil)
+	_ provider.Beginner          = (*Provider)(nil)
+	_ provider.Describer         = (*Provider)(nil)
 )
 
 // New returns a passkey provider for cfg, or an error naming what cfg
@@ -249,6 +250,14 @@ func (p *Provider) Authenticate(ctx context.Context, in provider.Input, ids prov
 		}
 	}
 	return p.login(ctx, raw, in.Binding, ids)
+}
+
+// ValidateCallback implements provider.CallbackValidator as Authenticate:
+// the second step of either ceremony comes back the way a redirect login
+// does, to the route that checks the browser binding (httpapi's POST
+// /auth/{actor_type}/passkey/callback).
+func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids provider.Identities) (*provider.Result, error) {
+	return p.Authenticate(ctx, in, ids)
 }
 
 // Register implements provider.Registerer: in.Body is the browser's
