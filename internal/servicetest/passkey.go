@@ -1,6 +1,8 @@
 package servicetest
 
 import (
+	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/clientele/clientele/auth"
@@ -19,6 +21,25 @@ const (
 	passkeyOrigin  = "https://shop.example.com"
 	passkeyBrowser = "browser-binding-of-the-passkey-tests"
 )
+
+// withPasskeyMFA gives e an auth service with MFA and the passkey
+// provider.
+func (e *env) withPasskeyMFA() {
+	e.t.Helper()
+	e.withMFA(auth.MFAConfig{})
+	p, err := passkey.New(passkey.Config{RPID: "shop.example.com", RPDisplayName: "Shop", Origins: []string{passkeyOrigin}})
+	e.must(err)
+	e.auth = e.newAuth(auth.WithMFA(auth.MFAConfig{EncryptionKey: mfaKey, RecoveryCodeHasher: e.secrets.hasher(cheap)}), auth.WithProvider(p))
+}
+
+// linkPasskey adds a's passkey to the identity.
+func (e *env) linkPasskey(identityID string, a *webauthntest.Authenticator) {
+	e.t.Helper()
+	body, err := a.Create(e.passkeyBegin(passkey.CeremonyRegister))
+	e.must(err)
+	_, err = e.auth.Link(e.ctx, identityID, passkey.ID, passkeyIn(body))
+	e.must(err)
+}
 
 // withPasskeys gives e an auth service with the passkey provider (relying
 // party shop.example.com) and returns the provider.
@@ -264,5 +285,73 @@ var passkeyTests = []test{
 				e.t.Fatalf("passkey login reached %v, want %v", l.Identity.ID, owner.ID)
 			}
 		}
+	}},
+	{"Passkey/SecondFactor", func(e *env) {
+		e.withPasskeyMFA()
+		ada := e.register("ada@example.org", "correct horse")
+		a := webauthntest.New(passkeyOrigin)
+		e.linkPasskey(ada.ID, a)
+		f, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		e.must(err)
+		if f.Provider != auth.MFAMethodPasskey || f.Status != auth.MFAEnabled {
+			e.t.Fatalf("factor %+v", f)
+		}
+		_, err = e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		e.wantErr(err, auth.ErrNotAllowed)
+
+		// Another identity's passkey does not answer ada's challenge.
+		bob := e.register("bob@example.org", "battery staple")
+		b := webauthntest.New(passkeyOrigin)
+		e.linkPasskey(bob.ID, b)
+
+		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
+		e.must(err)
+		if l.MFAChallenge == nil || !slices.Equal(l.MFAChallenge.Methods, []string{auth.MFAMethodPasskey}) {
+			e.t.Fatalf("challenge %+v, want one offering the passkey", l.MFAChallenge)
+		}
+		claims := e.claims(l.Token)
+		answer := func(a *webauthntest.Authenticator) string {
+			opts, err := e.auth.BeginPasskeyMFA(e.ctx, claims, l.MFAChallenge.ID)
+			e.must(err)
+			body, err := a.Get(opts)
+			e.must(err)
+			b, err := json.Marshal(body)
+			e.must(err)
+			return string(b)
+		}
+		_, err = e.auth.CompleteMFALogin(e.ctx, claims, l.MFAChallenge.ID, auth.MFAMethodPasskey, answer(b))
+		e.wantErr(err, auth.ErrMFACode)
+		// An assertion of a ceremony begun outside the challenge (a
+		// passkey login's) does not answer it either.
+		outside, err := json.Marshal(e.passkeyAssert(a))
+		e.must(err)
+		_, err = e.auth.CompleteMFALogin(e.ctx, claims, l.MFAChallenge.ID, auth.MFAMethodPasskey, string(outside))
+		e.wantErr(err, auth.ErrMFACode)
+		_, err = e.auth.CompleteMFALogin(e.ctx, claims, l.MFAChallenge.ID, auth.MFAMethodPasskey, "not json")
+		e.wantErr(err, auth.ErrMFACode)
+		// Bob's token does not begin ada's ceremony.
+		bl, err := e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("bob@example.org", "battery staple"))
+		e.must(err)
+		_, err = e.auth.BeginPasskeyMFA(e.ctx, e.claims(bl.Token), l.MFAChallenge.ID)
+		e.wantErr(err, auth.ErrNotFound)
+
+		done, err := e.auth.CompleteMFALogin(e.ctx, claims, l.MFAChallenge.ID, auth.MFAMethodPasskey, answer(a))
+		e.must(err)
+		if full := e.claims(done.Token); !full.MFAEnabled || full.MFAChallengeCompletedAt == nil || full.AuthIdentityID != ada.ID {
+			e.t.Fatalf("full token claims %+v", full)
+		}
+		// The challenge is spent.
+		_, err = e.auth.BeginPasskeyMFA(e.ctx, claims, l.MFAChallenge.ID)
+		e.wantErr(err, auth.ErrMFAChallengeClosed)
+	}},
+	{"Passkey/SecondFactorNeedsAPasskey", func(e *env) {
+		e.withPasskeyMFA()
+		ada := e.register("ada@example.org", "correct horse")
+		_, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		e.wantErr(err, auth.ErrInvalid)
+		// Without the provider, the factor cannot be turned on.
+		e.withMFA(auth.MFAConfig{})
+		_, err = e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		e.wantErr(err, auth.ErrMFANotConfigured)
 	}},
 }
