@@ -354,4 +354,52 @@ var passkeyTests = []test{
 		_, err = e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
 		e.wantErr(err, auth.ErrMFANotConfigured)
 	}},
+	{"Passkey/LoginWithUsername", func(e *env) {
+		e.withPasskeys()
+		ada := e.register("ada@example.org", "correct horse")
+		a := webauthntest.New(passkeyOrigin)
+		e.linkPasskey(ada.ID, a)
+		bob := e.register("bob@example.org", "battery staple")
+		b := webauthntest.New(passkeyOrigin)
+		e.linkPasskey(bob.ID, b)
+
+		begin := func(email string) ([]byte, []string) {
+			opts, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": "login", "email": email}))
+			e.must(err)
+			var o struct {
+				PublicKey struct {
+					AllowCredentials []struct {
+						ID string `json:"id"`
+					} `json:"allowCredentials"`
+				} `json:"publicKey"`
+			}
+			e.must(json.Unmarshal(opts, &o))
+			var ids []string
+			for _, c := range o.PublicKey.AllowCredentials {
+				ids = append(ids, c.ID)
+			}
+			return opts, ids
+		}
+		opts, allowed := begin(" ADA@example.org ")
+		if !slices.Equal(allowed, []string{a.EntityID()}) {
+			e.t.Fatalf("allowed %v, want ada's passkey %s", allowed, a.EntityID())
+		}
+		body, err := a.Get(opts)
+		e.must(err)
+		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.must(err)
+		if l.Identity.ID != ada.ID {
+			e.t.Fatalf("login reached %s, want ada %s", l.Identity.ID, ada.ID)
+		}
+		// Bob's passkey does not finish a login that named ada.
+		opts, _ = begin("ada@example.org")
+		body, err = b.Get(opts)
+		e.must(err)
+		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrUnauthorized)
+		// An unknown email gets a usernameless login's options.
+		if _, allowed := begin("nobody@example.org"); len(allowed) != 0 {
+			e.t.Fatalf("an unknown email allowed %v", allowed)
+		}
+	}},
 }

@@ -177,7 +177,11 @@ func (u *user) WebAuthnDisplayName() string                { return u.name }
 func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 // Begin implements provider.Beginner. The body's "ceremony" is
-// CeremonyLogin or CeremonyRegister; a registration may carry "name", the
+// CeremonyLogin or CeremonyRegister. A login may carry "email": the
+// options then allow only the passkeys of the identity whose
+// email-and-password login it is (a login with a username), when it has
+// any; otherwise any passkey of the relying party. A registration may
+// carry "name", the
 // account name the authenticator shows (an email, a username; default
 // "passkey"). It answers the options to pass to navigator.credentials:
 // {"publicKey": {...}} as the WebAuthn JSON forms
@@ -195,7 +199,15 @@ func (p *Provider) Begin(ctx context.Context, in provider.Input, ids provider.Id
 	)
 	switch kind {
 	case CeremonyLogin:
-		assertion, session, err := p.wa.BeginDiscoverableLogin(webauthn.WithUserVerification(p.uv))
+		opts := []webauthn.LoginOption{webauthn.WithUserVerification(p.uv)}
+		allowed, err := p.allowed(ctx, in, ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(allowed) > 0 {
+			opts = append(opts, webauthn.WithAllowedCredentials(allowed))
+		}
+		assertion, session, err := p.wa.BeginDiscoverableLogin(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("passkey: begin login: %w", err)
 		}
@@ -232,6 +244,32 @@ func (p *Provider) Begin(ctx context.Context, in provider.Input, ids provider.Id
 		return nil, err
 	}
 	return json.Marshal(options)
+}
+
+// allowed returns the passkeys a login that names its account by
+// "email" may use: those of the identity whose email-and-password login
+// it is. An email that names no such identity, or one without passkeys,
+// gets a usernameless login's options.
+func (p *Provider) allowed(ctx context.Context, in provider.Input, ids provider.Identities) ([]protocol.CredentialDescriptor, error) {
+	email, _ := in.Body["email"].(string)
+	finder, ok := ids.(provider.EmailFinder)
+	if strings.TrimSpace(email) == "" || !ok {
+		return nil, nil
+	}
+	identity, err := finder.RetrieveByEmail(ctx, email)
+	if provider.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []protocol.CredentialDescriptor
+	for _, pi := range identity.ProviderIdentities {
+		if cred, _, ok := credentialFrom(pi); ok {
+			out = append(out, cred.Descriptor())
+		}
+	}
+	return out, nil
 }
 
 // Authenticate implements provider.Provider: in.Body is the browser's
