@@ -6,18 +6,19 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/internal/webauthntest"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/provider/passkey"
 )
 
 const passkeyOrigin = "https://shop.example.com"
 
-func newPasskeyEnv(t *testing.T) *env {
+func newPasskeyEnv(t *testing.T, extra ...auth.Option) *env {
 	t.Helper()
 	p, err := passkey.New(passkey.Config{RPID: "shop.example.com", RPDisplayName: "Shop", Origins: []string{passkeyOrigin}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEnvWith(t, []auth.Option{auth.WithProvider(p)})
+	return newEnvWith(t, append([]auth.Option{auth.WithProvider(p)}, extra...))
 }
 
 // marshal is v as a request body.
@@ -97,4 +98,51 @@ func TestPasskeyBeginRefusesBadInput(t *testing.T) {
 	e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login","state_binding":"short"}`, "").want(t, 400, "invalid_data", "")
 	e.do("POST", "/auth/customer/emailpass/begin", `{"ceremony":"login"}`, "").want(t, 400, "", "")
 	e.do("POST", "/auth/customer/passkey/callback", `{"id":"x","response":{}}`, "").want(t, 401, "unauthorized", "Invalid request: the body is not a WebAuthn credential")
+}
+
+func TestPasskeySecondFactorOverHTTP(t *testing.T) {
+	e := newPasskeyEnv(t, auth.WithMFA(auth.MFAConfig{EncryptionKey: "httpapi passkey test key", RecoveryCodeHasher: emailpass.Scrypt{LogN: 4, R: 8, P: 1}}))
+	token := e.register("customer", "ada@example.com")
+	a := webauthntest.New(passkeyOrigin)
+
+	// The logged-in identity adds a passkey: begin, then link.
+	r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
+	r.want(t, 200, "", "")
+	cookie := bindingCookie(t, r)
+	cred, err := a.Create([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", "/auth/customer/passkey/link", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "", "")
+	e.do("POST", "/auth/user/passkey/link", marshal(t, cred), token, "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "unauthorized", "")
+	r = e.do("POST", "/auth/customer/passkey/link", marshal(t, cred), token, "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	identity := r.obj("auth_identity")
+	if pis, _ := identity["provider_identities"].([]any); len(pis) != 2 {
+		t.Fatalf("linked identity: %s", r.raw)
+	}
+	if _, err := e.authS.EnablePasskeyMFA(t.Context(), identity["id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A password login must now answer a challenge with the passkey.
+	r = e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "")
+	r.want(t, 200, "", "")
+	if r.body["mfa_required"] != true {
+		t.Fatalf("login: %s", r.raw)
+	}
+	pending, challenge := r.str("token"), r.obj("mfa_challenge")["id"].(string)
+	e.do("POST", "/auth/mfa/challenges/"+challenge+"/passkey", "", "").want(t, 401, "", "")
+	r = e.do("POST", "/auth/mfa/challenges/"+challenge+"/passkey", "", pending)
+	r.want(t, 200, "", "")
+	assertion, err := a.Get([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/auth/mfa/challenges/"+challenge+"/verify", marshal(t, map[string]any{"method": "passkey", "code": marshal(t, assertion)}), pending)
+	r.want(t, 200, "", "")
+	c, err := e.authS.Verify(t.Context(), r.str("token"))
+	if err != nil || !c.MFAEnabled || c.MFAChallengeCompletedAt == nil {
+		t.Fatalf("token after the passkey: %+v %v", c, err)
+	}
 }
