@@ -17,6 +17,17 @@
 // logged-in identity) or of Login (an assertion: the identity of the
 // passkey it names).
 //
+// A login may name its account: Begin's body "email" restricts the
+// options to the passkeys of the identity whose email-and-password login
+// that is (provider.EmailFinder). An email without such an identity, or
+// whose identity has no passkey, gets the options of a usernameless login;
+// the options still tell whether an email has passkeys (their
+// allowCredentials), as any login that names its account does.
+//
+// As a second factor, package auth begins the ceremony itself
+// (auth.Service.BeginPasskeyMFA), bound to the MFA challenge, and accepts
+// only a passkey of the challenge's identity.
+//
 // A ceremony's state is kept in the store (auth.Store's state, as OAuth
 // state is), so any instance may finish what another began, under its
 // challenge: it is taken once (a replayed answer finds nothing), expires
