@@ -2,7 +2,9 @@ package servicetest
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/clientele/clientele/auth"
@@ -400,6 +402,41 @@ var passkeyTests = []test{
 		// An unknown email gets a usernameless login's options.
 		if _, allowed := begin("nobody@example.org"); len(allowed) != 0 {
 			e.t.Fatalf("an unknown email allowed %v", allowed)
+		}
+	}},
+	{"Passkey/ConcurrentSameCounter", func(e *env) {
+		e.withPasskeys()
+		a := webauthntest.New(passkeyOrigin)
+		e.passkeyRegister(a)
+		// Two assertions with one counter value (a clone's and the
+		// original's), finished at once: at most one logs in.
+		const n = 2
+		bodies := make([]map[string]any, n)
+		for i := range bodies {
+			a.SignCount = 5
+			bodies[i] = e.passkeyAssert(a)
+		}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			wg.Go(func() {
+				_, errs[i] = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(bodies[i]))
+			})
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			if err == nil {
+				ok++
+			} else if !errors.Is(err, auth.ErrUnauthorized) {
+				e.t.Fatalf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 {
+			e.t.Fatalf("%d of %d logins with one counter value passed (%v), want 1", ok, n, errs)
+		}
+		if c := e.storedPasskey(a); c.SignCount != 6 {
+			e.t.Fatalf("sign count %d, want 6", c.SignCount)
 		}
 	}},
 }

@@ -392,17 +392,21 @@ func (p *Provider) login(ctx context.Context, raw []byte, binding string, ids pr
 	}
 	// The counter and the backup state are written only if no other
 	// login moved the counter meanwhile: of two logins that present one
-	// counter value, at most one passes.
+	// counter value, one passes.
 	stored := signCount(before)
 	handle, _ := base64.RawURLEncoding.DecodeString(str(before.ProviderMetadata[keyUserHandle]))
+	applied := false
 	updated, err := ids.Update(ctx, entityID, provider.IdentityUpdate{
 		ProviderMetadata: credentialMetadata(cred, handle),
-		If:               func(cur *provider.ProviderIdentity) bool { return signCount(cur) == stored },
+		If: func(cur *provider.ProviderIdentity) bool {
+			applied = signCount(cur) == stored
+			return applied
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	if after := findEntity(updated, entityID); after == nil || signCount(after) != cred.Authenticator.SignCount {
+	if !applied {
 		return nil, provider.Fail(ID, provider.ErrUnauthorized, msgClone)
 	}
 	return &provider.Result{AuthIdentity: updated}, nil
@@ -437,13 +441,4 @@ func (p *Provider) take(ctx context.Context, challenge, binding, kind string, id
 func bindingHash(b string) []byte {
 	sum := sha256.Sum256([]byte("clientele passkey binding\x00" + b))
 	return sum[:]
-}
-
-func findEntity(a *provider.AuthIdentity, entityID string) *provider.ProviderIdentity {
-	for _, pi := range a.ProviderIdentities {
-		if pi.Provider == ID && pi.EntityID == entityID {
-			return pi
-		}
-	}
-	return nil
 }
