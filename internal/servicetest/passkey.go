@@ -242,7 +242,11 @@ var passkeyTests = []test{
 			_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(body))
 			e.wantErr(err, auth.ErrInvalid)
 		}
-		_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": "register", "name": string(make([]byte, 300))}))
+		for _, name := range []string{string(make([]byte, 300)), "ada\x00", "\xff\xfe"} {
+			_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": "register", "name": name}))
+			e.wantErr(err, auth.ErrInvalid)
+		}
+		_, err := e.auth.Begin(e.ctx, passkey.ID, passkeyIn(map[string]any{"ceremony": "login", "email": "ada\x00@example.org"}))
 		e.wantErr(err, auth.ErrInvalid)
 		for _, body := range []map[string]any{{}, {"id": "x", "response": "nope"}, {"id": "x", "type": "public-key", "response": map[string]any{"clientDataJSON": "!!"}}} {
 			_, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(body))

@@ -15,6 +15,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/store"
 )
@@ -181,9 +182,8 @@ func (u *user) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 // options then allow only the passkeys of the identity whose
 // email-and-password login it is (a login with a username), when it has
 // any; otherwise any passkey of the relying party. A registration may
-// carry "name", the
-// account name the authenticator shows (an email, a username; default
-// "passkey"). It answers the options to pass to navigator.credentials:
+// carry "name", the account name the authenticator shows (an email, a
+// username; default "passkey"). It answers the options to pass to navigator.credentials:
 // {"publicKey": {...}} as the WebAuthn JSON forms
 // (PublicKeyCredentialCreationOptionsJSON, …RequestOptionsJSON). The
 // ceremony is kept in the store under its challenge, bound to in.Binding,
@@ -220,6 +220,9 @@ func (p *Provider) Begin(ctx context.Context, in provider.Input, ids provider.Id
 		}
 		if len(name) > 256 {
 			return nil, provider.Fail(ID, store.ErrInvalid, "Invalid request: Field 'name' must be at most 256 characters")
+		}
+		if err := text.Check("name", name); err != nil {
+			return nil, provider.Fail(ID, store.ErrInvalid, "Invalid request: Field 'name' must be text")
 		}
 		// Each passkey gets a random user handle: it names no person
 		// (the WebAuthn user handle must not), and a second passkey of
