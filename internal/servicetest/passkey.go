@@ -291,6 +291,12 @@ var passkeyTests = []test{
 				e.t.Fatalf("passkey login reached %v, want %v", l.Identity.ID, owner.ID)
 			}
 		}
+		// A passkey of one identity is not linked to another.
+		bob := e.register("bob@example.org", "battery staple")
+		body, err = a.Create(e.passkeyBegin(passkey.CeremonyRegister))
+		e.must(err)
+		_, err = e.auth.Link(e.ctx, bob.ID, passkey.ID, passkeyIn(body))
+		e.wantErr(err, auth.ErrConflict)
 	}},
 	{"Passkey/SecondFactor", func(e *env) {
 		e.withPasskeyMFA()
