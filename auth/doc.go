@@ -177,6 +177,17 @@
 //   - Logins honour enabled factors whenever the store keeps them
 //     ([MFAStore]), even without WithMFA.
 //
+// A passkey as a second factor is a clientele extension (Medusa knows
+// TOTP factors only, and a Medusa server sharing the database does not
+// verify such a factor). With the passkey provider configured
+// (provider/passkey) and a passkey linked to the identity,
+// [Service.EnablePasskeyMFA] adds an enabled factor of provider
+// "passkey", and challenges then offer [MFAMethodPasskey].
+// [Service.BeginPasskeyMFA] answers the options for
+// navigator.credentials.get, bound to the challenge; the browser's
+// assertion JSON is the code of VerifyMFAChallenge or CompleteMFALogin.
+// Only a passkey of the challenge's identity completes it.
+//
 // Events: auth.mfa_enabled, auth.mfa_disabled and
 // auth.mfa_recovery_codes_generated, after the change commits.
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
+	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/store"
 )
 
@@ -111,6 +112,20 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 		return nil, err
 	}
 	return i.load(ctx, pi.AuthIdentityID, entityID)
+}
+
+// RetrieveByEmail implements provider.EmailFinder: the identity of the
+// emailpass login email, without password hashes.
+func (i *identities) RetrieveByEmail(ctx context.Context, email string) (*AuthIdentity, error) {
+	p, ok := i.s.providers[emailpass.ID]
+	if !ok {
+		return nil, i.entityNotFound(email)
+	}
+	a, err := (&identities{s: i.s, provider: p}).Retrieve(ctx, lowerTrim(email))
+	if err != nil {
+		return nil, err
+	}
+	return sanitize(a), nil
 }
 
 // Create implements provider.Identities. The new provider identity goes

@@ -80,18 +80,21 @@ func (s *Service) openChallenge(ctx context.Context, ms MFAStore, authIdentityID
 }
 
 // mfaMethods returns what a challenge of the identity offers: the
-// providers of its enabled factors that clientele verifies ("totp"), then
-// "recovery_code" when it has recovery codes and at least one such
-// factor. None: MFA is off for the identity.
+// providers of its enabled factors that clientele verifies ("totp", then
+// "passkey"), then "recovery_code" when it has recovery codes and at
+// least one such factor. None: MFA is off for the identity.
 func (s *Service) mfaMethods(ctx context.Context, ms MFAStore, authIdentityID string) ([]string, error) {
 	factors, err := ms.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{authIdentityID}, Statuses: []string{MFAEnabled}}, store.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
 	var methods []string
-	for _, f := range factors {
-		if f.Provider == MFAMethodTOTP && len(methods) == 0 {
-			methods = append(methods, MFAMethodTOTP)
+	for _, m := range []string{MFAMethodTOTP, MFAMethodPasskey} {
+		for _, f := range factors {
+			if f.Provider == m {
+				methods = append(methods, m)
+				break
+			}
 		}
 	}
 	if len(methods) == 0 {
@@ -178,7 +181,12 @@ func (s *Service) verifyMFAChallenge(ctx context.Context, p VerifyMFAChallengePa
 		s.settleMFA(ctx, att, false, err)
 		return nil, err
 	}
-	ok, err := s.proveMFA(ctx, ms, c.AuthIdentityID, p.Method, p.Code, false)
+	var ok bool
+	if p.Method == MFAMethodPasskey {
+		ok, err = s.provePasskey(ctx, c, p.Code)
+	} else {
+		ok, err = s.proveMFA(ctx, ms, c.AuthIdentityID, p.Method, p.Code, false)
+	}
 	s.settleMFA(ctx, att, ok, err)
 	if !ok || err != nil {
 		if err != nil {

@@ -236,6 +236,8 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("GET /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}", a.authenticate)
 	h("POST /auth/{actor_type}/{provider}/register", a.register)
+	h("POST /auth/{actor_type}/{provider}/begin", a.begin)
+	authed("POST /auth/{actor_type}/{provider}/link", authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}, a.linkProvider)
 	h("GET /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/callback", a.callback)
 	h("POST /auth/{actor_type}/{provider}/reset-password", a.resetPassword)

@@ -151,6 +151,85 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 	return a.issueGated(w, r, res) // verificationroutes.go
 }
 
+// POST /auth/{actor_type}/{provider}/begin, a clientele extension (Medusa
+// has no passkeys): the first step of a two-step provider such as
+// provider/passkey. The body names the ceremony ({"ceremony": "login"} or
+// {"ceremony": "register", "name"}); the answer is the provider's JSON as
+// it is (a passkey's {"publicKey": options} for navigator.credentials).
+// The ceremony is bound to this browser as a social login's state is: to
+// the client-held binding of the body, or to the binding cookie the
+// answer sets; the second step, POST /auth/{actor_type}/{provider}/callback
+// with the browser's credential, must present the same binding.
+func (a *API) begin(w http.ResponseWriter, r *http.Request) error {
+	in, err := a.providerInput(w, r)
+	if err != nil {
+		return err
+	}
+	cookie, err := startBinding(&in)
+	if err != nil {
+		return err
+	}
+	// Throttling: a locked-out client address begins nothing; a begun
+	// ceremony is not a failed login.
+	att, err := a.cfg.Throttle.LoginFrom(r.Context(), a.clientAddr(r))
+	if err != nil {
+		return err
+	}
+	out, err := a.cfg.Auth.Begin(r.Context(), r.PathValue("provider"), in)
+	a.settle(r.Context(), att, &auth.Result{}, err)
+	if err != nil {
+		return err
+	}
+	if cookie != "" {
+		a.setCookie(w, r, a.cfg.BindingCookie, cookie, a.cfg.BindingTTL)
+	}
+	writeRawJSON(w, out)
+	return nil
+}
+
+// writeRawJSON answers 200 with b, JSON already encoded, not to be
+// cached.
+func writeRawJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// POST /auth/{actor_type}/{provider}/link, a clientele extension: the
+// second step of a login through provider (a passkey's registration, an
+// OAuth callback's parameters in the JSON body) attaches the provider
+// identity to the caller's own identity (auth.Service.Link) instead of
+// logging in. It checks the browser binding as the callback does and
+// answers {"auth_identity"}. The path's actor type must be the caller's.
+// A provider account of another identity is
+// 409 conflict, and nothing changes.
+func (a *API) linkProvider(w http.ResponseWriter, r *http.Request) error {
+	in, err := a.providerInput(w, r)
+	if err != nil {
+		return err
+	}
+	if authOf(r).claims.ActorType != in.ActorType {
+		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")
+	}
+	usedCookie, err := a.callbackBinding(r, &in)
+	if err != nil {
+		return err
+	}
+	res, err := a.cfg.Auth.Link(r.Context(), authOf(r).claims.AuthIdentityID, r.PathValue("provider"), in)
+	if usedCookie {
+		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
+	}
+	if err != nil {
+		if errors.Is(err, auth.ErrConflict) {
+			return err
+		}
+		return a.authFailure(r, err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": res.AuthIdentity})
+	return nil
+}
+
 // settle reports how a throttled login attempt ended: a failure when the
 // credentials were refused, a success when there is an identity, else
 // (another error, a redirect begun) neither, which takes the reservation

@@ -282,6 +282,25 @@
 // request also starts a new binding cookie, which replaces that of a
 // redirect login begun in the same browser.
 //
+// # Passkeys (clientele's own routes)
+//
+// Medusa has no passkeys. With provider/passkey configured, a ceremony
+// takes two requests. POST /auth/{actor_type}/{provider}/begin, body
+// {"ceremony": "register", "name"} or {"ceremony": "login", "email"?},
+// answers {"publicKey": options} for navigator.credentials.create or .get
+// and binds the ceremony to the browser as a social login's state is
+// (the binding cookie, or the client-held state_binding of its body). The
+// browser's credential.toJSON() then goes to POST
+// /auth/{actor_type}/{provider}/callback, with the same binding: a new
+// passkey-only identity and its registration token, or a login's answer
+// (MFA included). POST /auth/{actor_type}/{provider}/link, with the
+// caller's token or session, attaches the new passkey (or any provider's
+// callback) to the caller's own identity and answers {"auth_identity"}.
+// A login's MFA challenge that offers "passkey" is answered with POST
+// /auth/mfa/challenges/{id}/passkey (the options) and POST
+// /auth/mfa/challenges/{id}/verify with {"method": "passkey", "code":
+// the assertion as a JSON string}.
+//
 // # Personal data (clientele's own routes)
 //
 // Three admin routes that Medusa does not have serve a customer's data

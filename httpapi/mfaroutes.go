@@ -94,6 +94,7 @@ func (a *API) mfaRoutes(mux *http.ServeMux) {
 	pending := anyActor
 	pending.mfa.pending = true
 	authed("POST /auth/mfa/challenges/{id}/verify", pending, a.mfaVerifyChallenge)
+	authed("POST /auth/mfa/challenges/{id}/passkey", pending, a.mfaBeginPasskey)
 	authed("GET /auth/mfa/factors", anyActor, a.mfaListFactors)
 	authed("POST /auth/mfa/factors", anyActor, a.mfaStartFactor)
 	authed("POST /auth/mfa/factors/{id}/verify", anyActor, a.mfaVerifyFactor)
@@ -156,6 +157,20 @@ func (a *API) mfaVerifyChallenge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// POST /auth/mfa/challenges/{id}/passkey, a clientele extension: the
+// options for navigator.credentials.get that answer the login's challenge
+// with a passkey (auth.Service.BeginPasskeyMFA). The browser's assertion,
+// JSON.stringify(credential.toJSON()), is then the "code" of POST
+// /auth/mfa/challenges/{id}/verify with method "passkey".
+func (a *API) mfaBeginPasskey(w http.ResponseWriter, r *http.Request) error {
+	out, err := a.cfg.Auth.BeginPasskeyMFA(r.Context(), authOf(r).claims, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeRawJSON(w, out)
 	return nil
 }
 

@@ -182,6 +182,26 @@ type Updater interface {
 	Update(ctx context.Context, data map[string]any, ids Identities) (*Result, error)
 }
 
+// Beginner is implemented by providers whose proof takes two steps, the
+// first of which hands the caller something to answer (a passkey's
+// options for navigator.credentials). Begin answers that first step with
+// JSON for the client; the second step is Authenticate or Register.
+// Whatever Begin must remember until then goes in the Identities' state,
+// bound to in.Binding.
+type Beginner interface {
+	Begin(ctx context.Context, in Input, ids Identities) ([]byte, error)
+}
+
+// EmailFinder is implemented by the Identities that package auth gives
+// providers: it finds the auth identity whose email-and-password login is
+// email (case-insensitively), for a provider that lets a person name
+// their account before proving it (a passkey login with a username). The
+// identity comes without password hashes. None: an error matching
+// store.ErrNotFound.
+type EmailFinder interface {
+	RetrieveByEmail(ctx context.Context, email string) (*AuthIdentity, error)
+}
+
 // Describer is implemented by providers that have a display name.
 type Describer interface {
 	DisplayName() string

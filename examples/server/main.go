@@ -37,6 +37,12 @@
 //	OIDC_FAKE            true: an oidctest fake identity provider as "oidc" (development only)
 //	OIDC_FAKE_EMAIL      the verified email of the fake provider's user (default ada@example.com);
 //	                     another email is another user (its subject is "fake:" and the email)
+//	WEBAUTHN_RP_ID       turns on passkeys (provider "passkey"): the relying party id, the registrable
+//	                     domain passkeys belong to (e.g. example.com)
+//	WEBAUTHN_ORIGINS     comma-separated origins allowed to use them (e.g. https://shop.example.com); required
+//	                     with WEBAUTHN_RP_ID
+//	WEBAUTHN_RP_NAME     the name browsers show (default WEBAUTHN_RP_ID)
+//	WEBAUTHN_USER_VERIFICATION   required, preferred (default) or discouraged
 //	AUTH_METHODS_PER_ACTOR   the providers each actor type may use, as Medusa's http.authMethodsPerActor
 //	                     in JSON: {"user":["emailpass"],"customer":["emailpass","oidc"]}; actor types
 //	                     left out may use every provider (GET /auth/{actor_type}/providers lists them)
@@ -159,6 +165,7 @@ import (
 	"github.com/clientele/clientele/provider/google"
 	"github.com/clientele/clientele/provider/oidc"
 	"github.com/clientele/clientele/provider/oidctest"
+	"github.com/clientele/clientele/provider/passkey"
 	"github.com/clientele/clientele/session"
 	"github.com/clientele/clientele/store"
 	"github.com/clientele/clientele/store/memory"
@@ -668,6 +675,18 @@ func socialProviders(getenv func(string) string, logger *slog.Logger) ([]provide
 		p, err := oidc.New(cfg, opts...)
 		if err != nil {
 			return nil, closeIdP, err
+		}
+		out = append(out, p)
+	}
+	if rpID := getenv("WEBAUTHN_RP_ID"); rpID != "" {
+		name := getenv("WEBAUTHN_RP_NAME")
+		if name == "" {
+			name = rpID
+		}
+		p, err := passkey.New(passkey.Config{RPID: rpID, RPDisplayName: name, Origins: origins(getenv("WEBAUTHN_ORIGINS")),
+			UserVerification: getenv("WEBAUTHN_USER_VERIFICATION")})
+		if err != nil {
+			return nil, closeIdP, fmt.Errorf("WEBAUTHN_RP_ID, WEBAUTHN_ORIGINS: %w", err)
 		}
 		out = append(out, p)
 	}

@@ -1,0 +1,148 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/internal/webauthntest"
+	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/provider/passkey"
+)
+
+const passkeyOrigin = "https://shop.example.com"
+
+func newPasskeyEnv(t *testing.T, extra ...auth.Option) *env {
+	t.Helper()
+	p, err := passkey.New(passkey.Config{RPID: "shop.example.com", RPDisplayName: "Shop", Origins: []string{passkeyOrigin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newEnvWith(t, append([]auth.Option{auth.WithProvider(p)}, extra...))
+}
+
+// marshal is v as a request body.
+func marshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestPasskeyCeremoniesOverHTTP(t *testing.T) {
+	e := newPasskeyEnv(t)
+	a := webauthntest.New(passkeyOrigin)
+
+	// Registration: begin sets the binding cookie, the callback with it
+	// creates the identity and answers its registration token.
+	r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
+	r.want(t, 200, "", "")
+	if r.obj("publicKey")["challenge"] == nil || r.obj("publicKey")["rp"] == nil {
+		t.Fatalf("registration options: %s", r.raw)
+	}
+	if got := r.header.Get("Cache-Control"); got != "no-store" {
+		t.Fatalf("Cache-Control %q", got)
+	}
+	cookie := bindingCookie(t, r)
+	cred, err := a.Create([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/auth/customer/passkey/callback", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	reg, err := e.authS.Verify(t.Context(), r.str("token"))
+	if err != nil || reg.AuthIdentityID == "" || reg.ActorID != "" {
+		t.Fatalf("registration token: %+v %v", reg, err)
+	}
+
+	// A login finished by another browser fails and spends the challenge.
+	r = e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "")
+	r.want(t, 200, "", "")
+	cookie = bindingCookie(t, r)
+	assertion, err := a.Get([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "").want(t, 401, "unauthorized", "The passkey ceremony must be finished in the browser that began it")
+	e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "", "Cookie: clientele_oauth="+cookie.Value).
+		want(t, 401, "unauthorized", "The passkey challenge is unknown, was used already or has expired")
+
+	// The login of the right browser reaches the registered identity.
+	r = e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "")
+	cookie = bindingCookie(t, r)
+	assertion, _ = a.Get([]byte(r.raw))
+	r = e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "", "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	if c, err := e.authS.Verify(t.Context(), r.str("token")); err != nil || c.AuthIdentityID != reg.AuthIdentityID {
+		t.Fatalf("login token: %+v %v, want identity %s", c, err, reg.AuthIdentityID)
+	}
+
+	// A client-held binding works as for social logins: no cookie.
+	binding := "passkey-client-binding-0123456789abcdefXYZ"
+	r = e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login","state_binding":"`+binding+`"}`, "")
+	r.want(t, 200, "", "")
+	if len(r.header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a client-bound ceremony set %q", r.header.Values("Set-Cookie"))
+	}
+	assertion, _ = a.Get([]byte(r.raw))
+	assertion["state_binding"] = binding
+	e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "").want(t, 200, "", "")
+}
+
+func TestPasskeyBeginRefusesBadInput(t *testing.T) {
+	e := newPasskeyEnv(t)
+	e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"dance"}`, "").
+		want(t, 400, "invalid_data", `Invalid request: Field 'ceremony' must be "login" or "register"`)
+	e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login","state_binding":"short"}`, "").want(t, 400, "invalid_data", "")
+	e.do("POST", "/auth/customer/emailpass/begin", `{"ceremony":"login"}`, "").want(t, 400, "", "")
+	e.do("POST", "/auth/customer/passkey/callback", `{"id":"x","response":{}}`, "").want(t, 401, "unauthorized", "Invalid request: the body is not a WebAuthn credential")
+}
+
+func TestPasskeySecondFactorOverHTTP(t *testing.T) {
+	e := newPasskeyEnv(t, auth.WithMFA(auth.MFAConfig{EncryptionKey: "httpapi passkey test key", RecoveryCodeHasher: emailpass.Scrypt{LogN: 4, R: 8, P: 1}}))
+	token := e.register("customer", "ada@example.com")
+	a := webauthntest.New(passkeyOrigin)
+
+	// The logged-in identity adds a passkey: begin, then link.
+	r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
+	r.want(t, 200, "", "")
+	cookie := bindingCookie(t, r)
+	cred, err := a.Create([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.do("POST", "/auth/customer/passkey/link", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "", "")
+	e.do("POST", "/auth/user/passkey/link", marshal(t, cred), token, "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "unauthorized", "")
+	r = e.do("POST", "/auth/customer/passkey/link", marshal(t, cred), token, "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	identity := r.obj("auth_identity")
+	if pis, _ := identity["provider_identities"].([]any); len(pis) != 2 {
+		t.Fatalf("linked identity: %s", r.raw)
+	}
+	if _, err := e.authS.EnablePasskeyMFA(t.Context(), identity["id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A password login must now answer a challenge with the passkey.
+	r = e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "")
+	r.want(t, 200, "", "")
+	if r.body["mfa_required"] != true {
+		t.Fatalf("login: %s", r.raw)
+	}
+	pending, challenge := r.str("token"), r.obj("mfa_challenge")["id"].(string)
+	e.do("POST", "/auth/mfa/challenges/"+challenge+"/passkey", "", "").want(t, 401, "", "")
+	r = e.do("POST", "/auth/mfa/challenges/"+challenge+"/passkey", "", pending)
+	r.want(t, 200, "", "")
+	assertion, err := a.Get([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/auth/mfa/challenges/"+challenge+"/verify", marshal(t, map[string]any{"method": "passkey", "code": marshal(t, assertion)}), pending)
+	r.want(t, 200, "", "")
+	c, err := e.authS.Verify(t.Context(), r.str("token"))
+	if err != nil || !c.MFAEnabled || c.MFAChallengeCompletedAt == nil {
+		t.Fatalf("token after the passkey: %+v %v", c, err)
+	}
+}
