@@ -212,6 +212,13 @@ func (a *API) linkProvider(w http.ResponseWriter, r *http.Request) error {
 	if authOf(r).claims.ActorType != in.ActorType {
 		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")
 	}
+	if !a.linksByCallback(r.PathValue("provider")) {
+		// A provider that proves itself with credentials in the request
+		// (emailpass) would make this route an unthrottled oracle of
+		// other accounts' passwords: it links only through a flow begun
+		// in this browser (a redirect, a mailed link, a passkey).
+		return newError(http.StatusBadRequest, typeInvalidData, "This provider cannot be linked here")
+	}
 	usedCookie, err := a.callbackBinding(r, &in)
 	if err != nil {
 		return err
@@ -228,6 +235,17 @@ func (a *API) linkProvider(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": res.AuthIdentity})
 	return nil
+}
+
+// linksByCallback reports whether providerID is a configured provider
+// whose proof is the callback of a flow begun in the browser.
+func (a *API) linksByCallback(providerID string) bool {
+	for _, p := range a.cfg.Auth.Providers() {
+		if p.ID == providerID {
+			return p.Flow != "credentials"
+		}
+	}
+	return false
 }
 
 // settle reports how a throttled login attempt ended: a failure when the

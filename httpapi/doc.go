@@ -296,6 +296,9 @@
 // (MFA included). POST /auth/{actor_type}/{provider}/link, with the
 // caller's token or session, attaches the new passkey (or any provider's
 // callback) to the caller's own identity and answers {"auth_identity"}.
+// Providers that prove themselves with credentials in the request
+// (emailpass) are refused there with 400: the route would otherwise let a
+// logged-in caller test other accounts' passwords.
 // A login's MFA challenge that offers "passkey" is answered with POST
 // /auth/mfa/challenges/{id}/passkey (the options) and POST
 // /auth/mfa/challenges/{id}/verify with {"method": "passkey", "code":

@@ -146,3 +146,18 @@ func TestPasskeySecondFactorOverHTTP(t *testing.T) {
 		t.Fatalf("token after the passkey: %+v %v", c, err)
 	}
 }
+
+// The link route refuses providers that prove themselves with credentials
+// in the request: through it, a logged-in caller could otherwise test
+// other accounts' passwords, unthrottled, and tell by the answer (a
+// conflict) that one was right.
+func TestLinkRefusesCredentialProviders(t *testing.T) {
+	e := newPasskeyEnv(t)
+	token, _ := e.customer("mallory@example.com")
+	e.register("customer", "victim@example.com")
+	for _, password := range []string{"wrong-password", "supersecret"} {
+		e.do("POST", "/auth/customer/emailpass/link", `{"email":"victim@example.com","password":"`+password+`"}`, token).
+			want(t, 400, "invalid_data", "This provider cannot be linked here")
+	}
+	e.do("POST", "/auth/customer/nosuch/link", `{}`, token).want(t, 400, "invalid_data", "This provider cannot be linked here")
+}
