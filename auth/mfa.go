@@ -491,24 +491,10 @@ func (s *Service) StartMFA(ctx context.Context, p StartMFAParams) (*MFAEnrollmen
 		ID: id.New("authmfa"), AuthIdentityID: identity.ID, Provider: MFAMethodTOTP, Status: MFAPending,
 		ProviderMetadata: map[string]any{"secret": enc, "issuer": issuer}, Metadata: md, CreatedAt: now, UpdatedAt: now,
 	}
-	active := mfaErr("An active TOTP factor already exists for this auth identity", ErrNotAllowed)
-	err = s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{identity.ID}, Providers: []string{MFAMethodTOTP}, Statuses: []string{MFAPending, MFAEnabled}}, store.ListOptions{})
-		if err != nil {
-			return err
-		}
-		if len(found) > 0 {
-			return active
-		}
-		if err := ms.InsertMFAFactor(ctx, f); err != nil {
-			return err
-		}
+	err = s.insertFactor(ctx, ms, f, "TOTP", func(ctx context.Context) error {
 		return s.record(ctx, factorEntry(audit.ActionMFAEnrolStart, audit.Success, "", f))
 	})
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return nil, active
-	case err != nil:
+	if err != nil {
 		return nil, err
 	}
 	return &MFAEnrollment{Factor: cloneFactor(f), Secret: secret, OTPAuthURL: s.mfa.totp.uri(issuer, orDefault(p.Label, identity.ID), secret)}, nil
@@ -869,4 +855,29 @@ func cloneFactor(f *MFAFactor) *MFAFactor {
 		cp.DeletedAt = &d
 	}
 	return &cp
+}
+
+// insertFactor inserts f, in one unit of work with then, unless the
+// identity already has a pending or enabled factor of f's provider (kind
+// names it in the error): an identity has at most one of each.
+func (s *Service) insertFactor(ctx context.Context, ms MFAStore, f *MFAFactor, kind string, then func(ctx context.Context) error) error {
+	active := mfaErr("An active "+kind+" factor already exists for this auth identity", ErrNotAllowed)
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{f.AuthIdentityID}, Providers: []string{f.Provider},
+			Statuses: []string{MFAPending, MFAEnabled}}, store.ListOptions{})
+		if err != nil {
+			return err
+		}
+		if len(found) > 0 {
+			return active
+		}
+		if err := ms.InsertMFAFactor(ctx, f); err != nil {
+			return err
+		}
+		return then(ctx)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return active
+	}
+	return err
 }

@@ -48,18 +48,7 @@ func (s *Service) EnablePasskeyMFA(ctx context.Context, authIdentityID string) (
 	now := s.clock()
 	f := &MFAFactor{ID: id.New("authmfa"), AuthIdentityID: identity.ID, Provider: MFAMethodPasskey, Status: MFAEnabled,
 		ProviderMetadata: map[string]any{}, Metadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
-	active := mfaErr("An active passkey factor already exists for this auth identity", ErrNotAllowed)
-	err = s.st.InTx(ctx, func(ctx context.Context) error {
-		found, err := ms.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{identity.ID}, Providers: []string{MFAMethodPasskey}, Statuses: []string{MFAPending, MFAEnabled}}, store.ListOptions{})
-		if err != nil {
-			return err
-		}
-		if len(found) > 0 {
-			return active
-		}
-		if err := ms.InsertMFAFactor(ctx, f); err != nil {
-			return err
-		}
+	err = s.insertFactor(ctx, ms, f, "passkey", func(ctx context.Context) error {
 		if err := s.revokeAfter(ctx, f.AuthIdentityID, causeMFAEnabled); err != nil {
 			return err
 		}
@@ -68,10 +57,7 @@ func (s *Service) EnablePasskeyMFA(ctx context.Context, authIdentityID string) (
 		}
 		return s.events.Emit(ctx, factorEvent(EventMFAEnabled, f))
 	})
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		return nil, active
-	case err != nil:
+	if err != nil {
 		return nil, err
 	}
 	return cloneFactor(f), nil
