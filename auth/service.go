@@ -227,8 +227,10 @@ type ProviderInfo struct {
 	Identifier  string `json:"identifier"`
 	DisplayName string `json:"display_name"`
 	// Flow is "email" for providers that log in with a mailed link or
-	// code (provider.EmailLinker), "redirect" for other providers with a
-	// callback, else "credentials".
+	// code (provider.EmailLinker), "ceremony" for providers whose login
+	// the browser runs between POST /begin and the callback
+	// (provider.Beginner: passkeys), "redirect" for other providers with
+	// a callback, else "credentials".
 	Flow string `json:"flow"`
 }
 
@@ -243,6 +245,9 @@ func (s *Service) Providers() []ProviderInfo {
 		}
 		if _, ok := p.(provider.CallbackValidator); ok {
 			info.Flow = "redirect"
+		}
+		if _, ok := p.(provider.Beginner); ok {
+			info.Flow = "ceremony"
 		}
 		if _, ok := p.(provider.EmailLinker); ok {
 			info.Flow = "email"

@@ -82,6 +82,11 @@
 //	AUDIT_IP             full (default), network (IPv4 /24, IPv6 /48) or none: the address the audit log keeps
 //	AUDIT_USER_AGENT_LENGTH   bytes of user agent the audit log keeps (default 256)
 //	AUDIT_RETENTION      purge audit entries older than this every hour (Go duration; default: keep)
+//	STOREFRONT           on: serve the example storefront (examples/storefront) at /storefront/, and
+//	                     redirect / there; it uses the providers configured here
+//	DEV_MAILBOX          on: keep the mails the server would send (reset links, verification and
+//	                     login codes) and show them on the storefront's page /storefront/mailbox, to
+//	                     anyone; development only; needs STOREFRONT=on
 //	OTEL                 OpenTelemetry (package otelclientele), off by default; comma-separated:
 //	                     stdout (spans of requests, by route, and of their SQL statements, as JSON
 //	                     on standard output), prometheus (auth and HTTP metrics at /metrics on the
@@ -156,6 +161,7 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/examples/storefront"
 	"github.com/clientele/clientele/group"
 	"github.com/clientele/clientele/httpapi"
 	"github.com/clientele/clientele/outbox"
@@ -304,6 +310,13 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	closers = append(closers, closeSink)
+	withStorefront, mailbox, err := storefrontConfig(getenv, logger) // storefront.go
+	if err != nil {
+		return fail(err)
+	}
+	if mailbox != nil {
+		sink = alsoTo(sink, mailbox)
+	}
 	if keys := getenv("OUTBOX_KEY"); keys != "" {
 		ob, stopOutbox, err := startOutbox(ctx, st, keys, sink, logger)
 		if err != nil {
@@ -465,6 +478,12 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		_, _ = w.Write([]byte("OK"))
 	})
 	mux.Handle("/", api.Handler())
+	if withStorefront {
+		if err := mountStorefront(mux, mailbox, origins(getenv("PUBLISHABLE_KEYS"))); err != nil {
+			return fail(err)
+		}
+		logger.Info("storefront at " + storefront.DefaultPrefix)
+	}
 	return tel.wrap(mux), cleanup, nil
 }
 
