@@ -209,7 +209,8 @@ func (tb *tab) fill(sel, label, value string) {
 		tb.shot("FAILED")
 		tb.t.Fatalf("no field labelled %q in %s\npage: %s", label, sel, tb.text("main"))
 	}
-	tb.do(chromedp.Clear(chromedp.CSS("#"+id)), chromedp.SendKeys(chromedp.CSS("#"+id), value))
+	tb.eval(fmt.Sprintf(`(document.getElementById(%q).value = "", "")`, id))
+	tb.do(chromedp.SendKeys(chromedp.CSS("#"+id), value))
 }
 
 // submit presses Enter in the form's last text field: the keyboard, not a
@@ -251,14 +252,29 @@ func (tb *tab) waitFor(text string) {
 
 func (tb *tab) waitIn(sel, text string) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText.includes(%q)`, sel, text),
-		chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
-		tb.shot("FAILED")
-		tb.t.Fatalf("waiting for %q in %s: %v\npage: %s", text, sel, err, tb.text(sel))
+	tb.until(fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText.includes(%q)`, sel, text),
+		fmt.Sprintf("%q in %s", text, sel))
+}
+
+// until evaluates the JavaScript condition cond every 50 ms until it is
+// true, through page loads (a navigation that interrupts one evaluation
+// is retried), for 20 seconds at most.
+func (tb *tab) until(cond, what string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
 	}
+	tb.shot("FAILED")
+	tb.t.Fatalf("waiting for %s (last error: %v)\npage: %s", what, last, tb.text("main"))
 }
 
 // heading waits for the page whose h1 is title.
@@ -285,6 +301,13 @@ func (tb *tab) shot(name string) {
 	if err := os.WriteFile(filepath.Join(e.shots, file), png, 0o644); err != nil {
 		tb.t.Logf("screenshot %s: %v", name, err)
 	}
+}
+
+// as returns the tab for the test t: its failures fail t.
+func (tb *tab) as(t *testing.T) *tab {
+	c := *tb
+	c.t = t
+	return &c
 }
 
 // mail opens the mailbox page and waits for the newest mail to to with the

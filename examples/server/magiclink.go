@@ -3,8 +3,10 @@ package main
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/provider"
 	"github.com/clientele/clientele/provider/magiclink"
 )
@@ -34,4 +36,30 @@ func magicLink(getenv func(string) string) (provider.Provider, error) {
 		opts = append(opts, magiclink.WithLinkURL(raw))
 	}
 	return magiclink.New(opts...), nil
+}
+
+// verifiedEmailLinking reads LINK_VERIFIED_EMAIL: the providers whose
+// logins may reach an existing identity through its verified email
+// (auth.WithVerifiedEmailLinking), comma-separated, or "none". The
+// default is magiclink when MAGIC_LINK is on: its login proves the email,
+// so a customer who registered with a password and verified the email
+// logs in by link to the same account; otherwise none.
+func verifiedEmailLinking(getenv func(string) string, configured []string) ([]auth.Option, error) {
+	v := strings.TrimSpace(getenv("LINK_VERIFIED_EMAIL"))
+	switch {
+	case strings.EqualFold(v, "none"):
+		return nil, nil
+	case v == "":
+		if slices.Contains(configured, magiclink.ID) {
+			return []auth.Option{auth.WithVerifiedEmailLinking(magiclink.ID)}, nil
+		}
+		return nil, nil
+	}
+	ids := origins(v)
+	for _, id := range ids {
+		if !slices.Contains(configured, id) {
+			return nil, fmt.Errorf("LINK_VERIFIED_EMAIL: %q is not a configured provider (%s)", id, strings.Join(configured, ", "))
+		}
+	}
+	return []auth.Option{auth.WithVerifiedEmailLinking(ids...)}, nil
 }

@@ -50,6 +50,9 @@
 //	                     magiclink: POST /auth/{actor_type}/magiclink/request {"email"}, then
 //	                     POST /auth/{actor_type}/magiclink/callback with {"flow","code"} or
 //	                     {"token"}); register: unknown emails register through it too; default off
+//	LINK_VERIFIED_EMAIL  providers whose logins reach an existing identity through its verified email
+//	                     (auth.WithVerifiedEmailLinking), comma-separated, or none; default magiclink
+//	                     when MAGIC_LINK is on (its login proves the email), else none
 //	MAGIC_LINK_URL       the storefront page the mailed link opens (the token is added to its
 //	                     query; the page posts it to the callback); unset: the auth.login_email
 //	                     event carries only the token
@@ -379,6 +382,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return fail(err)
 	}
 	opts = append(opts, perActor...)
+	linking, err := verifiedEmailLinking(getenv, configured) // magiclink.go
+	if err != nil {
+		return fail(err)
+	}
+	opts = append(opts, linking...)
 	revOpts, err := revocationOptions(getenv)
 	if err != nil {
 		return fail(err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -16,7 +17,7 @@ func TestStorefront(t *testing.T) {
 		t.Skip("browser tests: not with -short")
 	}
 	e := startBrowserEnv(t, nil)
-	const password = "correct horse battery"
+	mailbox := e.tab(t, false) // a window on the mailbox page, as a person keeps one open
 
 	// Register with a password; the server wants the email verified
 	// (AUTH_VERIFICATIONS_PER_ACTOR), so the code comes from the mailbox;
@@ -35,10 +36,8 @@ func TestStorefront(t *testing.T) {
 		tb.waitFor("We sent a code to ada.password@example.com.")
 		tb.shot("verify-required")
 
-		// The mail, read in another window of the same browser session.
-		mailbox := e.tab(t, false)
-		code, _ := mailbox.mail("ada.password@example.com", "Confirm your email address")
-		mailbox.shot("mailbox")
+		code, _ := mailbox.as(tb.t).mail("ada.password@example.com", "Confirm your email address")
+		mailbox.as(tb.t).shot("mailbox")
 		if code == "" {
 			t.Fatal("the verification mail has no code")
 		}
@@ -61,9 +60,397 @@ func TestStorefront(t *testing.T) {
 		tb.heading("Your account")
 		tb.waitFor("Welcome, Ada!")
 	})
+	t.Run("PasswordReset", func(t *testing.T) { storefrontPasswordReset(t, e, mailbox) })
+	t.Run("MagicLinkSignUpWithPasskey", func(t *testing.T) { storefrontMagicSignUpWithPasskey(t, e, mailbox) })
+	t.Run("MagicLinkLogin", func(t *testing.T) { storefrontMagicLinkLogin(t, e, mailbox) })
+	t.Run("SocialLogin", func(t *testing.T) { storefrontSocialLogin(t, e) })
+	t.Run("MFA", func(t *testing.T) { storefrontMFA(t, e, mailbox) })
+	t.Run("AddressBook", func(t *testing.T) { storefrontAddressBook(t, e, mailbox) })
+	t.Run("LogoutEverywhere", func(t *testing.T) { storefrontLogoutEverywhere(t, e, mailbox) })
+	t.Run("Errors", func(t *testing.T) { storefrontErrors(t, e, mailbox) })
+	t.Run("KeyboardAndLabels", func(t *testing.T) { storefrontKeyboardAndLabels(t, e, mailbox) })
+}
 
-	_ = chromedp.Void{}
-	_ = strings.Contains
-	_ = time.Now
-	_ = totp.GenerateCode
+// Forgot password: the mailed link sets a new password once; the old one
+// stops working; the link cannot be used twice.
+func storefrontPasswordReset(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Rosalind", "rosalind@example.com")
+	logOut(tb)
+	tb.click(`a[href="forgot"]`)
+	tb.heading("Forgot your password?")
+	tb.fill("#forgot", "Email", "rosalind@example.com")
+	tb.submit("#forgot")
+	tb.waitFor("If rosalind@example.com has an account, a reset link is on its way.")
+	tb.shot("requested")
+	_, link := mailbox.as(tb.t).mail("rosalind@example.com", "Reset your password")
+	mailbox.as(tb.t).shot("mail")
+	tb.do(chromedp.Navigate(link))
+	tb.heading("Choose a new password")
+	if got := tb.eval("location.search"); got != "" {
+		t.Fatalf("the reset token stays in the address bar: %q", got)
+	}
+	tb.shot("form")
+	tb.fill("#reset", "New password", "a brand new password")
+	tb.fill("#reset", "New password again", "a different one")
+	tb.submit("#reset")
+	tb.waitFor("The two passwords are not the same.")
+	tb.fill("#reset", "New password again", "a brand new password")
+	tb.submit("#reset")
+	tb.heading("Log in")
+	tb.waitFor("Your password is changed. Log in with the new one.")
+
+	logIn(tb, "rosalind@example.com", password)
+	tb.waitFor("The email or password is not right.")
+	logIn(tb, "rosalind@example.com", "a brand new password")
+	tb.heading("Your account")
+
+	// The link worked once.
+	other := e.tab(t, false)
+	other.do(chromedp.Navigate(link))
+	other.heading("Choose a new password")
+	other.fill("#reset", "New password", "yet another password")
+	other.fill("#reset", "New password again", "yet another password")
+	other.submit("#reset")
+	other.waitFor("This link has expired or was used already. Ask for a new one.")
+	other.shot("used-link")
+}
+
+// Sign up without a password (a code from the mail proves the email), with
+// a passkey made at once on this device (Chromium's virtual
+// authenticator); then log out and in again with the passkey alone.
+func storefrontMagicSignUpWithPasskey(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, true)
+	tb.open("/storefront/register")
+	tb.fill("#magic-request", "First name", "Katherine")
+	tb.fill("#magic-request", "Last name", "Johnson")
+	tb.fill("#magic-request", "Email", "katherine@example.com")
+	tb.submit("#magic-request")
+	tb.heading("Check your email")
+	tb.shot("check-email")
+	code, _ := mailbox.as(tb.t).mail("katherine@example.com", "Your login link")
+	tb.fill("#magic-code", "Code from the email", "000000")
+	tb.submit("#magic-code")
+	tb.waitFor("That code is not right, or it has expired. Check it and try again.")
+	tb.shot("wrong-code")
+	tb.fill("#magic-code", "Code from the email", code)
+	tb.submit("#magic-code")
+	tb.heading("Your account")
+	tb.waitFor("Your account is ready, with a passkey on this device.")
+	tb.waitIn("#account-email", "katherine@example.com")
+	tb.shot("account")
+
+	logOut(tb)
+	tb.shot("login")
+	tb.click("#passkey-login")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Katherine!")
+
+	// Another device has no passkey for the account.
+	other := e.tab(t, true)
+	other.open("/storefront/login")
+	other.click("#passkey-login")
+	other.waitFor("The passkey request was cancelled or timed out.")
+	other.shot("no-passkey")
+}
+
+// Passwordless login of an existing account: the mailed link in the
+// browser that asked, and on another device, where it asks for the
+// confirmation code the first browser shows.
+func storefrontMagicLinkLogin(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Dorothy", "dorothy@example.com")
+	logOut(tb)
+
+	tb.fill("#magic-request", "Email", "dorothy@example.com")
+	tb.submit("#magic-request")
+	tb.heading("Check your email")
+	_, link := mailbox.as(tb.t).mail("dorothy@example.com", "Your login link")
+	tb.do(chromedp.Navigate(link))
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Dorothy!")
+	if got := tb.eval("location.search"); got != "" {
+		t.Fatalf("the login token stays in the address bar: %q", got)
+	}
+	logOut(tb)
+
+	// The link opened on a phone: it asks for the code the laptop shows.
+	tb.fill("#magic-request", "Email", "dorothy@example.com")
+	tb.submit("#magic-request")
+	tb.heading("Check your email")
+	confirmation := tb.text("#confirmation-code")
+	_, link2 := mailbox.as(tb.t).mail("dorothy@example.com", "Your login link")
+	if link2 == link {
+		t.Fatal("the second request mailed the first link")
+	}
+	phone := e.tab(t, false)
+	phone.do(chromedp.Navigate(link2))
+	phone.heading("Confirm it is you")
+	phone.shot("confirm")
+	phone.fill("#magic-confirm", "Confirmation code", confirmation)
+	phone.submit("#magic-confirm")
+	phone.heading("Your account")
+	phone.waitFor("Welcome, Dorothy!")
+}
+
+// A social login through the fake identity provider (OIDC_FAKE): the first
+// one completes the account with the email the provider verified; the
+// next one finds it.
+func storefrontSocialLogin(t *testing.T, e *browserEnv) {
+	tb := e.tab(t, false)
+	tb.open("/storefront/login")
+	tb.click("#social-oidc")
+	tb.heading("Complete your account")
+	if got := tb.eval(`document.querySelector("#profile input[name=email]").value`); got != "grace.social@example.com" {
+		t.Fatalf("the email the provider verified: %q", got)
+	}
+	if got := tb.eval("location.search"); got != "" {
+		t.Fatalf("the authorization code stays in the address bar: %q", got)
+	}
+	tb.shot("complete")
+	tb.fill("#profile", "First name", "Grace")
+	tb.submit("#profile")
+	tb.heading("Your account")
+	tb.waitIn("#account-email", "grace.social@example.com")
+	logOut(tb)
+	tb.click("#social-oidc")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Grace!")
+}
+
+// Two-step verification: enrolment with the QR code, recovery codes, a
+// login completed with the app's code, another with a recovery code.
+func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Barbara", "barbara@example.com")
+	tb.click(`nav a[href="security"]`)
+	tb.heading("Security")
+	tb.shot("security")
+	tb.click("#mfa-start")
+	tb.do(chromedp.WaitVisible(chromedp.CSS("#mfa-qr")))
+	tb.until(`document.querySelector("#mfa-qr").complete && document.querySelector("#mfa-qr").naturalWidth >= 200`, "the QR code")
+	tb.shot("qr")
+	secret := tb.text("#mfa-secret")
+	tb.fill("#mfa-verify", "Code from the app", "123456")
+	tb.submit("#mfa-verify")
+	tb.waitFor("That code is not right. Type the code the app shows now.")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.fill("#mfa-verify", "Code from the app", code)
+	tb.submit("#mfa-verify")
+	tb.waitFor("Two-step verification is on")
+	tb.shot("recovery-codes")
+	recovery := strings.Fields(tb.text("#recovery-codes"))
+	if len(recovery) < 2 {
+		t.Fatalf("recovery codes: %q", recovery)
+	}
+	tb.click(`#mfa a[href="security"]`)
+	tb.heading("Security")
+	tb.waitFor("On, with an authenticator app.")
+
+	logOut(tb)
+	logIn(tb, "barbara@example.com", password)
+	tb.heading("Two-step verification")
+	tb.shot("challenge")
+	// The code of the next period: the one of enrolment is spent.
+	next, err := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.fill("#mfa-code", "Code from your authenticator app, or a recovery code", next)
+	tb.submit("#mfa-code")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Barbara!")
+
+	logOut(tb)
+	logIn(tb, "barbara@example.com", password)
+	tb.heading("Two-step verification")
+	tb.fill("#mfa-code", "Code from your authenticator app, or a recovery code", recovery[0])
+	tb.submit("#mfa-code")
+	tb.heading("Your account")
+}
+
+// The address book: add two addresses, move the default shipping address,
+// delete one.
+func storefrontAddressBook(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Mary", "mary@example.com")
+	tb.click(`nav a[href="addresses"]`)
+	tb.heading("Your addresses")
+	tb.waitFor("No addresses yet.")
+	add := func(street, city, postal, country string, defaults bool) {
+		tb.fill("#address-new", "First name", "Mary")
+		tb.fill("#address-new", "Last name", "Jackson")
+		tb.fill("#address-new", "Street and number", street)
+		tb.fill("#address-new", "Postal code", postal)
+		tb.fill("#address-new", "City", city)
+		tb.do(chromedp.SetValue(chromedp.CSS("#new-country"), country))
+		if defaults {
+			tb.click("#new-ship")
+			tb.click("#new-bill")
+		}
+		tb.click(`#address-new button[type=submit]`)
+		tb.waitFor("The address book is saved.")
+		tb.waitFor(street)
+	}
+	add("12 Hampton Road", "Hampton", "23669", "us", true)
+	add("4 Langley Way", "Newport News", "23606", "us", false)
+	tb.shot("two-addresses")
+	defaultOf := func(kind string) string {
+		return tb.eval(`[...document.querySelectorAll("[data-address]")].filter((li) => li.innerText.includes(` + "`" + `${"` + kind + `"}` + "`" + `))
+			.map((li) => li.querySelector("address").innerText.split("\n")[1]).join(" | ")`)
+	}
+	if got := defaultOf("Default shipping"); got != "12 Hampton Road" {
+		t.Fatalf("default shipping: %q", got)
+	}
+	tb.click(`button[aria-label="Make 4 Langley Way, Newport News the default shipping address"]`)
+	tb.waitFor("The address book is saved.")
+	tb.do(chromedp.WaitVisible(chromedp.CSS(`button[aria-label="Make 12 Hampton Road, Hampton the default shipping address"]`)))
+	if got := defaultOf("Default shipping"); got != "4 Langley Way" {
+		t.Fatalf("default shipping after the switch: %q", got)
+	}
+	if got := defaultOf("Default billing"); got != "12 Hampton Road" {
+		t.Fatalf("default billing after the shipping switch: %q", got)
+	}
+	tb.shot("default-moved")
+	tb.eval(`(window.confirm = () => true, "")`)
+	tb.click(`button[aria-label="Delete 12 Hampton Road, Hampton"]`)
+	tb.waitFor("The address is deleted.")
+	tb.do(chromedp.WaitNotPresent(chromedp.CSS(`button[aria-label="Delete 12 Hampton Road, Hampton"]`)))
+	if n := tb.eval(`String(document.querySelectorAll("[data-address]").length)`); n != "1" {
+		t.Fatalf("%s addresses after the deletion", n)
+	}
+	if got := defaultOf("Default shipping"); got != "4 Langley Way" {
+		t.Fatalf("default shipping after the deletion: %q", got)
+	}
+}
+
+// Log out everywhere ends the session of another browser too.
+func storefrontLogoutEverywhere(t *testing.T, e *browserEnv, mailbox *tab) {
+	laptop := e.tab(t, false)
+	signUp(laptop, mailbox, "Hedy", "hedy@example.com")
+	phone := e.tab(t, false)
+	logIn(phone, "hedy@example.com", password)
+	phone.heading("Your account")
+
+	laptop.click(`nav a[href="security"]`)
+	laptop.heading("Security")
+	laptop.click("#logout-all")
+	laptop.heading("Log in")
+	laptop.waitFor("You are logged out on every device.")
+	laptop.shot("logged-out")
+	phone.open("/storefront/account")
+	phone.heading("Log in")
+	phone.waitFor("Please log in to see that page.")
+}
+
+// Errors a person understands.
+func storefrontErrors(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Ida", "ida@example.com")
+	logOut(tb)
+
+	tb.open("/storefront/register")
+	tb.fill("#password-register", "Email", "ida@example.com")
+	tb.fill("#password-register", "Password", "short")
+	tb.submit("#password-register")
+	tb.waitFor("Choose a password of at least 8 characters.")
+	tb.fill("#password-register", "Password", password)
+	tb.submit("#password-register")
+	tb.waitFor("An account with this email exists already. Log in, or reset your password if you forgot it.")
+	tb.shot("exists")
+
+	// Wrong passwords: five are told so; then the account is locked for
+	// a while, and the page says how long.
+	for range 5 {
+		logIn(tb, "ida@example.com", "not the password")
+		tb.waitFor("The email or password is not right.")
+	}
+	logIn(tb, "ida@example.com", "not the password")
+	tb.waitFor("Too many attempts. Please wait")
+	tb.shot("throttled")
+
+	tb.open("/storefront/nowhere")
+	tb.heading("Page not found")
+}
+
+// Every field has a label and every button a name, on every page; a
+// customer logs in with the keyboard alone.
+func storefrontKeyboardAndLabels(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	const unlabelled = `[...document.querySelectorAll("main input, main select, main button")].filter((el) =>
+		el.tagName === "BUTTON" ? !(el.getAttribute("aria-label") || el.textContent.trim()) : el.labels.length === 0)
+		.map((el) => el.outerHTML).join("\n")`
+	for _, p := range []string{"login", "register", "forgot", "mailbox"} {
+		tb.open("/storefront/" + p)
+		if bad := tb.eval(unlabelled); bad != "" {
+			t.Errorf("/storefront/%s: without a label or name:\n%s", p, bad)
+		}
+	}
+	signUp(tb, mailbox, "Annie", "annie@example.com")
+	for _, p := range []string{"account", "addresses", "security"} {
+		tb.open("/storefront/" + p)
+		tb.do(chromedp.WaitVisible(chromedp.CSS("main form, main section")))
+		if bad := tb.eval(unlabelled); bad != "" {
+			t.Errorf("/storefront/%s: without a label or name:\n%s", p, bad)
+		}
+	}
+	logOut(tb)
+
+	// Tab from the top of the page to the email field, type, Tab to the
+	// password, type, Enter.
+	tb.open("/storefront/login")
+	focused := func() string {
+		return tb.eval(`document.activeElement ? document.activeElement.name || document.activeElement.id : ""`)
+	}
+	for i := 0; focused() != "email"; i++ {
+		if i == 15 {
+			t.Fatal("Tab never reached the email field")
+		}
+		tb.do(chromedp.KeyEvent(kb.Tab))
+	}
+	tb.do(chromedp.KeyEvent("annie@example.com"), chromedp.KeyEvent(kb.Tab))
+	if f := focused(); f != "password" {
+		t.Fatalf("Tab from the email field went to %q", f)
+	}
+	tb.do(chromedp.KeyEvent(password), chromedp.KeyEvent(kb.Enter))
+	tb.heading("Your account")
+	tb.shot("keyboard-login")
+}
+
+const password = "correct horse battery"
+
+// signUp registers a customer with a password through the storefront,
+// with the email verification the server asks for, and leaves tb on the
+// account page.
+func signUp(tb *tab, mailbox *tab, first, email string) {
+	tb.t.Helper()
+	tb.open("/storefront/register")
+	tb.fill("#password-register", "First name", first)
+	tb.fill("#password-register", "Email", email)
+	tb.fill("#password-register", "Password", password)
+	tb.submit("#password-register")
+	tb.heading("Verify your email")
+	code, _ := mailbox.as(tb.t).mail(email, "Confirm your email address")
+	tb.fill("#verify-code", "Code from the email", code)
+	tb.submit("#verify-code")
+	tb.heading("Your account")
+}
+
+// logIn logs in with email and password from the login page.
+func logIn(tb *tab, email, pw string) {
+	tb.t.Helper()
+	tb.open("/storefront/login")
+	tb.fill("#password-login", "Email", email)
+	tb.fill("#password-login", "Password", pw)
+	tb.submit("#password-login")
+}
+
+func logOut(tb *tab) {
+	tb.t.Helper()
+	tb.click("#logout")
+	tb.heading("Log in")
+	tb.waitFor("You are logged out.")
 }

@@ -136,12 +136,12 @@ func (m *Mailbox) compose(e event.Event) (Mail, bool) {
 		if link == "" {
 			link = page("magic", url.Values{"token": {str("token")}})
 		}
-		subject, text := "Your login link", "Open the link, or type the code where you asked for it, to log in. "
+		text := "Open the link, or type the code where you asked for it, to log in. "
 		if registering, _ := e.Data["registering"].(bool); registering {
-			subject, text = "Finish creating your account", "Open the link, or type the code where you asked for it, to create your account. "
+			text = "Open the link, or type the code where you asked for it, to log in; if you have no account here yet, it makes one. "
 		}
 		return Mail{
-			To: to, Subject: subject,
+			To: to, Subject: "Your login link",
 			Text: text + "They work once, for a short time. If you did not ask for them, ignore this mail.",
 			Link: link, Code: str("code"),
 		}, true

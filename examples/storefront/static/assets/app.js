@@ -64,8 +64,8 @@ const known = [
   [/already has an account/i, "An account with this email exists already. Log in instead."],
   [/Invalid token|token.*(expired|used)/i, "This link has expired or was used already. Ask for a new one."],
   [/email this login has proved/i, "Use the email address you just proved: the one the code or the login provider confirmed."],
+  [/Invalid TOTP code/i, "That code is not right. Type the code the app shows now."],
   [/Invalid current password/i, "Your current password is not right."],
-  [/Enter the confirmation code/i, "This link was opened on another device or browser. Type the confirmation code shown where you asked for the link."],
   [/verification code.*(invalid|not found)|Invalid verification code/i, "That code is not right, or it was used already. Check the mail and try again."],
   [/expired/i, "The code or link has expired. Ask for a new one."],
   [/MFA verification is required/i, "Finish the two-step verification first."],
@@ -83,14 +83,21 @@ function explain(err, context = "") {
   }
   if (err.status >= 500) return "Something went wrong on our side. Please try again in a moment."
   const msg = (err.message || "").replace(/^Invalid request: /, "")
-  for (const [re, text] of known) if (re.test(msg)) return text || msg
   if (err.status === 401) {
-    if (context === "login") return "The email or password is not right. Check them and try again."
-    if (context === "code") return "That code is not right, or it has expired. Check it and try again."
-    if (context === "passkey") return "That passkey is not known here. Use another way to log in, then add a passkey to your account."
-    if (context === "social") return "The login with that provider did not complete. Please start again."
-    return "Your session has ended. Please log in again."
+    if (/Enter the confirmation code/i.test(msg)) {
+      return "This link was opened on another device or browser. Type the confirmation code shown where you asked for the link."
+    }
+    const byContext = {
+      login: "The email or password is not right. Check them and try again.",
+      code: "That code is not right, or it has expired. Check it and try again.",
+      passkey: "That passkey is not known here. Use another way to log in, then add a passkey to your account.",
+      social: "The login with that provider did not complete. Please start again.",
+      reset: "This link has expired or was used already. Ask for a new one.",
+    }
+    if (byContext[context]) return byContext[context]
   }
+  for (const [re, text] of known) if (re.test(msg)) return text || msg
+  if (err.status === 401) return "Your session has ended. Please log in again."
   return msg || "That did not work. Please try again."
 }
 
@@ -640,7 +647,7 @@ function resetPage() {
       await api("POST", `/auth/${ACTOR}/emailpass/update`, { email, password: v.password }, { token })
       state.flash = "Your password is changed. Log in with the new one."
       go("login")
-    }, "",
+    }, "reset",
     email ? h("p", {}, "For ", h("strong", { text: email })) : null,
     field("New password", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: "8" }, "At least 8 characters."),
     field("New password again", { type: "password", name: "confirm", autocomplete: "new-password", required: true }),
