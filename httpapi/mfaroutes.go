@@ -21,7 +21,10 @@ import (
 //   - GET /auth/mfa/factors lists the caller's factors ({"mfa_factors"});
 //   - POST /auth/mfa/factors {"provider": "totp", "label"?, "issuer"?,
 //     "metadata"?} starts enrolling ({"mfa_factor", "secret",
-//     "otpauth_url"});
+//     "otpauth_url"}); clientele's {"provider": "passkey"} enables the
+//     caller's linked passkeys as the second factor at once
+//     (auth.Service.EnablePasskeyMFA) and answers as the verify route
+//     does when it enables a factor ({"mfa_factor", "token"});
 //   - POST /auth/mfa/factors/{id}/verify {"code"} enables it
 //     ({"mfa_factor"}; clientele adds "token", see below);
 //   - DELETE /auth/mfa/factors/{id} {"method"?, "code"?} disables it
@@ -209,6 +212,19 @@ func (a *API) mfaStartFactor(w http.ResponseWriter, r *http.Request) error {
 			return newError(http.StatusUnauthorized, typeUnauth, "Enrolling an MFA factor while MFA is enabled requires a fully authenticated session")
 		}
 	}
+	if b.str("provider") == auth.MFAMethodPasskey {
+		// Enabled at once: the passkey proved itself when it was linked.
+		f, err := a.cfg.Auth.EnablePasskeyMFA(r.Context(), c.AuthIdentityID)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"mfa_factor": f}
+		if err := a.afterMFAEnabled(w, r, out); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
 	en, err := a.cfg.Auth.StartMFA(r.Context(), auth.StartMFAParams{
 		AuthIdentityID: c.AuthIdentityID, Provider: b.str("provider"), Label: b.str("label"), Issuer: b.str("issuer"), Metadata: b.record("metadata"),
 	})
@@ -242,29 +258,38 @@ func (a *API) mfaVerifyFactor(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := map[string]any{"mfa_factor": f}
 	if before.Status != auth.MFAEnabled && f.Status == auth.MFAEnabled {
-		if err := a.sessions.DeleteSessionsOf(r.Context(), id); err != nil {
-			return err
-		}
-		tok, err := a.cfg.Auth.ReissueAfterMFA(r.Context(), ac.claims)
-		if err != nil {
-			return err
-		}
-		out["token"] = tok
-		if ac.session != nil {
-			c, err := a.cfg.Auth.Verify(r.Context(), tok)
-			if err != nil {
-				return err
-			}
-			if err := a.openSession(w, r, c); err != nil {
-				return err
-			}
-		}
-		if err := a.withRefreshToken(r, tok, out); err != nil {
+		if err := a.afterMFAEnabled(w, r, out); err != nil {
 			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// afterMFAEnabled ends the caller's identity's sessions once a factor is
+// enabled (the auth service has revoked its tokens) and gives the caller a
+// new token in out["token"], whose MFA counts as completed, and a new
+// session when it came with one.
+func (a *API) afterMFAEnabled(w http.ResponseWriter, r *http.Request, out map[string]any) error {
+	ac := authOf(r)
+	if err := a.sessions.DeleteSessionsOf(r.Context(), ac.claims.AuthIdentityID); err != nil {
+		return err
+	}
+	tok, err := a.cfg.Auth.ReissueAfterMFA(r.Context(), ac.claims)
+	if err != nil {
+		return err
+	}
+	out["token"] = tok
+	if ac.session != nil {
+		c, err := a.cfg.Auth.Verify(r.Context(), tok)
+		if err != nil {
+			return err
+		}
+		if err := a.openSession(w, r, c); err != nil {
+			return err
+		}
+	}
+	return a.withRefreshToken(r, tok, out)
 }
 
 // DELETE /auth/mfa/factors/{id} disables one of the caller's factors.

@@ -105,6 +105,9 @@ func TestPasskeySecondFactorOverHTTP(t *testing.T) {
 	token := e.register("customer", "ada@example.com")
 	a := webauthntest.New(passkeyOrigin)
 
+	// No passkey yet: no passkey factor.
+	e.do("POST", "/auth/mfa/factors", `{"provider":"passkey"}`, token).want(t, 400, "invalid_data", "Auth identity has no passkey")
+
 	// The logged-in identity adds a passkey: begin, then link.
 	r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
 	r.want(t, 200, "", "")
@@ -121,9 +124,20 @@ func TestPasskeySecondFactorOverHTTP(t *testing.T) {
 	if pis, _ := identity["provider_identities"].([]any); len(pis) != 2 {
 		t.Fatalf("linked identity: %s", r.raw)
 	}
-	if _, err := e.authS.EnablePasskeyMFA(t.Context(), identity["id"].(string)); err != nil {
-		t.Fatal(err)
+	// Enabled over HTTP: at once, with a new token; the old one ends.
+	e.do("POST", "/auth/mfa/factors", `{"provider":"passkey"}`, "").want(t, 401, "", "")
+	r = e.do("POST", "/auth/mfa/factors", `{"provider":"passkey"}`, token)
+	r.want(t, 200, "", "")
+	if f := r.obj("mfa_factor"); f["provider"] != "passkey" || f["status"] != "enabled" || f["auth_identity_id"] != identity["id"] {
+		t.Fatalf("enable: %s", r.raw)
 	}
+	fresh := r.str("token")
+	if fc, err := e.authS.Verify(t.Context(), fresh); err != nil || !fc.MFAEnabled || fc.MFAChallengeCompletedAt == nil {
+		t.Fatalf("token after enabling: %+v %v", fc, err)
+	}
+	e.do("GET", "/auth/mfa/factors", "", token).want(t, 401, "", "")
+	// One passkey factor per identity.
+	e.do("POST", "/auth/mfa/factors", `{"provider":"passkey"}`, fresh).want(t, 400, "", "")
 
 	// A password login must now answer a challenge with the passkey.
 	r = e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "")

@@ -65,6 +65,7 @@ func TestStorefront(t *testing.T) {
 	t.Run("MagicLinkLogin", func(t *testing.T) { storefrontMagicLinkLogin(t, e, mailbox) })
 	t.Run("SocialLogin", func(t *testing.T) { storefrontSocialLogin(t, e) })
 	t.Run("MFA", func(t *testing.T) { storefrontMFA(t, e, mailbox) })
+	t.Run("PasskeyAsSecondFactor", func(t *testing.T) { storefrontPasskeySecondFactor(t, e, mailbox) })
 	t.Run("AddressBook", func(t *testing.T) { storefrontAddressBook(t, e, mailbox) })
 	t.Run("LogoutEverywhere", func(t *testing.T) { storefrontLogoutEverywhere(t, e, mailbox) })
 	t.Run("Errors", func(t *testing.T) { storefrontErrors(t, e, mailbox) })
@@ -270,6 +271,32 @@ func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.fill("#mfa-code", "Code from your authenticator app, or a recovery code", recovery[0])
 	tb.submit("#mfa-code")
 	tb.heading("Your account")
+}
+
+// A passkey as the second step of a password login.
+func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, true)
+	signUp(tb, mailbox, "Margaret", "margaret@example.com")
+	tb.click(`nav a[href="security"]`)
+	tb.heading("Security")
+	tb.click("#mfa-passkey-on")
+	tb.waitFor("Add a passkey on this device first (below), then use it as the second step.")
+	tb.click("#add-passkey")
+	tb.waitFor("The passkey is added.")
+	tb.click("#mfa-passkey-on")
+	tb.waitFor("Two-step verification is on")
+	tb.click(`#mfa a[href="security"]`)
+	tb.heading("Security")
+	tb.waitFor("On, with a passkey.")
+	tb.shot("on")
+
+	logOut(tb)
+	logIn(tb, "margaret@example.com", password)
+	tb.heading("Two-step verification")
+	tb.shot("challenge")
+	tb.click("#mfa-use-passkey")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Margaret!")
 }
 
 // The address book: add two addresses, move the default shipping address,

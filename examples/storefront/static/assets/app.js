@@ -490,22 +490,28 @@ function mfaChallengePage() {
   const children = [
     h("p", { text: "Your account has two-step verification on." }),
   ]
-  if (methods.includes("totp") || methods.includes("recovery_code")) {
-    children.push(form({ id: "mfa-code" }, alert, async (v) => {
-      const code = v.code.replace(/\s+/g, "")
-      await verify(/^\d{6,8}$/.test(code) || !methods.includes("recovery_code") ? "totp" : "recovery_code", code)
-    }, "code",
-    field("Code from your authenticator app, or a recovery code", { name: "code", autocomplete: "one-time-code", class: "code-input", required: true },
-      "Six digits from the app; a recovery code if you lost the device."),
-    h("button", { type: "submit", text: "Verify" })))
-  }
+  const totp = methods.includes("totp")
   if (methods.includes("passkey")) {
     const a2 = alertBox()
     children.push(form({ id: "mfa-passkey" }, a2, async () => {
       const options = await api("POST", `/auth/mfa/challenges/${encodeURIComponent(challenge.id)}/passkey`, undefined, { token })
       const assertion = await passkeyGet(options)
       await verify("passkey", JSON.stringify(assertion))
-    }, "passkey", h("button", { type: "submit", text: "Use a passkey instead" })))
+    }, "passkey",
+    h("p", { text: "Confirm with the passkey on this device." }),
+    h("button", { type: "submit", id: "mfa-use-passkey", text: "Use my passkey" })))
+  }
+  if (totp || methods.includes("recovery_code")) {
+    children.push(form({ id: "mfa-code" }, alert, async (v) => {
+      const code = v.code.replace(/\s+/g, "")
+      await verify(totp && (/^\d{6,8}$/.test(code) || !methods.includes("recovery_code")) ? "totp" : "recovery_code", code)
+    }, "code",
+    totp
+      ? field("Code from your authenticator app, or a recovery code", { name: "code", autocomplete: "one-time-code", class: "code-input", required: true },
+        "Six digits from the app; a recovery code if you lost the device.")
+      : field("Recovery code", { name: "code", autocomplete: "one-time-code", class: "code-input", required: true },
+        "If you cannot use your passkey: one of the recovery codes you saved."),
+    h("button", { type: "submit", text: "Verify" })))
   }
   page("Two-step verification", ...children)
 }
@@ -823,12 +829,14 @@ async function securityPage() {
   const mfaAlert = alertBox()
   const mfa = h("section", { class: "card", id: "mfa", "aria-labelledby": "mfa-h" }, h("h2", { id: "mfa-h", text: "Two-step verification" }), mfaAlert)
   if (enabled.length) {
-    mfa.append(h("p", {}, "On, with ", enabled.map((f) => (f.provider === "totp" ? "an authenticator app" : f.provider)).join(" and "), "."),
+    mfa.append(h("p", {}, "On, with ", enabled.map((f) => (f.provider === "totp" ? "an authenticator app" : f.provider === "passkey" ? "a passkey" : f.provider)).join(" and "), "."),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "secondary", id: "new-recovery-codes", text: "New recovery codes", onclick: () => recoveryCodes(mfa, mfaAlert) })))
   } else {
-    mfa.append(h("p", { text: "Add a second step to your login: a code from an authenticator app on your phone." }),
-      h("button", { type: "button", id: "mfa-start", text: "Set up an authenticator app", onclick: () => startTOTP(mfa, mfaAlert) }))
+    mfa.append(h("p", { text: "Add a second step to your login: a code from an authenticator app on your phone, or a passkey you added." }),
+      h("div", { class: "actions" },
+        h("button", { type: "button", id: "mfa-start", text: "Set up an authenticator app", onclick: () => startTOTP(mfa, mfaAlert) }),
+        has("passkey") ? h("button", { type: "button", class: "secondary", id: "mfa-passkey-on", text: "Use my passkey as the second step", onclick: () => passkeyFactor(mfa, mfaAlert) }) : null))
   }
 
   // Passkeys
@@ -905,11 +913,25 @@ async function startTOTP(section, alert) {
   }
 }
 
+// passkeyFactor turns on the customer's passkeys as the second step.
+async function passkeyFactor(section, alert) {
+  try {
+    await api("POST", "/auth/mfa/factors", { provider: "passkey" })
+    await recoveryCodes(section, alert, true)
+  } catch (err) {
+    if (err instanceof ApiError && /has no passkey/i.test(err.message)) {
+      showError(alert, "Add a passkey on this device first (below), then use it as the second step.")
+      return
+    }
+    showError(alert, err)
+  }
+}
+
 async function recoveryCodes(section, alert, justEnabled) {
   try {
     const { recovery_codes: codes } = await api("POST", "/auth/mfa/recovery-codes", {})
     section.replaceChildren(h("h2", { id: "mfa-h", text: justEnabled ? "Two-step verification is on" : "New recovery codes" }),
-      h("div", { class: "alert ok", role: "status", text: justEnabled ? "From now on, your logins ask for a code from the app." : "Your old recovery codes no longer work." }),
+      h("div", { class: "alert ok", role: "status", text: justEnabled ? "From now on, your logins ask for a second step." : "Your old recovery codes no longer work." }),
       h("p", { text: "Keep these recovery codes somewhere safe. Each logs you in once if you lose your phone." }),
       h("ul", { class: "codes", id: "recovery-codes" }, codes.map((c) => h("li", { text: c }))),
       h("a", { href: "security", "data-link": true, class: "button", text: "I have saved them" }))
