@@ -188,6 +188,12 @@
 // assertion JSON is the code of VerifyMFAChallenge or CompleteMFALogin.
 // Only a passkey of the challenge's identity completes it.
 //
+// A login whose proof was multi-factor by itself
+// (provider.Result.MultiFactor: a passkey assertion with user
+// verification) opens no challenge: its token has MFA completed at the
+// login. Asking that person for a passkey again, or for a code, would
+// prove nothing a verified passkey does not.
+//
 // Events: auth.mfa_enabled, auth.mfa_disabled and
 // auth.mfa_recovery_codes_generated, after the change commits.
 //

@@ -74,7 +74,7 @@ func (s *Service) login(ctx context.Context, res *Result, actorType, providerID 
 	if res.Location != "" {
 		return &Login{Location: res.Location}, nil
 	}
-	l, err := s.LoginToken(ctx, res.AuthIdentity, actorType, providerID) // MFA: mfachallenge.go
+	l, err := s.loginToken(ctx, res.AuthIdentity, actorType, providerID, res.MultiFactor) // MFA: mfachallenge.go
 	if err != nil {
 		return nil, err
 	}

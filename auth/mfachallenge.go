@@ -457,7 +457,11 @@ func mfaPendingClaims(c Claims, actorType string) Claims {
 // (Login.MFAChallenge) that [Service.CompleteMFALogin] completes. Login and
 // LoginCallback answer through it; a host that calls Authenticate itself
 // should too, since Token does not apply MFA.
-func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, actorType, providerID string) (*Login, error) {
+//
+// A login whose proof was multi-factor by itself (multiFactor: a passkey
+// with user verification) opens no challenge: its token has MFA completed
+// now.
+func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, actorType, providerID string, multiFactor bool) (*Login, error) {
 	c, err := s.tokenClaims(identity, actorType, providerID)
 	if err != nil {
 		return nil, err
@@ -468,7 +472,9 @@ func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, act
 		if err != nil {
 			return nil, err
 		}
-		if len(methods) > 0 {
+		if len(methods) > 0 && multiFactor {
+			c.MFAEnabled, c.MFAChallengeCompletedAt = true, &ISOTime{s.clock()}
+		} else if len(methods) > 0 {
 			if l.MFAChallenge, err = s.openChallenge(ctx, ms, identity.ID, providerID, methods, nil); err != nil {
 				return nil, err
 			}

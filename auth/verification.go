@@ -634,6 +634,13 @@ func (s *Service) PendingVerification(ctx context.Context, identity *AuthIdentit
 //
 // When both apply, the verification comes before MFA, as in Medusa.
 func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorType, providerID string) (*Login, error) {
+	return s.loginToken(ctx, identity, actorType, providerID, false)
+}
+
+// loginToken is LoginToken for a login whose proof may have been
+// multi-factor by itself (provider.Result.MultiFactor): then an identity
+// with MFA on gets its full token, MFA completed now, and no challenge.
+func (s *Service) loginToken(ctx context.Context, identity *AuthIdentity, actorType, providerID string, multiFactor bool) (*Login, error) {
 	v, pending, err := s.PendingVerification(ctx, identity, actorType, providerID)
 	if err != nil {
 		return nil, err
@@ -659,7 +666,7 @@ func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorT
 		s.recordLater(ctx, e)
 		return &Login{Identity: identity, Token: tok, VerificationRequired: true, Verification: v}, nil
 	}
-	l, err := s.mfaLoginToken(ctx, identity, actorType, providerID) // mfachallenge.go
+	l, err := s.mfaLoginToken(ctx, identity, actorType, providerID, multiFactor) // mfachallenge.go
 	if err == nil && l.MFAChallenge != nil && l.MFAChallenge.CompletedAt == nil {
 		e := identityEntry(audit.ActionLoginPending, identity, actorType, providerID)
 		e.Reason, e.Details = audit.ReasonMFARequired, map[string]string{"challenge_id": l.MFAChallenge.ID}

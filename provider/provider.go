@@ -145,6 +145,13 @@ type Result struct {
 	// (an existing identity with the same verified email). Empty when the
 	// provider identity existed already.
 	Link LinkKind
+	// MultiFactor says the proof was multi-factor by itself: a passkey
+	// assertion whose authenticator verified the user (the UV flag,
+	// covered by the assertion's signature) is something the person has
+	// and something they know or are. A login with it completes the
+	// identity's MFA at once (its token says so) instead of opening a
+	// challenge for a second factor. Set it only for such proofs.
+	MultiFactor bool
 }
 
 // LinkKind says how a new provider identity was attached; see Result.Link.

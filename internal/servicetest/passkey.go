@@ -356,6 +356,41 @@ var passkeyTests = []test{
 		_, err = e.auth.BeginPasskeyMFA(e.ctx, claims, l.MFAChallenge.ID)
 		e.wantErr(err, auth.ErrMFAChallengeClosed)
 	}},
+	{"Passkey/UserVerificationCompletesMFA", func(e *env) {
+		// A passkey login whose authenticator verified the user is
+		// multi-factor by itself: no challenge, MFA completed.
+		e.withPasskeyMFA()
+		ada := e.register("ada@example.org", "correct horse")
+		a := webauthntest.New(passkeyOrigin)
+		e.linkPasskey(ada.ID, a)
+		_, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		e.must(err)
+		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if l.MFAChallenge != nil {
+			e.t.Fatalf("a passkey login with user verification opened challenge %+v", l.MFAChallenge)
+		}
+		if c := e.claims(l.Token); !c.MFAEnabled || c.MFAChallengeCompletedAt == nil || c.AuthIdentityID != ada.ID {
+			e.t.Fatalf("token claims %+v, want MFA completed", c)
+		}
+		// Without user verification the passkey is one factor: the
+		// login opens the challenge as a password login does.
+		a.NoUserVerification = true
+		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if l.MFAChallenge == nil || !slices.Equal(l.MFAChallenge.Methods, []string{auth.MFAMethodPasskey}) {
+			e.t.Fatalf("challenge %+v, want one offering the passkey", l.MFAChallenge)
+		}
+		if c := e.claims(l.Token); c.ActorID != "" || c.MFAChallengeCompletedAt != nil {
+			e.t.Fatalf("token claims %+v, want the pending challenge's", c)
+		}
+		// A password login still opens the challenge.
+		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
+		e.must(err)
+		if l.MFAChallenge == nil {
+			e.t.Fatal("a password login of an identity with MFA on opened no challenge")
+		}
+	}},
 	{"Passkey/SecondFactorNeedsAPasskey", func(e *env) {
 		e.withPasskeyMFA()
 		ada := e.register("ada@example.org", "correct horse")

@@ -42,6 +42,9 @@ type Authenticator struct {
 	SignCount uint32
 	// BackupEligible and BackupState are the BE and BS flags it reports.
 	BackupEligible, BackupState bool
+	// NoUserVerification clears the UV flag: the authenticator reports
+	// that it did not verify the user (a security key without a PIN).
+	NoUserVerification bool
 	// AAGUID is the authenticator's model id.
 	AAGUID [16]byte
 
@@ -180,6 +183,9 @@ func (a *Authenticator) authData(extra byte, count uint32) []byte {
 	}
 	h := sha256.Sum256([]byte(rpID))
 	flags := flagUP | flagUV | extra
+	if a.NoUserVerification {
+		flags &^= flagUV
+	}
 	if a.BackupEligible {
 		flags |= flagBE
 	}

@@ -28,6 +28,14 @@
 // (auth.Service.BeginPasskeyMFA), bound to the MFA challenge, and accepts
 // only a passkey of the challenge's identity.
 //
+// A login whose assertion carries the UV flag (the authenticator verified
+// its user with a PIN or a biometric; the flag is signed) is multi-factor
+// by itself: its result says so (provider.Result.MultiFactor), and package
+// auth completes the identity's MFA with it rather than asking for a
+// second factor. A login without user verification is one factor, and an
+// identity with MFA on gets its challenge. Config.UserVerification
+// "required" makes every passkey login multi-factor.
+//
 // A ceremony's state is kept in the store (auth.Store's state, as OAuth
 // state is), so any instance may finish what another began, under its
 // challenge: it is taken once (a replayed answer finds nothing), expires

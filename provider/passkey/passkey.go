@@ -412,7 +412,13 @@ func (p *Provider) login(ctx context.Context, raw []byte, binding string, ids pr
 	if !applied {
 		return nil, provider.Fail(ID, provider.ErrUnauthorized, msgClone)
 	}
-	return &provider.Result{AuthIdentity: updated}, nil
+	// An assertion made with user verification (a PIN, a fingerprint)
+	// is possession and knowledge or inherence at once: the login needs
+	// no second factor. The flag is part of the signed authenticator
+	// data; the credential's own flag is latched, so the assertion's is
+	// read.
+	uv := parsed.Response.AuthenticatorData.Flags.HasUserVerified()
+	return &provider.Result{AuthIdentity: updated, MultiFactor: uv}, nil
 }
 
 // take takes the ceremony stored under challenge, once, and checks that
