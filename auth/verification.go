@@ -637,6 +637,18 @@ func (s *Service) LoginToken(ctx context.Context, identity *AuthIdentity, actorT
 	return s.loginToken(ctx, identity, actorType, providerID, false)
 }
 
+// LoginTokenFor is LoginToken for the result of a provider's check
+// (Authenticate, ValidateCallback): a result that was multi-factor by
+// itself (provider.Result.MultiFactor, a passkey with user verification)
+// completes the identity's MFA rather than opening a challenge. Hosts
+// that run a provider's check themselves answer their logins with it.
+func (s *Service) LoginTokenFor(ctx context.Context, res *Result, actorType, providerID string) (*Login, error) {
+	if res == nil || res.AuthIdentity == nil {
+		return nil, ErrUnauthorized
+	}
+	return s.loginToken(ctx, res.AuthIdentity, actorType, providerID, res.MultiFactor)
+}
+
 // loginToken is LoginToken for a login whose proof may have been
 // multi-factor by itself (provider.Result.MultiFactor): then an identity
 // with MFA on gets its full token, MFA completed now, and no challenge.

@@ -40,7 +40,7 @@ func (a *API) issue(w http.ResponseWriter, r *http.Request, res *auth.Result) er
 	return a.answerLogin(w, r, res, false)
 }
 
-// answerLogin writes what auth.Service.LoginToken answers for the
+// answerLogin writes what auth.Service.LoginTokenFor answers for the
 // identity of res: with gated, a pending verification is Medusa's
 // verification_required answer (verificationroutes.go); a pending MFA
 // challenge is mfa_required (mfaroutes.go).
@@ -48,7 +48,7 @@ func (a *API) answerLogin(w http.ResponseWriter, r *http.Request, res *auth.Resu
 	if res.AuthIdentity == nil {
 		return newError(http.StatusUnauthorized, typeUnauth, "Authentication failed")
 	}
-	l, err := a.cfg.Auth.LoginToken(r.Context(), res.AuthIdentity, r.PathValue("actor_type"), r.PathValue("provider"))
+	l, err := a.cfg.Auth.LoginTokenFor(r.Context(), res, r.PathValue("actor_type"), r.PathValue("provider"))
 	if err != nil {
 		return err
 	}

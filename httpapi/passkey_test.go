@@ -159,6 +159,24 @@ func TestPasskeySecondFactorOverHTTP(t *testing.T) {
 	if err != nil || !c.MFAEnabled || c.MFAChallengeCompletedAt == nil {
 		t.Fatalf("token after the passkey: %+v %v", c, err)
 	}
+
+	// A passkey login with user verification is both factors at once:
+	// no challenge, and its token has MFA completed.
+	r = e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "")
+	r.want(t, 200, "", "")
+	cookie = bindingCookie(t, r)
+	assertion, err = a.Get([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "", "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	if r.body["mfa_required"] != nil {
+		t.Fatalf("passkey login: %s", r.raw)
+	}
+	if c, err := e.authS.Verify(t.Context(), r.str("token")); err != nil || c.AuthIdentityID != identity["id"] || !c.MFAEnabled || c.MFAChallengeCompletedAt == nil {
+		t.Fatalf("passkey login token: %+v %v", c, err)
+	}
 }
 
 // The link route refuses providers that prove themselves with credentials
