@@ -34,7 +34,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"html"
 	"io/fs"
 	"net/http"
@@ -77,8 +77,8 @@ func Handler(cfg Config) (http.Handler, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") || strings.ContainsAny(prefix, "\"'<>&?#% ") {
-		return nil, errors.New("storefront: the prefix must start and end with / and be a plain path")
+	if !plainPrefix(prefix) {
+		return nil, fmt.Errorf("storefront: prefix %q: want a plain path that starts and ends with /, such as /storefront/ (letters, digits, '.', '_', '~' and '-' between the slashes)", prefix)
 	}
 	page, err := static.ReadFile("static/index.html")
 	if err != nil {
@@ -96,7 +96,14 @@ func Handler(cfg Config) (http.Handler, error) {
 	started := time.Now()
 
 	mux := http.NewServeMux()
-	mux.Handle("GET "+prefix+"assets/", http.StripPrefix(prefix+"assets/", http.FileServerFS(assets)))
+	files := http.StripPrefix(prefix+"assets/", http.FileServerFS(assets))
+	mux.HandleFunc("GET "+prefix+"assets/", func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no listings
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET "+prefix+"config.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -105,6 +112,8 @@ func Handler(cfg Config) (http.Handler, error) {
 	mux.HandleFunc("POST "+prefix+"qr", serveQR)
 	if cfg.Mailbox != nil {
 		mux.Handle("GET "+prefix+"mailbox/messages", cfg.Mailbox)
+	} else {
+		mux.Handle("GET "+prefix+"mailbox/messages", http.NotFoundHandler())
 	}
 	mux.HandleFunc("GET "+prefix, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -112,6 +121,30 @@ func Handler(cfg Config) (http.Handler, error) {
 		http.ServeContent(w, r, "index.html", started, bytes.NewReader(page))
 	})
 	return headers(mux), nil
+}
+
+// plainPrefix reports whether prefix is "/" or slash-separated segments
+// of letters, digits, '.', '_', '~' and '-' (no "." or ".." segment),
+// ending with "/": a path net/http's patterns take as it is.
+func plainPrefix(prefix string) bool {
+	if !strings.HasPrefix(prefix, "/") || !strings.HasSuffix(prefix, "/") {
+		return false
+	}
+	if prefix == "/" {
+		return true
+	}
+	for _, seg := range strings.Split(prefix[1:len(prefix)-1], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		for _, r := range seg {
+			ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._~-", r)
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // headers adds the security headers every answer of the storefront

@@ -65,6 +65,9 @@ func TestHandlerPrefix(t *testing.T) {
 	for _, prefix := range []string{
 		"storefront/", "/storefront", "storefront", "/shop", "shop/",
 		`/sh"op/`, "/sh'op/", "/sh<op/", "/sh>op/", "/sh&op/", "/sh?op/", "/sh#op/", "/sh%20op/", "/sh op/",
+		// Not a path net/http's patterns take as it is (they panicked, or
+		// became wildcards).
+		"//", "/a//b/", "/./", "/../", "/a/../b/", "/a{/", "/{$}/", "/{x}/", "/a}/", "/sh\top/", "/sh\nop/", `/sh\op/`, "/shöp/",
 	} {
 		h, err := storefront.Handler(storefront.Config{Prefix: prefix})
 		if err == nil || h != nil {
@@ -73,6 +76,14 @@ func TestHandlerPrefix(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), "prefix") {
 			t.Errorf("prefix %q: error %q does not mention the prefix", prefix, err)
+		}
+	}
+
+	// Plain prefixes, the root included.
+	for _, prefix := range []string{"/", "/shop/", "/a.b/c_d~e-f/", "/.well-known/x/"} {
+		h := newHandler(t, storefront.Config{Prefix: prefix})
+		if rec := serve(h, "GET", prefix+"account", ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `<base href="`+prefix+`">`) {
+			t.Errorf("prefix %q: GET %saccount = %d", prefix, prefix, rec.Code)
 		}
 	}
 
@@ -186,6 +197,10 @@ func TestHandlerAssets(t *testing.T) {
 		t.Errorf("GET a missing asset: %d %q, want 404", rec.Code, rec.Body)
 	}
 	checkSecurityHeaders(t, "GET a missing asset", rec)
+	// No listing of the assets.
+	if rec := serve(h, "GET", "/storefront/assets/", ""); rec.Code != 404 || strings.Contains(rec.Body.String(), "app.js") {
+		t.Errorf("GET the assets folder: %d %q, want 404", rec.Code, rec.Body)
+	}
 }
 
 func TestHandlerConfig(t *testing.T) {
@@ -253,9 +268,9 @@ func TestHandlerMethods(t *testing.T) {
 }
 
 func TestHandlerMailboxRoute(t *testing.T) {
-	// Without a mailbox there is no mailbox answer: no JSON, no mails.
+	// Without a mailbox there is no mailbox answer: a 404, not the page.
 	rec := serve(newHandler(t, storefront.Config{}), "GET", "/storefront/mailbox/messages", "")
-	if ct := rec.Header().Get("Content-Type"); strings.HasPrefix(ct, "application/json") || strings.Contains(rec.Body.String(), `"mails"`) {
+	if ct := rec.Header().Get("Content-Type"); rec.Code != 404 || strings.HasPrefix(ct, "application/json") || strings.Contains(rec.Body.String(), `"mails"`) {
 		t.Errorf("mailbox/messages without a mailbox: %d %q %q", rec.Code, ct, rec.Body)
 	}
 
