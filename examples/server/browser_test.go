@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -35,8 +36,9 @@ type browserEnv struct {
 	browser context.Context
 	shots   string
 
-	mu  sync.Mutex
-	seq int
+	mu      sync.Mutex
+	seq     int // screenshots taken
+	clients int // windows opened
 }
 
 func chromiumPath(t *testing.T) string {
@@ -80,6 +82,7 @@ func startBrowserEnv(t *testing.T, extra map[string]string) *browserEnv {
 		"AUTH_MFA_ENCRYPTION_KEY":      "storefront-browser-test-mfa-key",
 		"AUTH_VERIFICATIONS_PER_ACTOR": `{"customer":[{"auth_provider":"emailpass","entity_type":"email"}]}`,
 		"SCRYPT_LOG_N":                 "4",
+		"TRUSTED_PROXIES":              "127.0.0.1,::1",
 	}
 	for k, v := range extra {
 		env[k] = v
@@ -158,6 +161,23 @@ func (e *browserEnv) tab(t *testing.T, withPasskeys bool) *tab {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Each window is a client of its own, at an address of its own, as
+	// the server reads it behind a trusted proxy (TRUSTED_PROXIES): the
+	// per-address limits count each window apart, as they count people.
+	e.mu.Lock()
+	e.clients++
+	addr := fmt.Sprintf("198.51.100.%d", e.clients)
+	e.mu.Unlock()
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"X-Forwarded-For": addr}})
+		return err
+	}))
+	if err != nil {
+		t.Fatalf("client address: %v", err)
+	}
 	if withPasskeys {
 		err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 			if _, err := cdp.Call(ctx, tg, webauthn.Enable, webauthn.EnableParams{}); err != nil {
@@ -201,14 +221,12 @@ func (tb *tab) open(path string) {
 // person finds it), in the form sel.
 func (tb *tab) fill(sel, label, value string) {
 	tb.t.Helper()
-	id := tb.eval(fmt.Sprintf(`(() => {
+	find := fmt.Sprintf(`(() => {
 		const l = [...document.querySelectorAll(%q + " label")].find((l) => l.textContent.trim() === %q)
 		return l ? l.htmlFor : ""
-	})()`, sel, label))
-	if id == "" {
-		tb.shot("FAILED")
-		tb.t.Fatalf("no field labelled %q in %s\npage: %s", label, sel, tb.text("main"))
-	}
+	})()`, sel, label)
+	tb.until(find+` !== ""`, fmt.Sprintf("a field labelled %q in %s", label, sel))
+	id := tb.eval(find)
 	tb.eval(fmt.Sprintf(`(document.getElementById(%q).value = "", "")`, id))
 	tb.do(chromedp.SendKeys(chromedp.CSS("#"+id), value))
 }

@@ -59,7 +59,21 @@ func TestStorefront(t *testing.T) {
 		tb.submit("#password-login")
 		tb.heading("Your account")
 		tb.waitFor("Welcome, Ada!")
+
+		// The account's details are saved, and kept.
+		tb.fill("#details", "Phone", "+44 20 7946 0018")
+		tb.fill("#details", "Last name", "King")
+		tb.submit("#details")
+		tb.waitFor("Your details are saved.")
+		tb.open("/storefront/account")
+		tb.heading("Your account")
+		tb.waitIn("#who-h", "Ada King")
+		if got := tb.eval(`document.querySelector("#details input[name=phone]").value`); got != "+44 20 7946 0018" {
+			t.Fatalf("phone after a reload: %q", got)
+		}
 	})
+	t.Run("VerifyByMailedLink", func(t *testing.T) { storefrontVerifyByLink(t, e, mailbox) })
+	t.Run("ChangePassword", func(t *testing.T) { storefrontChangePassword(t, e, mailbox) })
 	t.Run("PasswordReset", func(t *testing.T) { storefrontPasswordReset(t, e, mailbox) })
 	t.Run("MagicLinkSignUpWithPasskey", func(t *testing.T) { storefrontMagicSignUpWithPasskey(t, e, mailbox) })
 	t.Run("MagicLinkLogin", func(t *testing.T) { storefrontMagicLinkLogin(t, e, mailbox) })
@@ -70,6 +84,69 @@ func TestStorefront(t *testing.T) {
 	t.Run("LogoutEverywhere", func(t *testing.T) { storefrontLogoutEverywhere(t, e, mailbox) })
 	t.Run("Errors", func(t *testing.T) { storefrontErrors(t, e, mailbox) })
 	t.Run("KeyboardAndLabels", func(t *testing.T) { storefrontKeyboardAndLabels(t, e, mailbox) })
+}
+
+// The verification mail's link, opened instead of typing its code.
+func storefrontVerifyByLink(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	tb.open("/storefront/register")
+	tb.fill("#password-register", "First name", "Alan")
+	tb.fill("#password-register", "Email", "alan@example.com")
+	tb.fill("#password-register", "Password", password)
+	tb.submit("#password-register")
+	tb.heading("Verify your email")
+	_, link := mailbox.as(t).mail("alan@example.com", "Confirm your email address")
+	tb.do(chromedp.Navigate(link))
+	tb.heading("Verify your email")
+	tb.waitFor("alan@example.com is verified.")
+	if got := tb.eval("location.search"); got != "" {
+		t.Fatalf("the code stays in the address bar: %q", got)
+	}
+	tb.shot("verified")
+	// The link works once.
+	again := e.tab(t, false)
+	again.do(chromedp.Navigate(link))
+	again.heading("Verify your email")
+	again.waitFor("That code is not right, or it was used already.")
+	again.shot("used")
+
+	tb.click(`main a[href="login"]`)
+	tb.heading("Log in")
+	logIn(tb, "alan@example.com", password)
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Alan!")
+}
+
+// A change of password: the current one is checked; other browsers are
+// logged out, this one stays in; the new password logs in.
+func storefrontChangePassword(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, false)
+	signUp(tb, mailbox, "Frances", "frances@example.com")
+	other := e.tab(t, false)
+	logIn(other, "frances@example.com", password)
+	other.heading("Your account")
+
+	tb.click(`nav a[href="security"]`)
+	tb.heading("Security")
+	tb.fill("#change-password", "Current password", "not my password")
+	tb.fill("#change-password", "New password", "an even better password")
+	tb.submit("#change-password")
+	tb.waitFor("Your current password is not right.")
+	tb.fill("#change-password", "Current password", password)
+	tb.fill("#change-password", "New password", "an even better password")
+	tb.submit("#change-password")
+	tb.waitFor("Your password is changed. You were logged out everywhere else.")
+	tb.shot("changed")
+	tb.open("/storefront/account")
+	tb.heading("Your account")
+
+	other.open("/storefront/account")
+	other.heading("Log in")
+	other.waitFor("Please log in to see that page.")
+	logIn(other, "frances@example.com", password)
+	other.waitFor("The email or password is not right.")
+	logIn(other, "frances@example.com", "an even better password")
+	other.heading("Your account")
 }
 
 // Forgot password: the mailed link sets a new password once; the old one
@@ -265,10 +342,23 @@ func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.heading("Your account")
 	tb.waitFor("Welcome, Barbara!")
 
+	// New recovery codes replace the old ones.
+	tb.click(`nav a[href="security"]`)
+	tb.heading("Security")
+	tb.click("#new-recovery-codes")
+	tb.waitFor("Your old recovery codes no longer work.")
+	fresh := strings.Fields(tb.text("#recovery-codes"))
+	if len(fresh) != len(recovery) || fresh[0] == recovery[0] {
+		t.Fatalf("new recovery codes %q after %q", fresh, recovery)
+	}
+
 	logOut(tb)
 	logIn(tb, "barbara@example.com", password)
 	tb.heading("Two-step verification")
 	tb.fill("#mfa-code", "Code from your authenticator app, or a recovery code", recovery[0])
+	tb.submit("#mfa-code")
+	tb.waitFor("That code is not right")
+	tb.fill("#mfa-code", "Code from your authenticator app, or a recovery code", fresh[0])
 	tb.submit("#mfa-code")
 	tb.heading("Your account")
 }

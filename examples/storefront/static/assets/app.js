@@ -65,6 +65,7 @@ const known = [
   [/Invalid token|token.*(expired|used)/i, "This link has expired or was used already. Ask for a new one."],
   [/email this login has proved/i, "Use the email address you just proved: the one the code or the login provider confirmed."],
   [/Invalid TOTP code/i, "That code is not right. Type the code the app shows now."],
+  [/Invalid MFA challenge code/i, "That code is not right, or it was used already. Check it and try again."],
   [/Invalid current password/i, "Your current password is not right."],
   [/verification code.*(invalid|not found)|Invalid verification code/i, "That code is not right, or it was used already. Check the mail and try again."],
   [/expired/i, "The code or link has expired. Ask for a new one."],
