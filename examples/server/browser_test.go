@@ -106,7 +106,7 @@ func startBrowserEnv(t *testing.T, extra map[string]string) *browserEnv {
 		t.Fatal(err)
 	}
 	// This run's screenshots replace the last run's.
-	old, _ := filepath.Glob(filepath.Join(shots, "[0-9][0-9]-"+t.Name()+"*.png"))
+	old, _ := filepath.Glob(filepath.Join(shots, "[0-9][0-9]-"+strings.ReplaceAll(t.Name(), "/", "-")+"-*.png"))
 	for _, f := range old {
 		_ = os.Remove(f)
 	}

@@ -7,16 +7,30 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/clientele/clientele/internal/pgtest"
 	"github.com/pquerna/otp/totp"
 )
 
 // TestStorefront runs every flow of the storefront in a real browser (see
 // browser_test.go).
+//
+// The flows run twice: with the server on the in-memory store, and on a
+// PostgreSQL database of its own (internal/pgtest; skipped without
+// PostgreSQL, except under CI=true).
 func TestStorefront(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser tests: not with -short")
 	}
-	e := startBrowserEnv(t, nil)
+	t.Run("memory", func(t *testing.T) { storefrontFlows(t, nil) })
+	t.Run("postgres", func(t *testing.T) {
+		storefrontFlows(t, map[string]string{"DATABASE_URL": pgtest.NewDatabase(t)})
+	})
+}
+
+// storefrontFlows runs every flow against a server started with the
+// extra environment.
+func storefrontFlows(t *testing.T, extra map[string]string) {
+	e := startBrowserEnv(t, extra)
 	mailbox := e.tab(t, false) // a window on the mailbox page, as a person keeps one open
 
 	// Register with a password; the server wants the email verified
