@@ -64,6 +64,13 @@ type EmailLoginStart struct {
 // throttled per (provider, email) under [throttle.Config.Reset], counted
 // before the look-up.
 func (s *Service) RequestEmailLogin(ctx context.Context, p EmailLoginParams) (*EmailLoginStart, error) {
+	out, err := s.requestEmailLogin(ctx, p)
+	s.observe(ctx, OpEmailLoginRequest, p.Provider, time.Time{}, err)
+	return out, err
+}
+
+// requestEmailLogin is RequestEmailLogin, unobserved.
+func (s *Service) requestEmailLogin(ctx context.Context, p EmailLoginParams) (*EmailLoginStart, error) {
 	if p.ActorType == "" {
 		return nil, identityDom.Invalidf("actor_type", "is required")
 	}

@@ -11,7 +11,7 @@ import (
 
 // An Observer is told how the service's security operations end, for
 // metrics: logins and their failures, lockouts, registrations, password
-// resets and MFA challenges (see [Op]). Package otelclientele
+// resets, MFA challenges and requests of logins by email (see [Op]). Package otelclientele
 // implements it with OpenTelemetry's metrics API; a host can implement it
 // with any other.
 //
@@ -67,10 +67,15 @@ const (
 	// OpMFAChallenge: an MFA challenge was answered
 	// (VerifyMFAChallenge, CompleteMFALogin).
 	OpMFAChallenge Op = "mfa_challenge"
+	// OpEmailLoginRequest: a login by email was asked for
+	// (RequestEmailLogin, provider/magiclink). A request for an unknown
+	// email succeeds, as its answer does; one refused by the throttle
+	// fails with ReasonLocked. Its completion is an OpLogin.
+	OpEmailLoginRequest Op = "email_login_request"
 )
 
 // Ops lists the vocabulary of Op.
-var Ops = []Op{OpLogin, OpLockout, OpRegister, OpPasswordResetRequest, OpPasswordReset, OpMFAChallenge}
+var Ops = []Op{OpLogin, OpLockout, OpRegister, OpPasswordResetRequest, OpPasswordReset, OpMFAChallenge, OpEmailLoginRequest}
 
 // Outcome says whether an observed operation succeeded.
 type Outcome string

@@ -45,6 +45,10 @@ const (
 	// MetricMFAChallenges counts answers to MFA challenges by provider,
 	// outcome and reason (auth.OpMFAChallenge).
 	MetricMFAChallenges = "clientele.auth.mfa.challenges"
+	// MetricEmailLoginRequests counts requests of logins by email (a
+	// mailed link or code) by provider, outcome and reason
+	// (auth.OpEmailLoginRequest).
+	MetricEmailLoginRequests = "clientele.auth.email_login.requests"
 )
 
 // loginBuckets are the boundaries of the login duration histogram, in
@@ -87,6 +91,7 @@ func NewObserver(opts ...Option) (*Observer, error) {
 	o.counters[auth.OpPasswordResetRequest] = counter(MetricPasswordResetRequests, "{request}", "Password reset requests.")
 	o.counters[auth.OpPasswordReset] = counter(MetricPasswordResets, "{reset}", "Password resets, by outcome and failure reason.")
 	o.counters[auth.OpMFAChallenge] = counter(MetricMFAChallenges, "{challenge}", "Answers to MFA challenges, by outcome and failure reason.")
+	o.counters[auth.OpEmailLoginRequest] = counter(MetricEmailLoginRequests, "{request}", "Requests of logins by email (link or code), by provider, outcome and failure reason.")
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -449,3 +449,39 @@ func histogram(t *testing.T, rm metricdata.ResourceMetrics, name string) []metri
 	}
 	return h.DataPoints
 }
+
+// TestObserverCoversEveryOp: each operation of auth.Ops is counted under
+// its own metric, with its provider, outcome and reason.
+func TestObserverCoversEveryOp(t *testing.T) {
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	obs, err := otelclientele.NewObserver(otelclientele.WithMeterProvider(mp))
+	must(t, err)
+	names := map[auth.Op]string{
+		auth.OpLogin: otelclientele.MetricLogins, auth.OpLockout: otelclientele.MetricLockouts,
+		auth.OpRegister: otelclientele.MetricRegistrations, auth.OpPasswordResetRequest: otelclientele.MetricPasswordResetRequests,
+		auth.OpPasswordReset: otelclientele.MetricPasswordResets, auth.OpMFAChallenge: otelclientele.MetricMFAChallenges,
+		auth.OpEmailLoginRequest: otelclientele.MetricEmailLoginRequests,
+	}
+	for _, op := range auth.Ops {
+		obs.Observe(context.Background(), auth.Observation{Op: op, Outcome: auth.OutcomeFailure, Reason: auth.ReasonLocked, Provider: "magiclink"})
+	}
+	var rm metricdata.ResourceMetrics
+	must(t, reader.Collect(context.Background(), &rm))
+	want := attribute.NewSet(otelclientele.ProviderKey.String("magiclink"), otelclientele.OutcomeKey.String("failure"),
+		otelclientele.ReasonKey.String("locked"))
+	for _, op := range auth.Ops {
+		name, ok := names[op]
+		if !ok {
+			t.Errorf("op %s: no metric name known to this test", op)
+			continue
+		}
+		set := want
+		if op == auth.OpLockout { // a lockout's outcome is always a success, and not recorded
+			set = attribute.NewSet(otelclientele.ProviderKey.String("magiclink"))
+		}
+		if got := sum(t, rm, name, set); got != 1 {
+			t.Errorf("op %s: %s = %d, want 1", op, name, got)
+		}
+	}
+}

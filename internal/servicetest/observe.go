@@ -9,6 +9,8 @@ import (
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/provider/emailpass"
+	"github.com/clientele/clientele/provider/magiclink"
+	"github.com/clientele/clientele/throttle"
 )
 
 // observations is an auth.Observer that keeps what it is told.
@@ -135,6 +137,31 @@ var observeBehaviour = []test{
 			failure(auth.OpPasswordReset, auth.ReasonInvalidCode), success(auth.OpPasswordReset),
 			failure(auth.OpPasswordReset, auth.ReasonInvalidCode),
 		}, obs.take(e))
+	}},
+	{"Observe/EmailLoginRequests", func(e *env) {
+		obs := e.observed()
+		e.auth = e.newAuth(auth.WithObserver(obs), auth.WithThrottle(e.throttled()), e.magicProvider(magiclink.WithRegistration()))
+		ask := func(addr string) error {
+			_, err := e.auth.RequestEmailLogin(e.ctx, auth.EmailLoginParams{
+				ActorType: auth.ActorCustomer, Provider: magiclink.ID, Email: addr, Binding: adaBrowser,
+			})
+			return err
+		}
+		// Five per email an hour (throttle.Config.Reset), then refused.
+		for range 5 {
+			e.must(ask("ada@example.com"))
+		}
+		e.wantErr(ask("ada@example.com"), throttle.ErrLimited)
+		e.must(ask("someone.else@example.com"))
+		_, err := e.auth.RequestEmailLogin(e.ctx, auth.EmailLoginParams{
+			ActorType: auth.ActorCustomer, Provider: magiclink.ID, Email: "not an email", Binding: adaBrowser,
+		})
+		e.wantErr(err, auth.ErrInvalid)
+		ok := auth.Observation{Op: auth.OpEmailLoginRequest, Outcome: auth.OutcomeSuccess, Provider: magiclink.ID}
+		refused := func(r auth.Reason) auth.Observation {
+			return auth.Observation{Op: auth.OpEmailLoginRequest, Outcome: auth.OutcomeFailure, Reason: r, Provider: magiclink.ID}
+		}
+		e.same([]auth.Observation{ok, ok, ok, ok, ok, refused(auth.ReasonLocked), ok, refused(auth.ReasonInvalidInput)}, obs.take(e))
 	}},
 	{"Observe/MFAChallenges", func(e *env) {
 		if _, ok := e.st.(auth.MFAStore); !ok {
