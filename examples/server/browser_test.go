@@ -295,6 +295,13 @@ func (tb *tab) until(cond, what string) {
 	tb.t.Fatalf("waiting for %s (last error: %v)\npage: %s", what, last, tb.text("main"))
 }
 
+// nav follows the main menu's link to href and waits for its page.
+func (tb *tab) nav(href, title string) {
+	tb.t.Helper()
+	tb.click(`nav a[href="` + href + `"]`)
+	tb.heading(title)
+}
+
 // heading waits for the page whose h1 is title.
 func (tb *tab) heading(title string) {
 	tb.t.Helper()

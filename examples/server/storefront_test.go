@@ -140,8 +140,7 @@ func storefrontChangePassword(t *testing.T, e *browserEnv, mailbox *tab) {
 	logIn(other, "frances@example.com", password)
 	other.heading("Your account")
 
-	tb.click(`nav a[href="security"]`)
-	tb.heading("Security")
+	tb.nav("security", "Security")
 	tb.fill("#change-password", "Current password", "not my password")
 	tb.fill("#change-password", "New password", "an even better password")
 	tb.submit("#change-password")
@@ -315,8 +314,7 @@ func storefrontSocialLogin(t *testing.T, e *browserEnv) {
 func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, false)
 	signUp(tb, mailbox, "Barbara", "barbara@example.com")
-	tb.click(`nav a[href="security"]`)
-	tb.heading("Security")
+	tb.nav("security", "Security")
 	tb.shot("security")
 	tb.click("#mfa-start")
 	tb.do(chromedp.WaitVisible(chromedp.CSS("#mfa-qr")))
@@ -357,8 +355,7 @@ func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.waitFor("Welcome, Barbara!")
 
 	// New recovery codes replace the old ones.
-	tb.click(`nav a[href="security"]`)
-	tb.heading("Security")
+	tb.nav("security", "Security")
 	tb.click("#new-recovery-codes")
 	tb.waitFor("Your old recovery codes no longer work.")
 	fresh := strings.Fields(tb.text("#recovery-codes"))
@@ -381,8 +378,7 @@ func storefrontMFA(t *testing.T, e *browserEnv, mailbox *tab) {
 func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, true)
 	signUp(tb, mailbox, "Margaret", "margaret@example.com")
-	tb.click(`nav a[href="security"]`)
-	tb.heading("Security")
+	tb.nav("security", "Security")
 	tb.click("#mfa-passkey-on")
 	tb.waitFor("Add a passkey on this device first (below), then use it as the second step.")
 	tb.click("#add-passkey")
@@ -414,8 +410,7 @@ func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 func storefrontAddressBook(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, false)
 	signUp(tb, mailbox, "Mary", "mary@example.com")
-	tb.click(`nav a[href="addresses"]`)
-	tb.heading("Your addresses")
+	tb.nav("addresses", "Your addresses")
 	tb.waitFor("No addresses yet.")
 	add := func(street, city, postal, country string, defaults bool) {
 		tb.fill("#address-new", "First name", "Mary")
@@ -472,8 +467,7 @@ func storefrontLogoutEverywhere(t *testing.T, e *browserEnv, mailbox *tab) {
 	logIn(phone, "hedy@example.com", password)
 	phone.heading("Your account")
 
-	laptop.click(`nav a[href="security"]`)
-	laptop.heading("Security")
+	laptop.nav("security", "Security")
 	laptop.click("#logout-all")
 	laptop.heading("Log in")
 	laptop.waitFor("You are logged out on every device.")

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/clientele/clientele/auth"
@@ -56,6 +58,60 @@ var identityImportTests = []test{
 		// Registering an imported email again is refused, as for any.
 		_, err = e.auth.Register(e.ctx, emailpass.ID, creds("ada@example.com", "another-pass"))
 		e.wantErr(err, store.ErrConflict)
+	}},
+	{"IdentityImport/UpgradedAtLogin", func(e *env) {
+		// Hashes of other systems, imported as they are, log in and are
+		// replaced by the configured hasher's (Medusa's scrypt) at the
+		// first login; the old password then still works, a wrong one
+		// does not, and a wrong password rewrites nothing.
+		hashers := map[string]emailpass.Hasher{
+			"bcrypt":        emailpass.Bcrypt{Cost: 4},
+			"pbkdf2_sha256": emailpass.PBKDF2SHA256{Iterations: 1000},
+			"argon2i":       emailpass.Argon2i{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32, SaltLen: 16},
+			"argon2id":      emailpass.Argon2id{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32, SaltLen: 16},
+		}
+		var lines []string
+		imported := map[string]string{}
+		for _, format := range slices.Sorted(maps.Keys(hashers)) {
+			h, err := hashers[format].Hash([]byte("pass-" + format))
+			e.must(err)
+			imported[format] = h
+			e.secrets.add("pass-"+format, h)
+			lines = append(lines, fmt.Sprintf(`{"email": "%s@example.com", "password_hash": %q}`, format, h))
+		}
+		// bcrypt's $2y$ (PHP) and Django's argon2 prefix, as published.
+		const phpBcrypt = "$2y$07$BCryptRequires22Chrcte/VlQH0piJtjXl.0t1XkA8pw9dMXTpOq"
+		const djangoArgon = "argon2$argon2i$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$YC9+jJCrQhs5R6db7LlN8Q"
+		lines = append(lines,
+			fmt.Sprintf(`{"email": "php@example.com", "password_hash": %q}`, phpBcrypt),
+			fmt.Sprintf(`{"email": "django@example.com", "password_hash": %q}`, djangoArgon))
+		imported["php"], imported["django"] = phpBcrypt, djangoArgon
+		e.secrets.add(phpBcrypt, djangoArgon, "rasmuslerdorf")
+		passwords := map[string]string{"php": "rasmuslerdorf", "django": "secret"}
+		for format := range hashers {
+			passwords[format] = "pass-" + format
+		}
+		rep, err := e.auth.ImportPasswordIdentities(e.ctx, passwordLines(lines...), auth.PasswordImportOptions{})
+		e.must(err)
+		e.same(bulk.Report{Read: len(lines), Imported: len(lines), Batches: 1}, rep)
+		e.must(e.auth.Flush(e.ctx))
+
+		for _, name := range slices.Sorted(maps.Keys(imported)) {
+			email := name + "@example.com"
+			e.same(imported[name], e.storedPassword(email))
+			_, err := e.auth.Authenticate(e.ctx, emailpass.ID, creds(email, "wrong password"))
+			e.wantErr(err, auth.ErrUnauthorized)
+			e.same(imported[name], e.storedPassword(email))
+			_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds(email, passwords[name]))
+			e.must(err)
+			upgraded := e.storedPassword(email)
+			if upgraded == imported[name] || !strings.HasPrefix(upgraded, "c2NyeXB0") {
+				e.t.Fatalf("%s: after the first login the stored hash is %.12s…, want Medusa's scrypt", name, upgraded)
+			}
+			_, err = e.auth.Authenticate(e.ctx, emailpass.ID, creds(email, passwords[name]))
+			e.must(err)
+			e.same(upgraded, e.storedPassword(email))
+		}
 	}},
 	{"IdentityImport/BadRecords", func(e *env) {
 		hash := mustHash(e, "s3cret-pass")

@@ -43,6 +43,19 @@ func (e *env) linkPasskey(identityID string, a *webauthntest.Authenticator) {
 	e.must(err)
 }
 
+// passkeyFactor gives e an auth service with passkeys and MFA, and
+// registers ada with a passkey turned on as her second factor.
+func (e *env) passkeyFactor() (*auth.AuthIdentity, *webauthntest.Authenticator, *auth.MFAFactor) {
+	e.t.Helper()
+	e.withPasskeyMFA()
+	ada := e.register("ada@example.org", "correct horse")
+	a := webauthntest.New(passkeyOrigin)
+	e.linkPasskey(ada.ID, a)
+	f, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+	e.must(err)
+	return ada, a, f
+}
+
 // withPasskeys gives e an auth service with the passkey provider (relying
 // party shop.example.com) and returns the provider.
 func (e *env) withPasskeys() *passkey.Provider {
@@ -299,16 +312,11 @@ var passkeyTests = []test{
 		e.wantErr(err, auth.ErrConflict)
 	}},
 	{"Passkey/SecondFactor", func(e *env) {
-		e.withPasskeyMFA()
-		ada := e.register("ada@example.org", "correct horse")
-		a := webauthntest.New(passkeyOrigin)
-		e.linkPasskey(ada.ID, a)
-		f, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
-		e.must(err)
+		ada, a, f := e.passkeyFactor()
 		if f.Provider != auth.MFAMethodPasskey || f.Status != auth.MFAEnabled {
 			e.t.Fatalf("factor %+v", f)
 		}
-		_, err = e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
+		_, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
 		e.wantErr(err, auth.ErrNotAllowed)
 
 		// Another identity's passkey does not answer ada's challenge.
@@ -359,12 +367,7 @@ var passkeyTests = []test{
 	{"Passkey/UserVerificationCompletesMFA", func(e *env) {
 		// A passkey login whose authenticator verified the user is
 		// multi-factor by itself: no challenge, MFA completed.
-		e.withPasskeyMFA()
-		ada := e.register("ada@example.org", "correct horse")
-		a := webauthntest.New(passkeyOrigin)
-		e.linkPasskey(ada.ID, a)
-		_, err := e.auth.EnablePasskeyMFA(e.ctx, ada.ID)
-		e.must(err)
+		ada, a, _ := e.passkeyFactor()
 		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
 		e.must(err)
 		if l.MFAChallenge != nil {

@@ -151,6 +151,7 @@ function form(attrs, alert, fn, context, ...children) {
     buttons.forEach((b) => (b.disabled = true))
     alert.className = "alert"
     alert.textContent = ""
+    f.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"))
     try {
       await fn(Object.fromEntries(new FormData(f)), f)
     } catch (err) {
