@@ -111,10 +111,22 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// A provider whose registration is a ceremony the browser began
+	// (POST …/begin: passkeys) finishes it here as at the callback, with
+	// the same binding.
+	usedCookie := false
+	if a.flow(r) == "ceremony" {
+		if usedCookie, err = a.callbackBinding(r, &in); err != nil {
+			return err
+		}
+	}
 	if err := a.cfg.Throttle.RegisterFrom(r.Context(), a.clientAddr(r)); err != nil {
 		return err
 	}
 	res, err := a.cfg.Auth.Register(r.Context(), r.PathValue("provider"), in)
+	if usedCookie {
+		a.setCookie(w, r, a.cfg.BindingCookie, "", 0)
+	}
 	if err != nil {
 		return a.authFailure(r, err)
 	}

@@ -293,7 +293,9 @@
 // browser's credential.toJSON() then goes to POST
 // /auth/{actor_type}/{provider}/callback, with the same binding: a new
 // passkey-only identity and its registration token, or a login's answer
-// (MFA included). POST /auth/{actor_type}/{provider}/link, with the
+// (MFA included; a passkey with user verification completes it). Medusa's
+// POST /auth/{actor_type}/{provider}/register finishes a registration
+// ceremony too, with the same binding. POST /auth/{actor_type}/{provider}/link, with the
 // caller's token or session, attaches the new passkey (or any provider's
 // callback) to the caller's own identity and answers {"auth_identity"}.
 // Providers that prove themselves with credentials in the request

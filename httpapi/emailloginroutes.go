@@ -50,11 +50,15 @@ func (a *API) requestEmailLogin(w http.ResponseWriter, r *http.Request) error {
 
 // emailFlow reports whether the request's provider logs in by email: its
 // refused callbacks keep the binding cookie, for the code typed again.
-func (a *API) emailFlow(r *http.Request) bool {
+func (a *API) emailFlow(r *http.Request) bool { return a.flow(r) == "email" }
+
+// flow is the flow of the request's provider (auth.ProviderInfo.Flow), ""
+// for an unknown one.
+func (a *API) flow(r *http.Request) string {
 	for _, p := range a.cfg.Auth.Providers() {
 		if p.ID == r.PathValue("provider") {
-			return p.Flow == "email"
+			return p.Flow
 		}
 	}
-	return false
+	return ""
 }

@@ -2,6 +2,8 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/clientele/clientele/auth"
@@ -89,6 +91,39 @@ func TestPasskeyCeremoniesOverHTTP(t *testing.T) {
 	assertion, _ = a.Get([]byte(r.raw))
 	assertion["state_binding"] = binding
 	e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "").want(t, 200, "", "")
+}
+
+// Medusa's register route finishes a passkey registration as the callback
+// does: with the binding of the browser that began it, once.
+func TestPasskeyRegisterRoute(t *testing.T) {
+	e := newPasskeyEnv(t)
+	begin := func() (*http.Cookie, map[string]any) {
+		r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
+		r.want(t, 200, "", "")
+		cred, err := webauthntest.New(passkeyOrigin).Create([]byte(r.raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bindingCookie(t, r), cred
+	}
+	cookie, cred := begin()
+	// Without the binding: refused, and the ceremony is spent.
+	e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "").want(t, 401, "unauthorized", "The passkey ceremony must be finished in the browser that began it")
+	e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "", "")
+
+	cookie, cred = begin()
+	r := e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 200, "", "")
+	if c, err := e.authS.Verify(t.Context(), r.str("token")); err != nil || c.AuthIdentityID == "" || c.ActorID != "" || c.AuthProvider != "passkey" {
+		t.Fatalf("registration token: %+v %v", c, err)
+	}
+	if got := r.header.Get("Set-Cookie"); !strings.Contains(got, "clientele_oauth=;") {
+		t.Errorf("the binding cookie is not cleared: %q", got)
+	}
+	// The same ceremony again: spent.
+	e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "", "")
+	// emailpass registers as before, without a binding.
+	e.do("POST", "/auth/customer/emailpass/register", `{"email":"bob@example.com","password":"supersecret"}`, "").want(t, 200, "", "")
 }
 
 func TestPasskeyBeginRefusesBadInput(t *testing.T) {
