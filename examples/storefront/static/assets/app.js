@@ -64,6 +64,7 @@ const known = [
   [/already has an account/i, "An account with this email exists already. Log in instead."],
   [/Invalid token|token.*(expired|used)/i, "This link has expired or was used already. Ask for a new one."],
   [/email this login has proved/i, "Use the email address you just proved: the one the code or the login provider confirmed."],
+  [/MFA encryption key is required/i, "Two-step verification is not available on this shop yet."],
   [/Invalid TOTP code/i, "That code is not right. Type the code the app shows now."],
   [/Invalid MFA challenge code/i, "That code is not right, or it was used already. Check it and try again."],
   [/Invalid current password/i, "Your current password is not right."],
