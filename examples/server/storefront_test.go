@@ -585,3 +585,43 @@ func logOut(tb *tab) {
 	tb.heading("Log in")
 	tb.waitFor("You are logged out.")
 }
+
+// TestStorefrontMinimal: a server with passwords alone. The storefront
+// shows what the server offers and nothing else, and says in words what
+// it lacks.
+func TestStorefrontMinimal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests: not with -short")
+	}
+	e := startBrowserEnv(t, map[string]string{
+		"MAGIC_LINK": "off", "OIDC_FAKE": "false", "WEBAUTHN_RP_ID": "", "WEBAUTHN_ORIGINS": "",
+		"AUTH_MFA_ENCRYPTION_KEY": "", "AUTH_VERIFICATIONS_PER_ACTOR": "", "DEV_MAILBOX": "off",
+	})
+	tb := e.tab(t, true)
+	present := func(sel string) bool { return tb.eval(`String(!!document.querySelector(`+"`"+sel+"`"+`))`) == "true" }
+	for _, p := range []string{"login", "register"} {
+		tb.open("/storefront/" + p)
+		for _, sel := range []string{"#magic-request", "#passkey-form", "[id^=social-]", `nav a[href="mailbox"]`} {
+			if present(sel) {
+				t.Errorf("/storefront/%s shows %s, which the server does not offer", p, sel)
+			}
+		}
+	}
+	tb.open("/storefront/register")
+	tb.fill("#password-register", "First name", "Joan")
+	tb.fill("#password-register", "Email", "joan@example.com")
+	tb.fill("#password-register", "Password", password)
+	tb.submit("#password-register")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Joan!")
+	tb.nav("security", "Security")
+	if present("#add-passkey") || present("#mfa-passkey-on") {
+		t.Error("the security page offers passkeys, which the server does not have")
+	}
+	tb.click("#mfa-start")
+	tb.waitFor("Two-step verification is not available on this shop yet.")
+	tb.shot("no-mfa")
+	tb.open("/storefront/mailbox")
+	tb.heading("Mailbox")
+	tb.waitFor("This server has no development mailbox.")
+}
