@@ -487,7 +487,7 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	})
 	mux.Handle("/", api.Handler())
 	if withStorefront {
-		if err := mountStorefront(mux, mailbox, origins(getenv("PUBLISHABLE_KEYS"))); err != nil {
+		if err := mountStorefront(mux, api, mailbox, origins(getenv("PUBLISHABLE_KEYS"))); err != nil {
 			return fail(err)
 		}
 		logger.Info("storefront at " + storefront.DefaultPrefix)

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/examples/storefront"
+	"github.com/clientele/clientele/httpapi"
 )
 
 // storefrontConfig reads STOREFRONT (on: serve examples/storefront at
@@ -55,8 +57,9 @@ func alsoTo(sink event.Sink, m *storefront.Mailbox) event.Sink {
 }
 
 // mountStorefront serves the storefront at /storefront/ and sends / there.
-func mountStorefront(mux *http.ServeMux, mailbox *storefront.Mailbox, publishableKeys []string) error {
-	cfg := storefront.Config{Mailbox: mailbox}
+// Only logged-in customers have QR codes drawn.
+func mountStorefront(mux *http.ServeMux, api *httpapi.API, mailbox *storefront.Mailbox, publishableKeys []string) error {
+	cfg := storefront.Config{Mailbox: mailbox, QRGate: api.Guard().Authenticate(auth.ActorCustomer)}
 	if len(publishableKeys) > 0 {
 		cfg.PublishableKey = publishableKeys[0]
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/clientele/clientele/examples/storefront"
 	"github.com/clientele/clientele/provider/emailpass"
 	"github.com/clientele/clientele/provider/magiclink"
+	"github.com/pquerna/otp/totp"
 )
 
 func TestStorefrontConfig(t *testing.T) {
@@ -108,6 +109,30 @@ func get(h http.Handler, target string) *httptest.ResponseRecorder {
 	return rec
 }
 
+// signUpToken registers email with a password, makes its customer and
+// answers a customer token, through the API of h.
+func signUpToken(t *testing.T, h http.Handler, email string) string {
+	t.Helper()
+	call := func(path, token, body string) map[string]any {
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Publishable-Api-Key", "pk_first")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out map[string]any
+		if rec.Code/100 != 2 || json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			t.Fatalf("POST %s: %d %s", path, rec.Code, rec.Body)
+		}
+		return out
+	}
+	reg := call("/auth/customer/emailpass/register", "", `{"email":"`+email+`","password":"supersecret"}`)["token"].(string)
+	call("/store/customers", reg, `{"email":"`+email+`"}`)
+	return call("/auth/token/refresh", reg, "")["token"].(string)
+}
+
 func TestStorefrontMounted(t *testing.T) {
 	h := buildFor(t, map[string]string{"STOREFRONT": "on", "THROTTLE": "off", "PUBLISHABLE_KEYS": "pk_first, pk_second"})
 	for _, path := range []string{"/storefront/", "/storefront/account", "/storefront/callback/oidc"} {
@@ -139,6 +164,28 @@ func TestStorefrontMounted(t *testing.T) {
 	}
 	if rec := get(h, "/storefront/mailbox/messages"); strings.Contains(rec.Body.String(), `"mails"`) {
 		t.Errorf("mailbox/messages without DEV_MAILBOX: %d %s", rec.Code, rec.Body)
+	}
+
+	// QR codes are drawn for logged-in customers only.
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Shop", AccountName: "ada@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := func(token string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/storefront/qr", strings.NewReader(key.URL()))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := qr(""); rec.Code != http.StatusUnauthorized || rec.Header().Get("Content-Type") == "image/png" {
+		t.Errorf("QR without a login: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	token := signUpToken(t, h, "qr@example.com")
+	if rec := qr(token); rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
+		t.Errorf("QR of a logged-in customer: %d %q %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 	}
 
 	// Without STOREFRONT: no page, no redirect.

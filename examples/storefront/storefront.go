@@ -58,6 +58,12 @@ type Config struct {
 	// PublishableKey is sent as x-publishable-api-key with every /store
 	// request (for a server with publishable keys).
 	PublishableKey string
+	// QRGate, when set, wraps the QR route (POST {prefix}qr): a host
+	// passes its authentication middleware, such as
+	// api.Guard().Authenticate(auth.ActorCustomer) of package httpapi, so
+	// that only logged-in customers, who are the ones enrolling, have QR
+	// codes drawn (a few milliseconds of CPU each). Unset, anyone may.
+	QRGate func(http.Handler) http.Handler
 	// Mailbox, when set, is served as the development mailbox page: the
 	// mails the server would send, with their links and codes. It shows
 	// secrets to anyone who can open the page: for development only.
@@ -109,7 +115,11 @@ func Handler(cfg Config) (http.Handler, error) {
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(conf)
 	})
-	mux.HandleFunc("POST "+prefix+"qr", serveQR)
+	var qr http.Handler = http.HandlerFunc(serveQR)
+	if cfg.QRGate != nil {
+		qr = cfg.QRGate(qr)
+	}
+	mux.Handle("POST "+prefix+"qr", qr)
 	if cfg.Mailbox != nil {
 		mux.Handle("GET "+prefix+"mailbox/messages", cfg.Mailbox)
 	} else {

@@ -662,3 +662,53 @@ func TestMailboxConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkQR measures one QR code of an otpauth URL, drawn and encoded as
+// PNG, as POST {prefix}qr answers it.
+func BenchmarkQR(b *testing.B) {
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: "Clientele Shop", AccountName: "ada@example.com"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := storefront.Handler(storefront.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("POST", "/storefront/qr", strings.NewReader(key.URL())))
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}
+
+// TestQRGate: the gate wraps the QR route alone.
+func TestQRGate(t *testing.T) {
+	var gated int
+	gate := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			gated++
+			if r.Header.Get("Authorization") != "Bearer ok" {
+				http.Error(w, "Unauthorized", http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := newHandler(t, storefront.Config{QRGate: gate})
+	url := totpURL(t)
+	if rec := serve(h, "POST", "/storefront/qr", url); rec.Code != http.StatusUnauthorized || rec.Header().Get("Content-Type") == "image/png" {
+		t.Fatalf("QR without the gate's approval: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	req := httptest.NewRequest("POST", "/storefront/qr", strings.NewReader(url))
+	req.Header.Set("Authorization", "Bearer ok")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Header().Get("Content-Type") != "image/png" {
+		t.Fatalf("QR with the gate's approval: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if serve(h, "GET", "/storefront/account", "").Code != 200 || gated != 2 {
+		t.Fatalf("the gate ran %d times, want 2 (the QR requests only)", gated)
+	}
+}
