@@ -186,7 +186,8 @@ func New(cfg Config) (*API, error) {
 		a.cfg.SessionCookie = hostPrefix + strings.TrimPrefix(a.cfg.SessionCookie, hostPrefix)
 		a.cfg.BindingCookie = hostPrefix + strings.TrimPrefix(a.cfg.BindingCookie, hostPrefix)
 	}
-	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, SessionIdleTimeout: cfg.SessionIdleTimeout, Groups: cfg.Groups, Logger: a.log, Now: a.now}
+	gc := GuardConfig{Auth: cfg.Auth, Sessions: cfg.Sessions, SessionCookie: a.cfg.SessionCookie, SessionIdleTimeout: cfg.SessionIdleTimeout, Groups: cfg.Groups, Logger: a.log, Now: a.now,
+		TrustedOrigins: slices.Concat(cfg.StoreCORS, cfg.AdminCORS, cfg.AuthCORS)}
 	var err error
 	if a.guard, err = NewGuard(gc); err != nil {
 		return nil, err

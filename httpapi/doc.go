@@ -181,6 +181,17 @@
 // [API.Handler] carries X-Content-Type-Options: nosniff; those of /auth
 // and every JSON answer carry Cache-Control: no-store.
 //
+// A write (any method but GET, HEAD and OPTIONS) authenticated by the
+// session cookie must come from the API's own origin or from one of its
+// CORS origins (Config.StoreCORS, AdminCORS, AuthCORS): a browser's
+// Sec-Fetch-Site of same-site or cross-site, or without it an Origin of
+// another host, is a 403 {"type": "forbidden"} and changes nothing.
+// SameSite=Lax keeps the cookie off other sites' POSTs but not off those
+// of sibling subdomains or other ports of the same host, and a form POST
+// with an empty body needs no CORS preflight. Requests without either
+// header (servers, the JS SDK in Node) and bearer tokens are not
+// concerned.
+//
 // # Social login and the browser binding
 //
 // A redirect login (packages oidc, google and github, or a host's provider

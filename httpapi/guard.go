@@ -5,6 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/clientele/clientele/auth"
@@ -40,6 +43,14 @@ type GuardConfig struct {
 	Logger *slog.Logger
 	// Now is the clock sessions expire by; default time.Now.
 	Now func() time.Time
+	// TrustedOrigins are the origins of other sites whose pages may send
+	// cookie-authenticated writes ("https://shop.example.com"): a
+	// storefront served from another origin than the API's. A write
+	// (any method but GET, HEAD and OPTIONS) authenticated by a session
+	// cookie that a browser says comes from another site, or from an
+	// origin other than the API's own, is refused otherwise (see
+	// [Guard.Authenticate]). [API] passes its CORS origins.
+	TrustedOrigins []string
 }
 
 // Guard authenticates requests as Medusa's authenticate middleware does
@@ -58,6 +69,7 @@ type Guard struct {
 	groups   MemberChecker
 	log      *slog.Logger
 	now      func() time.Time
+	trusted  []string // GuardConfig.TrustedOrigins, lower-case
 }
 
 // NewGuard checks cfg and returns a Guard.
@@ -66,6 +78,11 @@ func NewGuard(cfg GuardConfig) (*Guard, error) {
 		return nil, errors.New("httpapi: GuardConfig.Auth is required")
 	}
 	g := &Guard{auth: cfg.Auth, sessions: cfg.Sessions, cookie: cfg.SessionCookie, idle: cfg.SessionIdleTimeout, groups: cfg.Groups, log: cfg.Logger, now: cfg.Now}
+	for _, o := range cfg.TrustedOrigins {
+		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o != "" && o != "*" {
+			g.trusted = append(g.trusted, strings.ToLower(o))
+		}
+	}
 	if _, ok := cfg.Sessions.(session.Toucher); g.idle > 0 && cfg.Sessions != nil && !ok {
 		return nil, errors.New("httpapi: a session idle timeout needs a session store that implements session.Toucher")
 	}
@@ -218,6 +235,9 @@ func (g *Guard) authenticate(r *http.Request, o authOpts) (*authContext, error) 
 			// A session is refused as the token it was opened with is:
 			// revoked when that token was.
 			if err := g.auth.VerifyClaims(r.Context(), &c); err == nil {
+				if err := g.sameSiteWrite(r); err != nil {
+					return nil, err
+				}
 				ac = &authContext{claims: &c, session: s}
 			} else if !errors.Is(err, auth.ErrInvalidToken) {
 				return nil, err
@@ -246,6 +266,49 @@ func (g *Guard) authenticate(r *http.Request, o authOpts) (*authContext, error) 
 		return ac, nil
 	}
 	return nil, errUnauthorized()
+}
+
+// errCrossSite refuses a cookie-authenticated write from another site.
+func errCrossSite() *apiError {
+	return newError(http.StatusForbidden, typeForbidden, "Cross-site request refused: a session cookie authenticates writes from the shop's own pages only")
+}
+
+// sameSiteWrite refuses a write (a method other than GET, HEAD and
+// OPTIONS) that a session cookie authenticates when the browser says it
+// comes from elsewhere: a login CSRF's twin. SameSite=Lax keeps the cookie
+// off other sites' POSTs, but not off those of sibling subdomains or of
+// other ports of the same host, and a form POST with an empty body needs
+// no preflight. The browser's Sec-Fetch-Site says where a request comes
+// from: same-origin (and none, the user's own navigation) pass; same-site
+// and cross-site pass only from GuardConfig.TrustedOrigins. Without it,
+// Origin must be the API's own host or a trusted origin ("null" never
+// is). A request with neither header is not a browser's (a server, a
+// script, an SDK in Node) and passes: it can only hold the cookie if its
+// author gave it.
+func (g *Guard) sameSiteWrite(r *http.Request) error {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	origin := strings.ToLower(strings.TrimSuffix(r.Header.Get("Origin"), "/"))
+	trusted := origin != "" && slices.Contains(g.trusted, origin)
+	switch site := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); site {
+	case "same-origin", "none":
+		return nil
+	case "":
+	default:
+		if trusted {
+			return nil
+		}
+		return errCrossSite()
+	}
+	if origin == "" || trusted {
+		return nil
+	}
+	if u, err := url.Parse(origin); err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host) {
+		return nil
+	}
+	return errCrossSite()
 }
 
 // sessionOf returns the live session of r's session cookie, or nil.

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -484,4 +485,55 @@ func TestProviderFailureIsAServerError(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "10.0.0.5") {
 		t.Fatalf("the failure was not logged: %s", e.logs)
 	}
+}
+
+// TestSessionCrossSiteWrites: a write that a session cookie authenticates
+// passes from the API's own origin, from a trusted (CORS-listed) origin
+// and from clients that are not browsers; a browser's write from another
+// site or origin is refused and changes nothing. Reads, and writes with a
+// bearer token, are not concerned.
+func TestSessionCrossSiteWrites(t *testing.T) {
+	e := newEnv(t, func(c *httpapi.Config) { c.StoreCORS = []string{"https://shop.example.com"} })
+	tok, _ := e.customer("ada@example.com")
+	cookie := "Cookie: connect.sid=" + sessionCookie(t, e.do("POST", "/auth/session", "", tok)).Value
+	update := func(name string, hdr ...string) resp {
+		return e.do("POST", "/store/customers/me", `{"first_name":"`+name+`"}`, "", append([]string{cookie}, hdr...)...)
+	}
+	const refused = "Cross-site request refused: a session cookie authenticates writes from the shop's own pages only"
+	for _, hdr := range [][]string{
+		{"Sec-Fetch-Site: cross-site", "Origin: https://evil.example"},
+		{"Sec-Fetch-Site: same-site", "Origin: http://example.com:8080"},
+		{"Sec-Fetch-Site: same-site"},
+		{"Origin: https://evil.example"},
+		{"Origin: null"},
+		{"Origin: http://example.com.evil.example"},
+	} {
+		update("Mallory", hdr...).want(t, 403, "forbidden", refused)
+	}
+	// The refused writes changed nothing; logout everywhere and the
+	// session's own logout are writes too.
+	before := e.do("GET", "/store/customers/me", "", tok).obj("customer")["first_name"]
+	if got := e.do("GET", "/store/customers/me", "", "", cookie, "Sec-Fetch-Site: cross-site").obj("customer")["first_name"]; got != before || got == "Mallory" {
+		t.Fatalf("first_name %v after refused writes", got)
+	}
+	e.do("POST", "/auth/logout-all", "", "", cookie, "Sec-Fetch-Site: same-site").want(t, 403, "forbidden", refused)
+	e.do("DELETE", "/auth/session", "", "", cookie, "Sec-Fetch-Site: cross-site").want(t, 403, "forbidden", refused)
+
+	for i, hdr := range [][]string{
+		{"Sec-Fetch-Site: same-origin", "Origin: http://example.com"},
+		{"Sec-Fetch-Site: none"},
+		{"Sec-Fetch-Site: cross-site", "Origin: https://shop.example.com"},
+		{"Sec-Fetch-Site: same-site", "Origin: https://SHOP.example.com/"},
+		{"Origin: http://example.com"},
+		{}, // not a browser
+	} {
+		name := fmt.Sprintf("Ada%d", i)
+		update(name, hdr...).want(t, 200, "", "")
+		if got := e.do("GET", "/store/customers/me", "", "", cookie).obj("customer")["first_name"]; got != name {
+			t.Fatalf("%v: first_name %v, want %s", hdr, got, name)
+		}
+	}
+	// A bearer token is not ambient: no origin check.
+	e.do("POST", "/store/customers/me", `{"first_name":"Bearer"}`, tok, "Sec-Fetch-Site: cross-site", "Origin: https://evil.example").want(t, 200, "", "")
+	e.do("POST", "/auth/logout-all", "", "", cookie, "Sec-Fetch-Site: same-origin").want(t, 200, "", "")
 }
