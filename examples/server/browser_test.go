@@ -37,8 +37,9 @@ type browserEnv struct {
 	shots   string
 
 	mu      sync.Mutex
-	seq     int // screenshots taken
-	clients int // windows opened
+	seq       int      // screenshots taken
+	clients   int      // windows opened
+	mailsSeen []string // ids of the mails mail returned
 }
 
 func chromiumPath(t *testing.T) string {
@@ -336,28 +337,37 @@ func (tb *tab) as(t *testing.T) *tab {
 }
 
 // mail opens the mailbox page and waits for the newest mail to to with the
-// subject; it returns its code and link.
+// subject that no earlier call returned (the mails of an action arrive
+// after its answer); it returns its code and link.
 func (tb *tab) mail(to, subject string) (code, link string) {
 	tb.t.Helper()
 	tb.open("/storefront/mailbox")
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
-	defer cancel()
+	e := tb.env
+	e.mu.Lock()
+	seen, _ := json.Marshal(append([]string{}, e.mailsSeen...))
+	e.mu.Unlock()
 	find := fmt.Sprintf(`(() => {
+		const seen = %s
 		document.querySelector("#refresh-mail").click()
-		const m = [...document.querySelectorAll("[data-mail]")].find((li) =>
+		const m = [...document.querySelectorAll("[data-mail]")].find((li) => !seen.includes(li.dataset.mail) &&
 			li.querySelector("h2").textContent === %q && li.innerText.includes("To " + %q))
 		if (!m) return ""
 		const code = m.querySelector("[data-code]"), link = m.querySelector("[data-mail-link]")
-		return JSON.stringify({code: code ? code.textContent : "", link: link ? link.href : ""})
-	})()`, subject, to)
+		return JSON.stringify({id: m.dataset.mail, code: code ? code.textContent : "", link: link ? link.href : ""})
+	})()`, seen, subject, to)
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
 	raw, err := chromedp.Run(ctx, chromedp.Poll[string](find, chromedp.WithPollingInterval(200*time.Millisecond)))
 	if err != nil {
 		tb.shot("FAILED")
-		tb.t.Fatalf("no mail %q to %s: %v\nmailbox: %s", subject, to, err, tb.text("main"))
+		tb.t.Fatalf("no new mail %q to %s: %v\nmailbox: %s", subject, to, err, tb.text("main"))
 	}
-	var m struct{ Code, Link string }
+	var m struct{ ID, Code, Link string }
 	if err := json.Unmarshal([]byte(raw), &m); err != nil {
 		tb.t.Fatal(err)
 	}
+	e.mu.Lock()
+	e.mailsSeen = append(e.mailsSeen, m.ID)
+	e.mu.Unlock()
 	return m.Code, m.Link
 }

@@ -90,8 +90,9 @@ func storefrontFlows(t *testing.T, extra map[string]string) {
 	t.Run("ChangePassword", func(t *testing.T) { storefrontChangePassword(t, e, mailbox) })
 	t.Run("PasswordReset", func(t *testing.T) { storefrontPasswordReset(t, e, mailbox) })
 	t.Run("MagicLinkSignUpWithPasskey", func(t *testing.T) { storefrontMagicSignUpWithPasskey(t, e, mailbox) })
+	t.Run("MagicLinkSignUpByLink", func(t *testing.T) { storefrontMagicSignUpByLink(t, e, mailbox) })
 	t.Run("MagicLinkLogin", func(t *testing.T) { storefrontMagicLinkLogin(t, e, mailbox) })
-	t.Run("SocialLogin", func(t *testing.T) { storefrontSocialLogin(t, e) })
+	t.Run("SocialLogin", func(t *testing.T) { storefrontSocialLogin(t, e, mailbox) })
 	t.Run("MFA", func(t *testing.T) { storefrontMFA(t, e, mailbox) })
 	t.Run("PasskeyAsSecondFactor", func(t *testing.T) { storefrontPasskeySecondFactor(t, e, mailbox) })
 	t.Run("AddressBook", func(t *testing.T) { storefrontAddressBook(t, e, mailbox) })
@@ -109,9 +110,15 @@ func storefrontVerifyByLink(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.fill("#password-register", "Password", password)
 	tb.submit("#password-register")
 	tb.heading("Verify your email")
+	_, first := mailbox.as(t).mail("alan@example.com", "Confirm your email address")
+	// Another code, asked for on the page: the newest mail's link works.
+	tb.click("#resend")
+	tb.waitFor("We sent a code to alan@example.com.")
 	_, link := mailbox.as(t).mail("alan@example.com", "Confirm your email address")
+	if link == first {
+		t.Fatal("the second mail has the first link")
+	}
 	tb.do(chromedp.Navigate(link))
-	tb.heading("Verify your email")
 	tb.waitFor("alan@example.com is verified.")
 	if got := tb.eval("location.search"); got != "" {
 		t.Fatalf("the code stays in the address bar: %q", got)
@@ -245,6 +252,30 @@ func storefrontMagicSignUpWithPasskey(t *testing.T, e *browserEnv, mailbox *tab)
 	other.shot("no-passkey")
 }
 
+// Sign up without a password through the mailed link, opened in the same
+// tab (a new page): the name and the passkey choice come along.
+func storefrontMagicSignUpByLink(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, true)
+	tb.open("/storefront/register")
+	tb.fill("#magic-request", "First name", "Mae")
+	tb.fill("#magic-request", "Last name", "Jemison")
+	tb.fill("#magic-request", "Email", "mae@example.com")
+	tb.submit("#magic-request")
+	tb.heading("Check your email")
+	_, link := mailbox.as(t).mail("mae@example.com", "Your login link")
+	tb.do(chromedp.Navigate(link))
+	tb.heading("Your account")
+	tb.waitFor("Your account is ready, with a passkey on this device.")
+	tb.waitIn("#who-h", "Mae Jemison")
+	if got := tb.eval(`sessionStorage.getItem("clientele.signup") || ""`); got != "" {
+		t.Fatalf("the sign-up stays in storage: %s", got)
+	}
+	logOut(tb)
+	tb.click("#passkey-login")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, Mae!")
+}
+
 // Passwordless login of an existing account: the mailed link in the
 // browser that asked, and on another device, where it asks for the
 // confirmation code the first browser shows.
@@ -287,7 +318,7 @@ func storefrontMagicLinkLogin(t *testing.T, e *browserEnv, mailbox *tab) {
 // A social login through the fake identity provider (OIDC_FAKE): the first
 // one completes the account with the email the provider verified; the
 // next one finds it.
-func storefrontSocialLogin(t *testing.T, e *browserEnv) {
+func storefrontSocialLogin(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, false)
 	tb.open("/storefront/login")
 	tb.click("#social-oidc")
@@ -303,10 +334,31 @@ func storefrontSocialLogin(t *testing.T, e *browserEnv) {
 	tb.submit("#profile")
 	tb.heading("Your account")
 	tb.waitIn("#account-email", "grace.social@example.com")
+	// The account page's "Verify this email" mails a link.
+	tb.click("#verify-email")
+	tb.waitFor("We sent a link to grace.social@example.com.")
+	_, link := mailbox.as(t).mail("grace.social@example.com", "Confirm your email address")
+	tb.do(chromedp.Navigate(link))
+	tb.waitFor("grace.social@example.com is verified.")
+
 	logOut(tb)
 	tb.click("#social-oidc")
 	tb.heading("Your account")
 	tb.waitFor("Welcome, Grace!")
+	// The callback page without the provider's answer (its address, as
+	// history keeps it) does not run again.
+	tb.open("/storefront/callback/oidc")
+	tb.waitFor("This login has finished already.")
+
+	// The provider's error, in fixed words (never the URL's own text).
+	other := e.tab(t, false)
+	other.open("/storefront/callback/oidc?error=access_denied&error_description=Call+0800+FRAUD&state=x")
+	other.waitFor("The login was cancelled at the login provider. You can try again, or log in another way.")
+	if strings.Contains(other.text("main"), "FRAUD") {
+		t.Fatal("the page shows the URL's error_description")
+	}
+	other.open("/storefront/callback/oidc?error=server_error&state=x")
+	other.waitFor("The login provider could not log you in.")
 }
 
 // Two-step verification: enrolment with the QR code, recovery codes, a
@@ -385,6 +437,10 @@ func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.waitFor("The passkey is added.")
 	tb.click("#mfa-passkey-on")
 	tb.waitFor("Two-step verification is on")
+	recovery := strings.Fields(tb.text("#recovery-codes"))
+	if len(recovery) == 0 {
+		t.Fatal("no recovery codes")
+	}
 	tb.click(`#mfa a[href="security"]`)
 	tb.heading("Security")
 	tb.waitFor("On, with a passkey.")
@@ -397,6 +453,14 @@ func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.click("#mfa-use-passkey")
 	tb.heading("Your account")
 	tb.waitFor("Welcome, Margaret!")
+
+	// A recovery code, when the passkey is out of reach.
+	logOut(tb)
+	logIn(tb, "margaret@example.com", password)
+	tb.heading("Two-step verification")
+	tb.fill("#mfa-code", "Recovery code", recovery[0])
+	tb.submit("#mfa-code")
+	tb.heading("Your account")
 
 	// The passkey alone, with the user verified, is both steps at once.
 	logOut(tb)
@@ -530,6 +594,19 @@ func storefrontKeyboardAndLabels(t *testing.T, e *browserEnv, mailbox *tab) {
 	}
 	logOut(tb)
 
+	// The skip link is the first stop, and takes the focus to the page's
+	// content without leaving the page.
+	tb.open("/storefront/login")
+	tb.do(chromedp.KeyEvent(kb.Tab))
+	if got := tb.eval(`document.activeElement.id`); got != "skip" {
+		t.Fatalf("the first Tab stop is %q, want the skip link", got)
+	}
+	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.until(`document.activeElement.id === "main"`, "the focus on the content")
+	if got := tb.eval(`location.pathname + location.hash`); got != "/storefront/login" {
+		t.Fatalf("the skip link went to %s", got)
+	}
+
 	// Tab from the top of the page to the email field, type, Tab to the
 	// password, type, Enter.
 	tb.open("/storefront/login")
@@ -615,6 +692,7 @@ func TestStorefrontMinimal(t *testing.T) {
 	tb.heading("Your account")
 	tb.waitFor("Welcome, Joan!")
 	tb.nav("security", "Security")
+	tb.do(chromedp.WaitVisible(chromedp.CSS("#mfa-start")))
 	if present("#add-passkey") || present("#mfa-passkey-on") {
 		t.Error("the security page offers passkeys, which the server does not have")
 	}

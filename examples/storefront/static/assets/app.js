@@ -132,33 +132,55 @@ function alertBox() {
   return h("div", { class: "alert", role: "alert", "aria-live": "assertive" })
 }
 
+// announce says text through the page's live region, which stays in the
+// document across pages (an alert inserted already filled may not be
+// read out).
+function announce(text) {
+  const live = document.getElementById("announce")
+  if (!live) return
+  live.textContent = ""
+  setTimeout(() => (live.textContent = text), 50)
+}
+
 function showError(box, err, context) {
   box.className = "alert error"
   box.textContent = typeof err === "string" ? err : explain(err, context)
+  announce(box.textContent)
 }
 
 function showOK(box, text) {
   box.className = "alert ok"
   box.textContent = text
+  announce(text)
+}
+
+// busy runs fn with the button disabled, so that a second click does not
+// send a second request.
+async function busy(button, fn) {
+  if (button.disabled) return
+  button.disabled = true
+  try {
+    await fn()
+  } finally {
+    button.disabled = false
+  }
 }
 
 // form wires a <form>: on submit it disables its buttons, clears its
 // alert, runs fn with the form's values and shows fn's error in the alert.
 function form(attrs, alert, fn, context, ...children) {
-  const f = h("form", { class: "card", novalidate: true, ...attrs }, alert, ...children)
+  if (!alert.id) alert.id = `a${++fieldSeq}`
+  const f = h("form", { class: "card", novalidate: true, "aria-describedby": alert.id, ...attrs }, alert, ...children)
   f.addEventListener("submit", async (ev) => {
     ev.preventDefault()
     const buttons = f.querySelectorAll("button")
     buttons.forEach((b) => (b.disabled = true))
     alert.className = "alert"
     alert.textContent = ""
-    f.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"))
     try {
       await fn(Object.fromEntries(new FormData(f)), f)
     } catch (err) {
       showError(alert, err, context)
-      const first = f.querySelector("input")
-      if (first && err instanceof ApiError && err.status < 500) first.setAttribute("aria-invalid", "true")
     } finally {
       buttons.forEach((b) => (b.disabled = false))
     }
@@ -166,11 +188,16 @@ function form(attrs, alert, fn, context, ...children) {
   return f
 }
 
+// page shows a page. After the first (which a screen reader reads from the
+// top, the skip link first), the focus moves to the new page's heading,
+// as a browser's own navigation would start there.
+let firstPage = true
 function page(title, ...children) {
   const main = document.getElementById("main")
   document.title = `${title} · Clientele Shop`
   main.replaceChildren(h("h1", { tabindex: "-1", text: title }), ...children)
-  main.querySelector("h1").focus()
+  if (!firstPage) main.querySelector("h1").focus()
+  firstPage = false
 }
 
 // ---------------------------------------------------------------------------
@@ -184,6 +211,13 @@ const state = {
   flash: "",
 }
 
+// resetFlow forgets the steps of a login or registration under way.
+function resetFlow() {
+  state.pending = null
+  state.magic = null
+  state.afterLogin = null
+}
+
 function go(path, { replace = false } = {}) {
   const url = base + path.replace(/^\//, "")
   if (replace) history.replaceState(null, "", url)
@@ -192,6 +226,12 @@ function go(path, { replace = false } = {}) {
 }
 
 document.addEventListener("click", (ev) => {
+  if (ev.target.closest("#skip")) {
+    // The page's <base> would make "#main" another page's address.
+    ev.preventDefault()
+    document.getElementById("main").focus()
+    return
+  }
   const a = ev.target.closest("a[data-link]")
   if (!a || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return
   ev.preventDefault()
@@ -223,7 +263,7 @@ function link(href, text) {
 function renderNav() {
   const items = state.customer
     ? [link("account", "Account"), link("addresses", "Addresses"), link("security", "Security"),
-       h("button", { class: "secondary", type: "button", id: "logout", onclick: logout, text: "Log out" })]
+       h("button", { class: "secondary", type: "button", id: "logout", onclick: (ev) => busy(ev.currentTarget, logout), text: "Log out" })]
     : [link("login", "Log in"), link("register", "Create account")]
   if (config.mailbox) items.push(link("mailbox", "Mailbox (development)"))
   document.getElementById("nav").replaceChildren(...items.map((i) => h("li", {}, i)))
@@ -283,8 +323,9 @@ async function finish(answer, { email } = {}) {
     // A registration through an email code: the profile came with the
     // request, and a passkey follows when asked for.
     state.magic = null
-    if (m.profile.passkey) state.afterLogin = passkeyAfterRegistration
-    return createCustomer(token, { email: m.email, first_name: m.profile.first_name, last_name: m.profile.last_name })
+    forgetSignup(m.flow)
+    const after = m.profile.passkey ? passkeyAfterRegistration : null
+    return createCustomer(token, { email: m.email, first_name: m.profile.first_name, last_name: m.profile.last_name }, after)
   }
   if (!claims.actor_id) {
     const meta = claims.user_metadata || {}
@@ -292,15 +333,13 @@ async function finish(answer, { email } = {}) {
     return profilePage()
   }
   await api("POST", "/auth/session", undefined, { token })
-  state.pending = null
+  const next = state.afterLogin
+  resetFlow()
   await loadCustomer()
-  if (state.afterLogin) {
-    const next = state.afterLogin
-    state.afterLogin = null
-    return next()
-  }
+  if (next) return next()
   state.flash = `Welcome${state.customer && state.customer.first_name ? ", " + state.customer.first_name : ""}! You are logged in.`
-  go("account")
+  // Back does not return to a spent landing page (a callback, a link).
+  go("account", { replace: true })
 }
 
 async function logout() {
@@ -313,6 +352,7 @@ async function logout() {
     }
   }
   state.customer = null
+  resetFlow()
   state.flash = "You are logged out."
   go("login")
 }
@@ -425,7 +465,9 @@ function magicRequestForm(title, action, { profile, onDone } = {}) {
   return form({ id: "magic-request", "aria-labelledby": "magic-h" }, alert, async (v) => {
     if (!v.email) throw new Error("Enter your email address.")
     const res = await api("POST", `/auth/${ACTOR}/magiclink/request`, { email: v.email })
+    resetFlow()
     state.magic = { flow: res.flow, confirmation_code: res.confirmation_code, email: v.email, profile: profile ? profile(v) : null }
+    if (state.magic.profile) rememberSignup(state.magic)
     if (onDone) onDone(v)
     magicCodePage()
   }, "",
@@ -451,14 +493,50 @@ function magicCodePage() {
     mailboxHint())
 }
 
+// A sign-up's profile and choices (no secret) wait in this tab's storage
+// for the mailed link, which opens a new page.
+const SIGNUP_KEY = "clientele.signup"
+
+function rememberSignup(m) {
+  try {
+    sessionStorage.setItem(SIGNUP_KEY, JSON.stringify({ flow: m.flow, email: m.email, profile: m.profile }))
+  } catch {
+    // Storage refused: the code still works in this page.
+  }
+}
+
+function forgetSignup(flow) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SIGNUP_KEY) || "null")
+    if (!flow || (saved && saved.flow === flow)) sessionStorage.removeItem(SIGNUP_KEY)
+  } catch {
+    // Nothing to forget.
+  }
+}
+
+// savedSignup returns the sign-up that asked for the link of token (whose
+// first part is the login's flow), if this tab asked for it.
+function savedSignup(token) {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(SIGNUP_KEY) || "null")
+    if (saved && token.split(".")[0] === saved.flow) return saved
+  } catch {
+    // Nothing saved.
+  }
+  return null
+}
+
 // magicPage is where the mailed link lands: in the browser that asked it
 // logs in; elsewhere it asks for the confirmation code shown there.
 async function magicPage() {
   const token = new URLSearchParams(location.search).get("token")
-  history.replaceState(null, "", base + "magic") // the token leaves the address bar and history
+  history.replaceState(null, "", base + "magic") // the token leaves the address bar (the history entry keeps the visited URL)
   if (!token) return page("Login link", h("p", { text: "This link is incomplete. Ask for a new one." }))
   const alert = alertBox()
   page("Logging you in…", alert)
+  resetFlow()
+  const signup = savedSignup(token)
+  if (signup) state.magic = signup
   try {
     return await finish(await api("POST", `/auth/${ACTOR}/magiclink/callback`, { token }))
   } catch (err) {
@@ -539,9 +617,10 @@ function verificationRequiredPage() {
     }, "code",
     field("Code from the email", { name: "code", autocomplete: "one-time-code", class: "code-input", required: true }),
     h("div", { class: "actions" }, h("button", { type: "submit", text: "Verify" }),
-      h("button", { type: "button", class: "secondary", id: "resend", text: "Send the code", onclick: () => send().catch((e) => showError(sent, e)) }))),
+      h("button", { type: "button", class: "secondary", id: "resend", text: "Send the code", onclick: (ev) => busy(ev.currentTarget, () => send().catch((e) => showError(sent, e))) }))),
     mailboxHint())
-  send().catch((e) => showError(sent, e))
+  if (!verification) send().catch((e) => showError(sent, e))
+  else showOK(sent, `A code was sent to ${email} already. Use it, or ask for a new one.`)
 }
 
 // profilePage completes a registration: the identity exists (a password,
@@ -563,10 +642,12 @@ function profilePage() {
 }
 
 // createCustomer makes the customer of a registration token and logs in
-// (Medusa's three steps: register, create the customer, refresh).
-async function createCustomer(token, profile) {
+// (Medusa's three steps: register, create the customer, refresh); then,
+// once logged in, runs after when given.
+async function createCustomer(token, profile, after) {
   await api("POST", "/store/customers", profile, { token })
   const refreshed = await api("POST", "/auth/token/refresh", undefined, { token })
+  state.afterLogin = after || null
   await finish(refreshed, { email: profile.email })
 }
 
@@ -646,7 +727,7 @@ function resetPage() {
   const q = new URLSearchParams(location.search)
   const token = q.get("token")
   const email = q.get("email") || ""
-  history.replaceState(null, "", base + "reset") // the token leaves the address bar and history
+  history.replaceState(null, "", base + "reset") // the token leaves the address bar (the history entry keeps the visited URL)
   if (!token) return page("Choose a new password", h("p", {}, "This link is incomplete. ", link("forgot", "Ask for a new one"), "."))
   const alert = alertBox()
   page("Choose a new password",
@@ -657,7 +738,6 @@ function resetPage() {
       state.flash = "Your password is changed. Log in with the new one."
       go("login")
     }, "reset",
-    email ? h("p", {}, "For ", h("strong", { text: email })) : null,
     field("New password", { type: "password", name: "password", autocomplete: "new-password", required: true, minlength: "8" }, "At least 8 characters."),
     field("New password again", { type: "password", name: "confirm", autocomplete: "new-password", required: true }),
     h("button", { type: "submit", text: "Change password" })))
@@ -685,6 +765,10 @@ async function verifyPage() {
 async function callbackPage(providerID) {
   const params = new URLSearchParams(location.search)
   history.replaceState(null, "", base + "callback/" + providerID) // the code leaves the address bar
+  resetFlow()
+  if (![...params.keys()].length) {
+    return page("Login", h("p", {}, "This login has finished already. ", link(state.customer ? "account" : "login", state.customer ? "Go to your account" : "Log in")))
+  }
   const alert = alertBox()
   page("Logging you in…", alert)
   // Only what the identity provider sends; the binding is this browser's
@@ -692,7 +776,11 @@ async function callbackPage(providerID) {
   const q = new URLSearchParams()
   for (const k of ["code", "state", "error", "error_description", "error_uri"]) if (params.has(k)) q.set(k, params.get(k))
   try {
-    if (params.has("error")) throw new Error(`The login provider refused: ${params.get("error_description") || params.get("error")}.`)
+    if (params.has("error")) {
+      throw new Error(params.get("error") === "access_denied"
+        ? "The login was cancelled at the login provider. You can try again, or log in another way."
+        : "The login provider could not log you in. Please try again, or log in another way.")
+    }
     const res = await api("GET", `/auth/${ACTOR}/${encodeURIComponent(providerID)}/callback?${q}`)
     await finish(res)
   } catch (err) {
@@ -713,7 +801,7 @@ function accountPage() {
       h("h2", { id: "who-h", text: [c.first_name, c.last_name].filter(Boolean).join(" ") || "Your details" }),
       h("p", {}, "Email: ", h("strong", { id: "account-email", text: c.email || "" })),
       verifyBox,
-      h("button", { type: "button", class: "secondary", id: "verify-email", text: "Verify this email", onclick: () => requestOwnVerification(verifyBox) })),
+      h("button", { type: "button", class: "secondary", id: "verify-email", text: "Verify this email", onclick: (ev) => busy(ev.currentTarget, () => requestOwnVerification(verifyBox)) })),
     form({ id: "details", "aria-labelledby": "details-h" }, alert, async (v) => {
       const { customer } = await api("POST", "/store/customers/me?fields=*addresses", { first_name: v.first_name, last_name: v.last_name, phone: v.phone || null })
       state.customer = customer
@@ -809,9 +897,9 @@ function addressesPage() {
             h("br"), a.address_1, a.address_2 ? [h("br"), a.address_2] : null, h("br"),
             [a.postal_code, a.city].filter(Boolean).join(" "), h("br"), (a.country_code || "").toUpperCase()),
           h("div", { class: "actions" },
-            a.is_default_shipping ? null : h("button", { type: "button", class: "secondary", "aria-label": `Make ${label(a)} the default shipping address`, text: "Make default shipping", onclick: setDefault(a, "is_default_shipping") }),
-            a.is_default_billing ? null : h("button", { type: "button", class: "secondary", "aria-label": `Make ${label(a)} the default billing address`, text: "Make default billing", onclick: setDefault(a, "is_default_billing") }),
-            h("button", { type: "button", class: "danger", "aria-label": `Delete ${label(a)}`, text: "Delete", onclick: remove(a) })))))),
+            a.is_default_shipping ? null : h("button", { type: "button", class: "secondary", "aria-label": `Make ${label(a)} the default shipping address`, text: "Make default shipping", onclick: (ev) => busy(ev.currentTarget, setDefault(a, "is_default_shipping")) }),
+            a.is_default_billing ? null : h("button", { type: "button", class: "secondary", "aria-label": `Make ${label(a)} the default billing address`, text: "Make default billing", onclick: (ev) => busy(ev.currentTarget, setDefault(a, "is_default_billing")) }),
+            h("button", { type: "button", class: "danger", "aria-label": `Delete ${label(a)}`, text: "Delete", onclick: (ev) => busy(ev.currentTarget, remove(a)) })))))),
     addressForm(alert, save("/store/customers/me/addresses")))
 }
 
@@ -834,12 +922,12 @@ async function securityPage() {
   if (enabled.length) {
     mfa.append(h("p", {}, "On, with ", enabled.map((f) => (f.provider === "totp" ? "an authenticator app" : f.provider === "passkey" ? "a passkey" : f.provider)).join(" and "), "."),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "secondary", id: "new-recovery-codes", text: "New recovery codes", onclick: () => recoveryCodes(mfa, mfaAlert) })))
+        h("button", { type: "button", class: "secondary", id: "new-recovery-codes", text: "New recovery codes", onclick: (ev) => busy(ev.currentTarget, () => recoveryCodes(mfa, mfaAlert)) })))
   } else {
     mfa.append(h("p", { text: "Add a second step to your login: a code from an authenticator app on your phone, or a passkey you added." }),
       h("div", { class: "actions" },
-        h("button", { type: "button", id: "mfa-start", text: "Set up an authenticator app", onclick: () => startTOTP(mfa, mfaAlert) }),
-        has("passkey") ? h("button", { type: "button", class: "secondary", id: "mfa-passkey-on", text: "Use my passkey as the second step", onclick: () => passkeyFactor(mfa, mfaAlert) }) : null))
+        h("button", { type: "button", id: "mfa-start", text: "Set up an authenticator app", onclick: (ev) => busy(ev.currentTarget, () => startTOTP(mfa, mfaAlert)) }),
+        has("passkey") ? h("button", { type: "button", class: "secondary", id: "mfa-passkey-on", text: "Use my passkey as the second step", onclick: (ev) => busy(ev.currentTarget, () => passkeyFactor(mfa, mfaAlert)) }) : null))
   }
 
   // Passkeys
@@ -971,7 +1059,7 @@ async function mailboxPage() {
   page("Mailbox",
     h("p", { class: "muted", text: "A development server keeps the mails it would send here, instead of sending them. Never use it where real people have accounts." }),
     alert,
-    h("button", { type: "button", class: "secondary", id: "refresh-mail", text: "Refresh", onclick: load }),
+    h("button", { type: "button", class: "secondary", id: "refresh-mail", text: "Refresh", onclick: (ev) => busy(ev.currentTarget, load) }),
     list)
   await load()
 }
