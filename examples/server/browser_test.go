@@ -36,7 +36,7 @@ type browserEnv struct {
 	browser context.Context
 	shots   string
 
-	mu      sync.Mutex
+	mu        sync.Mutex
 	seq       int      // screenshots taken
 	clients   int      // windows opened
 	mailsSeen []string // ids of the mails mail returned
