@@ -565,6 +565,8 @@ func storefrontErrors(t *testing.T, e *browserEnv, mailbox *tab) {
 	}
 	logIn(tb, "ida@example.com", "not the password")
 	tb.waitFor("Too many attempts. Please wait")
+	// Screen readers hear it: the page's live region says it too.
+	tb.waitIn("#announce", "Too many attempts. Please wait")
 	tb.shot("throttled")
 
 	tb.open("/storefront/nowhere")

@@ -28,7 +28,7 @@ async function api(method, path, body, { token, headers = {} } = {}) {
   if (token) h.authorization = "Bearer " + token
   if (config.publishable_key && path.startsWith("/store")) h["x-publishable-api-key"] = config.publishable_key
   const res = await fetch(path, {
-    method, headers: h, credentials: "same-origin",
+    method, headers: h, credentials: "same-origin", signal: AbortSignal.timeout(30000),
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const text = await res.text()
@@ -76,6 +76,7 @@ const known = [
 
 function explain(err, context = "") {
   if (err instanceof TypeError) return "The shop cannot be reached. Check your connection and try again."
+  if (err && err.name === "TimeoutError") return "The shop did not answer in time. Please try again."
   if (err && err.name === "NotAllowedError") return "The passkey request was cancelled or timed out. Try again when you are ready."
   if (err && err.name === "InvalidStateError") return "This device already has a passkey for this account."
   if (err && err.name === "SecurityError") return "Passkeys cannot be used on this address. Open the shop at its usual address."
@@ -1069,7 +1070,7 @@ async function mailboxPage() {
 
 async function start() {
   try {
-    config = await (await fetch("config.json", { credentials: "same-origin" })).json()
+    config = await (await fetch("config.json", { credentials: "same-origin", signal: AbortSignal.timeout(30000) })).json()
     const [{ providers }] = await Promise.all([api("GET", `/auth/${ACTOR}/providers`), loadCustomer()])
     state.providers = providers || []
   } catch (err) {
