@@ -717,7 +717,10 @@ function forgotPage() {
     form({ id: "forgot" }, alert, async (v, f) => {
       if (!v.email) throw new Error("Enter your email address.")
       await api("POST", `/auth/${ACTOR}/emailpass/reset-password`, { identifier: v.email })
-      f.replaceWith(h("div", { class: "alert ok", role: "status", text: `If ${v.email} has an account, a reset link is on its way. It works once, for a short time.` }))
+      const done = h("div", { class: "alert ok", role: "status", tabindex: "-1", text: `If ${v.email} has an account, a reset link is on its way. It works once, for a short time.` })
+      f.replaceWith(done)
+      done.focus() // the form that had the focus is gone
+      announce(done.textContent)
     }, "",
     field("Email", { type: "email", name: "email", autocomplete: "email", required: true }),
     h("button", { type: "submit", text: "Send me a reset link" })),
@@ -1027,6 +1030,11 @@ async function recoveryCodes(section, alert, justEnabled) {
       h("p", { text: "Keep these recovery codes somewhere safe. Each logs you in once if you lose your phone." }),
       h("ul", { class: "codes", id: "recovery-codes" }, codes.map((c) => h("li", { text: c }))),
       h("a", { href: "security", "data-link": true, class: "button", text: "I have saved them" }))
+    // The button that had the focus is gone: the section's heading takes it.
+    const heading = section.querySelector("h2")
+    heading.setAttribute("tabindex", "-1")
+    heading.focus()
+    announce(heading.textContent)
   } catch (err) {
     showError(alert, err)
   }
