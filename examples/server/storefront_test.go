@@ -219,12 +219,7 @@ func storefrontPasswordReset(t *testing.T, e *browserEnv, mailbox *tab) {
 // authenticator); then log out and in again with the passkey alone.
 func storefrontMagicSignUpWithPasskey(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, true)
-	tb.open("/storefront/register")
-	tb.fill("#magic-request", "First name", "Katherine")
-	tb.fill("#magic-request", "Last name", "Johnson")
-	tb.fill("#magic-request", "Email", "katherine@example.com")
-	tb.submit("#magic-request")
-	tb.heading("Check your email")
+	askSignUpCode(tb, "Katherine", "Johnson", "katherine@example.com")
 	tb.shot("check-email")
 	code, _ := mailbox.as(tb.t).mail("katherine@example.com", "Your login link")
 	tb.fill("#magic-code", "Code from the email", "000000")
@@ -256,12 +251,7 @@ func storefrontMagicSignUpWithPasskey(t *testing.T, e *browserEnv, mailbox *tab)
 // tab (a new page): the name and the passkey choice come along.
 func storefrontMagicSignUpByLink(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb := e.tab(t, true)
-	tb.open("/storefront/register")
-	tb.fill("#magic-request", "First name", "Mae")
-	tb.fill("#magic-request", "Last name", "Jemison")
-	tb.fill("#magic-request", "Email", "mae@example.com")
-	tb.submit("#magic-request")
-	tb.heading("Check your email")
+	askSignUpCode(tb, "Mae", "Jemison", "mae@example.com")
 	_, link := mailbox.as(t).mail("mae@example.com", "Your login link")
 	tb.do(chromedp.Navigate(link))
 	tb.heading("Your account")
@@ -647,6 +637,19 @@ func signUp(tb *tab, mailbox *tab, first, email string) {
 	tb.fill("#verify-code", "Code from the email", code)
 	tb.submit("#verify-code")
 	tb.heading("Your account")
+}
+
+// askSignUpCode fills the register page's passwordless form (a passkey
+// made afterwards is ticked by default where passkeys work) and waits for
+// the page that asks for the mailed code.
+func askSignUpCode(tb *tab, first, last, email string) {
+	tb.t.Helper()
+	tb.open("/storefront/register")
+	tb.fill("#magic-request", "First name", first)
+	tb.fill("#magic-request", "Last name", last)
+	tb.fill("#magic-request", "Email", email)
+	tb.submit("#magic-request")
+	tb.heading("Check your email")
 }
 
 // logIn logs in with email and password from the login page.
