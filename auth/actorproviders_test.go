@@ -80,6 +80,15 @@ func TestProvidersFor(t *testing.T) {
 	if diff := cmp.Diff(all, svc.Providers()); diff != "" {
 		t.Fatalf("Providers changed (-want +got):\n%s", diff)
 	}
+	// ProviderFlow answers each provider's flow as Providers lists it.
+	for _, p := range all {
+		if got := svc.ProviderFlow(p.ID); got != p.Flow {
+			t.Errorf("ProviderFlow(%s) = %q, want %q", p.ID, got, p.Flow)
+		}
+	}
+	if got := svc.ProviderFlow("nosuch"); got != "" {
+		t.Errorf("ProviderFlow of an unknown provider = %q, want \"\"", got)
+	}
 
 	_, err := svc.ProvidersFor("robot")
 	if !errors.Is(err, auth.ErrNotAllowed) || err.Error() != "Unknown actor type robot" {

@@ -239,22 +239,37 @@ func (s *Service) Providers() []ProviderInfo {
 	out := make([]ProviderInfo, 0, len(s.order))
 	for _, id := range s.order {
 		p := s.providers[id]
-		info := ProviderInfo{ID: id, Identifier: id, DisplayName: id, Flow: "credentials"}
+		info := ProviderInfo{ID: id, Identifier: id, DisplayName: id, Flow: flowOf(p)}
 		if d, ok := p.(provider.Describer); ok {
 			info.DisplayName = d.DisplayName()
-		}
-		if _, ok := p.(provider.CallbackValidator); ok {
-			info.Flow = "redirect"
-		}
-		if _, ok := p.(provider.Beginner); ok {
-			info.Flow = "ceremony"
-		}
-		if _, ok := p.(provider.EmailLinker); ok {
-			info.Flow = "email"
 		}
 		out = append(out, info)
 	}
 	return out
+}
+
+// ProviderFlow is the flow of the configured provider providerID, as
+// Providers lists it ("credentials", "redirect", "ceremony" or "email"),
+// or "" when no such provider is configured.
+func (s *Service) ProviderFlow(providerID string) string {
+	p, ok := s.providers[providerID]
+	if !ok {
+		return ""
+	}
+	return flowOf(p)
+}
+
+// flowOf is ProviderInfo.Flow of p.
+func flowOf(p provider.Provider) string {
+	switch p.(type) {
+	case provider.EmailLinker:
+		return "email"
+	case provider.Beginner:
+		return "ceremony"
+	case provider.CallbackValidator:
+		return "redirect"
+	}
+	return "credentials"
 }
 
 // provider finds providerID and checks that actorType may use it.

@@ -72,11 +72,7 @@ func (a *API) answerLogin(w http.ResponseWriter, r *http.Request, res *auth.Resu
 // the binding cookie, or by the client-held binding of the body (see
 // binding.go).
 func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
-	in, err := a.providerInput(w, r)
-	if err != nil {
-		return err
-	}
-	cookie, err := startBinding(&in)
+	in, cookie, err := a.firstLegInput(w, r)
 	if err != nil {
 		return err
 	}
@@ -173,11 +169,7 @@ func (a *API) callback(w http.ResponseWriter, r *http.Request) error {
 // answer sets; the second step, POST /auth/{actor_type}/{provider}/callback
 // with the browser's credential, must present the same binding.
 func (a *API) begin(w http.ResponseWriter, r *http.Request) error {
-	in, err := a.providerInput(w, r)
-	if err != nil {
-		return err
-	}
-	cookie, err := startBinding(&in)
+	in, cookie, err := a.firstLegInput(w, r)
 	if err != nil {
 		return err
 	}
@@ -252,12 +244,8 @@ func (a *API) linkProvider(w http.ResponseWriter, r *http.Request) error {
 // linksByCallback reports whether providerID is a configured provider
 // whose proof is the callback of a flow begun in the browser.
 func (a *API) linksByCallback(providerID string) bool {
-	for _, p := range a.cfg.Auth.Providers() {
-		if p.ID == providerID {
-			return p.Flow != "credentials"
-		}
-	}
-	return false
+	f := a.cfg.Auth.ProviderFlow(providerID)
+	return f != "" && f != "credentials"
 }
 
 // settle reports how a throttled login attempt ended: a failure when the

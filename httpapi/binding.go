@@ -107,6 +107,18 @@ func startBinding(in *provider.Input) (cookie string, err error) {
 	return "", nil
 }
 
+// firstLegInput reads the provider input of a request that begins a
+// login bound to the browser (a redirect login's first leg, a passkey
+// ceremony's begin, an email login's request) and binds it: cookie is the
+// new binding cookie's value, "" when the client holds the binding.
+func (a *API) firstLegInput(w http.ResponseWriter, r *http.Request) (in provider.Input, cookie string, err error) {
+	if in, err = a.providerInput(w, r); err != nil {
+		return in, "", err
+	}
+	cookie, err = startBinding(&in)
+	return in, cookie, err
+}
+
 // callbackBinding sets the binding a callback presents: the client-held
 // one when the request carries it (query, or a POST's JSON body), else
 // the binding cookie's value, else none (the provider then refuses the

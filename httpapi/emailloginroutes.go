@@ -15,11 +15,7 @@ import (
 // the client holds the binding). Throttled per client address under
 // throttle.Config.ResetIP, and per email by the auth service.
 func (a *API) requestEmailLogin(w http.ResponseWriter, r *http.Request) error {
-	in, err := a.providerInput(w, r)
-	if err != nil {
-		return err
-	}
-	cookie, err := startBinding(&in)
+	in, cookie, err := a.firstLegInput(w, r)
 	if err != nil {
 		return err
 	}
@@ -54,11 +50,4 @@ func (a *API) emailFlow(r *http.Request) bool { return a.flow(r) == "email" }
 
 // flow is the flow of the request's provider (auth.ProviderInfo.Flow), ""
 // for an unknown one.
-func (a *API) flow(r *http.Request) string {
-	for _, p := range a.cfg.Auth.Providers() {
-		if p.ID == r.PathValue("provider") {
-			return p.Flow
-		}
-	}
-	return ""
-}
+func (a *API) flow(r *http.Request) string { return a.cfg.Auth.ProviderFlow(r.PathValue("provider")) }

@@ -97,6 +97,16 @@ func TestPasskeyCeremoniesOverHTTP(t *testing.T) {
 // does: with the binding of the browser that began it, once.
 func TestPasskeyRegisterRoute(t *testing.T) {
 	e := newPasskeyEnv(t)
+	// Listed as a ceremony the browser runs, not a redirect.
+	r := e.do("GET", "/auth/customer/providers", "", "")
+	r.want(t, 200, "", "")
+	flows := map[string]any{}
+	for _, p := range r.body["providers"].([]any) {
+		flows[p.(map[string]any)["id"].(string)] = p.(map[string]any)["flow"]
+	}
+	if flows["passkey"] != "ceremony" || flows["emailpass"] != "credentials" {
+		t.Fatalf("flows %v", flows)
+	}
 	begin := func() (*http.Cookie, map[string]any) {
 		r := e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
 		r.want(t, 200, "", "")
@@ -112,7 +122,7 @@ func TestPasskeyRegisterRoute(t *testing.T) {
 	e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value).want(t, 401, "", "")
 
 	cookie, cred = begin()
-	r := e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value)
+	r = e.do("POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+cookie.Value)
 	r.want(t, 200, "", "")
 	if c, err := e.authS.Verify(t.Context(), r.str("token")); err != nil || c.AuthIdentityID == "" || c.ActorID != "" || c.AuthProvider != "passkey" {
 		t.Fatalf("registration token: %+v %v", c, err)
