@@ -35,7 +35,9 @@ export function startServer(env = {}) {
   srv.sdk = () => new Medusa({ baseUrl: srv.base, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } })
   srv.events = () => {
     assert.ok(existsSync(srv.eventsFile), "no events file")
-    return readFileSync(srv.eventsFile, "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    // Whole lines only: the file starts empty, and the server may be
+    // writing its last line while this reads.
+    return readFileSync(srv.eventsFile, "utf8").split("\n").slice(0, -1).map((l) => JSON.parse(l))
   }
   // signUp registers email as a customer, creates its account and
   // refreshes the token; it returns the SDK (holding the customer's

@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -414,31 +413,15 @@ func checkDeliveries(t *testing.T, dsn, events, group string, want []string) {
 	}
 }
 
-// delivery is a line of the events file.
-type delivery struct {
-	ID   string         `json:"id"`
-	Name string         `json:"name"`
-	Data map[string]any `json:"data"`
-}
-
-// readDeliveries reads the events file's complete lines (a line being
-// written, without its newline yet, is left for the next read).
+// readDeliveries reads the events file's complete lines, each of which
+// must carry its outbox id.
 func readDeliveries(t *testing.T, path string) []delivery {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []delivery
-	for line := range strings.Lines(string(b)) {
-		if !strings.HasSuffix(line, "\n") {
-			break
+	out := eventLines(t, path)
+	for _, d := range out {
+		if d.ID == "" {
+			t.Fatalf("event without its outbox id: %s %v", d.Name, d.Data)
 		}
-		var d delivery
-		if err := json.Unmarshal([]byte(line), &d); err != nil || d.ID == "" {
-			t.Fatalf("events line %q: %v", line, err)
-		}
-		out = append(out, d)
 	}
 	return out
 }

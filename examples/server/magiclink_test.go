@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,19 +84,9 @@ func TestMagicLinkConfig(t *testing.T) {
 // file, or nil.
 func lastEvent(t *testing.T, path, name string) map[string]any {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var out map[string]any
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e struct {
-			Name string         `json:"name"`
-			Data map[string]any `json:"data"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &e); err == nil && e.Name == name {
+	for _, e := range eventLines(t, path) {
+		if e.Name == name {
 			out = e.Data
 		}
 	}

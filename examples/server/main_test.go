@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -141,13 +140,9 @@ func testServer(t *testing.T, outboxKey string) {
 		t.Fatalf("events: %v", names)
 	}
 	if outboxKey != "" {
-		b, err := os.ReadFile(events)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for line := range strings.Lines(string(b)) {
-			if !strings.HasPrefix(line, `{"id":"evt_`) {
-				t.Fatalf("event without its outbox id: %s", line)
+		for _, d := range readDeliveries(t, events) {
+			if !strings.HasPrefix(d.ID, "evt_") {
+				t.Fatalf("event %s with outbox id %q", d.Name, d.ID)
 			}
 		}
 	}
@@ -170,26 +165,43 @@ func testServer(t *testing.T, outboxKey string) {
 // of the last auth.password_reset.
 func readEvents(t *testing.T, path string) (resetTok string, names []string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e struct {
-			Name string         `json:"name"`
-			Data map[string]any `json:"data"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("events line %q: %v", sc.Text(), err)
-		}
+	for _, e := range eventLines(t, path) {
 		names = append(names, e.Name)
 		if e.Name == "auth.password_reset" {
 			resetTok, _ = e.Data["token"].(string)
 		}
 	}
 	return resetTok, names
+}
+
+// delivery is a line of the events file.
+type delivery struct {
+	ID   string         `json:"id"`
+	Name string         `json:"name"`
+	Data map[string]any `json:"data"`
+}
+
+// eventLines reads the events file's complete lines: the file starts
+// empty, and a line being written, without its newline yet, is left for
+// the next read.
+func eventLines(t *testing.T, path string) []delivery {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []delivery
+	for line := range strings.Lines(string(b)) {
+		if !strings.HasSuffix(line, "\n") {
+			break
+		}
+		var d delivery
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("events line %q: %v", line, err)
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 // TestBadDurations checks that a malformed duration in the environment
