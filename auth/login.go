@@ -122,7 +122,7 @@ func (s *Service) registerThen(ctx context.Context, providerID string, in provid
 	res, err := s.callAs(ctx, p, "register", ids, func(ids provider.Identities) (*Result, error) {
 		return r.Register(ctx, in, ids)
 	})
-	s.settle(ctx, att, res, err, ErrConflict)
+	s.settleRegistration(ctx, att, res, err)
 	if ids.thenErr != nil {
 		return nil, ids.thenErr
 	}

@@ -352,7 +352,7 @@ func (s *Service) register(ctx context.Context, providerID string, in provider.I
 	res, err := s.call(ctx, p, "register", func(ids provider.Identities) (*Result, error) {
 		return r.Register(ctx, in, ids)
 	})
-	s.settle(ctx, att, res, err, ErrConflict)
+	s.settleRegistration(ctx, att, res, err)
 	return res, err
 }
 

@@ -51,7 +51,7 @@ func loginIdentifier(in provider.Input) string {
 	return ""
 }
 
-// settle reports how a throttled attempt ended: a failure when err matches
+// settle reports how a throttled login ended: a failure when err matches
 // failed, a success when there is an identity, else (another error, or a
 // redirect begun) neither, which takes the reserved failure back. A
 // failure makes no store call (the attempt was counted when it was
@@ -65,21 +65,40 @@ func (s *Service) settle(ctx context.Context, att *throttle.Attempt, res *Result
 	if att == nil {
 		return
 	}
-	end := att.Cancel
-	switch {
-	case err != nil && errors.Is(err, failed):
-		end = att.Fail
-	case err == nil && res != nil && res.AuthIdentity != nil:
-		end = att.Succeed
-	}
-	report := func(ctx context.Context) {
-		if terr := end(ctx); terr != nil {
-			s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", terr.Error())
-		}
-	}
+	end := attemptEnd(att, res, err, failed)
 	if errors.Is(err, failed) {
-		report(ctx)
+		s.reportAttempt(ctx, end)
 		return
 	}
-	s.events.Go(ctx, report)
+	s.events.Go(ctx, func(ctx context.Context) { s.reportAttempt(ctx, end) })
+}
+
+// settleRegistration reports how a throttled registration ended, as
+// settle does, but before the answer whatever the end: until a success
+// is reported the account counts one failure more, and the new identity's
+// first logins must not meet it. A registration waits for a password hash
+// anyway; one store call more is not felt.
+func (s *Service) settleRegistration(ctx context.Context, att *throttle.Attempt, res *Result, err error) {
+	if att != nil {
+		s.reportAttempt(ctx, attemptEnd(att, res, err, ErrConflict))
+	}
+}
+
+// attemptEnd is the report of att that settle makes: Fail when err matches
+// failed, Succeed when res has an identity, else Cancel.
+func attemptEnd(att *throttle.Attempt, res *Result, err, failed error) func(context.Context) error {
+	switch {
+	case err != nil && errors.Is(err, failed):
+		return att.Fail
+	case err == nil && res != nil && res.AuthIdentity != nil:
+		return att.Succeed
+	}
+	return att.Cancel
+}
+
+// reportAttempt calls end, logging a counter the store could not write.
+func (s *Service) reportAttempt(ctx context.Context, end func(context.Context) error) {
+	if err := end(ctx); err != nil {
+		s.logger.ErrorContext(ctx, "clientele: throttle counter not updated", "err", err.Error())
+	}
 }

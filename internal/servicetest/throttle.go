@@ -1,8 +1,11 @@
 package servicetest
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/clientele/clientele/account"
@@ -16,12 +19,19 @@ import (
 // (the default rules), and returns the Limiter.
 func (e *env) throttled() *throttle.Limiter {
 	e.t.Helper()
+	return e.throttledThrough(func(ts throttle.Store) throttle.Store { return ts })
+}
+
+// throttledThrough is throttled with the Limiter's calls to e's store
+// going through wrap's store.
+func (e *env) throttledThrough(wrap func(throttle.Store) throttle.Store) *throttle.Limiter {
+	e.t.Helper()
 	e.clock.set(time.Now().UTC().Truncate(time.Second))
 	ts, ok := e.st.(throttle.Store)
 	if !ok {
 		e.t.Skip("the backend implements no throttle.Store (optional)")
 	}
-	lim, err := throttle.New(ts, throttle.Config{Now: e.clock.now})
+	lim, err := throttle.New(wrap(ts), throttle.Config{Now: e.clock.now})
 	e.must(err)
 	e.auth = e.newAuth(auth.WithThrottle(lim))
 	e.accounts = must(account.NewService(e.st, e.auth, e.customers))(e.t)
@@ -163,6 +173,36 @@ var throttleServiceTests = []test{
 		// A new email registers as before.
 		e.register("bob@example.com", "bob-password")
 	}},
+	{"Throttle/RegistrationSettlesBeforeItsAnswer", func(e *env) {
+		// A registration holds a reservation on the account until its
+		// success is reported. Were that report late (each release here
+		// takes 50ms), the new account's first guesses would meet one
+		// failure too many: the sixth would be refused unchecked.
+		slow := &slowRelease{delay: 50 * time.Millisecond}
+		e.throttledThrough(func(ts throttle.Store) throttle.Store { slow.Store = ts; return slow })
+		for i, register := range []func(email string) error{
+			func(email string) error {
+				_, err := e.auth.Register(e.ctx, emailpass.ID, creds(email, "right-password"))
+				return err
+			},
+			func(email string) error {
+				_, err := e.accounts.SignUp(e.ctx, emailpass.ID, creds(email, "right-password"), customer.CreateParams{})
+				return err
+			},
+		} {
+			email := fmt.Sprintf("new%d@example.com", i)
+			before := slow.done.Load()
+			e.must(register(email))
+			if got := slow.done.Load() - before; got != 1 {
+				e.t.Fatalf("%s: %d releases done when the registration answered, want its own", email, got)
+			}
+			for range 6 {
+				_, err := e.auth.Login(e.ctx, auth.ActorCustomer, emailpass.ID, emailpass.Credentials(email, "wrong"))
+				e.wantErr(err, auth.ErrUnauthorized)
+			}
+			e.same("limited 1s", e.loginAnswer(email, "right-password"))
+		}
+	}},
 	{"Throttle/ResetRequestsPerIdentifier", func(e *env) {
 		e.throttled()
 		e.register("known@example.com", "right-password")
@@ -193,4 +233,18 @@ var throttleServiceTests = []test{
 		e.must(e.auth.Flush(e.ctx))
 		e.same(1, len(e.events.Events()))
 	}},
+}
+
+// slowRelease is a throttle.Store whose releases take delay, and counts
+// those done.
+type slowRelease struct {
+	throttle.Store
+	delay time.Duration
+	done  atomic.Int64
+}
+
+func (s *slowRelease) ThrottleRelease(ctx context.Context, now time.Time, releases ...throttle.Release) error {
+	time.Sleep(s.delay)
+	defer s.done.Add(1)
+	return s.Store.ThrottleRelease(ctx, now, releases...)
 }
