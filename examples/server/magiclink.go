@@ -15,7 +15,8 @@ import (
 // off): "on" logs in the emails that have a magiclink identity, "register"
 // also registers unknown emails (their first login creates the identity,
 // with the email verified). MAGIC_LINK_URL is the storefront page the
-// mailed link opens (the event's "link"); unset, the event carries only
+// mailed link opens (the event's "link"), with the token in its query, or
+// in its fragment when the URL ends in "#"; unset, the event carries only
 // the token.
 func magicLink(getenv func(string) string) (provider.Provider, error) {
 	var opts []magiclink.Option
@@ -29,11 +30,17 @@ func magicLink(getenv func(string) string) (provider.Provider, error) {
 		return nil, fmt.Errorf("MAGIC_LINK: %q is not off, on or register", v)
 	}
 	if raw := getenv("MAGIC_LINK_URL"); raw != "" {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, fmt.Errorf("MAGIC_LINK_URL: not an absolute http(s) URL")
+		// A URL ending in "#" gets the token in its fragment.
+		page, inFragment := strings.CutSuffix(raw, "#")
+		u, err := url.Parse(page)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Fragment != "" {
+			return nil, fmt.Errorf("MAGIC_LINK_URL: not an absolute http(s) URL without a fragment (end it in # for the token to go in one)")
 		}
-		opts = append(opts, magiclink.WithLinkURL(raw))
+		if inFragment {
+			opts = append(opts, magiclink.WithLinkFragment(page))
+		} else {
+			opts = append(opts, magiclink.WithLinkURL(page))
+		}
 	}
 	return magiclink.New(opts...), nil
 }

@@ -14,12 +14,26 @@ import (
 )
 
 // TestMagicLink logs in by a mailed code with MAGIC_LINK=register, the
-// mail read from the development notifier's file.
+// mail read from the development notifier's file, with the link's token
+// in its query or, for a MAGIC_LINK_URL ending in "#", its fragment.
 func TestMagicLink(t *testing.T) {
+	t.Run("Query", func(t *testing.T) {
+		testMagicLink(t, "https://shop.example/login?from=mail", func(token string) string {
+			return "https://shop.example/login?" + url.Values{"from": {"mail"}, "token": {token}}.Encode()
+		})
+	})
+	t.Run("Fragment", func(t *testing.T) {
+		testMagicLink(t, "https://shop.example/login?from=mail#", func(token string) string {
+			return "https://shop.example/login?from=mail#token=" + token
+		})
+	})
+}
+
+func testMagicLink(t *testing.T, linkURL string, wantLink func(token string) string) {
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	env := map[string]string{
 		"JWT_SECRET": "server-test-secret-0123456789abcdef", "EVENTS_FILE": events,
-		"MAGIC_LINK": "register", "MAGIC_LINK_URL": "https://shop.example/login",
+		"MAGIC_LINK": "register", "MAGIC_LINK_URL": linkURL,
 	}
 	h, cleanup, err := build(t.Context(), func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -55,7 +69,7 @@ func TestMagicLink(t *testing.T) {
 	if data == nil {
 		t.Fatal("no auth.login_email event")
 	}
-	want := "https://shop.example/login?" + url.Values{"token": {data["token"].(string)}}.Encode()
+	want := wantLink(data["token"].(string))
 	if link, _ := data["link"].(string); link != want {
 		t.Fatalf("link %q", link)
 	}
@@ -72,6 +86,8 @@ func TestMagicLinkConfig(t *testing.T) {
 		{"MAGIC_LINK": "yes"},
 		{"MAGIC_LINK": "on", "MAGIC_LINK_URL": "/login"},
 		{"MAGIC_LINK": "on", "MAGIC_LINK_URL": "ftp://x/login"},
+		{"MAGIC_LINK": "on", "MAGIC_LINK_URL": "https://shop.example/login#top"},
+		{"MAGIC_LINK": "on", "MAGIC_LINK_URL": "#"},
 	} {
 		_, _, err := build(t.Context(), func(k string) string { return env[k] }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err == nil || !strings.Contains(err.Error(), "MAGIC_LINK") {

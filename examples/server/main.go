@@ -54,8 +54,9 @@
 //	                     (auth.WithVerifiedEmailLinking), comma-separated, or none; default magiclink
 //	                     when MAGIC_LINK is on (its login proves the email), else none
 //	MAGIC_LINK_URL       the storefront page the mailed link opens (the token is added to its
-//	                     query; the page posts it to the callback); unset: the auth.login_email
-//	                     event carries only the token
+//	                     query, or to its fragment when the URL ends in "#", which keeps it out of
+//	                     server logs; the page posts it to the callback); unset: the
+//	                     auth.login_email event carries only the token
 //	LOG_LEVEL            debug, info (default), warn, error
 //	MAX_LOGIN_AGE        how long after a login its tokens may be refreshed (Go duration; default 720h, 30 days)
 //	REFRESH_ROTATION     true: logins also answer a rotating "refresh_token" for POST /auth/token/rotate

@@ -107,7 +107,9 @@ func (m *Mailbox) compose(e event.Event) (Mail, bool) {
 	if to == "" {
 		return Mail{}, false
 	}
-	page := func(path string, query url.Values) string { return m.prefix + path + "?" + query.Encode() }
+	// The secrets ride in the fragment, which browsers never send to a
+	// server: they stay out of access logs and Referer headers.
+	page := func(path string, secrets url.Values) string { return m.prefix + path + "#" + secrets.Encode() }
 	switch e.Name {
 	case auth.EventPasswordReset:
 		if str("token") == "" {

@@ -3,6 +3,7 @@ package servicetest
 import (
 	"context"
 	"errors"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -146,6 +147,21 @@ var emailLoginBehaviour = []test{
 		e.must(err)
 		e.same(res.AuthIdentity.ID, again.AuthIdentity.ID)
 		e.same(provider.LinkKind(""), again.Link)
+	}},
+	{"EmailLogin/TokenInTheLinksFragment", func(e *env) {
+		// WithLinkFragment: the token rides in the fragment, which no
+		// browser sends to a server, and completes the login as well.
+		e.withMagic(magiclink.WithRegistration(), magiclink.WithLinkFragment("https://shop.example/login?from=mail"))
+		m := e.askMagic("ada@example.com")
+		e.same("https://shop.example/login?from=mail#token="+m.token(), m.data["link"])
+		u, err := url.Parse(m.data["link"].(string))
+		e.must(err)
+		e.same("", u.Query().Get("token"))
+		frag, err := url.ParseQuery(u.EscapedFragment())
+		e.must(err)
+		res, err := e.completeMagic(map[string]any{"token": frag.Get("token")}, adaBrowser)
+		e.must(err)
+		e.same(res.AuthIdentity.ID, e.magicIdentities("ada@example.com")[0].AuthIdentityID)
 	}},
 	{"EmailLogin/LinkInTheBrowserThatAsked", func(e *env) {
 		e.withMagic(magiclink.WithRegistration(), magiclink.WithLinkURL("https://shop.example/login?from=mail"))

@@ -13,8 +13,10 @@
 //     binding) and a count of failures in the auth service's state store,
 //     under the flow id, for 15 minutes ([WithTTL]). The auth service
 //     raises auth.login_email (a secret event, sealed in an outbox) with
-//     the token, the code and, with [WithLinkURL], the link, for the host's
-//     mailer. The browser gets {"flow", "confirmation_code", "expires_at"}.
+//     the token, the code and, with [WithLinkURL] or [WithLinkFragment]
+//     (the token in the link's fragment, out of server logs), the link,
+//     for the host's mailer. The browser gets {"flow",
+//     "confirmation_code", "expires_at"}.
 //  2. The login completes through ValidateCallback (POST
 //     /auth/{actor_type}/magiclink/callback), with either the link's
 //     {"token"} or {"flow", "code"}.

@@ -59,7 +59,9 @@ type Provider struct {
 	maxAttempts int
 	register    bool
 	linkURL     *url.URL
-	now         func() time.Time
+	// linkFragment puts the token in linkURL's fragment (WithLinkFragment).
+	linkFragment bool
+	now          func() time.Time
 }
 
 // Option configures a Provider.
@@ -100,7 +102,21 @@ func WithRegistration() Option { return func(p *Provider) { p.register = true } 
 func WithLinkURL(u string) Option {
 	return func(p *Provider) {
 		if parsed, err := url.Parse(u); err == nil && u != "" {
-			p.linkURL = parsed
+			p.linkURL, p.linkFragment = parsed, false
+		}
+	}
+}
+
+// WithLinkFragment is WithLinkURL with the token in the link's fragment
+// ("#token=…", replacing any fragment of u) instead of its query. Browsers
+// never send a fragment to a server, so the token stays out of access
+// logs, proxies and Referer headers; the page reads it from
+// location.hash (and should clear it, as it would the query). A page that
+// the server renders without script cannot read it: use WithLinkURL there.
+func WithLinkFragment(u string) Option {
+	return func(p *Provider) {
+		if parsed, err := url.Parse(u); err == nil && u != "" {
+			p.linkURL, p.linkFragment = parsed, true
 		}
 	}
 }
@@ -183,11 +199,7 @@ func (p *Provider) BeginEmailLogin(ctx context.Context, in provider.Input, ids p
 	secret := rand.Text()
 	out.Token = out.Flow + "." + secret
 	if p.linkURL != nil {
-		u := *p.linkURL
-		q := u.Query()
-		q.Set("token", out.Token)
-		u.RawQuery = q.Encode()
-		out.Link = u.String()
+		out.Link = p.link(out.Token)
 	}
 	st := pending{
 		Email: addr, ActorType: in.ActorType, Register: p.register,
@@ -339,4 +351,19 @@ func digits() string {
 		panic(err) // crypto/rand never fails
 	}
 	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// link is the mailed link of token: linkURL with the token added to its
+// query, or as its fragment.
+func (p *Provider) link(token string) string {
+	u := *p.linkURL
+	if p.linkFragment {
+		// The token is base32 text and a dot: nothing to escape.
+		u.Fragment, u.RawFragment = "token="+token, ""
+		return u.String()
+	}
+	q := u.Query()
+	q.Set("token", token)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -239,6 +239,8 @@ document.addEventListener("click", (ev) => {
   go(a.getAttribute("href"))
 })
 window.addEventListener("popstate", () => render())
+// A mailed link opened over the same page changes only the fragment.
+window.addEventListener("hashchange", () => { if (location.hash.length > 1) render() })
 
 function route() {
   const path = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : ""
@@ -527,11 +529,20 @@ function savedSignup(token) {
   return null
 }
 
+// linkParams returns the parameters of the mailed link that opened the
+// page path: from its fragment, where the mailbox puts them (a browser
+// never sends it to a server), else from its query (a host may mail
+// those). Both then leave the address bar.
+function linkParams(path) {
+  const params = new URLSearchParams(location.hash.length > 1 ? location.hash.slice(1) : location.search)
+  history.replaceState(null, "", base + path)
+  return params
+}
+
 // magicPage is where the mailed link lands: in the browser that asked it
 // logs in; elsewhere it asks for the confirmation code shown there.
 async function magicPage() {
-  const token = new URLSearchParams(location.search).get("token")
-  history.replaceState(null, "", base + "magic") // the token leaves the address bar (the history entry keeps the visited URL)
+  const token = linkParams("magic").get("token")
   if (!token) return page("Login link", h("p", { text: "This link is incomplete. Ask for a new one." }))
   const alert = alertBox()
   page("Logging you in…", alert)
@@ -728,10 +739,9 @@ function forgotPage() {
 }
 
 function resetPage() {
-  const q = new URLSearchParams(location.search)
+  const q = linkParams("reset")
   const token = q.get("token")
   const email = q.get("email") || ""
-  history.replaceState(null, "", base + "reset") // the token leaves the address bar (the history entry keeps the visited URL)
   if (!token) return page("Choose a new password", h("p", {}, "This link is incomplete. ", link("forgot", "Ask for a new one"), "."))
   const alert = alertBox()
   page("Choose a new password",
@@ -749,8 +759,7 @@ function resetPage() {
 
 // verifyPage is where the verification mail's link lands.
 async function verifyPage() {
-  const code = new URLSearchParams(location.search).get("code")
-  history.replaceState(null, "", base + "verify")
+  const code = linkParams("verify").get("code")
   const alert = alertBox()
   page("Verify your email", alert)
   if (!code) return showError(alert, "This link is incomplete. Ask for a new code.")
