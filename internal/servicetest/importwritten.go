@@ -1,6 +1,7 @@
 package servicetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
@@ -132,6 +133,21 @@ var importWrittenTests = []test{
 		e.must(err)
 		e.same(3, rep.Imported)
 		e.same([]lineKey{{1, "c10@import.test"}, {2, "c11@import.test"}, {3, "c12@import.test"}}, linesAndKeys(calls)[1])
+		e.wantWrittenCustomers(calls)
+	}},
+	{"Import/WrittenCancels", func(e *env) {
+		// A host that cancels the import from Written stops it after the
+		// batch reported, which stays written.
+		ctx, cancel := context.WithCancel(e.ctx)
+		defer cancel()
+		var calls [][]bulk.Written
+		rep, err := e.customers.Import(ctx, bulk.Records(numbered(1, 6)), customer.ImportOptions{Options: bulk.Options{
+			BatchSize: 2, Written: func(ws []bulk.Written) { calls = append(calls, ws); cancel() },
+		}})
+		e.wantErr(err, context.Canceled)
+		e.same(2, rep.Imported)
+		e.same(1, rep.Batches)
+		e.same([][]lineKey{{{1, "c1@import.test"}, {2, "c2@import.test"}}}, linesAndKeys(calls))
 		e.wantWrittenCustomers(calls)
 	}},
 	{"Import/WrittenNotAfterFailedUnit", func(e *env) {
