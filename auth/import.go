@@ -88,8 +88,14 @@ func DecodePasswordIdentities(r io.Reader) bulk.Source[PasswordIdentity] {
 // with the same email keeps it too, as Medusa's unique index does).
 //
 // The identities are not reported to an audit log or event sink, one by
-// one; the caller has the report. The hash is never written to a report
-// or an error.
+// one; the caller has the report, and opts.Written, when set, is told the
+// id of each auth identity written (with its line and email, trimmed and
+// lower-cased) after its batch commits. The hash is never written to a
+// report or an error.
+//
+// To link the identities to customers imported just before, collect the
+// customers' ids with the Written option of customer.Service.Import (by
+// email) and set each record's CustomerID.
 func (s *Service) ImportPasswordIdentities(ctx context.Context, src bulk.Source[PasswordIdentity], opts PasswordImportOptions) (bulk.Report, error) {
 	if err := opts.Check(); err != nil {
 		return bulk.Report{}, err
@@ -123,6 +129,7 @@ func (s *Service) ImportPasswordIdentities(ctx context.Context, src bulk.Source[
 			}
 			return identityDom.Classify(s.st.InsertAuthIdentities(ctx, ids))
 		},
+		Identify: func(a *AuthIdentity) (string, string) { return a.ID, a.ProviderIdentities[0].EntityID },
 	})
 }
 

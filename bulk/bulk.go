@@ -34,6 +34,25 @@
 // An error that is not the fault of a record (the source failing to read,
 // the store failing, the context ending) stops the import at once: the
 // batch in progress is not written, the batches before it are.
+//
+// # Ids of the records written
+//
+// [Options.Written] tells the host the id each record of a written batch
+// was given, with its line and key (its email), once the batch has
+// committed. A migration uses it to chain imports without looking records
+// up: import the customers, keep email → customer id, then import the
+// password identities with their CustomerID set:
+//
+//	ids := map[string]string{} // email → customer id
+//	opts := customer.ImportOptions{Options: bulk.Options{Written: func(ws []bulk.Written) {
+//		for _, w := range ws {
+//			ids[w.Key] = w.ID
+//		}
+//	}}}
+//	rep, err := customers.Import(ctx, customer.DecodeNDJSON(f), opts)
+//
+// A refused batch, or one whose unit of work failed, reports nothing: every
+// id reported is stored.
 package bulk
 
 import (
@@ -103,6 +122,37 @@ type Options struct {
 	// with the report so far. It runs on the importing goroutine and must
 	// not keep the report's slices.
 	Progress func(Report)
+	// Written, when set, is called once for each batch written, after
+	// the batch's unit of work has committed, with one Written per record
+	// of the batch in line order: the id the record was given, so that a
+	// host can map its source to what was stored without looking every
+	// record up. It is never called for a refused batch, nor for one whose
+	// unit failed (the commit included). It runs on the importing
+	// goroutine, before Progress, and may keep the slice, which is its
+	// own. It returns nothing: the batch is written by then, and the
+	// import goes on (to stop it, cancel the import's context; the report
+	// counts the batches written).
+	//
+	// When the import's context carries a unit of work of the caller's
+	// (store.Transactor.InTx), the batches join that unit: Written then
+	// reports what the unit holds, which stays written only if the
+	// caller's unit commits.
+	Written func([]Written)
+}
+
+// Written is a record of a batch that an import wrote, as
+// [Options.Written] reports it.
+type Written struct {
+	// Line is the record's line number in its source.
+	Line int
+	// ID is the id the record was written with (a customer's "cus_…",
+	// an auth identity's "authid_…").
+	ID string
+	// Key is what the import knows the record by: its email, trimmed and
+	// lower-cased as it was written, or "" for a customer without one.
+	// Two customers may share an email (a guest and a registered
+	// customer); their lines tell them apart.
+	Key string
 }
 
 // Check reports whether o is usable: a BatchSize of 0 to MaxBatchSize.

@@ -75,6 +75,13 @@ func DecodeNDJSON(r io.Reader) bulk.Source[CreateParams] {
 // in the unit of work of its batch (so an outbox sink writes them in the
 // batch's transaction).
 //
+// When opts.Written is set, it is told, after each batch commits, the id
+// of each customer of the batch with its line and email (as written:
+// trimmed and lower-cased, "" for none), for instance to import the
+// customers' password identities next with their CustomerID
+// (auth.Service.ImportPasswordIdentities). Nothing is reported of a batch
+// that was refused or failed.
+//
 // On PostgreSQL the rows are written with COPY (store/postgres implements
 // [Importer]). An import holds one batch of records in memory, and reads
 // no record of a batch before the one before it is written.
@@ -94,6 +101,7 @@ func (s *Service) Import(ctx context.Context, src bulk.Source[CreateParams], opt
 		Write: func(ctx context.Context, cs []*Customer) error {
 			return s.writeImport(ctx, cs, !opts.NoEvents)
 		},
+		Identify: func(c *Customer) (string, string) { return c.ID, c.Email },
 	})
 }
 

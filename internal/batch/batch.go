@@ -1,7 +1,8 @@
 // Package batch runs the bulk imports of the services: it reads a
 // bulk.Source one batch at a time, validates each record, finds the
 // duplicates of a batch, lets the service check the batch against the
-// store and write it in one unit of work, and keeps the bulk.Report.
+// store and write it in one unit of work, keeps the bulk.Report, and tells
+// the caller the ids of each batch once its unit has committed.
 // customer.Service.Import and auth.Service.ImportPasswordIdentities are
 // built on it.
 package batch
@@ -36,6 +37,11 @@ type Spec[T, P any] struct {
 	// Write writes a batch in which every record is good, in the unit of
 	// work of Check.
 	Write func(ctx context.Context, ps []P) error
+	// Identify returns the id a prepared record is written with and the
+	// key bulk.Written reports for it (its normalised email). It is
+	// called only when the import's Options.Written is set, after the
+	// batch has committed.
+	Identify func(p P) (id, key string)
 }
 
 // errRefused rolls back the unit of a batch with a bad record.
@@ -179,7 +185,21 @@ func (r *runner[T, P]) flush(ctx context.Context) (stop bool, err error) {
 	}
 	r.rep.Imported += len(good)
 	r.rep.Batches++
+	if r.opts.Written != nil {
+		r.written(items, good)
+	}
 	return false, nil
+}
+
+// written reports a batch whose unit committed to Options.Written: items
+// are the batch's records, good (all of them) their prepared values.
+func (r *runner[T, P]) written(items []item[P], good []P) {
+	ws := make([]bulk.Written, len(good))
+	for i, p := range good {
+		id, key := r.spec.Identify(p)
+		ws[i] = bulk.Written{Line: items[i].line, ID: id, Key: key}
+	}
+	r.opts.Written(ws)
 }
 
 // refuse reports a refused batch and its bad records.

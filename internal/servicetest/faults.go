@@ -148,6 +148,18 @@ func (f *faultyStore) call(method string) error {
 	return nil
 }
 
+// InTx runs fn in the store's unit of work; while "Commit" fails, the
+// unit fails after fn has succeeded, as a failed COMMIT does: nothing fn
+// wrote is kept.
+func (f *faultyStore) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return f.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return f.call("Commit")
+	})
+}
+
 func (f *faultyStore) UpdateProviderIdentities(ctx context.Context, pis []*auth.ProviderIdentity) error {
 	if err := f.call("UpdateProviderIdentities"); err != nil {
 		return err

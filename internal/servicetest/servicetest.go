@@ -84,6 +84,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, observeBehaviour...)
 	all = append(all, importTests...)
 	all = append(all, identityImportTests...)
+	all = append(all, importWrittenTests...)
 	all = append(all, passkeyTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {

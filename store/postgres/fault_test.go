@@ -92,7 +92,7 @@ var faultOps = []faultOp{
 			_, err := w.customers.Import(w.ctx, bulk.Records([]customer.CreateParams{
 				{Email: "imp1@example.com", Addresses: twoAddresses()},
 				{Email: "imp2@example.com"},
-			}), customer.ImportOptions{})
+			}), customer.ImportOptions{Options: bulk.Options{Written: w.keepWritten}})
 			return err
 		},
 		events: []string{customer.EventCreated, customer.EventCreated, address.EventCreated, address.EventCreated},
@@ -100,6 +100,7 @@ var faultOps = []faultOp{
 			n := map[bool]int{false: 0, true: 2}[done]
 			w.wantRows(n, "SELECT count(*) FROM customer WHERE email LIKE 'imp%'")
 			w.wantRows(n, "SELECT count(*) FROM customer_address")
+			w.wantWritten(done, "customer", "imp1@example.com", "imp2@example.com")
 		},
 	},
 	{
@@ -112,13 +113,14 @@ var faultOps = []faultOp{
 			}
 			_, err = w.auth.ImportPasswordIdentities(w.ctx, bulk.Records([]auth.PasswordIdentity{
 				{Email: "dan@example.com", PasswordHash: hash}, {Email: "eve@example.com", PasswordHash: hash},
-			}), auth.PasswordImportOptions{})
+			}), auth.PasswordImportOptions{Options: bulk.Options{Written: w.keepWritten}})
 			return err
 		},
 		check: func(w *faultWorld, done bool) {
 			n := map[bool]int{false: 0, true: 2}[done]
 			w.wantRows(n, "SELECT count(*) FROM auth_identity")
 			w.wantRows(n, "SELECT count(*) FROM provider_identity WHERE entity_id IN ('dan@example.com', 'eve@example.com')")
+			w.wantWritten(done, "auth_identity", "dan@example.com", "eve@example.com")
 			if done {
 				w.wantLogin("eve@example.com", "s3cret-pass", true)
 			}
@@ -463,6 +465,10 @@ type faultWorld struct {
 	auth      *auth.Service
 	accounts  *account.Service
 
+	// written is what the imports of the case reported written
+	// (keepWritten), over its runs.
+	written []bulk.Written
+
 	identityID, customerID string
 	addrA, addrB           string
 	groupID                string
@@ -622,6 +628,29 @@ func (w *faultWorld) must(err error) {
 	if err != nil {
 		w.t.Fatalf("%s: %v", w.where, err)
 	}
+}
+
+// keepWritten is the Written option of the imports: it keeps what they
+// report.
+func (w *faultWorld) keepWritten(ws []bulk.Written) { w.written = append(w.written, ws...) }
+
+// wantWritten checks what the imports of the case reported written: the
+// records of emails, with ids of table's rows, when the import took
+// effect, else nothing (a batch whose COMMIT failed reports nothing).
+func (w *faultWorld) wantWritten(done bool, table string, emails ...string) {
+	w.t.Helper()
+	var keys, ids []string
+	for _, x := range w.written {
+		keys, ids = append(keys, x.Key), append(ids, x.ID)
+	}
+	if !done {
+		emails = nil
+	}
+	if !slices.Equal(keys, emails) {
+		w.t.Errorf("%s: reported written %v, want %v", w.where, keys, emails)
+		return
+	}
+	w.wantRows(len(ids), "SELECT count(*) FROM "+table+" WHERE id IN (?)", bun.In(ids))
 }
 
 // count runs a count query on the database without faults.
