@@ -77,9 +77,12 @@ const DefaultReplicaMaxLag = time.Second
 // unreachable, not a standby), the reads go to the primary. A read the
 // replica serves thus shows the primary as it was at most about d earlier.
 // The read that measures waits for the measure, at most max(d/2, 100 ms)
-// when the replica does not answer. d ≤ 0 removes the bound: the replica serves its reads whatever its lag
-// and state, which suits a host that takes a lagging replica out of
-// service itself.
+// when the replica does not answer. A read the replica could not serve
+// (a recovery conflict, a replica down or unreachable) runs again on the
+// primary and takes the replica out of service as a failed measure does.
+// d ≤ 0 removes the bound: the replica serves its reads whatever its lag
+// and state (a read it could not serve still runs again on the primary),
+// which suits a host that takes a lagging replica out of service itself.
 func WithMaxLag(d time.Duration) ReplicaOption {
 	return func(g *lagGuard) { g.max = d }
 }
