@@ -16,10 +16,10 @@ func countsLiveCustomers(q *query) bool {
 }
 
 // countLiveCustomers returns the number of live customers.
-// q is the count's query, which chooses the database (readConn).
+// q is the count's query, which chooses the database (countOn).
 func (s *Store) countLiveCustomers(ctx context.Context, q *query) (int, error) {
-	var n int
-	if err := s.readConn(ctx, q).QueryRowContext(ctx, liveCustomerCount).Scan(&n); err != nil {
+	n, err := s.countOn(ctx, q, liveCustomerCount)
+	if err != nil {
 		return 0, translate(ctx, "count customers", err)
 	}
 	return n, nil

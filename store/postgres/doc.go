@@ -343,10 +343,27 @@
 // application tolerates. WithMaxLag(0) removes
 // the bound, for a host that takes a lagging replica out of service
 // itself (pg_stat_replication's replay_lag on the primary, or now() -
-// pg_last_xact_replay_timestamp() on the standby). A query the standby
-// cancels for a recovery conflict (see max_standby_streaming_delay) fails
-// like a serialization failure: an error wrapping store.ErrConflict (a
-// retry may succeed).
+// pg_last_xact_replay_timestamp() on the standby).
+//
+// Fallback. A read the replica could not serve runs again on the primary,
+// once, and its caller sees only the primary's answer (a list is
+// emptied of the rows the replica sent before it failed): a query the
+// standby cancels for a conflict with WAL replay ("canceling statement
+// due to conflict with recovery", SQLSTATE 40001 or 40P01; 57P04 for a
+// dropped database; see max_standby_streaming_delay), and a replica that
+// is down, restarting or unreachable (a connection refused, reset or
+// lost, class 08, 57P01 admin_shutdown, 57P02, 57P03 cannot_connect_now,
+// 57P05, 53300 too_many_connections). The replica is then out of service
+// as if a measure had failed: reads go to the primary for half the bound,
+// after which one read measures it again; so a dead replica costs one
+// failed attempt per half bound, not one per read. Without a bound
+// (WithMaxLag(0)) there is no measure to wait for: each such read tries
+// the replica, then the primary. The read's own errors are not retried:
+// its context cancelled or expired, the statement timeout (57014, an
+// error matching [ErrStatementTimeout]), an error in the statement, its
+// arguments or its scan. [Store.ReplicaStats] counts the fallbacks, by
+// cause, for a host's metrics; a query hook ([WithQueryHook]) sees both
+// attempts, the replica's with its error.
 //
 // # Errors
 //

@@ -462,13 +462,17 @@ func (s *Store) list(ctx context.Context, op string, q *query, opts store.ListOp
 }
 
 // scan runs the statement text of q and scans its rows into dest, a
-// pointer to a slice of rows, in the list's order.
+// pointer to a slice of rows, in the list's order. A read the replica
+// could not serve runs again on the primary (fellBack), into a dest reset
+// to an empty slice: the replica's error may have come after some rows.
 func (s *Store) scan(ctx context.Context, op string, q *query, text string, dest any) error {
-	rows, err := s.readConn(ctx, q).QueryContext(ctx, text, s.queryArgs(q)...)
-	if err != nil {
-		return translate(ctx, op, err)
+	conn, onReplica := s.readConn(ctx, q)
+	err := s.scanOn(ctx, conn, q, text, dest)
+	if onReplica && s.fellBack(ctx, err) {
+		reflect.ValueOf(dest).Elem().SetZero()
+		err = s.scanOn(ctx, s.sqlConn(ctx), q, text, dest)
 	}
-	if err := s.db.ScanRows(ctx, rows, dest); err != nil {
+	if err != nil {
 		return translate(ctx, op, err)
 	}
 	if q.reverse {
@@ -481,15 +485,37 @@ func (s *Store) scan(ctx context.Context, op string, q *query, text string, dest
 	return nil
 }
 
+// scanOn runs the statement text of q on conn and scans its rows into
+// dest, in the statement's order.
+func (s *Store) scanOn(ctx context.Context, conn sqlConn, q *query, text string, dest any) error {
+	rows, err := conn.QueryContext(ctx, text, s.queryArgs(q)...)
+	if err != nil {
+		return err
+	}
+	return s.db.ScanRows(ctx, rows, dest)
+}
+
 // count runs q as a count.
 func (s *Store) count(ctx context.Context, op string, q *query) (int, error) {
 	if q.err != nil {
 		return 0, q.err
 	}
-	var n int
-	err := s.readConn(ctx, q).QueryRowContext(ctx, q.sql(true), s.condArgs(q)...).Scan(&n)
+	n, err := s.countOn(ctx, q, q.sql(true), s.condArgs(q)...)
 	if err != nil {
 		return 0, translate(ctx, op, err)
 	}
 	return n, nil
+}
+
+// countOn runs text, a statement of one integer, with args on the
+// database readConn chooses for q, and again on the primary when the
+// replica could not serve it (fellBack).
+func (s *Store) countOn(ctx context.Context, q *query, text string, args ...any) (int, error) {
+	conn, onReplica := s.readConn(ctx, q)
+	var n int
+	err := conn.QueryRowContext(ctx, text, args...).Scan(&n)
+	if onReplica && s.fellBack(ctx, err) {
+		err = s.sqlConn(ctx).QueryRowContext(ctx, text, args...).Scan(&n)
+	}
+	return n, err
 }

@@ -3,8 +3,15 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/uptrace/bun"
 
@@ -70,9 +77,12 @@ const DefaultReplicaMaxLag = time.Second
 // unreachable, not a standby), the reads go to the primary. A read the
 // replica serves thus shows the primary as it was at most about d earlier.
 // The read that measures waits for the measure, at most max(d/2, 100 ms)
-// when the replica does not answer. d ≤ 0 removes the bound: the replica serves its reads whatever its lag
-// and state, which suits a host that takes a lagging replica out of
-// service itself.
+// when the replica does not answer. A read the replica could not serve
+// (a recovery conflict, a replica down or unreachable) runs again on the
+// primary and takes the replica out of service as a failed measure does.
+// d ≤ 0 removes the bound: the replica serves its reads whatever its lag
+// and state (a read it could not serve still runs again on the primary),
+// which suits a host that takes a lagging replica out of service itself.
 func WithMaxLag(d time.Duration) ReplicaOption {
 	return func(g *lagGuard) { g.max = d }
 }
@@ -81,16 +91,125 @@ func WithMaxLag(d time.Duration) ReplicaOption {
 // has none.
 func (s *Store) Replica() *bun.DB { return s.replica }
 
-// readConn returns what a list or count of q runs on: the replica when q
-// may read from it (one of replicaTables, no row lock) and ctx allows it
-// (no unit of work, no write recorded in ctx), else the primary, as
-// sqlConn.
-func (s *Store) readConn(ctx context.Context, q *query) sqlConn {
+// readConn returns what a list or count of q runs on, and whether that is
+// the replica: the replica when q may read from it (one of replicaTables,
+// no row lock) and ctx allows it (no unit of work, no write recorded in
+// ctx), else the primary, as sqlConn. A read that the replica serves
+// calls fellBack with its error before it returns it.
+func (s *Store) readConn(ctx context.Context, q *query) (sqlConn, bool) {
 	if s.replica == nil || q.lock || !replicaTables[q.t] || store.UnitFrom(ctx) != nil || store.Written(ctx) ||
 		!s.lag.fresh(ctx, s.replica.DB) {
-		return s.sqlConn(ctx)
+		return s.sqlConn(ctx), false
 	}
-	return s.hooked(s.replica.DB)
+	return s.hooked(s.replica.DB), true
+}
+
+// fellBack reports whether a read that the replica failed with err runs
+// again on the primary: when the replica could not serve it
+// (replicaFault), and the read's ctx is still alive. It then counts the
+// fallback (ReplicaStats) and takes the replica out of service until the
+// lag guard's next measure. It costs a read that succeeded one comparison.
+func (s *Store) fellBack(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	switch replicaFault(err) {
+	case faultConflict:
+		s.lag.conflicts.Add(1)
+	case faultUnavailable:
+		s.lag.unavailable.Add(1)
+	default:
+		return false
+	}
+	s.lag.failed()
+	return true
+}
+
+// A fault is why a replica could not serve a read, or faultNone when the
+// read's error is not the replica's doing.
+type fault int8
+
+const (
+	faultNone        fault = iota
+	faultConflict          // the standby cancelled it for a conflict with WAL replay
+	faultUnavailable       // down, restarting, unreachable, connection lost
+)
+
+// replicaFault classifies the error of a read the replica ran. Falling back
+// to the primary suits only a failure of the replica itself:
+//
+//   - faultConflict: SQLSTATE 40001 serialization_failure and 40P01
+//     deadlock_detected, which a read outside a transaction meets on a hot
+//     standby only as "canceling statement due to conflict with
+//     recovery" (or a buffer-pin deadlock with recovery), and 57P04
+//     database_dropped, the conflict of a dropped database;
+//   - faultUnavailable: a connection that could not be made (refused,
+//     unreachable, rejected: *pgconn.ConnectError, whatever the server
+//     answered), or that broke (class 08 connection_exception, io.EOF,
+//     io.ErrUnexpectedEOF, a net.Error, pgconn.ErrConnClosed,
+//     driver.ErrBadConn), and a server that shuts down or is not ready:
+//     57P01 admin_shutdown, 57P02 crash_shutdown, 57P03
+//     cannot_connect_now, 57P05 idle_session_timeout, 53300
+//     too_many_connections.
+//
+// Everything else is the read's own and would fail on the primary too:
+// a cancelled or expired context (also when it reaches here wrapped
+// without the read's ctx being done), 57014 query_canceled (the Store's
+// statement_timeout, which translate reports as ErrStatementTimeout),
+// errors in the statement or its arguments (classes 22, 42 and the
+// rest), and errors of the scan into Go values.
+func replicaFault(err error) fault {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return faultNone
+	}
+	// Before PgError: a refused connection may wrap the server's answer
+	// (57P03 while it starts, 53300, 28P01).
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return faultUnavailable
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "40P01", "57P04":
+			return faultConflict
+		case "57P01", "57P02", "57P03", "57P05", "53300":
+			return faultUnavailable
+		}
+		if strings.HasPrefix(pe.Code, "08") {
+			return faultUnavailable
+		}
+		return faultNone
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) {
+		return faultUnavailable
+	}
+	return faultNone
+}
+
+// ReplicaStats counts the reads that a Store's read replica could not
+// serve and that ran again on the primary (see the package
+// documentation, # Read replicas). The counts grow from the Store's
+// creation; a Store without a replica reports zeros.
+type ReplicaStats struct {
+	// Conflicts counts the reads the standby cancelled for a conflict
+	// with WAL replay (SQLSTATE 40001, 40P01, 57P04).
+	Conflicts uint64
+	// Unavailable counts the reads the replica could not serve because it
+	// was down, restarting, unreachable or lost the connection.
+	Unavailable uint64
+}
+
+// ReplicaStats returns the counts of the reads the replica could not
+// serve, which ran again on the primary. It is safe to call at any time,
+// for example from a metrics callback.
+func (s *Store) ReplicaStats() ReplicaStats {
+	if s.lag == nil {
+		return ReplicaStats{}
+	}
+	return ReplicaStats{Conflicts: s.lag.conflicts.Load(), Unavailable: s.lag.unavailable.Load()}
 }
 
 // lagSQL measures a standby's replay lag in seconds: 0 when it is
@@ -112,6 +231,9 @@ type lagGuard struct {
 	measuring atomic.Bool  // a read is measuring
 	ok        atomic.Bool  // the last measure was within max/2 (stored before at)
 	at        atomic.Int64 // when it was taken, in Unix nanoseconds
+
+	// Reads the replica could not serve, by fault (ReplicaStats).
+	conflicts, unavailable atomic.Uint64
 }
 
 func newLagGuard(opts []ReplicaOption) *lagGuard {
@@ -147,6 +269,19 @@ func (g *lagGuard) fresh(ctx context.Context, replica *sql.DB) bool {
 	g.ok.Store(ok)
 	g.at.Store(start.UnixNano())
 	return ok
+}
+
+// failed takes the replica out of service after a read it could not
+// serve: it records a measure that failed now, so that reads go to the
+// primary for max/2, after which one read measures the replica again.
+// Without a bound (max ≤ 0) there is no measure to wait for: each read
+// tries the replica again.
+func (g *lagGuard) failed() {
+	if g.max <= 0 {
+		return
+	}
+	g.ok.Store(false)
+	g.at.Store(time.Now().UnixNano())
 }
 
 // wrote records in ctx that the work wrote to the database, so that its

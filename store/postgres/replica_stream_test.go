@@ -7,6 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/customer"
 	"github.com/clientele/clientele/internal/pgtest"
@@ -188,4 +193,142 @@ func BenchmarkReplicaRetrieveByID(b *testing.B) {
 		}
 	})
 	b.Run("replica/after-write", run(replicated, wrote))
+}
+
+// TestStreamingReplicaConflictFallback makes the hot standby cancel a
+// list for a real conflict with recovery: while the list runs on the
+// replica (slowed by a view that sleeps, read through search_path), the
+// primary takes an ACCESS EXCLUSIVE lock on the customer table, whose
+// replay the standby lets wait max_standby_streaming_delay (lowered to
+// 100 ms for the test) before it cancels the list with SQLSTATE 40001. The
+// list must then answer from the primary, and count one conflict.
+func TestStreamingReplicaConflictFallback(t *testing.T) {
+	r := pgtest.NewReplica(t)
+	ctx := t.Context()
+	primary := pgtest.NewStore(t)
+	seedCustomer(t, ctx, primary)
+
+	const schema = "standby_conflict"
+	for _, stmt := range []string{
+		`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`,
+		`CREATE SCHEMA ` + schema,
+		`CREATE FUNCTION ` + schema + `.slow() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	PERFORM pg_sleep(10);
+	RETURN true;
+END $$`,
+		`CREATE VIEW ` + schema + `.customer AS SELECT * FROM public.customer WHERE ` + schema + `.slow()`,
+	} {
+		if _, err := primary.DB().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = primary.DB().ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+	})
+	r.CatchUp(t)
+
+	replicaCfg, err := pgx.ParseConfig(pgtest.ReplicaURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	control := replicaCfg.Copy()
+	control.Database = "postgres"
+	controlDB := stdlib.OpenDB(*control)
+	t.Cleanup(func() { _ = controlDB.Close() })
+	setDelay := func(ctx context.Context, stmt string) error {
+		if _, err := controlDB.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+		_, err := controlDB.ExecContext(ctx, "SELECT pg_reload_conf()")
+		return err
+	}
+	if err := setDelay(ctx, "ALTER SYSTEM SET max_standby_streaming_delay = '100ms'"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := setDelay(context.WithoutCancel(ctx), "ALTER SYSTEM RESET max_standby_streaming_delay"); err != nil {
+			t.Errorf("restoring max_standby_streaming_delay: %v", err)
+		}
+	})
+	// The reload is asynchronous: wait until the new delay shows.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var delay string
+		if err := controlDB.QueryRowContext(ctx, "SHOW max_standby_streaming_delay").Scan(&delay); err != nil {
+			t.Fatal(err)
+		}
+		if delay == "100ms" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("max_standby_streaming_delay is %s, want 100ms", delay)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// The replica's copy of the package database, reading the slow view.
+	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Host, cfg.Port, cfg.Fallbacks = replicaCfg.Host, replicaCfg.Port, nil
+	cfg.RuntimeParams["search_path"] = schema + ", public"
+	cfg.RuntimeParams["application_name"] = "clientele_conflict_test"
+	slow := bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	t.Cleanup(func() { _ = slow.Close() })
+	st := postgres.NewWithReplica(primary.DB(), slow, postgres.WithMaxLag(time.Hour))
+	st.VouchForReplica()
+
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	start := time.Now()
+	go func() {
+		list, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{})
+		done <- result{len(list), err}
+	}()
+	// Wait until the list sleeps on the replica, holding its lock on the
+	// customer table.
+	for {
+		var n int
+		err := controlDB.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE application_name = 'clientele_conflict_test' AND wait_event = 'PgSleep'`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		select {
+		case res := <-done:
+			t.Fatalf("the list ended (%d, %v) before it slept on the replica", res.n, res.err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	tx, err := primary.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE public.customer IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("ListCustomers: %v", res.err)
+	}
+	if res.n != 1 {
+		t.Errorf("ListCustomers found %d customers, want the primary's 1", res.n)
+	}
+	if elapsed := time.Since(start); elapsed >= 10*time.Second {
+		t.Errorf("the list took %v: the standby did not cancel it", elapsed)
+	}
+	if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Conflicts: 1}); got != want {
+		t.Errorf("ReplicaStats() = %+v, want %+v", got, want)
+	}
+	r.CatchUp(t)
 }

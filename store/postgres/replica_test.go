@@ -3,8 +3,16 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/clientele/clientele/address"
 	"github.com/clientele/clientele/auth"
@@ -304,9 +312,231 @@ func TestReplicaLagGuard(t *testing.T) {
 				t.Errorf("a read found %d customers, want the primary's 1", n)
 			}
 		}
+		// Without a bound the read goes to the replica; a pool the host
+		// closed is the host's error, which no fallback hides (a replica
+		// that refuses connections falls back: TestReplicaFallbackUnreachable).
 		unbounded := postgres.NewWithReplica(st.DB(), down.DB(), postgres.WithMaxLag(0))
 		if _, err := unbounded.ListCustomers(t.Context(), customer.Filter{}, store.ListOptions{}); err == nil {
-			t.Error("without a lag bound, a read of an unreachable replica succeeded: it did not go to the replica")
+			t.Error("without a lag bound, a read of a closed replica pool succeeded: it did not go to the replica")
+		}
+	})
+}
+
+// closedPort returns the address of a TCP port on 127.0.0.1 that nothing
+// listens on: connecting to it is refused.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}
+
+// bunDB opens a *bun.DB on cfg (pgx's database/sql driver), closed when t
+// ends.
+func bunDB(t *testing.T, cfg *pgx.ConnConfig) *bun.DB {
+	t.Helper()
+	db := bun.NewDB(stdlib.OpenDB(*cfg), pgdialect.New())
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// TestReplicaFallbackUnreachable checks that the reads of a replica that
+// refuses connections succeed on the primary: under a lag bound, the first
+// read the replica was vouched for tries it once, and the reads after it
+// go to the primary without trying; without a bound, each read tries the
+// replica and falls back.
+func TestReplicaFallbackUnreachable(t *testing.T) {
+	cfg, err := pgx.ParseConfig("postgres://postgres@" + closedPort(t) + "/none?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := bunDB(t, cfg)
+	primary := pgtest.NewStore(t).DB()
+
+	t.Run("Bounded", func(t *testing.T) {
+		st := postgres.NewWithReplica(primary, down)
+		seedCustomer(t, t.Context(), st)
+		st.VouchForReplica() // as if it had been caught up until it went down
+		if n := customerCount(t, t.Context(), st); n != 1 {
+			t.Errorf("a read found %d customers, want the primary's 1", n)
+		}
+		if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Unavailable: 1}); got != want {
+			t.Errorf("after the first read, ReplicaStats() = %+v, want %+v: the replica should be out of service after one failure", got, want)
+		}
+		for range 3 {
+			if n := customerCount(t, t.Context(), st); n != 1 {
+				t.Errorf("a read found %d customers, want the primary's 1", n)
+			}
+		}
+		if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Unavailable: 1}); got != want {
+			t.Errorf("ReplicaStats() = %+v, want %+v: reads after the failure tried the replica again", got, want)
+		}
+	})
+
+	t.Run("Unbounded", func(t *testing.T) {
+		st := postgres.NewWithReplica(primary, down, postgres.WithMaxLag(0))
+		const reads = 3
+		for range reads {
+			if n := customerCount(t, t.Context(), st); n != 1 {
+				t.Errorf("a read found %d customers, want the primary's 1", n)
+			}
+		}
+		// customerCount lists and counts: two reads each time.
+		if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Unavailable: 2 * reads}); got != want {
+			t.Errorf("ReplicaStats() = %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("CallersErrorsAreNotRetried", func(t *testing.T) {
+		st := postgres.NewWithReplica(primary, down, postgres.WithMaxLag(0))
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{}); !errors.Is(err, context.Canceled) {
+			t.Errorf("a read with a cancelled context returned %v, want context.Canceled", err)
+		}
+		if got := st.ReplicaStats(); got != (postgres.ReplicaStats{}) {
+			t.Errorf("a cancelled read fell back: ReplicaStats() = %+v", got)
+		}
+	})
+}
+
+// conflictingStandby makes, in the database of dsn, a schema "standby"
+// whose customer view and live count raise the error of a recovery
+// conflict (SQLSTATE 40001) when they reach the customer cus_b, after
+// the rows that come before it, and returns a *bun.DB on dsn that reads
+// them in place of the tables (search_path), as a hot standby that
+// cancels a read mid-way would. Until it fails, the view marks the
+// metadata of its rows with "standby": true.
+func conflictingStandby(t *testing.T, ctx context.Context, dsn string) *bun.DB {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := bunDB(t, cfg.Copy())
+	for _, stmt := range []string{
+		`CREATE SCHEMA standby`,
+		`CREATE FUNCTION standby.replay(id text) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+	IF id = 'cus_b' THEN
+		RAISE EXCEPTION 'canceling statement due to conflict with recovery' USING ERRCODE = '40001',
+			DETAIL = 'User query might have needed to see row versions that must be removed.';
+	END IF;
+	RETURN true;
+END $$`,
+		`CREATE VIEW standby.customer AS
+SELECT id, company_name, first_name, last_name, email, phone, has_account,
+	coalesce(metadata, '{}') || '{"standby": true}' AS metadata, created_by, created_at, updated_at, deleted_at
+FROM public.customer WHERE standby.replay(id)`,
+		`CREATE VIEW standby.clientele_customer_count AS
+SELECT live FROM public.clientele_customer_count WHERE standby.replay('cus_b')`,
+	} {
+		if _, err := setup.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.RuntimeParams["search_path"] = "standby, public"
+	// Rows in the primary key's order, as they are read: no sort to
+	// finish before the first row leaves.
+	cfg.RuntimeParams["enable_sort"] = "off"
+	return bunDB(t, cfg)
+}
+
+// TestReplicaFallbackConflict checks that a list or count the standby
+// cancels for a recovery conflict, mid-way through its rows, runs again
+// on the primary, whose rows alone the caller gets, and that the replica
+// then serves nothing until the lag guard measures it again.
+func TestReplicaFallbackConflict(t *testing.T) {
+	ctx := t.Context()
+	dsn := pgtest.NewDatabase(t)
+	primary, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = primary.Close() })
+	if err := primary.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	var seed []*customer.Customer
+	for _, id := range []string{"cus_a", "cus_b", "cus_c"} {
+		seed = append(seed, &customer.Customer{ID: id, Email: id + "@example.com", HasAccount: true,
+			Metadata: map[string]any{"k": "v"}, CreatedAt: now, UpdatedAt: now})
+	}
+	if err := primary.InsertCustomers(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	standby := conflictingStandby(t, ctx, dsn)
+
+	// The standby fails the list's statement after its first row.
+	rows, err := standby.QueryContext(ctx, "SELECT c.id, c.metadata FROM customer AS c WHERE c.deleted_at IS NULL ORDER BY c.id ASC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before int
+	for rows.Next() {
+		before++
+	}
+	var pe *pgconn.PgError
+	if err := rows.Err(); !errors.As(err, &pe) || pe.Code != "40001" || before != 1 {
+		t.Fatalf("the standby gave %d rows then %v, want 1 row then SQLSTATE 40001", before, err)
+	}
+
+	t.Run("Unbounded", func(t *testing.T) {
+		st := postgres.NewWithReplica(primary.DB(), standby, postgres.WithMaxLag(0))
+		list, err := st.ListCustomers(ctx, customer.Filter{}, store.ListOptions{})
+		if err != nil {
+			t.Fatalf("ListCustomers: %v", err)
+		}
+		var ids []string
+		for _, c := range list {
+			ids = append(ids, c.ID)
+			if !cmp.Equal(c.Metadata, map[string]any{"k": "v"}) {
+				t.Errorf("customer %s has metadata %v, want the primary's only: rows of the failed read were kept", c.ID, c.Metadata)
+			}
+		}
+		if want := []string{"cus_a", "cus_b", "cus_c"}; !cmp.Equal(ids, want) {
+			t.Errorf("ListCustomers = %v, want %v", ids, want)
+		}
+		if n, err := st.CountCustomers(ctx, customer.Filter{}, store.ListOptions{}); err != nil || n != 3 {
+			t.Errorf("CountCustomers (live count) = %d, %v, want 3", n, err)
+		}
+		yes := true
+		if n, err := st.CountCustomers(ctx, customer.Filter{HasAccount: &yes}, store.ListOptions{}); err != nil || n != 3 {
+			t.Errorf("CountCustomers (filtered) = %d, %v, want 3", n, err)
+		}
+		if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Conflicts: 3}); got != want {
+			t.Errorf("ReplicaStats() = %+v, want %+v", got, want)
+		}
+	})
+
+	t.Run("Bounded", func(t *testing.T) {
+		st := postgres.NewWithReplica(primary.DB(), standby, postgres.WithMaxLag(time.Hour))
+		st.VouchForReplica()
+		for range 3 {
+			if n := customerCount(t, ctx, st); n != 3 {
+				t.Errorf("a read found %d customers, want 3", n)
+			}
+		}
+		if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Conflicts: 1}); got != want {
+			t.Errorf("ReplicaStats() = %+v, want %+v: reads after the conflict tried the replica again", got, want)
+		}
+	})
+
+	t.Run("InAUnitNothingFallsBack", func(t *testing.T) {
+		// A unit reads the primary: the standby's conflict cannot reach it.
+		st := postgres.NewWithReplica(primary.DB(), standby, postgres.WithMaxLag(0))
+		if n := unitCustomerCount(t, st); n != 3 {
+			t.Errorf("a read in a unit found %d customers, want 3", n)
+		}
+		if got := st.ReplicaStats(); got != (postgres.ReplicaStats{}) {
+			t.Errorf("ReplicaStats() = %+v, want none", got)
 		}
 	})
 }
