@@ -309,6 +309,10 @@ var (
 	// (a refresh or rotation of a token whose login did not). It wraps
 	// ErrUnauthorized.
 	ErrMFARequired = store.Sentinel("MFA verification is required to complete this request", ErrUnauthorized)
+	// ErrPasskeyNotBothFactors refuses a passkey login without user
+	// verification of an identity whose only second factor is a passkey:
+	// one passkey cannot be both factors of a login.
+	ErrPasskeyNotBothFactors = store.Sentinel("This passkey did not verify you, and it cannot also be your second factor. Log in with your password, or with a passkey that asks for your PIN, fingerprint or face.", ErrUnauthorized)
 	// ErrMFANotConfigured: the service has no MFA store, or no
 	// encryption key for TOTP. It wraps ErrInvalid.
 	ErrMFANotConfigured = store.Sentinel("auth: MFA is not configured", ErrInvalid)

@@ -460,7 +460,11 @@ func mfaPendingClaims(c Claims, actorType string) Claims {
 //
 // A login whose proof was multi-factor by itself (multiFactor: a passkey
 // with user verification) opens no challenge: its token has MFA completed
-// now.
+// now. A passkey login without it is one factor, and its challenge does
+// not offer the passkey method: an identity whose only second factor is
+// a passkey (and that has no recovery codes left) gets
+// ErrPasskeyNotBothFactors, and logs in with its password, or with a
+// passkey that verifies the user.
 func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, actorType, providerID string, multiFactor bool) (*Login, error) {
 	c, err := s.tokenClaims(identity, actorType, providerID)
 	if err != nil {
@@ -475,6 +479,15 @@ func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, act
 		if len(methods) > 0 && multiFactor {
 			c.MFAEnabled, c.MFAChallengeCompletedAt = true, &ISOTime{s.clock()}
 		} else if len(methods) > 0 {
+			if providerID == MFAMethodPasskey {
+				// A passkey that logged in without user verification is
+				// the first factor: a passkey cannot be the second too,
+				// or one stolen security key would pass both.
+				methods = slices.DeleteFunc(methods, func(m string) bool { return m == MFAMethodPasskey })
+				if len(methods) == 0 {
+					return nil, ErrPasskeyNotBothFactors
+				}
+			}
 			if l.MFAChallenge, err = s.openChallenge(ctx, ms, identity.ID, providerID, methods, nil); err != nil {
 				return nil, err
 			}

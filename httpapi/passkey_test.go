@@ -222,6 +222,22 @@ func TestPasskeySecondFactorOverHTTP(t *testing.T) {
 	if c, err := e.authS.Verify(t.Context(), r.str("token")); err != nil || c.AuthIdentityID != identity["id"] || !c.MFAEnabled || c.MFAChallengeCompletedAt == nil {
 		t.Fatalf("passkey login token: %+v %v", c, err)
 	}
+
+	// Without user verification (a security key with no PIN) the
+	// passkey is one factor, and it cannot be the second too: with no
+	// other second factor, the login is refused and gives no token.
+	a.NoUserVerification = true
+	r = e.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "")
+	r.want(t, 200, "", "")
+	cookie = bindingCookie(t, r)
+	if assertion, err = a.Get([]byte(r.raw)); err != nil {
+		t.Fatal(err)
+	}
+	r = e.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "", "Cookie: clientele_oauth="+cookie.Value)
+	r.want(t, 401, "unauthorized", auth.ErrPasskeyNotBothFactors.Error())
+	if r.body["token"] != nil || r.body["mfa_challenge"] != nil {
+		t.Fatalf("refused passkey login: %s", r.raw)
+	}
 }
 
 // The link route refuses providers that prove themselves with credentials

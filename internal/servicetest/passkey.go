@@ -376,22 +376,59 @@ var passkeyTests = []test{
 		if c := e.claims(l.Token); !c.MFAEnabled || c.MFAChallengeCompletedAt == nil || c.AuthIdentityID != ada.ID {
 			e.t.Fatalf("token claims %+v, want MFA completed", c)
 		}
-		// Without user verification the passkey is one factor: the
-		// login opens the challenge as a password login does.
+		// Without user verification the passkey is one factor, and the
+		// only second factor is a passkey: one passkey cannot be both,
+		// so the login is refused (with no token).
 		a.NoUserVerification = true
 		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.wantErr(err, auth.ErrPasskeyNotBothFactors)
+		e.wantErr(err, auth.ErrUnauthorized)
+		if l != nil {
+			e.t.Fatalf("a refused login answered %+v", l)
+		}
+		// A password login opens the challenge, which the passkey
+		// completes.
+		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
 		e.must(err)
 		if l.MFAChallenge == nil || !slices.Equal(l.MFAChallenge.Methods, []string{auth.MFAMethodPasskey}) {
 			e.t.Fatalf("challenge %+v, want one offering the passkey", l.MFAChallenge)
 		}
-		if c := e.claims(l.Token); c.ActorID != "" || c.MFAChallengeCompletedAt != nil {
+	}},
+	{"Passkey/OnePasskeyIsNotBothFactors", func(e *env) {
+		// A security key without user verification logs in (one
+		// factor); its challenge must not take the same key again, nor
+		// any passkey: a recovery code (or TOTP) is the second factor.
+		ada, a, _ := e.passkeyFactor()
+		codes, err := e.auth.GenerateMFARecoveryCodes(e.ctx, ada.ID, 0)
+		e.must(err)
+		a.NoUserVerification = true
+		l, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if l.MFAChallenge == nil || !slices.Equal(l.MFAChallenge.Methods, []string{auth.MFAMethodRecoveryCode}) {
+			e.t.Fatalf("challenge %+v, want one offering only recovery codes", l.MFAChallenge)
+		}
+		c := e.claims(l.Token)
+		if c.ActorID != "" || c.MFAChallengeCompletedAt != nil {
 			e.t.Fatalf("token claims %+v, want the pending challenge's", c)
 		}
-		// A password login still opens the challenge.
-		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
+		// The passkey ceremony of the challenge is refused before it
+		// begins.
+		_, err = e.auth.BeginPasskeyMFA(e.ctx, c, l.MFAChallenge.ID)
+		e.wantErr(err, auth.ErrInvalid)
+		_, err = e.auth.CompleteMFALogin(e.ctx, c, l.MFAChallenge.ID, auth.MFAMethodPasskey, "{}")
+		e.wantErr(err, auth.ErrInvalid)
+		// A recovery code completes it.
+		done, err := e.auth.CompleteMFALogin(e.ctx, c, l.MFAChallenge.ID, auth.MFAMethodRecoveryCode, codes[0])
 		e.must(err)
-		if l.MFAChallenge == nil {
-			e.t.Fatal("a password login of an identity with MFA on opened no challenge")
+		if dc := e.claims(done.Token); dc.MFAChallengeCompletedAt == nil || dc.AuthIdentityID != ada.ID {
+			e.t.Fatalf("claims after the recovery code %+v", dc)
+		}
+		// With user verification the same key is both factors.
+		a.NoUserVerification = false
+		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		if l.MFAChallenge != nil || e.claims(l.Token).MFAChallengeCompletedAt == nil {
+			e.t.Fatalf("a passkey login with user verification: %+v", l)
 		}
 	}},
 	{"Passkey/SecondFactorNeedsAPasskey", func(e *env) {

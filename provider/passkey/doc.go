@@ -33,7 +33,10 @@
 // by itself: its result says so (provider.Result.MultiFactor), and package
 // auth completes the identity's MFA with it rather than asking for a
 // second factor. A login without user verification is one factor, and an
-// identity with MFA on gets its challenge. Config.UserVerification
+// identity with MFA on gets its challenge, which does not offer a passkey:
+// one passkey (a security key without a PIN, say) is never both factors.
+// When a passkey is the identity's only second factor, such a login is
+// refused (auth.ErrPasskeyNotBothFactors). Config.UserVerification
 // "required" makes every passkey login multi-factor.
 //
 // A ceremony's state is kept in the store (auth.Store's state, as OAuth

@@ -90,6 +90,7 @@ function explain(err, context = "") {
     if (/Enter the confirmation code/i.test(msg)) {
       return "This link was opened on another device or browser. Type the confirmation code shown where you asked for the link."
     }
+    if (/cannot also be your second factor/i.test(msg)) return msg
     const byContext = {
       login: "The email or password is not right. Check them and try again.",
       code: "That code is not right, or it has expired. Check it and try again.",
