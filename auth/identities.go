@@ -299,6 +299,16 @@ func (i *identities) SetState(ctx context.Context, key string, value []byte, ttl
 	return i.s.st.PutState(ctx, i.stateKey(key), value, i.s.clock().Add(ttl))
 }
 
+// LimitLogin implements provider.LoginLimiter with the service's Limiter
+// (WithThrottle): the Login rule, keyed by the provider and identifier.
+func (i *identities) LimitLogin(ctx context.Context, identifier string) (provider.LoginAttempt, error) {
+	att, err := i.s.throttle.Login(ctx, i.id(), identifier)
+	if err != nil {
+		return nil, err
+	}
+	return att, nil // a nil *throttle.Attempt reports nothing
+}
+
 // TakeState implements provider.Identities.
 func (i *identities) TakeState(ctx context.Context, key string) ([]byte, error) {
 	if key == "" {

@@ -186,3 +186,45 @@ func TestEmailLoginThrottled(t *testing.T) {
 	m.doFrom("198.51.100.99:1", "POST", "/auth/customer/magiclink/request", `{"email":"ada@example.com"}`, "").
 		want(t, 429, "not_allowed", "Too many attempts. Try again later.")
 }
+
+// TestEmailLoginCodeGuessesPerAccount: wrong codes count per email under
+// the login rule, from any address and over every login of the email; a
+// locked email answers 429 with Retry-After, even for the right code.
+func TestEmailLoginCodeGuessesPerAccount(t *testing.T) {
+	lim, err := throttle.New(memory.New(), throttle.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newEnvWith(t, []auth.Option{auth.WithThrottle(lim), auth.WithProvider(magiclink.New(magiclink.WithRegistration()))},
+		func(c *httpapi.Config) { c.Throttle = lim })
+	ask := func(addr string) (flow, code, cookie string) {
+		r := m.doFrom(addr, "POST", "/auth/customer/magiclink/request", `{"email":"ada@example.com"}`, "")
+		r.want(t, 200, "", "")
+		_, code = m.mailedLogin()
+		return r.str("flow"), code, "Cookie: clientele_oauth=" + bindingCookie(t, r).Value
+	}
+	complete := func(addr, flow, code, cookie string) resp {
+		return m.doFrom(addr, "POST", "/auth/customer/magiclink/callback", `{"flow":"`+flow+`","code":"`+code+`"}`, "", cookie)
+	}
+	wrong := func(code string) string {
+		if code == "000000" {
+			return "000001"
+		}
+		return "000000"
+	}
+	// Six wrong codes over three logins from three addresses: each is
+	// checked, and the sixth locks the email.
+	for i := range 3 {
+		addr := "198.51.100." + string(rune('1'+i)) + ":1"
+		flow, code, cookie := ask(addr)
+		for range 2 {
+			complete(addr, flow, wrong(code), cookie).want(t, 401, "unauthorized", "Invalid or expired login code")
+		}
+	}
+	flow, code, cookie := ask("203.0.113.9:1")
+	r := complete("203.0.113.9:1", flow, code, cookie)
+	r.want(t, 429, "not_allowed", "Too many attempts. Try again later.")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}

@@ -209,6 +209,30 @@ type EmailFinder interface {
 	RetrieveByEmail(ctx context.Context, email string) (*AuthIdentity, error)
 }
 
+// LoginLimiter is implemented by the Identities that package auth gives
+// providers: it applies the service's per-account login rule
+// (auth.WithThrottle) to a proof whose account the request does not name,
+// so that the service cannot throttle it before the provider runs (a
+// mailed code, whose flow holds the email). Call LimitLogin with the
+// account's identifier before checking the proof: an error (matching
+// throttle.ErrLimited, with its wait) refuses the attempt, which must
+// then check nothing; otherwise report how the attempt ended, once, on
+// what it returns. Unknown and known identifiers are counted alike. A
+// service without a throttle allows every attempt.
+type LoginLimiter interface {
+	LimitLogin(ctx context.Context, identifier string) (LoginAttempt, error)
+}
+
+// LoginAttempt is an attempt a LoginLimiter allowed; it was counted as a
+// failure when it was allowed. Fail reports a wrong proof (nothing more is
+// counted), Succeed a right one (the account's failures are cleared), and
+// Cancel an attempt that checked nothing (the failure is taken back).
+type LoginAttempt interface {
+	Fail(ctx context.Context) error
+	Succeed(ctx context.Context) error
+	Cancel(ctx context.Context) error
+}
+
 // Describer is implemented by providers that have a display name.
 type Describer interface {
 	DisplayName() string

@@ -3,8 +3,10 @@ package servicetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -339,6 +341,43 @@ var emailLoginBehaviour = []test{
 		// Another email is not limited.
 		e.askMagic("bob@example.com")
 	}},
+	{"EmailLogin/WrongCodesCountPerAccount", func(e *env) {
+		// Wrong codes of every flow of an email count together under the
+		// login rule: asking for more mails buys no more guesses.
+		lim := e.throttled()
+		e.auth = e.newAuth(auth.WithThrottle(lim), e.magicProvider(magiclink.WithRegistration()))
+		rule := throttle.DefaultLogin
+		guess := func(m mailed) error {
+			_, err := e.completeMagic(map[string]any{"flow": m.start.Flow, "code": wrongCode(m.code())}, adaBrowser)
+			return err
+		}
+		flows := []mailed{e.askMagic("ada@example.com"), e.askMagic("ada@example.com")}
+		// The free failures and the one after them are checked, spread
+		// over the two flows (each below its own limit of five).
+		for i := range rule.Limit + 1 {
+			e.wantMagicRefused(guess(flows[i%2]), msgMagicInvalid)
+		}
+		// Then the account is locked, for a new flow too, and even the
+		// right code is refused without being checked.
+		third := e.askMagic("ada@example.com")
+		_, err := e.completeMagic(map[string]any{"flow": third.start.Flow, "code": third.code()}, adaBrowser)
+		e.wantErr(err, throttle.ErrLimited)
+		_, err = e.completeMagic(map[string]any{"token": third.token()}, adaBrowser)
+		e.wantErr(err, throttle.ErrLimited)
+		// Another email is not.
+		bob := e.askMagic("bob@example.com")
+		e.wantMagicRefused(guess(bob), msgMagicInvalid)
+		// Once the lock is over the refused flow logs in (it was not
+		// spent), and the success clears the count.
+		e.advance(rule.Backoff)
+		res, err := e.completeMagic(map[string]any{"flow": third.start.Flow, "code": third.code()}, adaBrowser)
+		e.must(err)
+		e.same(res.AuthIdentity.ID, e.magicIdentities("ada@example.com")[0].AuthIdentityID)
+		fourth := e.askMagic("ada@example.com")
+		for range rule.Limit {
+			e.wantMagicRefused(guess(fourth), msgMagicInvalid)
+		}
+	}},
 	{"EmailLogin/MFAStillApplies", func(e *env) {
 		e.withMFA(auth.MFAConfig{}, e.magicProvider(magiclink.WithRegistration()))
 		// 10 s into a TOTP step of today: the memory store sweeps the
@@ -414,4 +453,10 @@ func BenchmarkEmailLoginRequest(b *testing.B, newStore func(b *testing.B) Store)
 			}
 		})
 	}
+}
+
+// wrongCode returns a six-digit code other than code.
+func wrongCode(code string) string {
+	n, _ := strconv.Atoi(code)
+	return fmt.Sprintf("%06d", (n+1)%1000000)
 }

@@ -30,7 +30,13 @@
 // that asked. The mailed code works only from the browser that asked.
 //
 // A login completes once. A wrong link, code or confirmation code counts a
-// failure; the fifth ([WithMaxAttempts]) ends the login. A completion
+// failure; the fifth ([WithMaxAttempts]) ends the login. Under
+// auth.WithThrottle the failures of every login of an email also count
+// together under the service's login rule (throttle.Config.Login, keyed by
+// this provider and the email, as a password login's are by emailpass):
+// asking for more mails buys no more guesses, and a locked email's
+// completions are refused unchecked (the login stays usable once the lock
+// is over). A completion
 // answers what every login answers (httpapi: Medusa's {"token"}, or the
 // session route), and MFA, verification gates and revocation apply as
 // they do to other logins.

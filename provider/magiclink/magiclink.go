@@ -247,6 +247,39 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	if !p.now().Before(st.ExpiresAt) {
 		return nil, invalid(msgInvalid)
 	}
+	// The service's per-account login rule: wrong codes of every flow of
+	// the email count together, so that asking again and again buys no
+	// more guesses than a password login gets. A locked account checks
+	// nothing, and the flow stays as it was.
+	var att provider.LoginAttempt
+	if l, ok := ids.(provider.LoginLimiter); ok {
+		if att, err = l.LimitLogin(ctx, st.Email); err != nil {
+			if perr := p.put(ctx, ids, flow, &st); perr != nil {
+				return nil, errors.Join(err, perr)
+			}
+			return nil, err
+		}
+	}
+	res, err := p.check(ctx, in, ids, flow, secret, code, confirm, &st)
+	if att != nil {
+		end := att.Cancel
+		switch {
+		case err == nil:
+			end = att.Succeed
+		case errors.Is(err, ErrInvalid):
+			end = att.Fail
+		}
+		if terr := end(ctx); terr != nil && err == nil {
+			return nil, terr
+		}
+	}
+	return res, err
+}
+
+// check completes the login of flow, whose state st was taken: with the
+// link's secret (bound, or with confirm), or with the mailed code (bound).
+// A wrong secret or code is an ErrInvalid failure, counted in st.
+func (p *Provider) check(ctx context.Context, in provider.Input, ids provider.Identities, flow, secret, code, confirm string, st *pending) (*provider.Result, error) {
 	bound := in.Binding != "" && equal(hash(in.Binding), st.Binding)
 	var ok bool
 	msg := msgInvalid
@@ -263,7 +296,7 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 		if confirm == "" {
 			// A valid link opened elsewhere (another device, a mail
 			// scanner): nothing is spent, the caller must confirm.
-			if err := p.put(ctx, ids, flow, &st); err != nil {
+			if err := p.put(ctx, ids, flow, st); err != nil {
 				return nil, err
 			}
 			return nil, &provider.Error{Provider: ID, Kind: ErrConfirmationRequired, Message: msgConfirm}
@@ -278,7 +311,7 @@ func (p *Provider) ValidateCallback(ctx context.Context, in provider.Input, ids 
 	if !ok {
 		st.Failures++
 		if st.Failures < p.maxAttempts {
-			if err := p.put(ctx, ids, flow, &st); err != nil {
+			if err := p.put(ctx, ids, flow, st); err != nil {
 				return nil, err
 			}
 		}
