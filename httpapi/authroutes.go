@@ -76,6 +76,13 @@ func (a *API) authenticate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The first leg of a redirect login stores its state: it counts
+	// against the StartIP rule.
+	if a.flow(r) == "redirect" {
+		if err := a.cfg.Throttle.StartFrom(r.Context(), a.clientAddr(r)); err != nil {
+			return err
+		}
+	}
 	// Throttling: the attempt is reserved (counted as a failure) on the
 	// client address and the account in one store call, before the
 	// password check; the context hands the account's reservation to the
@@ -111,13 +118,18 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) error {
 	// (POST …/begin: passkeys) finishes it here as at the callback, with
 	// the same binding.
 	usedCookie := false
-	if a.flow(r) == "ceremony" {
+	ceremony := a.flow(r) == "ceremony"
+	if ceremony {
 		if usedCookie, err = a.callbackBinding(r, &in); err != nil {
 			return err
 		}
 	}
-	if err := a.cfg.Throttle.RegisterFrom(r.Context(), a.clientAddr(r)); err != nil {
-		return err
+	// A ceremony's registration was counted when it began, whichever
+	// route finishes it.
+	if !ceremony {
+		if err := a.cfg.Throttle.RegisterFrom(r.Context(), a.clientAddr(r)); err != nil {
+			return err
+		}
 	}
 	res, err := a.cfg.Auth.Register(r.Context(), r.PathValue("provider"), in)
 	if usedCookie {
@@ -173,9 +185,21 @@ func (a *API) begin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// Throttling: a locked-out client address begins nothing; a begun
-	// ceremony is not a failed login.
-	att, err := a.cfg.Throttle.LoginFrom(r.Context(), a.clientAddr(r))
+	// Throttling: each begin stores the ceremony's state (StartIP); a
+	// registration counts as one when it begins (RegisterIP), since the
+	// callback, login and register routes all finish it; a locked-out
+	// client address begins nothing; a begun ceremony is not a failed
+	// login.
+	ip := a.clientAddr(r)
+	if err := a.cfg.Throttle.StartFrom(r.Context(), ip); err != nil {
+		return err
+	}
+	if c, _ := in.Body["ceremony"].(string); c == "register" {
+		if err := a.cfg.Throttle.RegisterFrom(r.Context(), ip); err != nil {
+			return err
+		}
+	}
+	att, err := a.cfg.Throttle.LoginFrom(r.Context(), ip)
 	if err != nil {
 		return err
 	}

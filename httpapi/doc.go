@@ -381,8 +381,11 @@
 //     answer and an actorless token, and a login whose MFA challenge is
 //     pending is refused. See passwordroutes.go.
 //   - With [Config.Throttle], logins (redirect-login callbacks included,
-//     by client address), registrations, reset requests and token
-//     refreshes are throttled (Medusa has no limit): a refusal is a
+//     by client address), registrations, reset requests, token refreshes
+//     and the starts of logins that store state (a redirect login's first
+//     leg, a passkey ceremony's begin: StartIP) are throttled (Medusa has
+//     no limit). A passkey registration counts against RegisterIP when its
+//     ceremony begins, whichever route finishes it. A refusal is a
 //     429 {"type": "not_allowed", "message": "Too many attempts. Try again
 //     later."} with Retry-After in seconds, except a reset request refused
 //     for its identifier, which still answers 201 and sends nothing. The

@@ -11,6 +11,8 @@ import (
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/httpapi"
+	"github.com/clientele/clientele/internal/webauthntest"
+	"github.com/clientele/clientele/provider/passkey"
 	"github.com/clientele/clientele/store/memory"
 	"github.com/clientele/clientele/throttle"
 )
@@ -238,4 +240,49 @@ func TestThrottleCallbacksPerAddress(t *testing.T) {
 	e.doFrom(peer, "GET", "/auth/customer/oidc/callback?"+q.Encode()+"&state_binding="+bindingA, "", "").wantLimited(t, "60")
 	// Another address is not limited.
 	e.doFrom("198.51.100.7:1", "GET", "/auth/customer/oidc/callback?"+q.Encode()+"&state_binding="+bindingA, "", "").want(t, 200, "", "")
+}
+
+// TestThrottleStartsPerAddress: redirect-login starts and passkey
+// ceremony begins store state, and count together per client address
+// (StartIP); a passkey registration counts against RegisterIP when it
+// begins, and once only, whichever route finishes it.
+func TestThrottleStartsPerAddress(t *testing.T) {
+	_, op := fakeOIDC(t)
+	pk, err := passkey.New(passkey.Config{RPID: "shop.example.com", RPDisplayName: "Shop", Origins: []string{passkeyOrigin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim, err := throttle.New(memory.New(), throttle.Config{
+		StartIP:    throttle.Rule{Limit: 4, Window: time.Minute},
+		RegisterIP: throttle.Rule{Limit: 1, Window: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvWith(t, []auth.Option{auth.WithProvider(op), auth.WithProvider(pk), auth.WithThrottle(lim)}, func(c *httpapi.Config) { c.Throttle = lim })
+
+	// A registration ceremony, finished at the register route: counted
+	// once (at its begin), so the RegisterIP rule of one allows it.
+	a := webauthntest.New(passkeyOrigin)
+	r := e.doFrom(peer, "POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
+	r.want(t, 200, "", "")
+	cred, err := a.Create([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.doFrom(peer, "POST", "/auth/customer/passkey/register", marshal(t, cred), "", "Cookie: clientele_oauth="+bindingCookie(t, r).Value).want(t, 200, "", "")
+	// The next registration is refused when it begins, so no route can
+	// finish one; a login ceremony still begins.
+	e.doFrom(peer, "POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"bob@example.com"}`, "").wantLimited(t, "3600")
+	e.doFrom(peer, "POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "").want(t, 200, "", "")
+	// Four starts a minute: the two begins above (the refused one
+	// counted too), then a redirect login's first leg; the fifth start is
+	// refused, a redirect or a ceremony.
+	e.doFrom(peer, "POST", "/auth/customer/oidc", `{"state_binding":"`+bindingA+`"}`, "").want(t, 200, "", "")
+	e.doFrom(peer, "POST", "/auth/customer/oidc", `{"state_binding":"`+bindingA+`"}`, "").wantLimited(t, "60")
+	e.doFrom(peer, "POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "").wantLimited(t, "60")
+	// Password logins start nothing and are not counted; another address
+	// is not limited.
+	e.doFrom(peer, "POST", "/auth/customer/emailpass", login("nobody@example.com", "wrong-password"), "").want(t, 401, "unauthorized", "")
+	e.doFrom("198.51.100.7:1", "POST", "/auth/customer/oidc", `{"state_binding":"`+bindingA+`"}`, "").want(t, 200, "", "")
 }

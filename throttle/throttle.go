@@ -62,6 +62,10 @@
 //   - [Config.RefreshIP], token refreshes per client address: 60 per minute,
 //     one a second for a client that refreshes far more often than its
 //     tokens expire.
+//   - [Config.StartIP], logins started per client address (a redirect
+//     login's first leg, a passkey ceremony's begin): 60 per minute. Each
+//     start stores state until it is finished or expires; the rule keeps
+//     one address from filling the store with them.
 //   - [Config.VerificationRequest], verification codes requested per
 //     entity (an email address): 5 per hour, so at most 5 codes an hour
 //     reach one inbox.
@@ -125,8 +129,8 @@ const Message = "Too many attempts. Try again later."
 // LimitError refuses an attempt that a rule does not allow yet.
 type LimitError struct {
 	// Rule names the rule that refused: "login", "login_ip",
-	// "register_ip", "reset", "reset_ip", "refresh_ip", "mfa",
-	// "verification_request", "verification_confirm" or
+	// "register_ip", "reset", "reset_ip", "refresh_ip", "start_ip",
+	// "mfa", "verification_request", "verification_confirm" or
 	// "verification_confirm_ip".
 	Rule string
 	// RetryAfter is how long until the rule allows an attempt again (at
@@ -171,6 +175,8 @@ func (r Rule) off() bool { return r.Limit < 0 }
 // package documentation).
 type Config struct {
 	Login, LoginIP, RegisterIP, Reset, ResetIP, RefreshIP, MFA Rule
+	// StartIP limits the logins a client address starts (StartFrom).
+	StartIP Rule
 	// VerificationRequest, VerificationConfirm and VerificationConfirmIP
 	// are the rules of email verification (see verification.go).
 	VerificationRequest, VerificationConfirm, VerificationConfirmIP Rule
@@ -188,6 +194,7 @@ var (
 	DefaultReset      = Rule{Limit: 5, Window: time.Hour}
 	DefaultResetIP    = Rule{Limit: 20, Window: time.Hour}
 	DefaultRefreshIP  = Rule{Limit: 60, Window: time.Minute}
+	DefaultStartIP    = Rule{Limit: 60, Window: time.Minute}
 	DefaultMFA        = Rule{Limit: 5, Window: 24 * time.Hour, Backoff: time.Minute, MaxBackoff: time.Hour}
 )
 
@@ -335,6 +342,7 @@ const (
 	ruleReset      = "reset"
 	ruleResetIP    = "reset_ip"
 	ruleRefreshIP  = "refresh_ip"
+	ruleStartIP    = "start_ip"
 	ruleMFA        = "mfa"
 )
 
@@ -361,6 +369,7 @@ func New(st Store, cfg Config) (*Limiter, error) {
 		{ruleReset, cfg.Reset, DefaultReset, false, "Reset"},
 		{ruleResetIP, cfg.ResetIP, DefaultResetIP, false, "ResetIP"},
 		{ruleRefreshIP, cfg.RefreshIP, DefaultRefreshIP, false, "RefreshIP"},
+		{ruleStartIP, cfg.StartIP, DefaultStartIP, false, "StartIP"},
 		{ruleMFA, cfg.MFA, DefaultMFA, true, "MFA"},
 		{ruleVerifyRequest, cfg.VerificationRequest, DefaultVerificationRequest, false, "VerificationRequest"},
 		{ruleVerifyConfirm, cfg.VerificationConfirm, DefaultVerificationConfirm, false, "VerificationConfirm"},
@@ -783,6 +792,16 @@ func (l *Limiter) ResetRequestFrom(ctx context.Context, ip netip.Addr) error {
 		return nil
 	}
 	return l.hit(ctx, ruleResetIP, l.key(ruleResetIP, Subnet(ip)))
+}
+
+// StartFrom counts a login started from the client address ip (a redirect
+// login's first leg, a passkey ceremony's begin: each stores state) and
+// refuses it (*LimitError) over the StartIP rule.
+func (l *Limiter) StartFrom(ctx context.Context, ip netip.Addr) error {
+	if l == nil {
+		return nil
+	}
+	return l.hit(ctx, ruleStartIP, l.key(ruleStartIP, Subnet(ip)))
 }
 
 // RefreshFrom counts a token refresh from the client address ip and

@@ -71,6 +71,47 @@ func TestUnlimitedAndNilLimiter(t *testing.T) {
 	}
 }
 
+func TestStartFrom(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	l, err := throttle.New(memory.New(), throttle.Config{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip, other := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	for i := range throttle.DefaultStartIP.Limit {
+		if err := l.StartFrom(ctx, ip); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+	}
+	var le *throttle.LimitError
+	if err := l.StartFrom(ctx, ip); !errors.As(err, &le) || le.Rule != "start_ip" || le.RetryAfter != time.Minute {
+		t.Fatalf("start %d: %v", throttle.DefaultStartIP.Limit+1, err)
+	}
+	// Another address is not limited, nor are the address's refreshes.
+	if err := l.StartFrom(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.RefreshFrom(ctx, ip); err != nil {
+		t.Fatal(err)
+	}
+	// The window ends.
+	now = now.Add(time.Minute)
+	if err := l.StartFrom(ctx, ip); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+	// Unlimited turns it off.
+	off, err := throttle.New(memory.New(), throttle.Config{StartIP: throttle.Unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range throttle.DefaultStartIP.Limit * 2 {
+		if err := off.StartFrom(ctx, ip); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestSubnetAndIdentifier(t *testing.T) {
 	for in, want := range map[string]string{
 		"192.0.2.1":            "192.0.2.1",
