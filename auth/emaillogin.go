@@ -35,8 +35,13 @@ type EmailLoginParams struct {
 	// binding cookie, or a value the client keeps): a link opened with it
 	// logs in; a code works only with it.
 	Binding string
-	// Metadata is passed to the event as it is (e.g. the storefront's
-	// URL).
+	// Metadata is passed to the event as it is. Over HTTP anyone may set
+	// it for any email: a mailer must never build the mailed link from it
+	// (a link to the asker's site would hand them the victim's token,
+	// and the confirmation code their own request was shown completes a
+	// login with it). Build links from configuration (magiclink.
+	// WithLinkURL or WithLinkFragment), or check a URL in it against a
+	// fixed list.
 	Metadata map[string]any
 }
 

@@ -34,6 +34,11 @@ func randomJTI() string { return rand.Text() }
 // as auth.password_reset, for the host to e-mail. A newer token replaces
 // older ones. An unknown entity is not an error and emits nothing; it does
 // comparable work, so timing does not tell whether the identity exists.
+//
+// metadata goes to the event as it is (Medusa's reset request carries
+// it). Whoever asks for the reset sets it: a mailer must never build the
+// reset link from it, or a link to the asker's site hands them the
+// victim's token; build the link from configuration.
 func (s *Service) RequestPasswordReset(ctx context.Context, actorType, providerID, entityID string, metadata map[string]any) error {
 	err := s.requestPasswordReset(ctx, actorType, providerID, entityID, metadata)
 	s.observe(ctx, OpPasswordResetRequest, providerID, time.Time{}, err)
