@@ -42,14 +42,20 @@ var replicaTables = map[*table]bool{
 // (see the package documentation, # Read replicas), while the replica's
 // lag stays within [DefaultReplicaMaxLag] or the bound opts set. The
 // caller keeps ownership of both: [Store.Close] leaves them open. A nil
-// replica is the same as New(db).
+// replica is the same as New(db). New(db, WithReplicaDB(replica, opts...))
+// is the same Store, and takes New's other options too.
 func NewWithReplica(db, replica *bun.DB, opts ...ReplicaOption) *Store {
-	s := New(db)
-	if replica != nil {
-		s.replica = replica
-		s.lag = newLagGuard(opts)
-	}
-	return s
+	return New(db, WithReplicaDB(replica, opts...))
+}
+
+// WithReplicaDB makes [New] serve some reads from replica, a *bun.DB on a
+// streaming replica of the primary's database, as [NewWithReplica] does,
+// beside New's other options: [WithQueryHook] then sees the replica's
+// statements too. The caller keeps ownership of replica. A nil replica
+// configures none. [Open] refuses it: give Open the replica's dsn
+// ([WithReplica]), and it opens and owns the pool.
+func WithReplicaDB(replica *bun.DB, opts ...ReplicaOption) Option {
+	return func(o *options) { o.replicaDB, o.replicaOpts = replica, opts }
 }
 
 // WithReplica makes [Open] also connect to the read replica at dsn (a

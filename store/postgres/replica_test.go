@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -539,4 +540,48 @@ func TestReplicaFallbackConflict(t *testing.T) {
 			t.Errorf("ReplicaStats() = %+v, want none", got)
 		}
 	})
+}
+
+// TestWithReplicaDB: New with WithReplicaDB has a replica as
+// NewWithReplica's Store does, and New's other options apply to it too:
+// a query hook sees the replica's statements. Open refuses it.
+func TestWithReplicaDB(t *testing.T) {
+	cfg, err := pgx.ParseConfig("postgres://postgres@" + closedPort(t) + "/none?sslmode=disable&connect_timeout=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := bunDB(t, cfg)
+	primary := pgtest.NewStore(t).DB()
+	rec := &hookRecorder{}
+	st := postgres.New(primary, postgres.WithReplicaDB(down, postgres.WithMaxLag(0)), postgres.WithQueryHook(rec))
+	if st.Replica() != down {
+		t.Fatal("no replica")
+	}
+	seedCustomer(t, t.Context(), st)
+	rec.reset()
+	if n := customerCount(t, t.Context(), st); n != 1 {
+		t.Fatalf("%d customers, want the primary's 1", n)
+	}
+	// The list and the count each tried the replica (and failed to
+	// connect), then ran on the primary: the hook saw all four.
+	if got, want := st.ReplicaStats(), (postgres.ReplicaStats{Unavailable: 2}); got != want {
+		t.Fatalf("ReplicaStats() = %+v, want %+v", got, want)
+	}
+	events, before := rec.take()
+	failed := 0
+	for _, ev := range events {
+		if ev.Err != nil {
+			failed++
+		}
+	}
+	if len(events) != 4 || before != 4 || failed != 2 {
+		t.Fatalf("the hook saw %d statements (%d begun), %d failed; want 4, 4 and the replica's 2", len(events), before, failed)
+	}
+	// A nil replica configures none.
+	if postgres.New(primary, postgres.WithReplicaDB(nil)).Replica() != nil {
+		t.Fatal("a nil replica was configured")
+	}
+	if _, err := postgres.Open(t.Context(), pgtest.DSN(t), postgres.WithReplicaDB(down)); err == nil || !strings.Contains(err.Error(), "WithReplicaDB") {
+		t.Fatalf("Open with WithReplicaDB: %v", err)
+	}
 }

@@ -61,7 +61,11 @@ type Store struct {
 func New(db *bun.DB, opts ...Option) *Store {
 	_, isPgx := db.DB.Driver().(*stdlib.Driver)
 	s := &Store{db: db, pgx: isPgx}
-	s.withHooks(collect(opts))
+	o := collect(opts)
+	s.withHooks(o)
+	if o.replicaDB != nil {
+		s.replica, s.lag = o.replicaDB, newLagGuard(o.replicaOpts)
+	}
 	return s
 }
 
@@ -95,6 +99,9 @@ func collect(opts []Option) *options {
 // context it runs with is cancelled.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	o := collect(opts)
+	if o.replicaDB != nil {
+		return nil, errors.New("postgres: WithReplicaDB is for New; give Open the replica's dsn with WithReplica")
+	}
 	db, err := openDB(ctx, dsn, o, "")
 	if err != nil {
 		return nil, err
@@ -157,8 +164,9 @@ type Option func(*options)
 
 type options struct {
 	timeout     *time.Duration
-	replica     string // WithReplica's dsn and options
-	replicaOpts []ReplicaOption
+	replica     string          // WithReplica's dsn
+	replicaDB   *bun.DB         // WithReplicaDB's database
+	replicaOpts []ReplicaOption // either's options
 	hooks       []bun.QueryHook // WithQueryHook
 }
 
