@@ -283,8 +283,8 @@
 // # Read replicas
 //
 // A Store may read from a streaming replica of its database (a hot
-// standby): [WithReplica] for [Open], [NewWithReplica] for pools the host
-// builds. Writes, units of work and every read that security or
+// standby): [WithReplica] for [Open], [WithReplicaDB] (or
+// [NewWithReplica]) for pools the host builds. Writes, units of work and every read that security or
 // correctness depends on stay on the primary; the replica serves only
 // reads whose staleness costs a caller an older view of the data:
 //
