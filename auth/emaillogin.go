@@ -124,12 +124,16 @@ func (s *Service) requestEmailLogin(ctx context.Context, p EmailLoginParams) (*E
 		if err := s.record(ctx, e); err != nil {
 			return err
 		}
-		// Both paths make one durable write in this unit (a state written
-		// and taken back), so that the commit waits for the log alike;
-		// the mailing path adds its event to the same commit.
+		// Both paths make one durable write in this unit, so that the
+		// commit waits for the log alike, and the same statements: a
+		// state written and taken back, or, where the mailing path's
+		// event is itself a write of the unit (an outbox), that event
+		// and the take of a state that was never written.
 		key := "decoy:" + hashJTI(started.Flow)
-		if err := s.st.PutState(ctx, key, nil, s.clock().Add(time.Minute)); err != nil {
-			return err
+		if !started.Send || !s.events.Transactional() {
+			if err := s.st.PutState(ctx, key, nil, s.clock().Add(time.Minute)); err != nil {
+				return err
+			}
 		}
 		if _, err := s.st.TakeState(ctx, key, s.clock()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

@@ -114,6 +114,26 @@ func (i *identities) Retrieve(ctx context.Context, entityID string) (*AuthIdenti
 	return i.load(ctx, pi.AuthIdentityID, entityID)
 }
 
+// Exists implements provider.IdentityChecker: one lookup, case-insensitive
+// for a provider that folds its entity ids (any case variant counts).
+func (i *identities) Exists(ctx context.Context, entityID string) (bool, error) {
+	if entityID == "" {
+		return false, nil
+	}
+	if err := text.Check("entity_id", entityID); err != nil {
+		return false, provider.Fail(i.id(), store.ErrInvalid, err.Error())
+	}
+	f := ProviderIdentityFilter{EntityIDs: []string{entityID}, Providers: []string{i.id()}}
+	if i.folds() {
+		f = ProviderIdentityFilter{EntityIDsFold: []string{lowerTrim(entityID)}, Providers: []string{i.id()}}
+	}
+	found, err := i.s.st.ListProviderIdentities(ctx, f, store.ListOptions{Take: 1})
+	if err != nil {
+		return false, err
+	}
+	return len(found) > 0, nil
+}
+
 // RetrieveByEmail implements provider.EmailFinder: the identity of the
 // emailpass login email, without password hashes.
 func (i *identities) RetrieveByEmail(ctx context.Context, email string) (*AuthIdentity, error) {

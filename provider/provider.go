@@ -209,6 +209,17 @@ type EmailFinder interface {
 	RetrieveByEmail(ctx context.Context, email string) (*AuthIdentity, error)
 }
 
+// IdentityChecker is implemented by the Identities that package auth gives
+// providers: Exists reports whether this provider has an identity for
+// entityID (case-insensitively for a provider.EntityIDFolder), in one
+// lookup whatever the answer, so that the work of a provider that must
+// not tell known accounts from unknown ones (a login email's request)
+// does not tell them apart either. Retrieve takes a lookup more when the
+// identity exists.
+type IdentityChecker interface {
+	Exists(ctx context.Context, entityID string) (bool, error)
+}
+
 // LoginLimiter is implemented by the Identities that package auth gives
 // providers: it applies the service's per-account login rule
 // (auth.WithThrottle) to a proof whose account the request does not name,

@@ -34,6 +34,14 @@ func New(sink event.Sink, logger *slog.Logger) Emitter {
 	return Emitter{Sink: sink, Logger: logger, detached: new(sync.WaitGroup)}
 }
 
+// Transactional reports whether the sink writes events inside the unit of
+// work that raises them (an event.TxSink): raising one is then a write of
+// that unit.
+func (em Emitter) Transactional() bool {
+	_, ok := em.Sink.(event.TxSink)
+	return ok
+}
+
 // ErrNoUnit is returned by Emit and EmitDetached when the sink is an
 // event.TxSink and ctx carries no unit of work: the event could not be
 // kept with its change.

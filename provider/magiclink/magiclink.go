@@ -184,12 +184,9 @@ func (p *Provider) BeginEmailLogin(ctx context.Context, in provider.Input, ids p
 	if in.Binding == "" {
 		return nil, fmt.Errorf("magiclink: a login must be bound to the browser that asks")
 	}
-	known := true
-	if _, err := ids.Retrieve(ctx, addr); err != nil {
-		if !provider.IsNotFound(err) {
-			return nil, err
-		}
-		known = false
+	known, err := exists(ctx, ids, addr)
+	if err != nil {
+		return nil, err
 	}
 	out := &provider.EmailLogin{
 		Email: addr, Send: known || p.register, Registering: !known && p.register,
@@ -399,4 +396,20 @@ func (p *Provider) link(token string) string {
 	q.Set("token", token)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// exists reports whether addr has an identity of this provider: in one
+// lookup whatever the answer when ids can (provider.IdentityChecker), so
+// that a request's work does not tell a known email from an unknown one.
+func exists(ctx context.Context, ids provider.Identities, addr string) (bool, error) {
+	if c, ok := ids.(provider.IdentityChecker); ok {
+		return c.Exists(ctx, addr)
+	}
+	if _, err := ids.Retrieve(ctx, addr); err != nil {
+		if provider.IsNotFound(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
