@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/clientele/clientele/audit"
+	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/meta"
 	"github.com/clientele/clientele/internal/text"
 	"github.com/clientele/clientele/provider"
@@ -207,6 +208,13 @@ func (i *identities) create(ctx context.Context, in provider.NewIdentity) (*Auth
 				return identityDom.Classify(err)
 			}
 			if err := i.s.record(ctx, linkEntry(audit.ActionProviderLink, pi, string(kind))); err != nil {
+				return err
+			}
+			// A new way into an existing account: the host tells its
+			// owner, who can undo a link they did not make.
+			if err := i.s.events.Emit(ctx, event.Event{Name: EventProviderLinked, Data: map[string]any{
+				"auth_identity_id": target, "provider": pi.Provider, "provider_identity_id": pi.ID, "link": string(kind),
+			}}); err != nil {
 				return err
 			}
 			out, err = i.load(ctx, target, in.EntityID)

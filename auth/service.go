@@ -33,6 +33,15 @@ const (
 	// EventPasswordChanged carries {"entity_id", "provider",
 	// "auth_identity_id"}.
 	EventPasswordChanged = "auth.password_changed"
+	// EventProviderLinked carries {"auth_identity_id", "provider",
+	// "provider_identity_id", "link"}: a login added a way into an
+	// existing identity, at its owner's request ("link": "explicit",
+	// [Service.Link]: a social account, a passkey) or by its verified
+	// email ("verified_email", WithVerifiedEmailLinking). A host mails
+	// the owner, so that a link they did not make (a passkey added from a
+	// stolen session) does not go unseen. A new identity's first provider
+	// identity emits nothing.
+	EventProviderLinked = "auth.provider_linked"
 )
 
 // The built-in actor types: a shop's customers and its admin users.

@@ -345,24 +345,32 @@ var authTests = []test{
 	{"Auth/LinkExplicitly", func(e *env) {
 		a := e.register("ada@example.com", "correct horse")
 		code := e.magicCode("ada.l@example.org")
+		e.events.Reset()
 		res, err := e.auth.Link(e.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": code}})
 		e.must(err)
 		e.same(a.ID, res.AuthIdentity.ID)
 		e.same(provider.LinkExplicit, res.Link)
 		e.same(2, len(res.AuthIdentity.ProviderIdentities))
+		// Its owner hears of the new way in.
+		e.wantLinkedEvent(a.ID, "magic", "explicit", res.AuthIdentity)
 		// From now on that magic account logs in to Ada's identity.
 		res, err = e.auth.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
 		e.must(err)
 		e.same(a.ID, res.AuthIdentity.ID)
 		e.same(provider.LinkKind(""), res.Link)
 		// Linking it again is a no-op; linking it to someone else fails.
-		_, err = e.auth.Link(e.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
+		// Neither tells anyone of a link.
+		code = e.magicCode("ada.l@example.org")
+		e.events.Reset()
+		_, err = e.auth.Link(e.ctx, a.ID, "magic", provider.Input{Body: map[string]any{"code": code}})
 		e.must(err)
 		b := e.register("bob@example.com", "bobs password")
 		before := e.snapshot()
-		_, err = e.auth.Link(e.ctx, b.ID, "magic", provider.Input{Body: map[string]any{"code": e.magicCode("ada.l@example.org")}})
+		code = e.magicCode("ada.l@example.org")
+		_, err = e.auth.Link(e.ctx, b.ID, "magic", provider.Input{Body: map[string]any{"code": code}})
 		e.wantErr(err, auth.ErrConflict)
 		e.unchanged(before)
+		e.same(0, len(linkedEvents(e.events.Events())))
 		_, err = e.auth.Link(e.ctx, "authid_nope", "magic", provider.Input{})
 		e.wantErr(err, auth.ErrNotFound)
 	}},
@@ -391,10 +399,13 @@ var authTests = []test{
 		e.same(provider.LinkNew, res.Link)
 		e.must(svc.DeleteAuthIdentities(e.ctx, res.AuthIdentity.ID))
 		// Both sides verified: linked, and said so.
-		res, err = svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": e.magicCodeWith(svc, "ada@example.com"), "verified": true}})
+		code := e.magicCodeWith(svc, "ada@example.com")
+		e.events.Reset()
+		res, err = svc.Authenticate(e.ctx, "magic", provider.Input{Body: map[string]any{"code": code, "verified": true}})
 		e.must(err)
 		e.same(provider.LinkVerifiedEmail, res.Link)
 		e.same(a.ID, res.AuthIdentity.ID)
+		e.wantLinkedEvent(a.ID, "magic", "verified_email", res.AuthIdentity)
 		// Registering again with the same password is still a login while no
 		// actor is linked, even though the identity carries a verified email.
 		again, err := svc.Register(e.ctx, emailpass.ID, creds("ada@example.com", "correct horse"))
@@ -653,3 +664,32 @@ func mustHash(e *env, password string) string {
 }
 
 var _ = event.Event{}
+
+// linkedEvents returns the auth.provider_linked events of evs.
+func linkedEvents(evs []event.Event) []event.Event {
+	var out []event.Event
+	for _, ev := range evs {
+		if ev.Name == auth.EventProviderLinked {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// wantLinkedEvent checks that the events since the last reset hold one
+// auth.provider_linked: providerID's identity of identity, linked to
+// authIdentityID by kind.
+func (e *env) wantLinkedEvent(authIdentityID, providerID, kind string, identity *auth.AuthIdentity) {
+	e.t.Helper()
+	evs := linkedEvents(e.events.Events())
+	if len(evs) != 1 || evs[0].Secret {
+		e.t.Fatalf("provider_linked events %+v, want one", evs)
+	}
+	var piID string
+	for _, pi := range identity.ProviderIdentities {
+		if pi.Provider == providerID {
+			piID = pi.ID
+		}
+	}
+	e.same(map[string]any{"auth_identity_id": authIdentityID, "provider": providerID, "provider_identity_id": piID, "link": kind}, evs[0].Data)
+}
