@@ -32,6 +32,11 @@
 // and a provider the actor type may not use. A provider's panic is recovered and reported as an error.
 // Password hashes never appear in an identity the service returns.
 //
+// A login that adds a way into an existing identity ([Service.Link], or
+// linking by verified email, [WithVerifiedEmailLinking]) emits
+// auth.provider_linked ([EventProviderLinked]) in the link's unit of
+// work, for the host to tell the owner.
+//
 // # Soft delete and restore
 //
 // [Service.SoftDeleteAuthIdentities] marks identities deleted with their
