@@ -269,6 +269,7 @@ var faultOps = []faultOp{
 			// The identity's app_metadata is whole: still its customer's.
 			w.wantRows(1, "SELECT count(*) FROM auth_identity WHERE id = ? AND app_metadata = jsonb_build_object('customer_id', ?::text)", w.identityID, w.customerID)
 		},
+		events: []string{auth.EventProviderLinked},
 	},
 	{
 		name: "Erase",
@@ -650,7 +651,7 @@ func (w *faultWorld) wantWritten(done bool, table string, emails ...string) {
 		w.t.Errorf("%s: reported written %v, want %v", w.where, keys, emails)
 		return
 	}
-	w.wantRows(len(ids), "SELECT count(*) FROM "+table+" WHERE id IN (?)", bun.In(ids))
+	w.wantRows(len(ids), "SELECT count(*) FROM "+table+" WHERE id IN (?)", bun.List(ids))
 }
 
 // count runs a count query on the database without faults.
