@@ -353,12 +353,7 @@ func bunDB(t *testing.T, cfg *pgx.ConnConfig) *bun.DB {
 // go to the primary without trying; without a bound, each read tries the
 // replica and falls back.
 func TestReplicaFallbackUnreachable(t *testing.T) {
-	cfg, err := pgx.ParseConfig("postgres://postgres@" + closedPort(t) + "/none?sslmode=disable&connect_timeout=5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := bunDB(t, cfg)
-	primary := pgtest.NewStore(t).DB()
+	down, primary := downReplica(t), pgtest.NewStore(t).DB()
 
 	t.Run("Bounded", func(t *testing.T) {
 		st := postgres.NewWithReplica(primary, down)
@@ -542,16 +537,22 @@ func TestReplicaFallbackConflict(t *testing.T) {
 	})
 }
 
-// TestWithReplicaDB: New with WithReplicaDB has a replica as
-// NewWithReplica's Store does, and New's other options apply to it too:
-// a query hook sees the replica's statements. Open refuses it.
-func TestWithReplicaDB(t *testing.T) {
+// downReplica returns a replica database whose server is down: nothing
+// listens on its port.
+func downReplica(t *testing.T) *bun.DB {
+	t.Helper()
 	cfg, err := pgx.ParseConfig("postgres://postgres@" + closedPort(t) + "/none?sslmode=disable&connect_timeout=5")
 	if err != nil {
 		t.Fatal(err)
 	}
-	down := bunDB(t, cfg)
-	primary := pgtest.NewStore(t).DB()
+	return bunDB(t, cfg)
+}
+
+// TestWithReplicaDB: New with WithReplicaDB has a replica as
+// NewWithReplica's Store does, and New's other options apply to it too:
+// a query hook sees the replica's statements. Open refuses it.
+func TestWithReplicaDB(t *testing.T) {
+	down, primary := downReplica(t), pgtest.NewStore(t).DB()
 	rec := &hookRecorder{}
 	st := postgres.New(primary, postgres.WithReplicaDB(down, postgres.WithMaxLag(0)), postgres.WithQueryHook(rec))
 	if st.Replica() != down {
