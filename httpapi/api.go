@@ -110,6 +110,10 @@ type Config struct {
 	BindingCookie string
 	// BindingTTL is the binding cookie's lifetime; default 10 minutes.
 	BindingTTL time.Duration
+	// RecentLogin is how recent the login behind DELETE
+	// /auth/identity/provider-identities/{id} (removing a way in) must
+	// be; default DefaultRecentLogin.
+	RecentLogin time.Duration
 	// StoreCORS, AdminCORS and AuthCORS are the origins allowed to call
 	// /store, /admin and /auth from a browser (with credentials), as
 	// Medusa's store_cors, admin_cors and auth_cors. Empty: no CORS headers.
@@ -246,6 +250,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	h("POST /auth/{actor_type}/{provider}/update", a.updatePassword)
 	// Not with a pending MFA challenge (anyActor allows it).
 	authed("POST /auth/{actor_type}/{provider}/change-password", authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}, a.changePassword)
+	a.identityRoutes(mux)     // identityroutes.go
 	a.revocationRoutes(mux)   // revokeroutes.go
 	a.verificationRoutes(mux) // verificationroutes.go
 	a.mfaRoutes(mux)          // mfaroutes.go

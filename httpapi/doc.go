@@ -317,6 +317,21 @@
 // /auth/mfa/challenges/{id}/verify with {"method": "passkey", "code":
 // the assertion as a JSON string}.
 //
+// # The ways into one's own identity (clientele's own routes)
+//
+// GET /auth/identity, with the caller's token or session (not one whose
+// MFA challenge is pending), answers {"auth_identity": {"id",
+// "provider_identities": [{"id", "provider", "entity_id",
+// "user_metadata", "created_at"}]}}: every way in, without
+// provider_metadata. DELETE /auth/identity/provider-identities/{id}
+// removes one (auth.Service.UnlinkProvider) and answers the same shape.
+// Its login must be recent (Config.RecentLogin, default 15 minutes: a 401
+// "Log in again to change how you log in" otherwise), so that a stolen
+// session of yesterday cannot lock the owner out. The identity's last way
+// in, and the last passkey while a passkey is its second factor, are
+// refused with 400 invalid_data; another identity's is 404. Each removal
+// emits auth.provider_unlinked, as each link emits auth.provider_linked.
+//
 // # Personal data (clientele's own routes)
 //
 // Three admin routes that Medusa does not have serve a customer's data

@@ -96,6 +96,7 @@ func storefrontFlows(t *testing.T, extra map[string]string) {
 	t.Run("SocialLogin", func(t *testing.T) { storefrontSocialLogin(t, e, mailbox) })
 	t.Run("MFA", func(t *testing.T) { storefrontMFA(t, e, mailbox) })
 	t.Run("PasskeyAsSecondFactor", func(t *testing.T) { storefrontPasskeySecondFactor(t, e, mailbox) })
+	t.Run("WaysToLogIn", func(t *testing.T) { storefrontWaysToLogIn(t, e, mailbox) })
 	t.Run("AddressBook", func(t *testing.T) { storefrontAddressBook(t, e, mailbox) })
 	t.Run("LogoutEverywhere", func(t *testing.T) { storefrontLogoutEverywhere(t, e, mailbox) })
 	t.Run("Errors", func(t *testing.T) { storefrontErrors(t, e, mailbox) })
@@ -458,6 +459,39 @@ func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 	tb.click("#passkey-login")
 	tb.heading("Your account")
 	tb.waitFor("Welcome, Margaret!")
+}
+
+// The ways to log in on the Security page: a password, then a passkey
+// added; the passkey removed logs in no more; the last way in has no
+// Remove button.
+func storefrontWaysToLogIn(t *testing.T, e *browserEnv, mailbox *tab) {
+	tb := e.tab(t, true)
+	signUp(tb, mailbox, "Grace", "grace@example.com")
+	tb.nav("security", "Security")
+	tb.waitIn("#methods", "Password for grace@example.com")
+	removeButtons := func() string { return tb.eval(`String(document.querySelectorAll("#methods button").length)`) }
+	if n := removeButtons(); n != "0" {
+		t.Fatalf("%s Remove buttons beside the only way in", n)
+	}
+	tb.click("#add-passkey")
+	tb.waitFor("The passkey is added.")
+	tb.waitIn("#methods", "Passkey added on")
+	if n := removeButtons(); n != "2" {
+		t.Fatalf("%s Remove buttons for two ways in", n)
+	}
+	tb.shot("two")
+	tb.click(`#methods li[data-provider="passkey"] button`)
+	tb.waitIn("#ways", "Removed: Passkey added on")
+	if n := removeButtons(); n != "0" || strings.Contains(tb.text("#methods"), "Passkey") {
+		t.Fatalf("after the removal: %s Remove buttons, list %q", n, tb.text("#methods"))
+	}
+	tb.shot("removed")
+	// The device still holds the passkey; the shop knows it no more.
+	logOut(tb)
+	tb.click("#passkey-login")
+	tb.waitFor("That passkey is not known here.")
+	logIn(tb, "grace@example.com", password)
+	tb.heading("Your account")
 }
 
 // The address book: add two addresses, move the default shipping address,

@@ -86,6 +86,7 @@ func Run(t *testing.T, newStore storetest.NewStore) {
 	all = append(all, identityImportTests...)
 	all = append(all, importWrittenTests...)
 	all = append(all, passkeyTests...)
+	all = append(all, unlinkTests...)
 	for _, tc := range all {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, newStore(t))

@@ -91,6 +91,7 @@ function explain(err, context = "") {
       return "This link was opened on another device or browser. Type the confirmation code shown where you asked for the link."
     }
     if (/cannot also be your second factor/i.test(msg)) return msg
+    if (/Log in again to change how you log in/i.test(msg)) return "For your safety, log out and in again before you change how you log in."
     const byContext = {
       login: "The email or password is not right. Check them and try again.",
       code: "That code is not right, or it has expired. Check it and try again.",
@@ -944,6 +945,10 @@ async function securityPage() {
         has("passkey") ? h("button", { type: "button", class: "secondary", id: "mfa-passkey-on", text: "Use my passkey as the second step", onclick: (ev) => busy(ev.currentTarget, () => passkeyFactor(mfa, mfaAlert)) }) : null))
   }
 
+  // Ways to log in
+  const methods = waysToLogIn()
+  await methods.refresh()
+
   // Passkeys
   const pkAlert = alertBox()
   const pk = has("passkey") ? h("section", { class: "card", "aria-labelledby": "pk-h" }, h("h2", { id: "pk-h", text: "Passkeys" }), pkAlert,
@@ -954,6 +959,7 @@ async function securityPage() {
         if (!passkeysSupported()) throw new Error("This browser cannot use passkeys.")
         await addPasskey()
         showOK(pkAlert, "The passkey is added. Next time, choose “Log in with a passkey”.")
+        await methods.refresh()
       } catch (err) {
         showError(pkAlert, err, "passkey")
       } finally {
@@ -990,7 +996,56 @@ async function securityPage() {
         showError(outAlert, err)
       }
     } }))
-  main.append(mfa, pk || "", pw || "", out)
+  main.append(mfa, methods.section, pk || "", pw || "", out)
+}
+
+// waysToLogIn is the Security page's list of the ways into the account
+// (GET /auth/identity), each but the last with a button that removes it:
+// a passkey or a social login added from someone else's hands can be
+// taken away. refresh loads the list again.
+function waysToLogIn() {
+  const alert = alertBox()
+  const list = h("ul", { class: "methods", id: "methods" })
+  const section = h("section", { class: "card", id: "ways", "aria-labelledby": "ways-h" },
+    h("h2", { id: "ways-h", text: "Ways to log in" }), alert,
+    h("p", { text: "Remove any you do not recognise. The last one stays." }), list)
+  const names = { google: "Google", github: "GitHub", oidc: "Your company account" }
+  const describe = (pi) => {
+    const added = new Date(pi.created_at).toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" })
+    switch (pi.provider) {
+      case "emailpass": return `Password for ${pi.entity_id}`
+      case "passkey": return `Passkey added on ${added}`
+      case "magiclink": return `Email link or code to ${pi.entity_id}`
+    }
+    return `${names[pi.provider] || pi.provider} account, linked on ${added}`
+  }
+  const show = (identity) => {
+    const pis = [...identity.provider_identities].sort((x, y) => (x.created_at < y.created_at ? -1 : 1))
+    list.replaceChildren(...pis.map((pi) => {
+      const label = describe(pi)
+      return h("li", { "data-provider": pi.provider },
+        h("span", { text: label }),
+        pis.length > 1 ? h("button", { type: "button", class: "secondary", "aria-label": `Remove: ${label}`, text: "Remove", onclick: (ev) => busy(ev.currentTarget, async () => {
+          try {
+            const res = await api("DELETE", `/auth/identity/provider-identities/${encodeURIComponent(pi.id)}`)
+            show(res.auth_identity)
+            showOK(alert, `Removed: ${label}.`)
+          } catch (err) {
+            showError(alert, err)
+          }
+        }) }) : null)
+    }))
+  }
+  return {
+    section,
+    refresh: async () => {
+      try {
+        show((await api("GET", "/auth/identity")).auth_identity)
+      } catch (err) {
+        showError(alert, err)
+      }
+    },
+  }
 }
 
 async function startTOTP(section, alert) {

@@ -1,0 +1,103 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/clientele/clientele/audit"
+	"github.com/clientele/clientele/event"
+	"github.com/clientele/clientele/store"
+)
+
+// EventProviderUnlinked carries {"auth_identity_id", "provider",
+// "provider_identity_id"}: its owner removed a way into the identity
+// ([Service.UnlinkProvider]). A host mails the owner, as for
+// [EventProviderLinked].
+const EventProviderUnlinked = "auth.provider_unlinked"
+
+// The refusals of [Service.UnlinkProvider], as their public messages.
+const (
+	msgUnlinkLast    = "This is the only way to log in to this account: add another before you remove it"
+	msgUnlinkMFAPass = "Two-step verification uses this passkey: turn it off, or add another passkey, before you remove it"
+)
+
+// UnlinkProvider removes one of the identity's ways to log in, at its
+// owner's request: its provider identity providerIdentityID (a password,
+// a social account, a passkey). The owner's other ways in stay, and the
+// identity is returned without the removed one.
+//
+// It refuses (an error matching ErrInvalid, with a message for the
+// owner) to remove the identity's only provider identity, which would
+// leave an account nobody can log in to, and its last passkey while a
+// passkey is its second factor. A provider identity of another identity,
+// or none, is ErrNotFound. The removal, its audit entry (an
+// ActionProviderUnlink) and auth.provider_unlinked ([EventProviderUnlinked])
+// are one unit of work; the identity's provider identities are locked in
+// it, so that two removals at once cannot take its last two ways in.
+//
+// Proving that the caller is the owner (a recent login, say) is the
+// transport's part: httpapi asks for a login of the last minutes.
+func (s *Service) UnlinkProvider(ctx context.Context, authIdentityID, providerIdentityID string) (*AuthIdentity, error) {
+	if authIdentityID == "" {
+		return nil, identityDom.Invalidf("auth_identity_id", "is required")
+	}
+	if providerIdentityID == "" {
+		return nil, identityDom.Invalidf("provider_identity_id", "is required")
+	}
+	var out *AuthIdentity
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		pis, err := s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityIDs: []string{authIdentityID}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		var target *ProviderIdentity
+		passkeys := 0
+		for _, pi := range pis {
+			if pi.ID == providerIdentityID {
+				target = pi
+			}
+			if pi.Provider == MFAMethodPasskey {
+				passkeys++
+			}
+		}
+		switch {
+		case target == nil:
+			return providerDom.Missing(providerIdentityID)
+		case len(pis) == 1:
+			return identityDom.Public("provider_identity_id", msgUnlinkLast)
+		case target.Provider == MFAMethodPasskey && passkeys == 1 && s.mfa.st != nil:
+			factors, err := s.mfa.st.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{authIdentityID}, Statuses: []string{MFAEnabled}}, store.ListOptions{})
+			if err != nil {
+				return err
+			}
+			for _, f := range factors {
+				if f.Provider == MFAMethodPasskey {
+					return identityDom.Public("provider_identity_id", msgUnlinkMFAPass)
+				}
+			}
+		}
+		if err := s.st.DeleteProviderIdentities(ctx, []string{target.ID}); err != nil {
+			return identityDom.Classify(err)
+		}
+		if err := s.record(ctx, linkEntry(audit.ActionProviderUnlink, target, "")); err != nil {
+			return err
+		}
+		if err := s.events.Emit(ctx, event.Event{Name: EventProviderUnlinked, Data: map[string]any{
+			"auth_identity_id": authIdentityID, "provider": target.Provider, "provider_identity_id": target.ID,
+		}}); err != nil {
+			return err
+		}
+		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{})
+		if err != nil {
+			return err
+		}
+		if len(found) == 0 {
+			return identityDom.Missing(authIdentityID)
+		}
+		out = sanitize(found[0])
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/clientele/clientele/auth"
+	"github.com/clientele/clientele/store"
+)
+
+// The ways into the caller's own identity, a clientele extension (Medusa
+// has no such routes): GET /auth/identity lists them, and DELETE
+// /auth/identity/provider-identities/{id} removes one
+// (auth.Service.UnlinkProvider), so that a person can see and undo a
+// link they did not make (a passkey added from a stolen session).
+
+// DefaultRecentLogin is how recent the login behind a removal of a way in
+// must be, unless Config.RecentLogin sets another.
+const DefaultRecentLogin = 15 * time.Minute
+
+// msgLoginAgain refuses a removal by a login that is not recent.
+const msgLoginAgain = "Log in again to change how you log in"
+
+// identityRoutes adds the routes of the caller's own identity.
+func (a *API) identityRoutes(mux *http.ServeMux) {
+	// Not with a pending MFA challenge.
+	own := authOpts{actor: "*", bearer: true, session: true, allowUnregistered: true}
+	mux.Handle("GET /auth/identity", a.guard.gate(own, a.wrap(a.ownIdentity)))
+	mux.Handle("DELETE /auth/identity/provider-identities/{id}", a.guard.gate(own, a.wrap(a.unlinkOwn)))
+}
+
+// ownProvider is a way into the caller's identity as these routes show
+// it: without provider_metadata (credentials, a provider's tokens).
+type ownProvider struct {
+	ID           string         `json:"id"`
+	Provider     string         `json:"provider"`
+	EntityID     string         `json:"entity_id"`
+	UserMetadata map[string]any `json:"user_metadata"`
+	CreatedAt    time.Time      `json:"created_at"`
+}
+
+// writeOwnIdentity answers {"auth_identity": {"id", "provider_identities"}}.
+func writeOwnIdentity(w http.ResponseWriter, identity *auth.AuthIdentity) {
+	pis := make([]ownProvider, 0, len(identity.ProviderIdentities))
+	for _, pi := range identity.ProviderIdentities {
+		pis = append(pis, ownProvider{ID: pi.ID, Provider: pi.Provider, EntityID: pi.EntityID, UserMetadata: pi.UserMetadata, CreatedAt: pi.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": map[string]any{"id": identity.ID, "provider_identities": pis}})
+}
+
+// GET /auth/identity answers the caller's identity and its ways in.
+func (a *API) ownIdentity(w http.ResponseWriter, r *http.Request) error {
+	identity, err := a.cfg.Auth.RetrieveAuthIdentity(r.Context(), authOf(r).claims.AuthIdentityID, store.FindOptions{})
+	if err != nil {
+		return err
+	}
+	writeOwnIdentity(w, identity)
+	return nil
+}
+
+// DELETE /auth/identity/provider-identities/{id} removes one of the
+// caller's ways in. The login behind the request must be recent
+// (Config.RecentLogin): a stolen session of yesterday cannot lock its
+// owner out.
+func (a *API) unlinkOwn(w http.ResponseWriter, r *http.Request) error {
+	c := authOf(r).claims
+	window := a.cfg.RecentLogin
+	if window <= 0 {
+		window = DefaultRecentLogin
+	}
+	if c.LoginAt == nil || a.now().Sub(c.LoginAt.Time) > window {
+		return newError(http.StatusUnauthorized, typeUnauth, msgLoginAgain)
+	}
+	identity, err := a.cfg.Auth.UnlinkProvider(r.Context(), c.AuthIdentityID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeOwnIdentity(w, identity)
+	return nil
+}
