@@ -322,7 +322,7 @@
 // GET /auth/identity, with the caller's token or session (not one whose
 // MFA challenge is pending), answers {"auth_identity": {"id",
 // "provider_identities": [{"id", "provider", "entity_id",
-// "user_metadata", "created_at"}]}}: every way in, without
+// "user_metadata", "created_at", "updated_at"}]}}: every way in, without
 // provider_metadata. DELETE /auth/identity/provider-identities/{id}
 // removes one (auth.Service.UnlinkProvider) and answers the same shape.
 // Its login must be recent (Config.RecentLogin, default 15 minutes: a 401

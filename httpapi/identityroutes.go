@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/clientele/clientele/account"
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/store"
 )
@@ -29,21 +30,15 @@ func (a *API) identityRoutes(mux *http.ServeMux) {
 	mux.Handle("DELETE /auth/identity/provider-identities/{id}", a.guard.gate(own, a.wrap(a.unlinkOwn)))
 }
 
-// ownProvider is a way into the caller's identity as these routes show
-// it: without provider_metadata (credentials, a provider's tokens).
-type ownProvider struct {
-	ID           string         `json:"id"`
-	Provider     string         `json:"provider"`
-	EntityID     string         `json:"entity_id"`
-	UserMetadata map[string]any `json:"user_metadata"`
-	CreatedAt    time.Time      `json:"created_at"`
-}
-
-// writeOwnIdentity answers {"auth_identity": {"id", "provider_identities"}}.
+// writeOwnIdentity answers {"auth_identity": {"id", "provider_identities"}},
+// each way in as a personal-data export shows it
+// (account.ExportedProviderIdentity): without provider_metadata
+// (credentials, a provider's tokens).
 func writeOwnIdentity(w http.ResponseWriter, identity *auth.AuthIdentity) {
-	pis := make([]ownProvider, 0, len(identity.ProviderIdentities))
+	pis := make([]account.ExportedProviderIdentity, 0, len(identity.ProviderIdentities))
 	for _, pi := range identity.ProviderIdentities {
-		pis = append(pis, ownProvider{ID: pi.ID, Provider: pi.Provider, EntityID: pi.EntityID, UserMetadata: pi.UserMetadata, CreatedAt: pi.CreatedAt})
+		pis = append(pis, account.ExportedProviderIdentity{ID: pi.ID, Provider: pi.Provider, EntityID: pi.EntityID,
+			UserMetadata: pi.UserMetadata, CreatedAt: pi.CreatedAt, UpdatedAt: pi.UpdatedAt})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": map[string]any{"id": identity.ID, "provider_identities": pis}})
 }
