@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
@@ -39,7 +41,10 @@ type CreateMFAChallengeParams struct {
 // createAuthMfaChallenge): its methods are the enabled factors' ("totp")
 // and "recovery_code" when the identity has recovery codes; an identity
 // with no enabled factor is refused ("Auth identity does not have any
-// enabled MFA methods"). It lives MFAConfig.ChallengeTTL and takes
+// enabled MFA methods"). A challenge for a passkey login (AuthProvider
+// "passkey") does not offer the passkey method: one passkey is never both
+// factors; with nothing else to offer it fails with
+// ErrPasskeyNotBothFactors. It lives MFAConfig.ChallengeTTL and takes
 // MFAConfig.ChallengeMaxAttempts wrong codes. A login of an identity with
 // MFA on opens one itself ([Service.LoginToken]).
 func (s *Service) CreateMFAChallenge(ctx context.Context, p CreateMFAChallengeParams) (*MFAChallenge, error) {
@@ -67,7 +72,19 @@ func (s *Service) CreateMFAChallenge(ctx context.Context, p CreateMFAChallengePa
 	return s.openChallenge(ctx, ms, p.AuthIdentityID, p.AuthProvider, methods, md)
 }
 
+// openChallenge opens a challenge of the identity's methods for a login
+// with authProvider. A passkey login is the first factor: its challenge
+// does not offer a passkey, since one passkey (a security key without a
+// PIN, say) must not be both factors; with nothing else to offer it fails
+// with ErrPasskeyNotBothFactors. (A passkey login that verified the user
+// is multi-factor by itself and opens no challenge.)
 func (s *Service) openChallenge(ctx context.Context, ms MFAStore, authIdentityID, authProvider string, methods []string, md map[string]any) (*MFAChallenge, error) {
+	if authProvider == MFAMethodPasskey {
+		methods = slices.DeleteFunc(slices.Clone(methods), func(m string) bool { return m == MFAMethodPasskey })
+		if len(methods) == 0 {
+			return nil, ErrPasskeyNotBothFactors
+		}
+	}
 	now := s.clock()
 	c := &MFAChallenge{
 		ID: id.New(mfaChallengePrefix), AuthIdentityID: authIdentityID, AuthProvider: authProvider, Methods: methods,
@@ -479,15 +496,8 @@ func (s *Service) mfaLoginToken(ctx context.Context, identity *AuthIdentity, act
 		if len(methods) > 0 && multiFactor {
 			c.MFAEnabled, c.MFAChallengeCompletedAt = true, &ISOTime{s.clock()}
 		} else if len(methods) > 0 {
-			if providerID == MFAMethodPasskey {
-				// A passkey that logged in without user verification is
-				// the first factor: a passkey cannot be the second too,
-				// or one stolen security key would pass both.
-				methods = slices.DeleteFunc(methods, func(m string) bool { return m == MFAMethodPasskey })
-				if len(methods) == 0 {
-					return nil, ErrPasskeyNotBothFactors
-				}
-			}
+			// A passkey login without user verification gets no
+			// passkey method (openChallenge).
 			if l.MFAChallenge, err = s.openChallenge(ctx, ms, identity.ID, providerID, methods, nil); err != nil {
 				return nil, err
 			}
@@ -552,7 +562,7 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 			holder = withoutActor(identity, c.ActorType)
 		}
 	}
-	tok, err := s.mfaToken(holder, c.ActorType, providerID, *ch.CompletedAt)
+	tok, err := s.mfaToken(holder, c.ActorType, providerID, *ch.CompletedAt, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -562,7 +572,7 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 // mfaToken issues the full token of a login whose MFA challenge was
 // completed at completedAt; its login time is now. Without a provider it
 // carries no auth_provider and empty user_metadata, as Medusa's.
-func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string, completedAt time.Time) (string, error) {
+func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string, completedAt time.Time, loginAt *jwt.NumericDate) (string, error) {
 	var c Claims
 	var err error
 	if providerID == "" {
@@ -579,6 +589,7 @@ func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string,
 		return "", err
 	}
 	c.MFAEnabled, c.MFAChallengeCompletedAt = true, &ISOTime{completedAt}
+	c.LoginAt = loginAt // nil: now
 	return s.tokens.issue(c, true)
 }
 
@@ -586,7 +597,9 @@ func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string,
 // token of the same identity, actor type and provider as one whose MFA was
 // completed now: what a client needs after enabling a factor
 // ([Service.VerifyMFA]), which ended its earlier tokens. Its login time is
-// now; it is actorless when c is. It fails when the identity has no
+// c's: enrolling a factor proves the factor, not a login, so it never
+// makes an old login recent (httpapi asks for a recent login before a
+// way in is added or removed). It is actorless when c is. It fails when the identity has no
 // enabled factor.
 func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error) {
 	ms, err := s.mfaStore()
@@ -610,5 +623,5 @@ func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error
 	if c.ActorID == "" {
 		identity = withoutActor(identity, c.ActorType)
 	}
-	return s.mfaToken(identity, c.ActorType, c.AuthProvider, s.clock())
+	return s.mfaToken(identity, c.ActorType, c.AuthProvider, s.clock(), c.LoginAt)
 }

@@ -49,6 +49,16 @@ func (s *Service) EnablePasskeyMFA(ctx context.Context, authIdentityID string) (
 	f := &MFAFactor{ID: id.New("authmfa"), AuthIdentityID: identity.ID, Provider: MFAMethodPasskey, Status: MFAEnabled,
 		ProviderMetadata: map[string]any{}, Metadata: map[string]any{}, CreatedAt: now, UpdatedAt: now}
 	err = s.insertFactor(ctx, ms, f, "passkey", func(ctx context.Context) error {
+		// Again under the lock UnlinkProvider takes on the identity's
+		// provider identities: a passkey removed meanwhile is seen, so a
+		// passkey factor never stands without a passkey.
+		keys, err := s.st.ListProviderIdentities(ctx, ProviderIdentityFilter{AuthIdentityIDs: []string{identity.ID}, Providers: []string{MFAMethodPasskey}}, store.ListOptions{Lock: true})
+		if err != nil {
+			return err
+		}
+		if len(keys) == 0 {
+			return mfaErr("Auth identity has no passkey", ErrInvalid)
+		}
 		if err := s.revokeAfter(ctx, f.AuthIdentityID, causeMFAEnabled); err != nil {
 			return err
 		}

@@ -355,6 +355,7 @@ const (
 	causePasswordReset  = "password_reset"
 	causePasswordChange = "password_change"
 	causeMFAEnabled     = "mfa_enabled"
+	causeUnlinked       = "provider_unlinked"
 )
 
 // revokeAll is RevokeAll, recording cause in the audit entry of the

@@ -18,6 +18,7 @@ const EventProviderUnlinked = "auth.provider_unlinked"
 const (
 	msgUnlinkLast    = "This is the only way to log in to this account: add another before you remove it"
 	msgUnlinkMFAPass = "Two-step verification uses this passkey: turn it off, or add another passkey, before you remove it"
+	msgUnlinkOnlyKey = "Your passkey is your second step: keep another way to log in, or make recovery codes, before you remove this"
 )
 
 // UnlinkProvider removes one of the identity's ways to log in, at its
@@ -29,10 +30,18 @@ const (
 // owner) to remove the identity's only provider identity, which would
 // leave an account nobody can log in to, and its last passkey while a
 // passkey is its second factor. A provider identity of another identity,
-// or none, is ErrNotFound. The removal, its audit entry (an
-// ActionProviderUnlink) and auth.provider_unlinked ([EventProviderUnlinked])
-// are one unit of work; the identity's provider identities are locked in
-// it, so that two removals at once cannot take its last two ways in.
+// or none, is ErrNotFound.
+//
+// With revocation (the default on both built-in stores), every token and
+// session of the identity issued before ends ([Service.RevokeAll]), as a
+// password change ends them: a login made through the removed way (a
+// passkey added from a stolen session) is over. The caller's own token
+// ends too; [Service.ReissueAfterChange] gives it a new one.
+//
+// The removal, the revocation, its audit entry (an ActionProviderUnlink)
+// and auth.provider_unlinked ([EventProviderUnlinked]) are one unit of
+// work; the identity's provider identities are locked in it, so that two
+// removals at once cannot take its last two ways in.
 //
 // Proving that the caller is the owner (a recent login, say) is the
 // transport's part: httpapi asks for a login of the last minutes.
@@ -64,19 +73,18 @@ func (s *Service) UnlinkProvider(ctx context.Context, authIdentityID, providerId
 			return providerDom.Missing(providerIdentityID)
 		case len(pis) == 1:
 			return identityDom.Public("provider_identity_id", msgUnlinkLast)
-		case target.Provider == MFAMethodPasskey && passkeys == 1 && s.mfa.st != nil:
-			factors, err := s.mfa.st.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{authIdentityID}, Statuses: []string{MFAEnabled}}, store.ListOptions{})
-			if err != nil {
-				return err
-			}
-			for _, f := range factors {
-				if f.Provider == MFAMethodPasskey {
-					return identityDom.Public("provider_identity_id", msgUnlinkMFAPass)
-				}
-			}
+		}
+		if err := s.checkSecondFactorAfterUnlink(ctx, authIdentityID, target, len(pis), passkeys); err != nil {
+			return err
 		}
 		if err := s.st.DeleteProviderIdentities(ctx, []string{target.ID}); err != nil {
 			return identityDom.Classify(err)
+		}
+		// The logins made through it end with every other token of the
+		// identity (as a password change ends them); the caller gets a
+		// new one (httpapi: ReissueAfterChange).
+		if err := s.revokeAfter(ctx, authIdentityID, causeUnlinked); err != nil {
+			return err
 		}
 		if err := s.record(ctx, linkEntry(audit.ActionProviderUnlink, target, "")); err != nil {
 			return err
@@ -100,4 +108,47 @@ func (s *Service) UnlinkProvider(ctx context.Context, authIdentityID, providerId
 		return nil, err
 	}
 	return out, nil
+}
+
+// checkSecondFactorAfterUnlink refuses a removal (of target, one of the
+// identity's ways in, passkeys of them passkeys) that would leave a
+// passkey second factor unusable: the last passkey while a passkey is a
+// second factor, and, while a passkey is the only second factor and no
+// recovery code is left, the last way in that is not a passkey: a
+// passkey login without user verification is then refused
+// (ErrPasskeyNotBothFactors), and nothing else would log in.
+func (s *Service) checkSecondFactorAfterUnlink(ctx context.Context, authIdentityID string, target *ProviderIdentity, ways, passkeys int) error {
+	lastPasskey := target.Provider == MFAMethodPasskey && passkeys == 1
+	lastOther := target.Provider != MFAMethodPasskey && ways-passkeys == 1
+	if s.mfa.st == nil || (!lastPasskey && !lastOther) {
+		return nil
+	}
+	factors, err := s.mfa.st.ListMFAFactors(ctx, MFAFactorFilter{AuthIdentityIDs: []string{authIdentityID}, Statuses: []string{MFAEnabled}}, store.ListOptions{})
+	if err != nil {
+		return err
+	}
+	byPasskey, other := false, false
+	for _, f := range factors {
+		if f.Provider == MFAMethodPasskey {
+			byPasskey = true
+		} else {
+			other = true
+		}
+	}
+	switch {
+	case !byPasskey:
+		return nil
+	case lastPasskey:
+		return identityDom.Public("provider_identity_id", msgUnlinkMFAPass)
+	case other:
+		return nil
+	}
+	codes, err := s.mfa.st.ListRecoveryCodes(ctx, authIdentityID)
+	if err != nil {
+		return err
+	}
+	if len(codes) == 0 {
+		return identityDom.Public("provider_identity_id", msgUnlinkOnlyKey)
+	}
+	return nil
 }

@@ -110,9 +110,10 @@ type Config struct {
 	BindingCookie string
 	// BindingTTL is the binding cookie's lifetime; default 10 minutes.
 	BindingTTL time.Duration
-	// RecentLogin is how recent the login behind DELETE
-	// /auth/identity/provider-identities/{id} (removing a way in) must
-	// be; default DefaultRecentLogin.
+	// RecentLogin is how recent the login behind a change to the ways into
+	// an identity must be: POST /auth/{actor_type}/{provider}/link
+	// (adding one) and DELETE /auth/identity/provider-identities/{id}
+	// (removing one); default DefaultRecentLogin.
 	RecentLogin time.Duration
 	// StoreCORS, AdminCORS and AuthCORS are the origins allowed to call
 	// /store, /admin and /auth from a browser (with credentials), as

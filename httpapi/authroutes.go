@@ -240,6 +240,12 @@ func (a *API) linkProvider(w http.ResponseWriter, r *http.Request) error {
 	if authOf(r).claims.ActorType != in.ActorType {
 		return newError(http.StatusUnauthorized, typeUnauth, "Unauthorized")
 	}
+	// A new way in needs a recent login (Config.RecentLogin): else an old
+	// stolen session adds its holder's passkey, logs in with it, and
+	// removes the owner's ways in.
+	if err := a.recentLogin(r); err != nil {
+		return err
+	}
 	if !a.linksByCallback(r.PathValue("provider")) {
 		// A provider that proves itself with credentials in the request
 		// (emailpass) would make this route an unthrottled oracle of

@@ -324,13 +324,21 @@
 // "provider_identities": [{"id", "provider", "entity_id",
 // "user_metadata", "created_at", "updated_at"}]}}: every way in, without
 // provider_metadata. DELETE /auth/identity/provider-identities/{id}
-// removes one (auth.Service.UnlinkProvider) and answers the same shape.
-// Its login must be recent (Config.RecentLogin, default 15 minutes: a 401
-// "Log in again to change how you log in" otherwise), so that a stolen
-// session of yesterday cannot lock the owner out. The identity's last way
-// in, and the last passkey while a passkey is its second factor, are
-// refused with 400 invalid_data; another identity's is 404. Each removal
-// emits auth.provider_unlinked, as each link emits auth.provider_linked.
+// removes one (auth.Service.UnlinkProvider) and answers the same shape
+// with the caller's new "token": the removal ends every login and session
+// of the identity (the one made through the removed way first), as a
+// change of password does, and the caller's session, if it came with one,
+// is replaced. Adding a way in (POST /auth/{actor_type}/{provider}/link)
+// and removing one need a recent login (Config.RecentLogin, default 15
+// minutes: a 401 "Log in again to change how you log in" otherwise), so
+// that a stolen session of yesterday can neither plant a passkey nor lock
+// the owner out; refreshes, rotations and the token reissued after
+// enabling MFA keep the login's time. Refused with 400 invalid_data: the
+// identity's last way in, the last passkey while a passkey is its second
+// factor, and the last way in that is not a passkey while a passkey is its
+// only second factor and no recovery code is left. Another identity's is
+// 404. Each removal emits auth.provider_unlinked, as each link emits
+// auth.provider_linked.
 //
 // # Personal data (clientele's own routes)
 //

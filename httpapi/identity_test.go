@@ -22,14 +22,20 @@ func TestOwnIdentityRoutes(t *testing.T) {
 	p := newEnvWith(t, []auth.Option{auth.WithProvider(pk)}, func(c *httpapi.Config) { c.Now = func() time.Time { return now } })
 	token := p.register("customer", "ada@example.com")
 
-	// Ada adds a passkey.
+	// Ada adds a passkey: with a recent login only (a stolen session of
+	// yesterday adds none).
 	r := p.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"register","name":"ada@example.com"}`, "")
 	r.want(t, 200, "", "")
-	cred, err := webauthntest.New(passkeyOrigin).Create([]byte(r.raw))
+	key := webauthntest.New(passkeyOrigin)
+	cred, err := key.Create([]byte(r.raw))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.do("POST", "/auth/customer/passkey/link", marshal(t, cred), token, "Cookie: clientele_oauth="+bindingCookie(t, r).Value).want(t, 200, "", "")
+	cookie := "Cookie: clientele_oauth=" + bindingCookie(t, r).Value
+	now = now.Add(httpapi.DefaultRecentLogin + time.Minute)
+	p.do("POST", "/auth/customer/passkey/link", marshal(t, cred), token, cookie).want(t, 401, "unauthorized", "Log in again to change how you log in")
+	now = now.Add(-httpapi.DefaultRecentLogin - time.Minute)
+	p.do("POST", "/auth/customer/passkey/link", marshal(t, cred), token, cookie).want(t, 200, "", "")
 
 	p.do("GET", "/auth/identity", "", "").want(t, 401, "", "")
 	r = p.do("GET", "/auth/identity", "", token)
@@ -60,13 +66,33 @@ func TestOwnIdentityRoutes(t *testing.T) {
 	p.do("DELETE", "/auth/identity/provider-identities/"+ids["passkey"], "", token).want(t, 401, "unauthorized", "Log in again to change how you log in")
 	now = now.Add(-httpapi.DefaultRecentLogin - time.Minute)
 
-	// Ada removes her passkey; her password is the last way in and stays.
+	// Someone logs in with the passkey (say, its thief).
+	r = p.do("POST", "/auth/customer/passkey/begin", `{"ceremony":"login"}`, "")
+	r.want(t, 200, "", "")
+	assertion, err := key.Get([]byte(r.raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = p.do("POST", "/auth/customer/passkey/callback", marshal(t, assertion), "", "Cookie: clientele_oauth="+bindingCookie(t, r).Value)
+	r.want(t, 200, "", "")
+	thief := r.str("token")
+	p.do("GET", "/auth/identity", "", thief).want(t, 200, "", "")
+
+	// Ada removes the passkey: every earlier login ends, the thief's
+	// first; Ada gets a new token. Her password is the last way in and
+	// stays.
 	r = p.do("DELETE", "/auth/identity/provider-identities/"+ids["passkey"], "", token)
 	r.want(t, 200, "", "")
 	if pis, _ := r.obj("auth_identity")["provider_identities"].([]any); len(pis) != 1 || strings.Contains(r.raw, "provider_metadata") {
 		t.Fatalf("after the removal: %s", r.raw)
 	}
-	p.do("DELETE", "/auth/identity/provider-identities/"+ids["emailpass"], "", token).
+	fresh := r.str("token")
+	for _, old := range []string{thief, token} {
+		p.do("GET", "/auth/identity", "", old).want(t, 401, "", "")
+		p.do("POST", "/auth/token/refresh", "", old).want(t, 401, "", "")
+	}
+	p.do("GET", "/auth/identity", "", fresh).want(t, 200, "", "")
+	p.do("DELETE", "/auth/identity/provider-identities/"+ids["emailpass"], "", fresh).
 		want(t, 400, "invalid_data", "This is the only way to log in to this account: add another before you remove it")
-	p.do("DELETE", "/auth/identity/provider-identities/"+ids["passkey"], "", token).want(t, 404, "not_found", "")
+	p.do("DELETE", "/auth/identity/provider-identities/"+ids["passkey"], "", fresh).want(t, 404, "not_found", "")
 }

@@ -35,12 +35,17 @@ func (a *API) identityRoutes(mux *http.ServeMux) {
 // (account.ExportedProviderIdentity): without provider_metadata
 // (credentials, a provider's tokens).
 func writeOwnIdentity(w http.ResponseWriter, identity *auth.AuthIdentity) {
+	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": ownIdentity(identity)})
+}
+
+// ownIdentity is identity as the routes of one's own identity show it.
+func ownIdentity(identity *auth.AuthIdentity) map[string]any {
 	pis := make([]account.ExportedProviderIdentity, 0, len(identity.ProviderIdentities))
 	for _, pi := range identity.ProviderIdentities {
 		pis = append(pis, account.ExportedProviderIdentity{ID: pi.ID, Provider: pi.Provider, EntityID: pi.EntityID,
 			UserMetadata: pi.UserMetadata, CreatedAt: pi.CreatedAt, UpdatedAt: pi.UpdatedAt})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"auth_identity": map[string]any{"id": identity.ID, "provider_identities": pis}})
+	return map[string]any{"id": identity.ID, "provider_identities": pis}
 }
 
 // GET /auth/identity answers the caller's identity and its ways in.
@@ -54,22 +59,42 @@ func (a *API) ownIdentity(w http.ResponseWriter, r *http.Request) error {
 }
 
 // DELETE /auth/identity/provider-identities/{id} removes one of the
-// caller's ways in. The login behind the request must be recent
-// (Config.RecentLogin): a stolen session of yesterday cannot lock its
-// owner out.
+// caller's ways in and answers {"auth_identity", "token"} (the caller's
+// new token, as after a change of password). The login behind the request
+// must be recent (Config.RecentLogin): a stolen session of yesterday
+// cannot lock its owner out.
 func (a *API) unlinkOwn(w http.ResponseWriter, r *http.Request) error {
-	c := authOf(r).claims
+	if err := a.recentLogin(r); err != nil {
+		return err
+	}
+	identity, err := a.cfg.Auth.UnlinkProvider(r.Context(), authOf(r).claims.AuthIdentityID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	// The removal ended every login of the identity (the one made
+	// through the removed way first) and its sessions: the caller gets a
+	// new token, and a new session when it came with one.
+	out, err := a.reissueAfterChange(w, r, "")
+	if err != nil {
+		return err
+	}
+	out["auth_identity"] = ownIdentity(identity)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// recentLogin refuses (401 "Log in again to change how you log in") a
+// request whose login is older than Config.RecentLogin: a change to the
+// ways into an identity (adding one, removing one) needs its owner, not
+// a session that has been lying around. Refreshes, rotations and the
+// reissue after enabling MFA keep a token's login time.
+func (a *API) recentLogin(r *http.Request) error {
 	window := a.cfg.RecentLogin
 	if window <= 0 {
 		window = DefaultRecentLogin
 	}
-	if c.LoginAt == nil || a.now().Sub(c.LoginAt.Time) > window {
+	if c := authOf(r).claims; c.LoginAt == nil || a.now().Sub(c.LoginAt.Time) > window {
 		return newError(http.StatusUnauthorized, typeUnauth, msgLoginAgain)
 	}
-	identity, err := a.cfg.Auth.UnlinkProvider(r.Context(), c.AuthIdentityID, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeOwnIdentity(w, identity)
 	return nil
 }

@@ -83,13 +83,28 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// The new password ends every session the old one opened; the
-	// caller's own is replaced below.
-	if err := a.sessions.DeleteSessionsOf(r.Context(), id); err != nil {
+	// caller's own is replaced.
+	out, err := a.reissueAfterChange(w, r, providerID)
+	if err != nil {
 		return err
 	}
-	// The caller's new token: a fresh login with the gates of a refresh
-	// (actorless while its verification is pending; a challenge when MFA
-	// is on and its login completed none), its MFA completion kept.
+	out["success"] = true
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// reissueAfterChange ends the sessions of the caller's identity after a
+// change that revoked its tokens (a new password, a way in removed), and
+// answers the caller's new token: a fresh login with the gates of a
+// refresh (actorless while its verification is pending; a challenge when
+// MFA is on and its login completed none), its MFA completion kept, and a
+// new session when the caller came with one. providerID stands for the
+// caller's provider when its claims name none.
+func (a *API) reissueAfterChange(w http.ResponseWriter, r *http.Request, providerID string) (map[string]any, error) {
+	ac := authOf(r)
+	if err := a.sessions.DeleteSessionsOf(r.Context(), ac.claims.AuthIdentityID); err != nil {
+		return nil, err
+	}
 	c := *ac.claims
 	if c.AuthProvider == "" {
 		c.AuthProvider = providerID
@@ -101,22 +116,20 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &vr):
 		out = verificationRequired(vr.Verification, vr.Token)
 	case err != nil:
-		return err
+		return nil, err
 	default:
 		if out, err = a.mfaAnswer(r, l); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	out["success"] = true
 	if ac.session != nil {
 		nc, err := a.cfg.Auth.Verify(r.Context(), out["token"].(string))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := a.openSession(w, r, nc); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out, nil
 }

@@ -649,12 +649,18 @@ var mfaBehaviour = []test{
 		_, err = svc.VerifyMFA(e.ctx, auth.VerifyMFAParams{ID: en.Factor.ID, Code: e.code(en.Secret, 0)})
 		e.must(err)
 		e.verifies(svc, tok, false)
-		e.advance(time.Millisecond)
+		e.advance(time.Hour)
 		fresh, err := svc.ReissueAfterMFA(e.ctx, c)
 		e.must(err)
 		e.verifies(svc, fresh, true)
-		if got := e.claims(fresh); got.ActorID != "cus_ada" || !got.MFAEnabled || got.MFAChallengeCompletedAt == nil || got.AuthProvider != emailpass.ID {
+		got := e.claims(fresh)
+		if got.ActorID != "cus_ada" || !got.MFAEnabled || got.MFAChallengeCompletedAt == nil || got.AuthProvider != emailpass.ID {
 			e.t.Fatalf("reissued claims %+v", got)
+		}
+		// Enrolling proves the factor, not a login: the login time stays
+		// the login's, an hour ago, so it never passes for a recent one.
+		if got.LoginAt == nil || c.LoginAt == nil || !got.LoginAt.Equal(c.LoginAt.Time) {
+			e.t.Fatalf("reissued login_at %v, want the login's %v", got.LoginAt, c.LoginAt)
 		}
 	}},
 	{"MFA/WithoutAKeyLoginsAreStillChallenged", func(e *env) {

@@ -386,6 +386,8 @@ var passkeyTests = []test{
 		if l != nil {
 			e.t.Fatalf("a refused login answered %+v", l)
 		}
+		_, err = e.auth.CreateMFAChallenge(e.ctx, auth.CreateMFAChallengeParams{AuthIdentityID: ada.ID, AuthProvider: passkey.ID})
+		e.wantErr(err, auth.ErrPasskeyNotBothFactors)
 		// A password login opens the challenge, which the passkey
 		// completes.
 		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
@@ -423,6 +425,14 @@ var passkeyTests = []test{
 		if dc := e.claims(done.Token); dc.MFAChallengeCompletedAt == nil || dc.AuthIdentityID != ada.ID {
 			e.t.Fatalf("claims after the recovery code %+v", dc)
 		}
+		// A host's own flow (Medusa's createAuthMfaChallenge for a
+		// passkey login) gets the same methods.
+		ch, err := e.auth.CreateMFAChallenge(e.ctx, auth.CreateMFAChallengeParams{AuthIdentityID: ada.ID, AuthProvider: passkey.ID})
+		e.must(err)
+		e.same([]string{auth.MFAMethodRecoveryCode}, ch.Methods)
+		ch, err = e.auth.CreateMFAChallenge(e.ctx, auth.CreateMFAChallengeParams{AuthIdentityID: ada.ID, AuthProvider: "emailpass"})
+		e.must(err)
+		e.same([]string{auth.MFAMethodPasskey, auth.MFAMethodRecoveryCode}, ch.Methods)
 		// With user verification the same key is both factors.
 		a.NoUserVerification = false
 		l, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))

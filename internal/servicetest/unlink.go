@@ -1,7 +1,9 @@
 package servicetest
 
 import (
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/clientele/clientele/auth"
 	"github.com/clientele/clientele/internal/webauthntest"
@@ -44,6 +46,11 @@ var unlinkTests = []test{
 		a := webauthntest.New(passkeyOrigin)
 		e.linkPasskey(ada.ID, a)
 		key := e.providerIdentityOf(ada.ID, passkey.ID, "")
+		// A login through the passkey, and one through the password.
+		pl, err := e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
+		e.must(err)
+		pw := e.login("ada@example.org", "correct horse")
+		e.advance(time.Millisecond)
 		e.events.Reset()
 		left, err := e.auth.UnlinkProvider(e.ctx, ada.ID, key)
 		e.must(err)
@@ -58,7 +65,12 @@ var unlinkTests = []test{
 			e.t.Fatalf("events %+v", evs)
 		}
 		e.same(map[string]any{"auth_identity_id": ada.ID, "provider": passkey.ID, "provider_identity_id": key}, evs[0].Data)
-		// The passkey logs in no more; the password does.
+		// Every earlier login is over, the passkey's first of all; the
+		// passkey logs in no more; the password does.
+		e.verifies(e.auth, pl.Token, false)
+		_, err = e.auth.Refresh(e.ctx, pl.Token)
+		e.wantErr(err, auth.ErrTokenRevoked)
+		e.verifies(e.auth, pw, false)
 		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, passkey.ID, passkeyIn(e.passkeyAssert(a)))
 		e.wantErr(err, auth.ErrUnauthorized)
 		_, err = e.auth.Login(e.ctx, auth.ActorCustomer, "emailpass", creds("ada@example.org", "correct horse"))
@@ -103,9 +115,56 @@ var unlinkTests = []test{
 		e.must(err)
 		_, err = e.auth.UnlinkProvider(e.ctx, ada.ID, e.providerIdentityOf(ada.ID, passkey.ID, b.EntityID()))
 		e.wantUnlinkRefused(err, "Two-step verification uses this passkey: turn it off, or add another passkey, before you remove it")
-		// The password is not the factor: it may go.
+		// The password is the last way in that is not a passkey: without
+		// recovery codes, a passkey that does not verify its user would
+		// then log in nowhere, so it stays; with them it may go.
+		pw := e.providerIdentityOf(ada.ID, "emailpass", "")
+		before = e.snapshot()
+		_, err = e.auth.UnlinkProvider(e.ctx, ada.ID, pw)
+		e.wantUnlinkRefused(err, "Your passkey is your second step: keep another way to log in, or make recovery codes, before you remove this")
+		e.unchanged(before)
+		_, err = e.auth.GenerateMFARecoveryCodes(e.ctx, ada.ID, 0)
+		e.must(err)
+		_, err = e.auth.UnlinkProvider(e.ctx, ada.ID, pw)
+		e.must(err)
+	}},
+	{"Unlink/TOTPFactorLetsThePasswordGo", func(e *env) {
+		// With a TOTP factor beside the passkey one, a passkey login
+		// without user verification still has a second factor to offer:
+		// the password may go, recovery codes or not.
+		ada, _, _ := e.passkeyFactor()
+		en, err := e.auth.StartMFA(e.ctx, auth.StartMFAParams{AuthIdentityID: ada.ID, Provider: auth.MFAMethodTOTP, Label: "phone"})
+		e.must(err)
+		_, err = e.auth.VerifyMFA(e.ctx, auth.VerifyMFAParams{ID: en.Factor.ID, AuthIdentityID: ada.ID, Code: e.code(en.Secret, 0)})
+		e.must(err)
 		_, err = e.auth.UnlinkProvider(e.ctx, ada.ID, e.providerIdentityOf(ada.ID, "emailpass", ""))
 		e.must(err)
+	}},
+	{"Unlink/RacesEnablingThePasskeyFactor", func(e *env) {
+		// Removing the only passkey while a passkey factor is turned on:
+		// one of the two loses, never both win (a factor without a
+		// passkey would challenge logins nobody can answer).
+		e.withPasskeyMFA()
+		for i := range 8 {
+			ada := e.register(fmt.Sprintf("ada%d@example.org", i), "correct horse")
+			e.linkPasskey(ada.ID, webauthntest.New(passkeyOrigin))
+			key := e.providerIdentityOf(ada.ID, passkey.ID, "")
+			var unlinkErr, enableErr error
+			var wg sync.WaitGroup
+			wg.Go(func() { _, unlinkErr = e.auth.UnlinkProvider(e.ctx, ada.ID, key) })
+			wg.Go(func() { _, enableErr = e.auth.EnablePasskeyMFA(e.ctx, ada.ID) })
+			wg.Wait()
+			switch {
+			case unlinkErr == nil && enableErr == nil:
+				e.t.Fatalf("round %d: the passkey was removed and a passkey factor turned on", i)
+			case unlinkErr == nil:
+				e.wantErr(enableErr, auth.ErrInvalid)
+			case enableErr == nil:
+				e.wantUnlinkRefused(unlinkErr, "Two-step verification uses this passkey: turn it off, or add another passkey, before you remove it")
+			default:
+				e.t.Fatalf("round %d: both failed: %v; %v", i, unlinkErr, enableErr)
+			}
+		}
 	}},
 	{"Unlink/ConcurrentRemovalsKeepOne", func(e *env) {
 		// Three ways in, all removed at once: the identity keeps one.
