@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/clientele/clientele/audit"
 	"github.com/clientele/clientele/event"
 	"github.com/clientele/clientele/internal/id"
@@ -562,7 +560,7 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 			holder = withoutActor(identity, c.ActorType)
 		}
 	}
-	tok, err := s.mfaToken(holder, c.ActorType, providerID, *ch.CompletedAt, nil)
+	tok, err := s.mfaToken(holder, c.ActorType, providerID, *ch.CompletedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -572,7 +570,7 @@ func (s *Service) CompleteMFALogin(ctx context.Context, c *Claims, challengeID, 
 // mfaToken issues the full token of a login whose MFA challenge was
 // completed at completedAt; its login time is now. Without a provider it
 // carries no auth_provider and empty user_metadata, as Medusa's.
-func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string, completedAt time.Time, loginAt *jwt.NumericDate) (string, error) {
+func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string, completedAt time.Time) (string, error) {
 	var c Claims
 	var err error
 	if providerID == "" {
@@ -589,7 +587,6 @@ func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string,
 		return "", err
 	}
 	c.MFAEnabled, c.MFAChallengeCompletedAt = true, &ISOTime{completedAt}
-	c.LoginAt = loginAt // nil: now
 	return s.tokens.issue(c, true)
 }
 
@@ -597,9 +594,9 @@ func (s *Service) mfaToken(identity *AuthIdentity, actorType, providerID string,
 // token of the same identity, actor type and provider as one whose MFA was
 // completed now: what a client needs after enabling a factor
 // ([Service.VerifyMFA]), which ended its earlier tokens. Its login time is
-// c's: enrolling a factor proves the factor, not a login, so it never
-// makes an old login recent (httpapi asks for a recent login before a
-// way in is added or removed). It is actorless when c is. It fails when the identity has no
+// now (the revocation ended every earlier login); httpapi asks for a
+// recent login before a factor is enabled, so that this never makes an
+// old stolen session recent. It is actorless when c is. It fails when the identity has no
 // enabled factor.
 func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error) {
 	ms, err := s.mfaStore()
@@ -623,5 +620,5 @@ func (s *Service) ReissueAfterMFA(ctx context.Context, c *Claims) (string, error
 	if c.ActorID == "" {
 		identity = withoutActor(identity, c.ActorType)
 	}
-	return s.mfaToken(identity, c.ActorType, c.AuthProvider, s.clock(), c.LoginAt)
+	return s.mfaToken(identity, c.ActorType, c.AuthProvider, s.clock())
 }

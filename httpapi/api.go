@@ -112,8 +112,9 @@ type Config struct {
 	BindingTTL time.Duration
 	// RecentLogin is how recent the login behind a change to the ways into
 	// an identity must be: POST /auth/{actor_type}/{provider}/link
-	// (adding one) and DELETE /auth/identity/provider-identities/{id}
-	// (removing one); default DefaultRecentLogin.
+	// (adding one), DELETE /auth/identity/provider-identities/{id}
+	// (removing one) and enabling an MFA factor; default
+	// DefaultRecentLogin.
 	RecentLogin time.Duration
 	// StoreCORS, AdminCORS and AuthCORS are the origins allowed to call
 	// /store, /admin and /auth from a browser (with credentials), as

@@ -328,12 +328,13 @@
 // with the caller's new "token": the removal ends every login and session
 // of the identity (the one made through the removed way first), as a
 // change of password does, and the caller's session, if it came with one,
-// is replaced. Adding a way in (POST /auth/{actor_type}/{provider}/link)
-// and removing one need a recent login (Config.RecentLogin, default 15
-// minutes: a 401 "Log in again to change how you log in" otherwise), so
-// that a stolen session of yesterday can neither plant a passkey nor lock
-// the owner out; refreshes, rotations and the token reissued after
-// enabling MFA keep the login's time. Refused with 400 invalid_data: the
+// is replaced. Adding a way in (POST /auth/{actor_type}/{provider}/link),
+// removing one and enabling an MFA factor (whose answer is a new login)
+// need a recent login (Config.RecentLogin, default 15 minutes: a 401 "Log
+// in again to change how you log in" otherwise), so that a stolen session
+// of yesterday can neither plant a passkey, nor enrol a factor to pass
+// for a recent login, nor lock the owner out; refreshes and rotations
+// keep the login's time. Refused with 400 invalid_data: the
 // identity's last way in, the last passkey while a passkey is its second
 // factor, and the last way in that is not a passkey while a passkey is its
 // only second factor and no recovery code is left. Another identity's is

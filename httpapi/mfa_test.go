@@ -516,3 +516,26 @@ func TestMFARotation(t *testing.T) {
 		t.Fatalf("rotated %v", c)
 	}
 }
+
+// TestMFAEnablingNeedsARecentLogin: enabling a factor ends every login
+// and gives the caller a new one, so it needs a recent login: an old
+// stolen session cannot enrol its holder's factor to become recent.
+func TestMFAEnablingNeedsARecentLogin(t *testing.T) {
+	e := newMFAEnv(t, auth.MFAConfig{})
+	tok, _ := e.customer("ada@example.com")
+	r := e.do("POST", "/auth/mfa/factors", `{"provider":"totp","label":"phone"}`, tok)
+	r.want(t, 200, "", "")
+	secret := r.str("secret")
+	id, _ := r.obj("mfa_factor")["id"].(string)
+	e.clock.advance(httpapi.DefaultRecentLogin + time.Minute)
+	e.do("POST", "/auth/mfa/factors/"+id+"/verify", `{"code":"`+e.code(secret, 0)+`"}`, tok).
+		want(t, 401, "unauthorized", "Log in again to change how you log in")
+	// A new login enables it.
+	r = e.do("POST", "/auth/customer/emailpass", `{"email":"ada@example.com","password":"supersecret"}`, "")
+	r.want(t, 200, "", "")
+	r = e.do("POST", "/auth/mfa/factors/"+id+"/verify", `{"code":"`+e.code(secret, 0)+`"}`, r.str("token"))
+	r.want(t, 200, "", "")
+	if f := r.obj("mfa_factor"); f["status"] != "enabled" || r.str("token") == "" {
+		t.Fatalf("verify: %s", r.raw)
+	}
+}

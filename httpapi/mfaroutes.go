@@ -214,6 +214,10 @@ func (a *API) mfaStartFactor(w http.ResponseWriter, r *http.Request) error {
 	}
 	if b.str("provider") == auth.MFAMethodPasskey {
 		// Enabled at once: the passkey proved itself when it was linked.
+		// Enabling a factor gives a new login: it needs a recent one.
+		if err := a.recentLogin(r); err != nil {
+			return err
+		}
 		f, err := a.cfg.Auth.EnablePasskeyMFA(r.Context(), c.AuthIdentityID)
 		if err != nil {
 			return err
@@ -238,6 +242,7 @@ func (a *API) mfaStartFactor(w http.ResponseWriter, r *http.Request) error {
 // POST /auth/mfa/factors/{id}/verify enables a factor. When it does, the
 // identity's earlier tokens (by the auth service) and sessions end, and
 // the caller gets a new token, and a new session when it came with one.
+// Enabling needs a recent login (Config.RecentLogin).
 func (a *API) mfaVerifyFactor(w http.ResponseWriter, r *http.Request) error {
 	b, err := a.decode(w, r, field{name: "code", kind: kString, required: true})
 	if err != nil {
@@ -251,6 +256,14 @@ func (a *API) mfaVerifyFactor(w http.ResponseWriter, r *http.Request) error {
 	before, err := a.cfg.Auth.RetrieveMFA(r.Context(), r.PathValue("id"), id)
 	if err != nil {
 		return err
+	}
+	// Enabling a factor ends every login and gives the caller a new one
+	// (afterMFAEnabled): it needs a recent login, or an old stolen session
+	// would enrol its holder's factor to become recent.
+	if before.Status != auth.MFAEnabled {
+		if err := a.recentLogin(r); err != nil {
+			return err
+		}
 	}
 	f, err := a.cfg.Auth.VerifyMFA(r.Context(), auth.VerifyMFAParams{ID: before.ID, AuthIdentityID: id, Code: b.str("code")})
 	if err != nil {
