@@ -94,15 +94,8 @@ func (s *Service) UnlinkProvider(ctx context.Context, authIdentityID, providerId
 		}}); err != nil {
 			return err
 		}
-		found, err := s.st.ListAuthIdentities(ctx, IdentityFilter{IDs: []string{authIdentityID}}, store.ListOptions{})
-		if err != nil {
-			return err
-		}
-		if len(found) == 0 {
-			return identityDom.Missing(authIdentityID)
-		}
-		out = sanitize(found[0])
-		return nil
+		out, err = s.RetrieveAuthIdentity(ctx, authIdentityID, store.FindOptions{})
+		return err
 	})
 	if err != nil {
 		return nil, err

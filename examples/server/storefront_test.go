@@ -237,9 +237,7 @@ func storefrontMagicSignUpWithPasskey(t *testing.T, e *browserEnv, mailbox *tab)
 
 	logOut(tb)
 	tb.shot("login")
-	tb.click("#passkey-login")
-	tb.heading("Your account")
-	tb.waitFor("Welcome, Katherine!")
+	passkeyLogIn(tb, "Katherine")
 
 	// Another device has no passkey for the account.
 	other := e.tab(t, true)
@@ -263,9 +261,7 @@ func storefrontMagicSignUpByLink(t *testing.T, e *browserEnv, mailbox *tab) {
 		t.Fatalf("the sign-up stays in storage: %s", got)
 	}
 	logOut(tb)
-	tb.click("#passkey-login")
-	tb.heading("Your account")
-	tb.waitFor("Welcome, Mae!")
+	passkeyLogIn(tb, "Mae")
 }
 
 // Passwordless login of an existing account: the mailed link in the
@@ -456,9 +452,7 @@ func storefrontPasskeySecondFactor(t *testing.T, e *browserEnv, mailbox *tab) {
 
 	// The passkey alone, with the user verified, is both steps at once.
 	logOut(tb)
-	tb.click("#passkey-login")
-	tb.heading("Your account")
-	tb.waitFor("Welcome, Margaret!")
+	passkeyLogIn(tb, "Margaret")
 }
 
 // The ways to log in on the Security page: a password, then a passkey
@@ -708,6 +702,15 @@ func logIn(tb *tab, email, pw string) {
 	tb.fill("#password-login", "Email", email)
 	tb.fill("#password-login", "Password", pw)
 	tb.submit("#password-login")
+}
+
+// passkeyLogIn logs in with the tab's passkey and waits for the account
+// page's welcome of first.
+func passkeyLogIn(tb *tab, first string) {
+	tb.t.Helper()
+	tb.click("#passkey-login")
+	tb.heading("Your account")
+	tb.waitFor("Welcome, " + first + "!")
 }
 
 func logOut(tb *tab) {

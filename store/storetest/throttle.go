@@ -769,5 +769,11 @@ var throttleTests = []test{
 			e.must(l.RefreshFrom(e.ctx, ip))
 		}
 		e.wantLimited(l.RefreshFrom(e.ctx, ip), "refresh_ip", time.Minute)
+		// Starts of logins that store state count apart from refreshes.
+		for range 60 {
+			e.must(l.StartFrom(e.ctx, ip))
+		}
+		e.wantLimited(l.StartFrom(e.ctx, ip), "start_ip", time.Minute)
+		e.must(l.StartFrom(e.ctx, netip.MustParseAddr("198.51.100.2")))
 	}},
 }
